@@ -1,0 +1,38 @@
+import type { ZodType } from 'zod';
+import { ConfigError } from './errors';
+import type { ResolvedConfig } from './resolved-config';
+
+export const CONFIG_USAGE = `usage: config dump            print the merged configuration, secrets redacted
+       config explain <key>   show a key's value (redacted if secret) and which layer set it
+       config check           validate the configuration and the secret policy`;
+
+/**
+ * The operator views. Returns the exit code; `out` receives what to print. Nothing printed here
+ * ever carries a secret value.
+ */
+export function runConfigCommand(args: readonly string[], config: ResolvedConfig, schema: ZodType<unknown>, out: (text: string) => void): number {
+  const [verb, key] = args;
+  if (verb === 'dump') {
+    out(JSON.stringify(config.dump(), null, 2));
+    return 0;
+  }
+  if (verb === 'explain' && key) {
+    out(config.explain(key));
+    return 0;
+  }
+  if (verb === 'check') {
+    try {
+      config.validate(schema);
+      const { messages } = config.checkSecrets();
+      messages.forEach((m) => out(`unsafe secret: ${m}`));
+      out(messages.length ? `${config.app}: configuration valid, ${messages.length} unsafe secret(s)` : `${config.app}: configuration valid`);
+      return messages.length && config.mode === 'production' ? 1 : 0;
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      out(error.message);
+      return 1;
+    }
+  }
+  out(CONFIG_USAGE);
+  return 2;
+}

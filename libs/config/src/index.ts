@@ -1,0 +1,18 @@
+export { ConfigError } from './errors';
+export { parseHocon, parseHoconValue, type ConfigObject, type ConfigValue } from './hocon/parse';
+export { parseEnvValue } from './env-value';
+export type { Layer, Origin } from './layered-tree';
+export { resolveConfig, type ResolveOptions } from './resolve';
+export { ResolvedConfig, type Mode, type SecretCheck } from './resolved-config';
+export { runConfigCommand } from './config-command';
+export {
+  HOSTS_DEFAULTS,
+  LOGGING_DEFAULTS,
+  hostsSchema,
+  loggingSchema,
+  serviceDefaults,
+  serviceSchema,
+  type HostsConfig,
+  type LoggingConfig,
+  type ServiceConfig,
+} from './service-schema';

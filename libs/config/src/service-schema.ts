@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import type { ConfigObject } from './hocon/parse';
+
+const port = z.number().int().min(0).max(65535);
+const host = z.string().min(1);
+
+/** Where a service listens, its metrics listener and how long it drains on shutdown. */
+export function serviceSchema() {
+  return z.object({
+    listen_ip: host,
+    listen_port: port,
+    shutdown_timeout_sec: z.number().positive().max(600),
+    metrics: z.object({ enabled: z.boolean(), listen_ip: host, listen_port: port }),
+  });
+}
+
+export function serviceDefaults(defaultPort: number): ConfigObject {
+  return {
+    // Loopback unless the operator (or a deploy manifest) opens it up.
+    listen_ip: '127.0.0.1',
+    listen_port: defaultPort,
+    shutdown_timeout_sec: 10,
+    metrics: { enabled: true, listen_ip: '127.0.0.1', listen_port: defaultPort + 1000 },
+  };
+}
+
+const mongoUrl = z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URL');
+
+export const hostsSchema = z.object({
+  mongo: z.object({ backend: z.object({ host: mongoUrl }), auth: z.object({ host: mongoUrl }) }),
+  redis: z.object({
+    apiserver: z.object({ host, port, db: z.number().int().min(0), password: z.string().optional() }),
+  }),
+  elastic: z.object({
+    events: z.object({
+      hosts: z.array(z.object({ host, port, scheme: z.enum(['http', 'https']).optional() })).min(1),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      args: z.object({ timeout: z.number().positive(), max_retries: z.number().int().min(0) }),
+    }),
+  }),
+});
+
+/** ClearML's hosts.conf defaults: every backing service on loopback. */
+export const HOSTS_DEFAULTS: ConfigObject = {
+  mongo: { backend: { host: 'mongodb://127.0.0.1:27017/backend' }, auth: { host: 'mongodb://127.0.0.1:27017/auth' } },
+  redis: { apiserver: { host: '127.0.0.1', port: 6379, db: 0 } },
+  elastic: { events: { hosts: [{ host: '127.0.0.1', port: 9200 }], args: { timeout: 60, max_retries: 3 } } },
+};
+
+export const loggingSchema = z.object({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+});
+
+export const LOGGING_DEFAULTS: ConfigObject = { level: 'info' };
+
+export type HostsConfig = z.infer<typeof hostsSchema>;
+export type ServiceConfig = z.infer<ReturnType<typeof serviceSchema>>;
+export type LoggingConfig = z.infer<typeof loggingSchema>;
