@@ -28,3 +28,4 @@ export {
   type GeneratedSecret,
   type SecretFormat,
 } from './generate';
+export { SECRETS_USAGE, runSecretsCommand } from './secrets-command';

@@ -1,0 +1,4 @@
+import { serviceMain } from '@warden/http';
+import { authGatewayService } from './auth-gateway-service';
+
+void serviceMain(authGatewayService);

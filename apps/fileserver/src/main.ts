@@ -1,0 +1,4 @@
+import { serviceMain } from '@warden/http';
+import { fileserverService } from './fileserver-service';
+
+void serviceMain(fileserverService);

@@ -1,0 +1,54 @@
+import express, { type Express, type Router } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { SecretScrubber } from '@warden/secrets';
+import { errorMiddleware, unknownEndpoint } from './error-middleware';
+import type { Logger } from './logger';
+import type { ServiceMetrics } from './metrics';
+import { healthHandler, readyHandler, type ReadinessCheck, type ServiceState } from './readiness';
+import { requestId } from './request-id';
+
+export interface ServiceAppOptions {
+  logger: Logger;
+  scrubber: SecretScrubber;
+  readiness: readonly ReadinessCheck[];
+  state: ServiceState;
+  metrics?: ServiceMetrics;
+  /** Stack traces in error bodies: development only. */
+  exposeStacks: boolean;
+  /** The service's own routes, mounted after the kit's middleware and before its error handling. */
+  routes: Router;
+}
+
+/** The Express app every Warden service is built on. */
+export function createServiceApp(options: ServiceAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(requestId);
+  app.use(
+    pinoHttp({
+      logger: options.logger,
+      genReqId: (req) => (req as express.Request).id,
+      // The query string is left out: clients put tokens in it.
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/ready' },
+    }),
+  );
+  app.use(helmet());
+  if (options.metrics) app.use(options.metrics.middleware);
+  app.use((_req, res, next) => {
+    // While draining, keep-alive connections are closed after their current response.
+    if (options.state.draining) res.set('Connection', 'close');
+    next();
+  });
+  app.get('/health', healthHandler);
+  app.get('/ready', readyHandler(options.readiness, options.state, options.scrubber));
+  app.use(options.routes);
+  app.use(unknownEndpoint);
+  app.use(errorMiddleware({ logger: options.logger, scrubber: options.scrubber, exposeStacks: options.exposeStacks }));
+  return app;
+}

@@ -1,0 +1,46 @@
+import { createServer, type Server } from 'node:http';
+import type { RequestHandler } from 'express';
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+export interface ServiceMetrics {
+  registry: Registry;
+  middleware: RequestHandler;
+}
+
+export function createMetrics(service: string): ServiceMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+    registers: [registry],
+  });
+  const middleware: RequestHandler = (req, res, next) => {
+    const stop = duration.startTimer();
+    res.on('finish', () => {
+      // Route patterns, never raw paths: raw paths would make one series per object name.
+      const route = (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'unmatched' : 'other');
+      stop({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  };
+  return { registry, middleware };
+}
+
+/** Metrics get their own listener (loopback by default) so they are never on the public port. */
+export function startMetricsServer(registry: Registry, host: string, port: number): Promise<Server> {
+  const server = createServer(async (req, res) => {
+    if (req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': registry.contentType }).end(await registry.metrics());
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}

@@ -1,0 +1,60 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import type { Logger } from './logger';
+import type { ServiceState } from './readiness';
+
+export interface RunningServer {
+  server: Server;
+  port: number;
+  /** Stops accepting connections, lets in-flight requests finish, then runs the close hooks. */
+  shutdown(reason: string): Promise<void>;
+}
+
+export interface ListenOptions {
+  app: Express;
+  host: string;
+  port: number;
+  logger: Logger;
+  state: ServiceState;
+  shutdownTimeoutMs: number;
+  /** Run after the last request, in order: close backends, the metrics listener... */
+  onClose?: Array<() => Promise<void>>;
+}
+
+export function listen(options: ListenOptions): Promise<RunningServer> {
+  const server = createServer(options.app);
+  let closing: Promise<void> | undefined;
+
+  const shutdown = (reason: string): Promise<void> => {
+    closing ??= (async () => {
+      options.logger.info({ reason }, 'shutting down: draining in-flight requests');
+      options.state.draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Idle keep-alive sockets would hold close() open; busy ones are closed after their response.
+      const sweeper = setInterval(() => server.closeIdleConnections(), 100);
+      const deadline = setTimeout(() => {
+        options.logger.warn('shutdown timeout reached: closing remaining connections');
+        server.closeAllConnections();
+      }, options.shutdownTimeoutMs);
+      server.closeIdleConnections();
+      await closed;
+      clearInterval(sweeper);
+      clearTimeout(deadline);
+      for (const hook of options.onClose ?? []) {
+        await hook().catch((error: unknown) => options.logger.warn({ err: error }, 'error while closing'));
+      }
+      options.logger.info('stopped');
+    })();
+    return closing;
+  };
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      const { port } = server.address() as AddressInfo;
+      resolve({ server, port, shutdown });
+    });
+  });
+}

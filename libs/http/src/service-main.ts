@@ -1,0 +1,134 @@
+import type { Server } from 'node:http';
+import type { Router } from 'express';
+import type { ZodType } from 'zod';
+import { ConfigError, resolveConfig, runConfigCommand, type ConfigObject, type LoggingConfig, type ResolvedConfig, type ServiceConfig } from '@warden/config';
+import { runSecretsCommand, type AppName, type SecretScrubber } from '@warden/secrets';
+import type { DestinationStream } from 'pino';
+import { createServiceApp } from './create-app';
+import { createLogger, type Logger } from './logger';
+import { createMetrics, startMetricsServer } from './metrics';
+import type { ReadinessCheck, ServiceState } from './readiness';
+import { listen, type RunningServer } from './server';
+
+/** What every service's config has: its listener section and logging. */
+export interface BaseConfig {
+  logging: LoggingConfig;
+}
+
+export interface ServiceContext<C> {
+  config: C;
+  resolved: ResolvedConfig;
+  logger: Logger;
+  scrubber: SecretScrubber;
+}
+
+export interface ServiceParts {
+  routes: Router;
+  readiness: ReadinessCheck[];
+  warnings?: string[];
+  close?: () => Promise<void>;
+}
+
+export interface ServiceDefinition<C extends BaseConfig> {
+  app: AppName;
+  /** Picks the listener settings out of the typed config. */
+  listener: (config: C) => ServiceConfig;
+  defaults: ConfigObject;
+  schema: ZodType<C>;
+  start(context: ServiceContext<C>): Promise<ServiceParts>;
+}
+
+export interface StartOptions {
+  argv?: readonly string[];
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** Log sink; stdout when omitted. */
+  destination?: DestinationStream;
+  /** Where command output goes (stdout by default). */
+  print?: (text: string) => void;
+  /** Where fatal configuration errors go (stderr by default). */
+  printError?: (text: string) => void;
+}
+
+export type StartResult = { exitCode: number } | (RunningServer & { metrics?: Server; logger: Logger });
+
+/** EX_CONFIG from sysexits: the configuration is wrong; restarting will not help. */
+export const EXIT_CONFIG = 78;
+
+/**
+ * Resolves and validates the configuration, enforces the secret policy, then serves. The CLI
+ * verbs `config dump|explain|check` and `secrets generate` run instead of serving.
+ */
+export async function startService<C extends BaseConfig>(definition: ServiceDefinition<C>, options: StartOptions = {}): Promise<StartResult> {
+  const argv = options.argv ?? [];
+  const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
+  const printError = options.printError ?? ((text: string) => process.stderr.write(`${text}\n`));
+  if (argv[0] === 'secrets') return { exitCode: runSecretsCommand(argv.slice(1), print) };
+
+  let resolved: ResolvedConfig;
+  let config: C;
+  let secretWarnings: string[];
+  try {
+    resolved = resolveConfig({ app: definition.app, defaults: definition.defaults, env: options.env, cwd: options.cwd });
+    if (argv[0] === 'config') return { exitCode: runConfigCommand(argv.slice(1), resolved, definition.schema, print) };
+    if (argv.length > 0 && argv[0] !== 'serve') {
+      printError(`unknown command '${argv[0]}': use serve, config or secrets`);
+      return { exitCode: 2 };
+    }
+    config = resolved.validate(definition.schema);
+    secretWarnings = resolved.enforceSecretPolicy();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    printError(`${definition.app}: ${error.code}: ${error.message}`);
+    return { exitCode: EXIT_CONFIG };
+  }
+
+  const scrubber = resolved.secretScrubber();
+  const logger = createLogger({ name: definition.app, level: config.logging.level, scrubber, destination: options.destination });
+  for (const warning of [...resolved.warnings, ...secretWarnings]) logger.warn(warning);
+
+  const parts = await definition.start({ config, resolved, logger, scrubber });
+  const state: ServiceState = { draining: false, warnings: parts.warnings ?? [] };
+  for (const warning of state.warnings) logger.warn(warning);
+
+  const listener = definition.listener(config);
+  const metrics = listener.metrics.enabled ? createMetrics(definition.app) : undefined;
+  const app = createServiceApp({
+    logger,
+    scrubber,
+    readiness: parts.readiness,
+    state,
+    metrics,
+    exposeStacks: resolved.mode !== 'production',
+    routes: parts.routes,
+  });
+  const metricsServer = metrics ? await startMetricsServer(metrics.registry, listener.metrics.listen_ip, listener.metrics.listen_port) : undefined;
+  const running = await listen({
+    app,
+    host: listener.listen_ip,
+    port: listener.listen_port,
+    logger,
+    state,
+    shutdownTimeoutMs: listener.shutdown_timeout_sec * 1000,
+    onClose: [
+      ...(parts.close ? [parts.close] : []),
+      ...(metricsServer ? [() => new Promise<void>((resolve) => metricsServer.close(() => resolve()))] : []),
+    ],
+  });
+  logger.info({ url: `http://${listener.listen_ip}:${running.port}`, mode: resolved.mode }, `${definition.app} listening`);
+  return { ...running, metrics: metricsServer, logger };
+}
+
+/** The process entry point: runs the service and turns SIGTERM/SIGINT into a graceful drain. */
+export async function serviceMain<C extends BaseConfig>(definition: ServiceDefinition<C>): Promise<void> {
+  const result = await startService(definition, { argv: process.argv.slice(2) });
+  if ('exitCode' in result) {
+    process.exitCode = result.exitCode;
+    return;
+  }
+  const stop = (signal: string) => {
+    void result.shutdown(signal).then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
