@@ -1,6 +1,10 @@
 // Shared by every project's jest.config.js. Integration specs (`*.int.spec.ts`) need the real
 // backing services from tools/services; they run only in the `integration` target.
+const fs = require('node:fs');
 const path = require('node:path');
+
+// Each run writes its JSON report here (--outputFile); tools/test-summary.mjs sums them.
+fs.mkdirSync(path.join(__dirname, '.warden/test-results'), { recursive: true });
 
 const integration = process.env.WARDEN_TEST_TIER === 'integration';
 
@@ -8,7 +12,10 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  moduleNameMapper: { '^@warden/(.*)$': path.join(__dirname, 'libs/$1/src/index.ts') },
+  moduleNameMapper: {
+    '^@warden/http/testing$': path.join(__dirname, 'libs/http/src/testing/index.ts'),
+    '^@warden/([^/]+)$': path.join(__dirname, 'libs/$1/src/index.ts'),
+  },
   testMatch: integration ? ['<rootDir>/src/**/*.int.spec.ts'] : ['<rootDir>/src/**/*.spec.ts'],
   testPathIgnorePatterns: integration ? ['/node_modules/'] : ['/node_modules/', '\\.int\\.spec\\.ts$'],
   passWithNoTests: false,

@@ -35,7 +35,9 @@ export function connectRedis(hosts: HostsConfig, logger: Logger): RedisBackend {
       },
     },
     close: async () => {
-      if (client.isOpen) await client.quit().catch(() => client.disconnect());
+      // quit() waits for the server, which may be the thing that is down.
+      if (client.isReady) await client.quit().catch(() => undefined);
+      else if (client.isOpen) await client.disconnect().catch(() => undefined);
     },
   };
 }

@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { generateSecretSet } from '@warden/secrets';
+import { spawnService, waitForStatus, type SpawnedService } from '@warden/http/testing';
+
+// Integration tier: the built app as its own process, in production mode, against the real services.
+const secrets = Object.fromEntries(generateSecretSet().map((s) => [s.envVar, s.value]));
+const production = { ...secrets, NODE_ENV: 'production', CLEARML__APISERVER__LISTEN_PORT: '0', CLEARML__APISERVER__METRICS__ENABLED: 'false' };
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A Redis of this test's own, so that stopping it disturbs nothing else. */
+function startRedis(port: number): ChildProcess {
+  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+}
+
+describe('apiserver process', () => {
+  let service: SpawnedService | undefined;
+  afterEach(async () => {
+    await service?.stop();
+    service = undefined;
+  });
+
+  it('starts in production with generated secrets and is ready once every backend answers', async () => {
+    service = await spawnService('apiserver', production);
+    const ready = await waitForStatus(`${service.url}/ready`, (s) => s === 200);
+    expect(ready.body).toMatchObject({ status: 'ready', failing: [] });
+    expect(Object.keys((ready.body as { checks: object }).checks).sort()).toEqual(['elasticsearch', 'mongodb', 'redis']);
+    for (const value of Object.values(secrets)) expect(service.output()).not.toContain(value);
+  });
+
+  it('answers 503 naming Redis while it is down, and 200 again once it is back', async () => {
+    const port = await freePort();
+    let redis = startRedis(port);
+    try {
+      service = await spawnService('apiserver', { ...production, CLEARML_REDIS_SERVICE_PORT: String(port) });
+      await waitForStatus(`${service.url}/ready`, (s) => s === 200);
+      redis.kill('SIGKILL');
+      const down = await waitForStatus(`${service.url}/ready`, (s) => s === 503);
+      expect(down.body).toMatchObject({ status: 'not_ready', failing: ['redis'] });
+      redis = startRedis(port);
+      await waitForStatus(`${service.url}/ready`, (s) => s === 200);
+    } finally {
+      redis.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it.each([
+    ['mongodb', { CLEARML_MONGODB_SERVICE_PORT: '1' }],
+    ['elasticsearch', { CLEARML_ELASTIC_SERVICE_PORT: '1' }],
+  ])('answers 503 naming %s when it cannot be reached', async (name, env) => {
+    service = await spawnService('apiserver', { ...production, ...env });
+    const res = await waitForStatus(`${service.url}/ready`, (s) => s === 503);
+    expect((res.body as { failing: string[] }).failing).toEqual([name]);
+  }, 30_000);
+
+  it('drains and exits 0 on SIGTERM', async () => {
+    service = await spawnService('apiserver', production);
+    const code = await service.stop();
+    service = undefined;
+    expect(code).toBe(0);
+  });
+});

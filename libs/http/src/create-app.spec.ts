@@ -1,0 +1,148 @@
+import express, { Router } from 'express';
+import request from 'supertest';
+import { SecretScrubber } from '@warden/secrets';
+import { createServiceApp } from './create-app';
+import { WardenError } from './errors';
+import { createLogger } from './logger';
+import type { ReadinessCheck, ServiceState } from './readiness';
+import { CapturedLogs } from './testing/captured-logs';
+
+const SECRET = 'sEcReT-value-4f8a9b2c7d1e6f3a0b5c8d2e7f1a4b9c6d3e0f7a2b5';
+
+function build(options: { readiness?: ReadinessCheck[]; exposeStacks?: boolean; state?: ServiceState } = {}) {
+  const logs = new CapturedLogs();
+  const scrubber = new SecretScrubber();
+  scrubber.add(SECRET);
+  const logger = createLogger({ name: 'test', level: 'info', scrubber, destination: logs });
+  const routes = Router();
+  routes.use(express.json({ limit: '1kb' }));
+  routes.post('/echo.json', (req, res) => res.json(req.body));
+  routes.get('/typed.error', () => {
+    throw new WardenError('ERR_FORBIDDEN', 'not yours', { object: 'x' });
+  });
+  routes.get('/leaky.error', (req) => {
+    req.log.info({ config: { token_secret: SECRET }, note: `value ${SECRET}` }, 'about to fail');
+    throw new Error(`database rejected password ${SECRET}`);
+  });
+  routes.get('/async.error', async () => {
+    throw new Error('async failure');
+  });
+  const state = options.state ?? { draining: false, warnings: [] };
+  const app = createServiceApp({
+    logger,
+    scrubber,
+    readiness: options.readiness ?? [],
+    state,
+    exposeStacks: options.exposeStacks ?? false,
+    routes,
+  });
+  return { app, logs };
+}
+
+describe('service app', () => {
+  it('maps a typed error to its status, stable code and ClearML envelope', async () => {
+    const { app } = build();
+    const res = await request(app).get('/v2.13/typed.error').set('X-ClearML-Trx', 'trx-1');
+    expect(res.status).toBe(404);
+    // Versioned paths are only the apiserver's business; the kit does not route them.
+    const direct = await request(app).get('/typed.error');
+    expect(direct.status).toBe(403);
+    expect(direct.body.meta).toMatchObject({
+      result_code: 403,
+      result_subcode: 20,
+      result_msg: 'not yours',
+      error_stack: null,
+      error_data: { code: 'ERR_FORBIDDEN', object: 'x' },
+      endpoint: { name: 'typed.error' },
+    });
+    expect(direct.body.data).toEqual({});
+  });
+
+  it('answers unknown endpoints with a ClearML-shaped 404 and no stack', async () => {
+    const { app } = build({ exposeStacks: true });
+    const res = await request(app).get('/v2.99/nothing.here');
+    expect(res.status).toBe(404);
+    expect(res.body.meta).toMatchObject({
+      result_code: 400,
+      result_subcode: 1,
+      error_data: { code: 'ERR_ENDPOINT_UNKNOWN' },
+      endpoint: { name: 'nothing.here', requested_version: '2.99' },
+      error_stack: null,
+    });
+  });
+
+  it('turns malformed and oversized JSON into 400 and 413 with codes', async () => {
+    const { app } = build();
+    const bad = await request(app).post('/echo.json').set('Content-Type', 'application/json').send('{"a": ');
+    expect(bad.status).toBe(400);
+    expect(bad.body.meta.error_data.code).toBe('ERR_INVALID_JSON');
+    const big = await request(app).post('/echo.json').send({ a: 'x'.repeat(5000) });
+    expect(big.status).toBe(413);
+    expect(big.body.meta.error_data.code).toBe('ERR_PAYLOAD_TOO_LARGE');
+  });
+
+  it('hides unexpected errors behind a generic 500; stacks only when allowed, and scrubbed', async () => {
+    const prod = await request(build().app).get('/async.error');
+    expect(prod.status).toBe(500);
+    expect(prod.body.meta).toMatchObject({ result_code: 500, result_subcode: 1, result_msg: 'internal server error', error_stack: null });
+
+    const dev = await request(build({ exposeStacks: true }).app).get('/leaky.error');
+    expect(dev.body.meta.error_stack).toContain('[REDACTED]');
+    expect(JSON.stringify(dev.body)).not.toContain(SECRET);
+  });
+
+  it('never writes a secret or a credential header to the logs', async () => {
+    const { app, logs } = build();
+    await request(app)
+      .get('/leaky.error')
+      .set('Authorization', `Bearer ${SECRET}`)
+      .set('Cookie', `clearml_token_basic=${SECRET}`);
+    await request(app).get(`/typed.error?token=${SECRET}`);
+    expect(logs.lines.length).toBeGreaterThanOrEqual(3);
+    expect(logs.text).toContain('unhandled error');
+    expect(logs.text).toContain('[REDACTED]');
+    expect(logs.text).not.toContain(SECRET);
+    expect(logs.text).not.toContain('sEcReT-value');
+  });
+
+  it('echoes a safe request id and replaces an unsafe one', async () => {
+    const { app } = build();
+    const kept = await request(app).get('/health').set('X-Request-Id', 'abc-123');
+    expect(kept.headers['x-request-id']).toBe('abc-123');
+    const replaced = await request(app).get('/health').set('X-Request-Id', 'id with spaces and "quotes" ' + 'x'.repeat(200));
+    expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('sets security headers', async () => {
+    const res = await request(build().app).get('/health');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('reports readiness per dependency and names the failing ones', async () => {
+    const ok: ReadinessCheck = { name: 'redis', check: async () => undefined };
+    const down: ReadinessCheck = { name: 'elasticsearch', check: async () => Promise.reject(new Error(`connect ECONNREFUSED (password ${SECRET})`)) };
+    const ready = await request(build({ readiness: [ok] }).app).get('/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ready', failing: [], checks: { redis: { ok: true } }, warnings: [] });
+
+    const notReady = await request(build({ readiness: [ok, down] }).app).get('/ready');
+    expect(notReady.status).toBe(503);
+    expect(notReady.body.failing).toEqual(['elasticsearch']);
+    expect(notReady.body.checks.elasticsearch.error).toContain('ECONNREFUSED');
+    expect(JSON.stringify(notReady.body)).not.toContain(SECRET);
+  });
+
+  it('reports a hanging dependency as not ready after the check timeout', async () => {
+    const hanging: ReadinessCheck = { name: 'mongodb', check: () => new Promise(() => undefined) };
+    const res = await request(build({ readiness: [hanging] }).app).get('/ready');
+    expect(res.status).toBe(503);
+    expect(res.body.checks.mongodb.error).toMatch(/no answer within/);
+  }, 10_000);
+
+  it('is not ready while draining', async () => {
+    const res = await request(build({ state: { draining: true, warnings: ['w'] } }).app).get('/ready');
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ status: 'draining', warnings: ['w'] });
+  });
+});

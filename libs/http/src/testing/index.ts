@@ -1,0 +1,2 @@
+export { CapturedLogs } from './captured-logs';
+export { spawnService, waitForStatus, type SpawnedService } from './spawn-service';

@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export interface SpawnedService {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  output(): string;
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts a built app (`dist/apps/<app>/main.js`) as its own process on a free port and resolves
+ * once it logs that it listens; rejects with its output when it exits first.
+ */
+export function spawnService(app: string, env: Record<string, string>, timeoutMs = 20_000): Promise<SpawnedService> {
+  const main = resolve(__dirname, '../../../../dist/apps', app, 'main.js');
+  const child = spawn(process.execPath, [main], {
+    // A fresh working directory: the developer's own .env files must not leak into tests.
+    cwd: mkdtempSync(join(tmpdir(), `warden-${app}-`)),
+    env: { PATH: process.env.PATH ?? '', CLEARML_CONFIG_DIR: '/nonexistent-warden-config', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (c) => (output += c));
+  child.stderr?.on('data', (c) => (output += c));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${app} did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const onData = () => {
+      const match = /"url":"http:\/\/([\d.]+):(\d+)"/.exec(output);
+      if (!match) return;
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      const port = Number(match[2]);
+      resolvePromise({
+        child,
+        port,
+        url: `http://${match[1]}:${port}`,
+        output: () => output,
+        stop: async () => {
+          if (child.exitCode === null) child.kill('SIGTERM');
+          return exited;
+        },
+      });
+    };
+    child.stdout?.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${app} exited with ${code} before listening:\n${output}`));
+    });
+  });
+}
+
+/** Polls a URL until `accept` holds for its status, or fails with the last answer. */
+export async function waitForStatus(url: string, accept: (status: number) => boolean, timeoutMs = 15_000): Promise<{ status: number; body: unknown }> {
+  const deadline = Date.now() + timeoutMs;
+  let last: { status: number; body: unknown } = { status: 0, body: null };
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      last = { status: res.status, body: await res.json() };
+      if (accept(res.status)) return last;
+    } catch (error) {
+      last = { status: 0, body: String(error) };
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} answered ${last.status} ${JSON.stringify(last.body)}`);
+}

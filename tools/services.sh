@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs (once, cached) and runs the backing services on loopback: Redis, FerretDB, Elasticsearch.
+# usage: tools/services.sh up|down|status [redis mongo elasticsearch]
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+verb=${1:-status}
+shift || true
+names=("${@:-redis mongo elasticsearch}")
+# shellcheck disable=SC2206
+names=(${names[*]})
+
+case "$verb" in
+  up) for n in "${names[@]}"; do bash "$here/services/$n.sh" start; done ;;
+  down) for n in "${names[@]}"; do bash "$here/services/$n.sh" stop; done ;;
+  status)
+    rc=0
+    for n in "${names[@]}"; do bash "$here/services/$n.sh" status || rc=1; done
+    exit $rc ;;
+  *) echo "usage: tools/services.sh up|down|status [redis mongo elasticsearch]" >&2; exit 2 ;;
+esac

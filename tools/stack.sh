@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The README's "run the stack" command: backing services plus the three apps, in development mode,
+# in the foreground (Ctrl-C stops the apps). `tools/stack.sh down` also stops the backing services.
+# Development secrets are generated on the first run into .warden/dev-secrets.env (ignored by git).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+APPS=(auth-gateway apiserver fileserver)
+PORTS=(8080 8008 8081)
+logs=.warden/logs
+pids=.warden/run/apps
+mkdir -p "$logs" "$pids"
+
+stop_apps() {
+  for app in "${APPS[@]}"; do
+    [[ -f $pids/$app.pid ]] && kill "$(cat "$pids/$app.pid")" 2>/dev/null || true
+    rm -f "$pids/$app.pid"
+  done
+}
+
+if [[ ${1:-up} == down ]]; then
+  stop_apps
+  bash tools/services.sh down
+  exit 0
+fi
+
+bash tools/ensure-deps.sh
+bash tools/services.sh up
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
+npx nx run-many -t build --outputStyle=static >/dev/null
+
+secrets=.warden/dev-secrets.env
+if [[ ! -s $secrets ]]; then
+  (umask 077 && node dist/apps/auth-gateway/main.js secrets generate --format env >"$secrets.tmp" && mv "$secrets.tmp" "$secrets")
+  echo "[stack] generated development secrets in $secrets"
+fi
+set -a
+# shellcheck disable=SC1090
+source "$secrets"
+set +a
+
+stop_apps
+trap 'stop_apps; echo "[stack] apps stopped (backing services keep running; tools/stack.sh down stops them)"' EXIT
+for app in "${APPS[@]}"; do
+  node --enable-source-maps "dist/apps/$app/main.js" >>"$logs/$app.log" 2>&1 &
+  echo $! >"$pids/$app.pid"
+done
+
+for i in "${!APPS[@]}"; do
+  url="http://127.0.0.1:${PORTS[$i]}"
+  for _ in $(seq 1 120); do
+    curl -fs "$url/ready" >/dev/null && break
+    kill -0 "$(cat "$pids/${APPS[$i]}.pid")" 2>/dev/null || { tail -n 20 "$logs/${APPS[$i]}.log" >&2; exit 1; }
+    sleep 0.5
+  done
+  curl -fs "$url/ready" >/dev/null || { echo "[stack] ${APPS[$i]} is not ready: $(curl -s "$url/ready")" >&2; exit 1; }
+done
+
+cat <<MSG
+
+Warden is running (development mode):
+  auth-gateway  http://127.0.0.1:8080   (web login, SSO, auth.* — login arrives with the identity work)
+  apiserver     http://127.0.0.1:8008   (CLEARML_API_HOST)
+  fileserver    http://127.0.0.1:8081   (CLEARML_FILES_HOST)
+  health        /health and /ready on each; Prometheus metrics on 127.0.0.1:9080, 9008, 9081 /metrics
+  logs          $logs/<app>.log
+  credentials   the development system credentials are in $secrets (never commit it);
+                inspect config with: npm run config -- apiserver explain secure.credentials.tests.user_key
+Ctrl-C stops the apps.
+MSG
+wait

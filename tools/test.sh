@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The README's test command. On a new machine it installs everything the tests need (npm packages,
+# Redis, FerretDB, Elasticsearch; cached for later runs), starts the backing services on loopback,
+# then runs every tier: build, lint and unit tests, then integration tests against the real services.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+started=$SECONDS
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
+
+bash tools/ensure-deps.sh
+bash tools/services.sh up
+results=.warden/test-results
+rm -rf "$results" && mkdir -p "$results"
+
+status=0
+npx nx run-many -t build,lint,test --outputStyle=static || status=$?
+if [[ $status -eq 0 ]]; then
+  npx nx run-many -t integration --outputStyle=static --parallel=1 || status=$?
+fi
+node tools/test-summary.mjs "$results" || status=$?
+echo "test run took $((SECONDS - started)) s"
+exit $status
