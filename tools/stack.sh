@@ -40,6 +40,9 @@ set +a
 
 stop_apps
 trap 'stop_apps; echo "[stack] apps stopped (backing services keep running; tools/stack.sh down stops them)"' EXIT
+# Bash skips the EXIT trap when a signal kills it, so turn TERM and INT into ordinary exits.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 for app in "${APPS[@]}"; do
   node --enable-source-maps "dist/apps/$app/main.js" >>"$logs/$app.log" 2>&1 &
   echo $! >"$pids/$app.pid"
