@@ -1,45 +1,32 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { EXIT_CONFIG, startService } from '@warden/http';
-import { CapturedLogs } from '@warden/http/testing';
+import { EXIT_CONFIG } from '@warden/http';
+import { CapturedLogs, startInIsolation } from '@warden/http/testing';
 import { generateKey, generateSecret } from '@warden/secrets';
 import { AUTH_DISABLED_WARNING, fileserverService } from './fileserver-service';
 
-const cwd = mkdtempSync(join(tmpdir(), 'warden-fileserver-'));
-const base = { CLEARML_CONFIG_DIR: join(cwd, 'none') };
-
 describe('fileserver start-up', () => {
   it('refuses production with missing or default secrets, naming every key', async () => {
-    const errors: string[] = [];
-    const result = await startService(fileserverService, {
-      env: { ...base, NODE_ENV: 'production', CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_KEY: 'GSQWPEKSKNKF354LC9V6BHXKTYFD5I' },
-      cwd,
-      printError: (t) => errors.push(t),
+    const { result, errors } = await startInIsolation(fileserverService, {
+      NODE_ENV: 'production',
+      CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_KEY: 'GSQWPEKSKNKF354LC9V6BHXKTYFD5I',
     });
     expect(result).toEqual({ exitCode: EXIT_CONFIG });
-    expect(errors.join('\n')).toMatch(/secure\.credentials\.fileserver\.user_key is a publicly known default/);
-    expect(errors.join('\n')).toMatch(/secure\.credentials\.fileserver\.user_secret is not set/);
-    expect(errors.join('\n')).not.toContain('GSQWPEKSKNKF354LC9V6BHXKTYFD5I');
+    expect(errors).toMatch(/secure\.credentials\.fileserver\.user_key is a publicly known default/);
+    expect(errors).toMatch(/secure\.credentials\.fileserver\.user_secret is not set/);
+    expect(errors).not.toContain('GSQWPEKSKNKF354LC9V6BHXKTYFD5I');
   });
 
   it('stops on a badly typed setting, naming the key and its source', async () => {
-    const errors: string[] = [];
-    const result = await startService(fileserverService, {
-      env: { ...base, CLEARML__fileserver__auth__enabled: 'sometimes' },
-      cwd,
-      printError: (t) => errors.push(t),
-    });
+    const { result, errors } = await startInIsolation(fileserverService, { CLEARML__fileserver__auth__enabled: 'sometimes' });
     expect(result).toEqual({ exitCode: EXIT_CONFIG });
-    expect(errors.join()).toContain('fileserver.auth.enabled: Expected boolean, received string ("sometimes" from env CLEARML__fileserver__auth__enabled)');
+    expect(errors).toContain('fileserver.auth.enabled: Expected boolean, received string ("sometimes" from env CLEARML__fileserver__auth__enabled)');
   });
 
   it('warns at start-up and on /ready when auth is turned off', async () => {
     const logs = new CapturedLogs();
     const secret = generateSecret();
-    const result = await startService(fileserverService, {
-      env: {
-        ...base,
+    const { result } = await startInIsolation(
+      fileserverService,
+      {
         CLEARML__fileserver__auth__enabled: 'false',
         CLEARML__FILESERVER__LISTEN_PORT: '0',
         CLEARML__FILESERVER__METRICS__ENABLED: 'false',
@@ -47,9 +34,8 @@ describe('fileserver start-up', () => {
         CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_KEY: generateKey(),
         CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_SECRET: secret,
       },
-      cwd,
-      destination: logs,
-    });
+      { destination: logs },
+    );
     if ('exitCode' in result) throw new Error(`exited ${result.exitCode}`);
     try {
       const ready = await fetch(`http://127.0.0.1:${result.port}/ready`);

@@ -1,2 +1,3 @@
 export { CapturedLogs } from './captured-logs';
 export { spawnService, waitForStatus, type SpawnedService } from './spawn-service';
+export { startInIsolation, type IsolatedStart } from './start-in-isolation';
