@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import request from 'supertest';
 import { SecretScrubber } from '@warden/secrets';
 import { createServiceApp } from './create-app';
-import { WardenError } from './errors';
+import { WardenError } from '@warden/errors';
 import { createLogger } from './logger';
 import type { ReadinessCheck, ServiceState } from './readiness';
 import { CapturedLogs } from './testing/captured-logs';

@@ -1,6 +1,6 @@
 import './request-context';
 import type { Request } from 'express';
-import { ERROR_TABLE, type ErrorCode } from './errors';
+import { ERROR_TABLE, type ErrorCode } from '@warden/errors';
 
 export interface Envelope {
   meta: {

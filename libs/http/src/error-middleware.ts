@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { SecretScrubber } from '@warden/secrets';
 import { errorEnvelope } from './envelope';
-import { WardenError, type ErrorCode } from './errors';
+import { WardenError, type ErrorCode } from '@warden/errors';
 
 interface BodyParserError {
   type?: string;
@@ -36,6 +36,8 @@ export function errorMiddleware(options: { logger: Logger; scrubber: SecretScrub
     const stack = !known && options.exposeStacks && error instanceof Error ? options.scrubber.scrub(error.stack ?? '') : null;
     const code: ErrorCode = wardenError.code;
     const message = options.scrubber.scrub(wardenError.message);
+    const retryAfter = wardenError.data['retry_after_sec'];
+    if (typeof retryAfter === 'number') res.set('Retry-After', String(Math.ceil(retryAfter)));
     res.status(wardenError.status).json(errorEnvelope(req, code, message, wardenError.data, stack));
   };
 }

@@ -1,4 +1,3 @@
-export { ERROR_TABLE, WardenError, type ErrorCode } from './errors';
 export { successEnvelope, errorEnvelope, type Envelope } from './envelope';
 export { createLogger, type Logger, type LoggerOptions } from './logger';
 export type { ReadinessCheck, ServiceState } from './readiness';

@@ -1,0 +1,57 @@
+/**
+ * Every error a Warden service returns on purpose has a stable code. The table maps each code,
+ * in one place, to its HTTP status and to ClearML's result_code/result_subcode pair.
+ */
+export const ERROR_TABLE = {
+  ERR_BAD_REQUEST: { status: 400, result: [400, 12], message: 'validation error' },
+  ERR_INVALID_JSON: { status: 400, result: [400, 12], message: 'request body is not valid JSON' },
+  ERR_PAYLOAD_TOO_LARGE: { status: 413, result: [400, 12], message: 'request body is too large' },
+  ERR_ENDPOINT_UNKNOWN: { status: 404, result: [400, 1], message: 'endpoint is not supported' },
+  ERR_NOT_FOUND: { status: 404, result: [400, 10], message: 'not found' },
+  ERR_UNAUTHORIZED: { status: 401, result: [401, 20], message: 'unauthorized (missing credentials)' },
+  ERR_BAD_AUTH_SCHEME: { status: 401, result: [401, 10], message: 'unauthorized (bad authentication header type)' },
+  ERR_MALFORMED_CREDENTIALS: { status: 401, result: [401, 21], message: 'unauthorized (malformed credentials)' },
+  ERR_INVALID_CREDENTIALS: { status: 401, result: [401, 22], message: 'unauthorized (invalid credentials)' },
+  ERR_CREDENTIALS_REVOKED: { status: 401, result: [401, 22], message: 'unauthorized (credentials revoked)' },
+  ERR_USER_DISABLED: { status: 401, result: [401, 22], message: 'unauthorized (user disabled)' },
+  ERR_LOGIN_MODE_DISABLED: { status: 401, result: [401, 1], message: 'this login method is turned off' },
+  // Token checks, one code per reason (named like jose's), all answered as ClearML's invalid_token.
+  ERR_JWT_MALFORMED: { status: 401, result: [401, 30], message: 'invalid token (malformed)' },
+  ERR_JWT_ALG_NOT_ALLOWED: { status: 401, result: [401, 30], message: 'invalid token (algorithm not allowed)' },
+  ERR_JWKS_NO_MATCHING_KEY: { status: 401, result: [401, 30], message: 'invalid token (unknown signing key)' },
+  ERR_JWS_SIGNATURE_INVALID: { status: 401, result: [401, 30], message: 'invalid token (bad signature)' },
+  ERR_JWT_EXPIRED: { status: 401, result: [401, 30], message: 'invalid token (expired)' },
+  ERR_JWT_NOT_YET_VALID: { status: 401, result: [401, 30], message: 'invalid token (not yet valid)' },
+  ERR_JWT_ISSUER_INVALID: { status: 401, result: [401, 30], message: 'invalid token (wrong issuer)' },
+  ERR_JWT_AUDIENCE_INVALID: { status: 401, result: [401, 30], message: 'invalid token (wrong audience)' },
+  ERR_JWT_CLAIM_INVALID: { status: 401, result: [401, 30], message: 'invalid token (missing or bad claim)' },
+  ERR_JWT_REVOKED: { status: 401, result: [401, 31], message: 'token is blocked' },
+  ERR_FORBIDDEN: { status: 403, result: [403, 20], message: 'forbidden (not allowed for role)' },
+  ERR_CSRF: { status: 403, result: [403, 10], message: 'forbidden (missing or wrong CSRF token)' },
+  ERR_ORIGIN_NOT_ALLOWED: { status: 403, result: [403, 10], message: 'forbidden (origin not allowed)' },
+  ERR_RATE_LIMITED: { status: 429, result: [429, 0], message: 'too many requests' },
+  ERR_SERVICE_UNAVAILABLE: { status: 503, result: [500, 0], message: 'a backing service is unavailable' },
+  ERR_INTERNAL: { status: 500, result: [500, 1], message: 'internal server error' },
+} as const satisfies Record<string, { status: number; result: readonly [number, number]; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_TABLE;
+
+export class WardenError extends Error {
+  readonly code: ErrorCode;
+  readonly data: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message?: string, data: Record<string, unknown> = {}) {
+    super(message ?? ERROR_TABLE[code].message);
+    this.name = 'WardenError';
+    this.code = code;
+    this.data = data;
+  }
+
+  get status(): number {
+    return ERROR_TABLE[this.code].status;
+  }
+}
+
+export function isWardenError(error: unknown): error is WardenError {
+  return error instanceof WardenError;
+}

@@ -1,0 +1,1 @@
+export { ERROR_TABLE, WardenError, isWardenError, type ErrorCode } from './errors';
