@@ -1,22 +1,95 @@
-import { Router } from 'express';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import {
+  CLEARML_AUTH_DEFAULTS,
+  GATEWAY_AUTH_DEFAULTS,
+  clearmlAuthSchema,
+  createGateway,
+  gatewayAuthSchema,
+  type SystemCredentialName,
+} from '@warden/auth-service';
 import { connectBackends } from '@warden/backends';
-import { HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, serviceDefaults, serviceSchema } from '@warden/config';
-import type { ServiceDefinition } from '@warden/http';
+import { ConfigError, HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, serviceDefaults, serviceSchema } from '@warden/config';
+import type { Logger, ServiceDefinition } from '@warden/http';
 
 export const GATEWAY_PORT = 8080;
 
-const schema = z.object({ auth_gateway: serviceSchema(), hosts: hostsSchema, logging: loggingSchema });
+const credential = z.object({ user_key: z.string().optional(), user_secret: z.string().optional() }).optional();
+const secureSchema = z.object({
+  auth: z.object({ token_secret: z.string().optional(), signing_key: z.string().optional() }).default({}),
+  http: z.object({ session_secret: z.object({ apiserver: z.string().optional() }).default({}) }).default({}),
+  credentials: z.object({ apiserver: credential, fileserver: credential, webserver: credential, tests: credential }).default({}),
+});
+
+const schema = z.object({
+  auth_gateway: serviceSchema().merge(gatewayAuthSchema),
+  apiserver: z.object({ auth: clearmlAuthSchema }),
+  secure: secureSchema.default({}),
+  hosts: hostsSchema,
+  logging: loggingSchema,
+});
 
 export type AuthGatewayConfig = z.infer<typeof schema>;
+
+// In development a missing secret is only a warning; a per-process stand-in keeps the gateway
+// usable, at the price of hashes and stored keys that do not survive a restart.
+function secretOrEphemeral(value: string | undefined, path: string, logger: Logger): string {
+  if (value) return value;
+  logger.warn(`${path} is not set: using a random value for this process only`);
+  return randomBytes(48).toString('base64url');
+}
+
+function systemCredentials(secure: AuthGatewayConfig['secure']) {
+  const names: SystemCredentialName[] = ['apiserver', 'fileserver', 'webserver', 'tests'];
+  return names.flatMap((name) => {
+    const c = secure.credentials[name];
+    return c?.user_key && c.user_secret ? [{ name, accessKey: c.user_key, secretKey: c.user_secret }] : [];
+  });
+}
 
 export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
   app: 'auth-gateway',
   schema,
-  defaults: { auth_gateway: serviceDefaults(GATEWAY_PORT), hosts: HOSTS_DEFAULTS, logging: LOGGING_DEFAULTS },
+  defaults: {
+    auth_gateway: { ...serviceDefaults(GATEWAY_PORT), ...GATEWAY_AUTH_DEFAULTS },
+    apiserver: { auth: CLEARML_AUTH_DEFAULTS },
+    hosts: HOSTS_DEFAULTS,
+    logging: LOGGING_DEFAULTS,
+  },
   listener: (config) => config.auth_gateway,
-  start: async ({ config, logger }) => {
+  start: async ({ config, resolved, logger }) => {
+    if (config.auth_gateway.login.free_access && resolved.mode === 'production') {
+      throw new ConfigError(
+        'ERR_CONFIG_INVALID',
+        'auth_gateway.login.free_access is true: free access lets anyone log in as anyone and is refused in production. Turn it off (CLEARML__AUTH_GATEWAY__LOGIN__FREE_ACCESS=false) and use fixed users or local users.',
+      );
+    }
     const backends = connectBackends(config.hosts, { redis: true, mongo: 'auth' }, logger);
-    return { routes: Router(), readiness: backends.readiness, close: backends.close };
+    const { secure } = config;
+    const gateway = createGateway({
+      clearml: config.apiserver.auth,
+      gateway: config.auth_gateway,
+      secrets: {
+        tokenSecret: secretOrEphemeral(secure.auth.token_secret, 'secure.auth.token_secret', logger),
+        sessionSecret: secretOrEphemeral(secure.http.session_secret.apiserver, 'secure.http.session_secret.apiserver', logger),
+        signingKeyPem: secure.auth.signing_key,
+        systemCredentials: systemCredentials(secure),
+      },
+      // connectBackends opened both because they were asked for above.
+      mongo: backends.mongo!.connection,
+      redis: backends.redis!.client,
+      logger,
+    });
+    const warnings = config.auth_gateway.login.free_access ? ['auth_gateway.login.free_access is on: anyone can log in as any user name (development only)'] : [];
+    return {
+      routes: gateway.routes,
+      readiness: [...backends.readiness, ...gateway.readiness],
+      warnings,
+      trustProxy: config.auth_gateway.trusted_proxies,
+      close: async () => {
+        await gateway.close();
+        await backends.close();
+      },
+    };
   },
 };

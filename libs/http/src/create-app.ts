@@ -18,13 +18,14 @@ export interface ServiceAppOptions {
   exposeStacks: boolean;
   /** The service's own routes, mounted after the kit's middleware and before its error handling. */
   routes: Router;
+  trustProxy?: string[];
 }
 
 /** The Express app every Warden service is built on. */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', options.trustProxy && options.trustProxy.length > 0 ? options.trustProxy : false);
   app.use(requestId);
   app.use(
     pinoHttp({

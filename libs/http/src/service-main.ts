@@ -26,6 +26,8 @@ export interface ServiceParts {
   routes: Router;
   readiness: ReadinessCheck[];
   warnings?: string[];
+  /** Proxies whose X-Forwarded-For is believed (Express `trust proxy`); none by default. */
+  trustProxy?: string[];
   close?: () => Promise<void>;
 }
 
@@ -87,7 +89,15 @@ export async function startService<C extends BaseConfig>(definition: ServiceDefi
   const logger = createLogger({ name: definition.app, level: config.logging.level, scrubber, destination: options.destination });
   for (const warning of [...resolved.warnings, ...secretWarnings]) logger.warn(warning);
 
-  const parts = await definition.start({ config, resolved, logger, scrubber });
+  let parts: ServiceParts;
+  try {
+    parts = await definition.start({ config, resolved, logger, scrubber });
+  } catch (error) {
+    // A setting that is valid alone but not in this mode (e.g. free access in production).
+    if (!(error instanceof ConfigError)) throw error;
+    printError(`${definition.app}: ${error.code}: ${error.message}`);
+    return { exitCode: EXIT_CONFIG };
+  }
   const state: ServiceState = { draining: false, warnings: parts.warnings ?? [] };
   for (const warning of state.warnings) logger.warn(warning);
 
@@ -101,6 +111,7 @@ export async function startService<C extends BaseConfig>(definition: ServiceDefi
     metrics,
     exposeStacks: resolved.mode !== 'production',
     routes: parts.routes,
+    trustProxy: parts.trustProxy,
   });
   const metricsServer = metrics ? await startMetricsServer(metrics.registry, listener.metrics.listen_ip, listener.metrics.listen_port) : undefined;
   const running = await listen({

@@ -1,0 +1,109 @@
+import type { Logger } from 'pino';
+import { WardenError } from '@warden/errors';
+import type { AuditTrail, FixedUsers, IdentityStore, LoginRateLimiter, UserRecord } from '@warden/identity';
+import type { AuthMethod, Identity, RevocationList, TokenClaims, TokenIssuer } from '@warden/tokens';
+import type { ClearmlAuthSettings, GatewayAuthSettings } from './auth-settings';
+
+export interface AuthServiceDeps {
+  store: IdentityStore;
+  audit: AuditTrail;
+  limiter: LoginRateLimiter;
+  fixedUsers: FixedUsers;
+  issuer: TokenIssuer;
+  revocations: RevocationList;
+  clearml: ClearmlAuthSettings;
+  gateway: GatewayAuthSettings;
+  /** The company fixed and free-access users belong to. */
+  defaultCompany: { id: string; name: string };
+  logger: Logger;
+}
+
+export interface LoginAttempt {
+  id: string;
+  secret: string;
+  clientIp: string;
+  expirationSec?: number;
+}
+
+export interface IssuedLogin {
+  token: string;
+  claims: TokenClaims;
+  expiresInSec: number;
+}
+
+export function identityOf(user: UserRecord): Identity {
+  return { user: user.id, company: user.company, role: user.role, user_name: user.name, company_name: user.company_name };
+}
+
+/** Logins and token issuing: the only place a token is minted. */
+export class AuthService {
+  constructor(readonly deps: AuthServiceDeps) {}
+
+  /**
+   * Basic credentials are an API key pair when the id is a known access key, a web login otherwise.
+   * Every outcome is rate limited, audited and logged without the secret.
+   */
+  async login(attempt: LoginAttempt): Promise<IssuedLogin> {
+    const { limiter, audit, logger } = this.deps;
+    await limiter.assertAllowed(attempt.id, attempt.clientIp);
+    try {
+      const { user, method, accessKey } = await this.authenticate(attempt);
+      await limiter.recordSuccess(attempt.id);
+      const issued = this.issue(user, { method, access_key: accessKey }, attempt.expirationSec);
+      audit.record({ type: 'login', outcome: 'success', user: user.id, company: user.company, access_key: accessKey, method, client_ip: attempt.clientIp });
+      logger.info({ event: 'login', user: user.id, method, access_key: accessKey, session: issued.claims.session_id }, 'login succeeded');
+      return issued;
+    } catch (error) {
+      if (!(error instanceof WardenError)) throw error;
+      await limiter.recordFailure(attempt.id, attempt.clientIp);
+      audit.record({ type: 'login', outcome: 'failure', username: attempt.id, client_ip: attempt.clientIp, reason: error.code });
+      logger.warn({ event: 'login', outcome: 'failure', code: error.code, client_ip: attempt.clientIp }, 'login refused');
+      throw error;
+    }
+  }
+
+  /** A new token for an already verified caller (the SDK renews its token this way). */
+  renew(claims: TokenClaims, expirationSec?: number): IssuedLogin {
+    return this.issueFor(claims.identity, claims.auth, expirationSec);
+  }
+
+  issue(user: UserRecord, auth: { method: AuthMethod; access_key?: string }, expirationSec?: number): IssuedLogin {
+    return this.issueFor(identityOf(user), auth, expirationSec);
+  }
+
+  private issueFor(identity: Identity, auth: TokenClaims['auth'], expirationSec?: number): IssuedLogin {
+    const { clearml, gateway, issuer } = this.deps;
+    const expiresInSec = Math.min(expirationSec ?? clearml.default_expiration_sec, clearml.max_expiration_sec);
+    const audience = [gateway.tokens.api_audience, gateway.tokens.files_audience];
+    const { token, claims } = issuer.issue({ identity, audience, expiresInSec, auth });
+    return { token, claims, expiresInSec };
+  }
+
+  private async authenticate(attempt: LoginAttempt): Promise<{ user: UserRecord; method: AuthMethod; accessKey?: string }> {
+    const { store, fixedUsers, gateway, clearml, defaultCompany } = this.deps;
+    if (gateway.login.free_access) return { user: await this.freeAccessUser(attempt.id), method: 'password' };
+    const asKey = await store.authenticateCredentials(attempt.id, attempt.secret, { clientIp: attempt.clientIp }).catch((error: unknown) => {
+      // An unknown access key may still be a username; anything else (revoked, disabled) is final.
+      if (error instanceof WardenError && error.code === 'ERR_INVALID_CREDENTIALS') return undefined;
+      throw error;
+    });
+    if (asKey) return { user: asKey.user, method: 'credentials', accessKey: asKey.credential.access_key };
+    if (clearml.fixed_users.enabled) {
+      const fixed = await fixedUsers.authenticate(attempt.id, attempt.secret);
+      if (fixed) {
+        const user = await store.ensureUser({ company: defaultCompany.id, username: fixed.username, name: fixed.name, role: fixed.admin ? 'admin' : 'user', source: 'fixed' });
+        if (!user.enabled) throw new WardenError('ERR_USER_DISABLED');
+        return { user, method: 'fixed_user' };
+      }
+    }
+    if (gateway.login.local_users) return { user: await store.authenticatePassword(attempt.id, attempt.secret), method: 'password' };
+    throw new WardenError('ERR_INVALID_CREDENTIALS');
+  }
+
+  private async freeAccessUser(username: string): Promise<UserRecord> {
+    const { store, defaultCompany } = this.deps;
+    const user = await store.ensureUser({ company: defaultCompany.id, username, name: username, role: 'user', source: 'local' });
+    if (!user.enabled) throw new WardenError('ERR_USER_DISABLED');
+    return user;
+  }
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import type { ConfigObject } from '@warden/config';
+
+/** ClearML's `apiserver.auth` section, as operators already write it; the gateway is its reader. */
+export const clearmlAuthSchema = z.object({
+  max_expiration_sec: z.number().int().positive(),
+  default_expiration_sec: z.number().int().positive(),
+  session_auth_cookie_name: z.string().regex(/^[\w-]+$/, 'must be a plain cookie name'),
+  cookies: z.object({
+    httponly: z.boolean(),
+    secure: z.union([z.boolean(), z.literal('auto')]),
+    domain: z.string().nullable(),
+    samesite: z.enum(['Lax', 'Strict', 'None']),
+    max_age: z.number().int().positive(),
+  }),
+  fixed_users: z.object({
+    enabled: z.boolean(),
+    pass_hashed: z.boolean(),
+    users: z.array(z.object({ username: z.string().min(1), password: z.string().min(1), name: z.string().optional(), admin: z.boolean().optional() })),
+  }),
+});
+
+export const CLEARML_AUTH_DEFAULTS: ConfigObject = {
+  max_expiration_sec: 31_536_000,
+  default_expiration_sec: 2_592_000,
+  session_auth_cookie_name: 'clearml_token_basic',
+  // ClearML ships `secure: false`; Warden marks the cookie Secure whenever the request came over TLS.
+  cookies: { httponly: true, secure: 'auto', domain: null, samesite: 'Lax', max_age: 99_999_999_999 },
+  fixed_users: { enabled: false, pass_hashed: false, users: [] },
+};
+
+/** Warden's own gateway settings: token issuing, login modes, CORS, proxies. */
+export const gatewayAuthSchema = z.object({
+  tokens: z.object({
+    algorithm: z.enum(['ES256', 'RS256']),
+    issuer: z.string().min(1),
+    api_audience: z.string().min(1),
+    files_audience: z.string().min(1),
+    rotation_days: z.number().positive(),
+    leeway_sec: z.number().int().min(0).max(300),
+  }),
+  login: z.object({
+    /** Web login with users stored in MongoDB (passwords under a slow hash). */
+    local_users: z.boolean(),
+    /** ClearML's username-only mode: development only, refused in production. */
+    free_access: z.boolean(),
+  }),
+  cors: z.object({ allowed_origins: z.array(z.string().url()) }),
+  /** Express `trust proxy` values whose X-Forwarded-For is believed (for per-client rate limits). */
+  trusted_proxies: z.array(z.string()),
+});
+
+export const GATEWAY_AUTH_DEFAULTS: ConfigObject = {
+  tokens: { algorithm: 'ES256', issuer: 'warden', api_audience: 'clearml-api', files_audience: 'clearml-files', rotation_days: 30, leeway_sec: 30 },
+  login: { local_users: true, free_access: false },
+  cors: { allowed_origins: [] },
+  // The apiserver forwards auth.* calls from the same host by default.
+  trusted_proxies: ['loopback'],
+};
+
+export type ClearmlAuthSettings = z.infer<typeof clearmlAuthSchema>;
+export type GatewayAuthSettings = z.infer<typeof gatewayAuthSchema>;
+
+/** Web login is on unless the operator chose ClearML's free-access mode. */
+export function webLoginEnabled(clearml: ClearmlAuthSettings, gateway: GatewayAuthSettings): boolean {
+  return !gateway.login.free_access && (clearml.fixed_users.enabled || gateway.login.local_users);
+}

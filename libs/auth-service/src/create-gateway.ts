@@ -1,0 +1,147 @@
+import { Router } from 'express';
+import type { Connection } from 'mongoose';
+import type { RedisClientType } from 'redis';
+import type { Logger } from 'pino';
+import { WardenError } from '@warden/errors';
+import { CLEARML_API_VERSION, CLEARML_FEATURE_SET, CLEARML_SERVER_VERSION, ClearmlApi, corsPolicy, type ReadinessCheck } from '@warden/http';
+import { AuditTrail, FixedUsers, IdentityStore, LoginRateLimiter } from '@warden/identity';
+import { KeyRing, RevocationList, StaticKeySource, TokenIssuer, TokenVerifier } from '@warden/tokens';
+import { registerAuthEndpoints } from './auth-endpoints';
+import { AuthService } from './auth-service';
+import { webLoginEnabled, type ClearmlAuthSettings, type GatewayAuthSettings } from './auth-settings';
+import { gatewayAuthenticator, type GatewayCaller } from './gateway-authenticator';
+import { MongoSigningKeyStore } from './mongo-signing-key-store';
+import { registerSessionEndpoints } from './session-endpoints';
+
+export type SystemCredentialName = 'apiserver' | 'fileserver' | 'webserver' | 'tests';
+
+export interface GatewaySecrets {
+  /** Keys the API-secret hashes and encrypts the stored signing keys. */
+  tokenSecret: string;
+  /** Keys CSRF tokens. */
+  sessionSecret: string;
+  signingKeyPem?: string;
+  systemCredentials: { name: SystemCredentialName; accessKey: string; secretKey: string }[];
+}
+
+export interface GatewayOptions {
+  clearml: ClearmlAuthSettings;
+  gateway: GatewayAuthSettings;
+  secrets: GatewaySecrets;
+  mongo: Connection;
+  redis: RedisClientType;
+  logger: Logger;
+  /** Namespaces the rate-limit counters in Redis (tests use their own). */
+  rateLimitPrefix?: string;
+}
+
+export interface Gateway {
+  routes: Router;
+  readiness: ReadinessCheck[];
+  close(): Promise<void>;
+}
+
+// ClearML's default company, so data moved from a ClearML server keeps its owner.
+export const DEFAULT_COMPANY = { id: 'd1bd92a3b039400cbafc60a7a5b1e52b', name: 'clearml' };
+const SETUP_RETRY_MS = 2000;
+
+/**
+ * Assembles the gateway: identity store, audit, rate limits, signing keys, revocations and the
+ * ClearML auth endpoints. Set-up that needs MongoDB retries in the background, so the process
+ * starts (and reports not ready) while a backend is down.
+ */
+export function createGateway(options: GatewayOptions): Gateway {
+  const { clearml, gateway, secrets, mongo, redis, logger } = options;
+  const store = new IdentityStore({ connection: mongo, credentialPepper: secrets.tokenSecret });
+  const audit = new AuditTrail({ connection: mongo, onError: (error) => logger.warn({ err: error }, 'audit trail write failed') });
+  const limiter = new LoginRateLimiter({ redis, keyPrefix: options.rateLimitPrefix });
+  const revocations = new RevocationList({ redis, onError: (error) => logger.warn({ err: error }, 'revocation list') });
+  const keyRing = new KeyRing({
+    store: new MongoSigningKeyStore(mongo, secrets.tokenSecret),
+    algorithm: gateway.tokens.algorithm,
+    rotationDays: gateway.tokens.rotation_days,
+    maxTokenLifetimeSec: clearml.max_expiration_sec,
+    configuredKeyPem: secrets.signingKeyPem,
+  });
+  const issuer = new TokenIssuer({ keyRing, issuer: gateway.tokens.issuer, apiVersion: CLEARML_API_VERSION, serverVersion: CLEARML_SERVER_VERSION, featureSet: CLEARML_FEATURE_SET });
+  const service = new AuthService({ store, audit, limiter, fixedUsers: new FixedUsers(clearml.fixed_users), issuer, revocations, clearml, gateway, defaultCompany: DEFAULT_COMPANY, logger });
+
+  let verifier: TokenVerifier | undefined;
+  let setupError: string | undefined = 'not set up yet';
+  let retry: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  const setUp = async () => {
+    await mongo.asPromise();
+    await store.ensureIndexes();
+    await store.ensureCompany(DEFAULT_COMPANY);
+    await keyRing.load();
+    verifier = new TokenVerifier({
+      keys: StaticKeySource.fromJwks(keyRing.jwks()),
+      issuer: gateway.tokens.issuer,
+      audience: gateway.tokens.api_audience,
+      leewaySec: gateway.tokens.leeway_sec,
+      revocations,
+    });
+    const revoke = webLoginEnabled(clearml, gateway) ? ['webserver', 'tests'] : [];
+    const bootstrap = await store.bootstrapSystemCredentials({ companyId: DEFAULT_COMPANY.id, companyName: DEFAULT_COMPANY.name, credentials: secrets.systemCredentials, revoke });
+    if (clearml.fixed_users.enabled) await new FixedUsers(clearml.fixed_users).sync(store, DEFAULT_COMPANY);
+    await revocations.start();
+    logger.info({ active: bootstrap.active, revoked: bootstrap.revoked, kid: keyRing.active().kid }, 'gateway set up: system credentials and signing keys');
+    setupError = undefined;
+  };
+  const attempt = () => {
+    setUp().catch((error: unknown) => {
+      setupError = error instanceof Error ? error.message : String(error);
+      logger.warn({ err: error }, 'gateway set-up failed; retrying');
+      if (!closed) retry = setTimeout(attempt, SETUP_RETRY_MS);
+    });
+  };
+  attempt();
+
+  const authenticate = gatewayAuthenticator({
+    verifier: {
+      verify: (token) => {
+        if (!verifier) throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'the gateway is still setting up');
+        return verifier.verify(token);
+      },
+    },
+    cookieNames: [clearml.session_auth_cookie_name],
+    csrfKey: secrets.sessionSecret,
+  });
+  const api = new ClearmlApi<GatewayCaller>({
+    authenticate: async (req, mode) => {
+      if (setupError) throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'the gateway is still setting up');
+      return authenticate(req, mode);
+    },
+  });
+  registerAuthEndpoints(api, { service, sessionSecret: secrets.sessionSecret });
+  registerSessionEndpoints(api, service);
+
+  const routes = Router();
+  routes.use(corsPolicy(gateway.cors.allowed_origins));
+  routes.get('/.well-known/jwks.json', (_req, res) => {
+    if (setupError) throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'signing keys are not loaded yet');
+    res.set('Cache-Control', 'public, max-age=300').json(keyRing.jwks());
+  });
+  routes.use(api.router);
+
+  return {
+    routes,
+    readiness: [
+      {
+        name: 'identity',
+        check: async () => {
+          if (setupError) throw new Error(setupError);
+        },
+      },
+    ],
+    close: async () => {
+      closed = true;
+      clearTimeout(retry);
+      await revocations.stop();
+      await Promise.all([audit.close(), store.close()]);
+    },
+  };
+}
+

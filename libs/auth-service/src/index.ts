@@ -1,0 +1,15 @@
+export { AuthService, identityOf, type AuthServiceDeps, type IssuedLogin, type LoginAttempt } from './auth-service';
+export {
+  CLEARML_AUTH_DEFAULTS,
+  GATEWAY_AUTH_DEFAULTS,
+  clearmlAuthSchema,
+  gatewayAuthSchema,
+  webLoginEnabled,
+  type ClearmlAuthSettings,
+  type GatewayAuthSettings,
+} from './auth-settings';
+export { registerAuthEndpoints, type AuthEndpointOptions } from './auth-endpoints';
+export { registerSessionEndpoints } from './session-endpoints';
+export { gatewayAuthenticator, type GatewayCaller } from './gateway-authenticator';
+export { MongoSigningKeyStore } from './mongo-signing-key-store';
+export { DEFAULT_COMPANY, createGateway, type Gateway, type GatewayOptions, type GatewaySecrets, type SystemCredentialName } from './create-gateway';

@@ -1,0 +1,66 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { SigningKeyStore, StoredSigningKey, TokenAlgorithm } from '@warden/tokens';
+
+interface SigningKeyDoc {
+  _id: string;
+  alg: TokenAlgorithm;
+  /** AES-256-GCM of the PEM: iv.tag.ciphertext, base64url each. */
+  private_key: string;
+  created: Date;
+  retired?: Date;
+}
+
+const schema = new Schema<SigningKeyDoc>(
+  { _id: String, alg: { type: String, required: true }, private_key: { type: String, required: true }, created: { type: Date, required: true }, retired: Date },
+  { collection: 'signing_keys', versionKey: false },
+);
+
+/**
+ * Gateway signing keys shared by every replica through MongoDB. The private keys are encrypted
+ * under a key derived from a gateway secret, so a database dump alone cannot mint tokens.
+ */
+export class MongoSigningKeyStore implements SigningKeyStore {
+  private readonly model: Model<SigningKeyDoc>;
+  private readonly key: Buffer;
+
+  constructor(connection: Connection, secret: string) {
+    this.model = connection.models['SigningKey'] ?? connection.model<SigningKeyDoc>('SigningKey', schema);
+    this.key = Buffer.from(hkdfSync('sha256', secret, 'warden', 'signing-key-encryption', 32));
+  }
+
+  async list(): Promise<StoredSigningKey[]> {
+    const docs = await this.model.find().lean();
+    return docs.map((d) => ({ kid: d._id, alg: d.alg, privateKeyPem: this.decrypt(d.private_key, d._id), createdAt: d.created, retiredAt: d.retired ?? undefined }));
+  }
+
+  async add(key: StoredSigningKey): Promise<void> {
+    await this.model.create({ _id: key.kid, alg: key.alg, private_key: this.encrypt(key.privateKeyPem, key.kid), created: key.createdAt, retired: key.retiredAt });
+  }
+
+  async retire(kid: string, at: Date): Promise<void> {
+    await this.model.updateOne({ _id: kid, retired: { $exists: false } }, { $set: { retired: at } });
+  }
+
+  async remove(kid: string): Promise<void> {
+    await this.model.deleteOne({ _id: kid });
+  }
+
+  // The kid is bound as associated data: a ciphertext moved to another record does not decrypt.
+  private encrypt(pem: string, kid: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv).setAAD(Buffer.from(kid));
+    const data = Buffer.concat([cipher.update(pem, 'utf8'), cipher.final()]);
+    return [iv, cipher.getAuthTag(), data].map((b) => b.toString('base64url')).join('.');
+  }
+
+  private decrypt(value: string, kid: string): string {
+    const [iv, tag, data] = value.split('.').map((p) => Buffer.from(p, 'base64url'));
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.key, iv).setAAD(Buffer.from(kid)).setAuthTag(tag);
+      return Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8');
+    } catch {
+      throw new Error(`signing key ${kid} cannot be decrypted: secure.auth.token_secret differs from the one it was stored under`);
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import { WardenError } from '@warden/errors';
+import type { ClearmlApi } from '@warden/http';
+import type { AuthService } from './auth-service';
+import { webLoginEnabled } from './auth-settings';
+import type { GatewayCaller } from './gateway-authenticator';
+
+/** What a web client asks before and after logging in: the login modes, and who it is. */
+export function registerSessionEndpoints(api: ClearmlApi<GatewayCaller>, service: AuthService): void {
+  const { clearml, gateway, store } = service.deps;
+
+  api.endpoint('login.supported_modes', { auth: 'optional' }, ({ auth }) => ({
+    authenticated: auth.token !== undefined,
+    basic: { enabled: webLoginEnabled(clearml, gateway), guest: { enabled: false } },
+    // Warden extensions: which kinds of web login this server takes.
+    login_methods: {
+      fixed_users: clearml.fixed_users.enabled && !gateway.login.free_access,
+      local_users: gateway.login.local_users && !gateway.login.free_access,
+      free_access: gateway.login.free_access,
+    },
+    sso: {},
+    sso_providers: [],
+    server_errors: {},
+  }));
+
+  api.endpoint('users.get_current_user', { auth: 'token' }, async ({ auth }) => {
+    const claims = auth.token?.claims;
+    if (!claims) throw new WardenError('ERR_UNAUTHORIZED');
+    const user = await store.getUser(claims.identity.user);
+    if (!user || user.company !== claims.identity.company) throw new WardenError('ERR_INVALID_USER', 'the token names a user that does not exist');
+    return {
+      user: {
+        id: user.id,
+        name: user.name,
+        email: user.email ?? null,
+        role: user.role,
+        company: { id: user.company, name: user.company_name },
+        created: user.created,
+      },
+      getting_started: {},
+      settings: {},
+    };
+  });
+}

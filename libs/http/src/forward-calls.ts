@@ -1,0 +1,55 @@
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { RequestHandler } from 'express';
+import { WardenError } from '@warden/errors';
+
+// Hop-by-hop headers belong to one connection and are never passed on (RFC 9110 7.6.1).
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
+
+function passable(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase())));
+}
+
+export interface ForwardOptions {
+  /** Base URL of the service that answers, e.g. http://127.0.0.1:8080. */
+  target: string;
+  /** Which request paths go there. */
+  paths: RegExp;
+  timeoutMs?: number;
+}
+
+/**
+ * Streams matching calls to another service and its answer back, untouched: clients that only
+ * know one host (the ClearML SDK knows the API host) reach the gateway through the apiserver.
+ * Mount it before any body parser. The client's address travels in X-Forwarded-For.
+ */
+export function forwardCalls(options: ForwardOptions): RequestHandler {
+  const target = new URL(options.target);
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return (req, res, next) => {
+    if (!options.paths.test(req.path)) return next();
+    const forwardedFor = [req.get('X-Forwarded-For'), req.socket.remoteAddress].filter(Boolean).join(', ');
+    const upstream = send(
+      {
+        protocol: target.protocol,
+        hostname: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: `${target.pathname.replace(/\/$/, '')}${req.originalUrl}`,
+        headers: { ...passable(req.headers), 'x-forwarded-for': forwardedFor, 'x-forwarded-proto': req.protocol, 'x-forwarded-host': req.get('Host') ?? '' },
+        timeout: options.timeoutMs ?? 30_000,
+      },
+      (answer) => {
+        res.status(answer.statusCode ?? 502);
+        for (const [name, value] of Object.entries(passable(answer.headers))) if (value !== undefined) res.setHeader(name, value);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('timeout', () => upstream.destroy(new Error('timed out')));
+    upstream.on('error', () => {
+      if (res.headersSent) return res.destroy();
+      next(new WardenError('ERR_SERVICE_UNAVAILABLE', `the service at ${target.origin} that answers ${req.path} is unreachable`));
+    });
+    req.pipe(upstream);
+  };
+}

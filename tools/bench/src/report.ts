@@ -1,0 +1,27 @@
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  name: string;
+  requestsPerSec: number;
+  p99Ms: number;
+  errors: number;
+}
+
+/** Drives one endpoint with autocannon for a fixed time; non-2xx answers count as errors. */
+export async function load(name: string, options: autocannon.Options): Promise<LoadResult> {
+  const result = await autocannon({ duration: 8, connections: 32, ...options });
+  return { name, requestsPerSec: result.requests.average, p99Ms: result.latency.p99, errors: result.errors + result.non2xx };
+}
+
+export function printTable(rows: { name: string; value: string; baseline?: string; ratio?: string }[]): void {
+  const width = Math.max(...rows.map((r) => r.name.length));
+  for (const row of rows) {
+    const extra = row.baseline ? `   baseline ${row.baseline}   ratio ${row.ratio}` : '';
+    console.log(`${row.name.padEnd(width)}  ${row.value.padStart(12)}${extra}`);
+  }
+}
+
+export function checkTarget(label: string, ok: boolean, detail: string): boolean {
+  console.log(`${ok ? 'PASS' : 'FAIL'}  ${label}: ${detail}`);
+  return ok;
+}
