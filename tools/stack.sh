@@ -33,9 +33,22 @@ if [[ ! -s $secrets ]]; then
   (umask 077 && node dist/apps/auth-gateway/main.js secrets generate --format env >"$secrets.tmp" && mv "$secrets.tmp" "$secrets")
   echo "[stack] generated development secrets in $secrets"
 fi
+admin=.warden/dev-admin.env
+if [[ ! -s $admin ]]; then
+  # A web-login admin for the local stack, as a ClearML fixed user; the password never leaves this file.
+  password=$(node dist/apps/auth-gateway/main.js secrets generate --format env | sed -n 's/^CLEARML__SECURE__AUTH__TOKEN_SECRET=//p')
+  (umask 077 && cat >"$admin" <<ENV
+CLEARML__APISERVER__AUTH__FIXED_USERS__ENABLED=true
+CLEARML__APISERVER__AUTH__FIXED_USERS__USERS='[{"username": "admin", "password": "$password", "name": "Admin", "admin": true}]'
+ENV
+  )
+  echo "[stack] created the development admin login in $admin"
+fi
 set -a
 # shellcheck disable=SC1090
 source "$secrets"
+# shellcheck disable=SC1090
+source "$admin"
 set +a
 
 stop_apps
@@ -61,13 +74,14 @@ done
 cat <<MSG
 
 Warden is running (development mode):
-  auth-gateway  http://127.0.0.1:8080   (web login, SSO, auth.* — login arrives with the identity work)
+  auth-gateway  http://127.0.0.1:8080   (auth.login, JWKS at /.well-known/jwks.json)
   apiserver     http://127.0.0.1:8008   (CLEARML_API_HOST)
   fileserver    http://127.0.0.1:8081   (CLEARML_FILES_HOST)
   health        /health and /ready on each; Prometheus metrics on 127.0.0.1:9080, 9008, 9081 /metrics
   logs          $logs/<app>.log
-  credentials   the development system credentials are in $secrets (never commit it);
-                inspect config with: npm run config -- apiserver explain secure.credentials.tests.user_key
+  log in        user admin, password in $admin (never commit it); then create API credentials:
+                curl -u admin:PASSWORD http://127.0.0.1:8008/auth.login  ->  token
+                curl -H "Authorization: Bearer TOKEN" http://127.0.0.1:8008/auth.create_credentials
 Ctrl-C stops the apps.
 MSG
 wait

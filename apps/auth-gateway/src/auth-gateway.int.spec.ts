@@ -1,22 +1,70 @@
 import { generateSecretSet } from '@warden/secrets';
-import { spawnService, waitForStatus } from '@warden/http/testing';
+import { spawnService, waitForStatus, type SpawnedService } from '@warden/http/testing';
 
-// Integration tier: the built app as its own process, in production mode, against the real services.
+// Integration tier: the built gateway and apiserver as their own processes, in production mode,
+// against the real services; the apiserver forwards auth.* and login.* calls to the gateway.
+const secrets = Object.fromEntries(generateSecretSet().map((s) => [s.envVar, s.value]));
+const common = { ...secrets, NODE_ENV: 'production', CLEARML__HOSTS__MONGO__AUTH__HOST: `mongodb://127.0.0.1:27017/warden_int_gw_${process.pid}` };
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+
 describe('auth-gateway process', () => {
-  it('starts in production with generated secrets, is ready, and never prints a secret', async () => {
-    const secrets = Object.fromEntries(generateSecretSet().map((s) => [s.envVar, s.value]));
-    const service = await spawnService('auth-gateway', {
-      ...secrets,
-      NODE_ENV: 'production',
-      CLEARML__AUTH_GATEWAY__LISTEN_PORT: '0',
-      CLEARML__AUTH_GATEWAY__METRICS__ENABLED: 'false',
+  let gateway: SpawnedService;
+  let apiserver: SpawnedService;
+
+  beforeAll(async () => {
+    gateway = await spawnService('auth-gateway', { ...common, CLEARML__AUTH_GATEWAY__LISTEN_PORT: '0', CLEARML__AUTH_GATEWAY__METRICS__ENABLED: 'false' });
+    apiserver = await spawnService('apiserver', {
+      ...common,
+      CLEARML__APISERVER__LISTEN_PORT: '0',
+      CLEARML__APISERVER__METRICS__ENABLED: 'false',
+      CLEARML__APISERVER__AUTH_GATEWAY__URL: gateway.url,
+    });
+  }, 40_000);
+
+  afterAll(async () => {
+    expect(await apiserver.stop()).toBe(0);
+    expect(await gateway.stop()).toBe(0);
+    for (const value of Object.values(secrets)) {
+      expect(gateway.output()).not.toContain(value);
+      expect(apiserver.output()).not.toContain(value);
+    }
+  });
+
+  it('starts in production with generated secrets and is ready once identity data is set up', async () => {
+    const ready = await waitForStatus(`${gateway.url}/ready`, (s) => s === 200, 30_000);
+    expect(Object.keys((ready.body as { checks: object }).checks).sort()).toEqual(['identity', 'mongodb', 'redis']);
+  }, 35_000);
+
+  it('answers auth.login through the apiserver, as the ClearML SDK calls it', async () => {
+    const key = secrets['CLEARML__SECURE__CREDENTIALS__APISERVER__USER_KEY'];
+    const secret = secrets['CLEARML__SECURE__CREDENTIALS__APISERVER__USER_SECRET'];
+    const res = await fetch(`${apiserver.url}/v2.13/auth.login`, { headers: { Authorization: basic(key, secret) } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { data: { token: string }; meta: { endpoint: { name: string } } };
+    expect(body.meta.endpoint.name).toBe('auth.login');
+    expect(body.data.token.split('.')).toHaveLength(3);
+    expect(res.headers.get('set-cookie')).toMatch(/clearml_token_basic=.*HttpOnly/);
+
+    const refused = await fetch(`${apiserver.url}/auth.login`, { method: 'POST', headers: { Authorization: basic(key, 'wrong') } });
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { meta: { error_data: { code: string } } }).meta.error_data.code).toBe('ERR_INVALID_CREDENTIALS');
+  });
+
+  it('forwards login.* too, and answers 503 when the gateway cannot be reached', async () => {
+    const modes = await fetch(`${apiserver.url}/login.supported_modes`);
+    expect(((await modes.json()) as { data: { basic: { enabled: boolean } } }).data.basic.enabled).toBe(true);
+    const orphan = await spawnService('apiserver', {
+      ...common,
+      CLEARML__APISERVER__LISTEN_PORT: '0',
+      CLEARML__APISERVER__METRICS__ENABLED: 'false',
+      CLEARML__APISERVER__AUTH_GATEWAY__URL: 'http://127.0.0.1:1',
     });
     try {
-      const ready = await waitForStatus(`${service.url}/ready`, (s) => s === 200);
-      expect(Object.keys((ready.body as { checks: object }).checks).sort()).toEqual(['mongodb', 'redis']);
+      const res = await fetch(`${orphan.url}/auth.login`, { method: 'POST' });
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { meta: { error_data: { code: string } } }).meta.error_data.code).toBe('ERR_SERVICE_UNAVAILABLE');
     } finally {
-      expect(await service.stop()).toBe(0);
+      await orphan.stop();
     }
-    for (const value of Object.values(secrets)) expect(service.output()).not.toContain(value);
-  }, 30_000);
+  });
 });
