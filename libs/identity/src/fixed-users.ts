@@ -46,7 +46,7 @@ export class FixedUsers {
   }
 
   async authenticate(username: string, password: string): Promise<FixedUser | undefined> {
-    if (!this.enabled) return undefined;
+    if (!this.enabled || typeof username !== 'string' || typeof password !== 'string') return undefined;
     const user = this.users.get(username.toLowerCase());
     const stored = user?.password ?? this.decoy;
     const ok = this.passHashed ? await verifyPassword(password, stored) : sameSecret(password, stored);

@@ -36,5 +36,6 @@ describe('hashPassword / verifyPassword', () => {
     const encoded = await hashPassword('x');
     await expect(verifyPassword('x', encoded.replace('N=32768', 'N=1073741824'))).resolves.toBe(false);
     await expect(verifyPassword('x', encoded.replace('N=32768', 'N=1000'))).resolves.toBe(false);
+    await expect(verifyPassword('x', encoded.replace('r=8', 'r=64'))).resolves.toBe(false);
   });
 });

@@ -6,8 +6,9 @@ const R = 8;
 const P = 1;
 const SALT_BYTES = 16;
 const KEY_BYTES = 32;
-// scrypt needs 128 * N * r bytes; Node's 32 MiB default is exactly that and rejects it.
-const MAX_N = 2 ** 20;
+const MAX_N = 2 ** 17;
+const MAX_R = 16;
+// scrypt needs 128 * N * r bytes plus overhead; Node's 32 MiB default rejects N=2^15, r=8.
 const maxmemFor = (n: number, r: number) => 128 * n * r * 2;
 
 const SCRYPT_FORMAT = /^\$scrypt\$N=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9+/]+={0,2})\$([A-Za-z0-9+/]+={0,2})$/;
@@ -33,10 +34,14 @@ export async function verifyPassword(password: string, encoded: string): Promise
   if (!match) return false;
   const [n, r, p] = [Number(match[1]), Number(match[2]), Number(match[3])];
   // A tampered record must not be able to make a login allocate unbounded memory.
-  if (n < 2 || n > MAX_N || (n & (n - 1)) !== 0 || r < 1 || r > 32 || p < 1 || p > 16) return false;
+  if (n < 2 || n > MAX_N || (n & (n - 1)) !== 0 || r < 1 || r > MAX_R || p < 1 || p > 16) return false;
   const salt = Buffer.from(match[4], 'base64');
   const expected = Buffer.from(match[5], 'base64');
   if (expected.length === 0) return false;
-  const actual = await scryptAsync(password, salt, expected.length, { N: n, r, p, maxmem: maxmemFor(n, r) });
-  return timingSafeEqual(actual, expected);
+  try {
+    const actual = await scryptAsync(password, salt, expected.length, { N: n, r, p, maxmem: maxmemFor(n, r) });
+    return timingSafeEqual(actual, expected);
+  } catch {
+    return false;
+  }
 }
