@@ -18,6 +18,11 @@ export function hasRequiredClaims(payload: Record<string, unknown>): payload is 
     nonEmpty(identity.company) &&
     ROLES.includes(identity.role as TokenClaims['identity']['role']) &&
     identity.user === payload.sub &&
+    typeof identity.user_name === 'string' &&
+    typeof identity.company_name === 'string' &&
+    typeof payload.api_version === 'string' &&
+    typeof payload.server_version === 'string' &&
+    typeof payload.feature_set === 'string' &&
     isObject(auth) &&
     AUTH_METHODS.includes(auth.method as TokenClaims['auth']['method']) &&
     (auth.access_key === undefined || nonEmpty(auth.access_key))

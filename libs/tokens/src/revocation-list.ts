@@ -67,12 +67,17 @@ export class RevocationList implements RevocationChecker {
     const subscriber = this.redis.duplicate();
     this.subscriber = subscriber;
     subscriber.on('error', this.onError);
-    await subscriber.connect();
-    await subscriber.subscribe(this.channel, (message) => {
-      const change = parseChange(message);
-      if (change) this.apply(change);
-    });
-    await this.resync();
+    try {
+      await subscriber.connect();
+      await subscriber.subscribe(this.channel, (message) => {
+        const change = parseChange(message);
+        if (change) this.apply(change);
+      });
+      await this.resync();
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
     // Registered after the first connect: from here on 'ready' means a reconnect, after which messages may be lost.
     subscriber.on('ready', () => void this.resync().catch(this.onError));
     this.timer = setInterval(() => void this.resync().catch(this.onError), this.resyncIntervalMs);

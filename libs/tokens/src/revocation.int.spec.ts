@@ -118,6 +118,29 @@ describe('RevocationList (real Redis)', () => {
     await eventually(() => expect(reader.isRevoked(silent)).toBe(true), 2_000);
   });
 
+  it('resyncs after its subscriber connection is cut and comes back', async () => {
+    // Named connections let the test cut only this run's subscriber on a Redis others may share.
+    const name = `warden-test-${randomUUID()}`;
+    const named: RedisClientType = createClient({ url: REDIS_URL, name });
+    await named.connect();
+    const list = new RevocationList({ redis: named, channelPrefix: prefix, resyncIntervalMs: 600_000, onError: () => undefined });
+    await list.start();
+    try {
+      const silent = claimsFor();
+      await redis.set(`${prefix}:session:${silent.session_id}`, String(nowSec() + 600), { EX: 600 });
+      expect(list.isRevoked(silent)).toBe(false);
+
+      const clients = (await redis.sendCommand<string>(['CLIENT', 'LIST'])).split('\n');
+      const subscriberIds = clients.filter((line) => line.includes(` name=${name} `) && / sub=[1-9]/.test(line)).map((line) => /^id=(\d+)/.exec(line)![1]);
+      expect(subscriberIds).toHaveLength(1);
+      await redis.sendCommand(['CLIENT', 'KILL', 'ID', subscriberIds[0]]);
+      await eventually(() => expect(list.isRevoked(silent)).toBe(true));
+    } finally {
+      await list.stop();
+      await named.quit();
+    }
+  });
+
   it('ignores an until that has already passed', async () => {
     const claims = claimsFor();
     await writer.revokeSession(claims.session_id, nowSec() - 1);
