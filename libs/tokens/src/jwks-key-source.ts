@@ -1,5 +1,5 @@
 import { WardenError } from '@warden/errors';
-import { verificationKeyFromJwk, type VerificationKey } from './jwk';
+import type { VerificationKey } from './jwk';
 import { keysFromJwks, type KeySource } from './key-source';
 
 export interface JwksKeySourceOptions {
@@ -61,6 +61,6 @@ export class JwksKeySource implements KeySource {
   private async fetchKeys(): Promise<Map<string, VerificationKey>> {
     const response = await this.fetchFn(this.url, { signal: AbortSignal.timeout(this.timeoutMs), headers: { accept: 'application/json' } });
     if (!response.ok) throw new Error(`JWKS endpoint answered ${response.status}`);
-    return keysFromJwks(await response.json(), verificationKeyFromJwk);
+    return keysFromJwks(await response.json());
   }
 }

@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { algorithmForKey, jwkThumbprint, verificationKeyFromJwk, type PublicJwk, type VerificationKey } from './jwk';
+import { algorithmForKey, jwkThumbprint, type PublicJwk, type VerificationKey } from './jwk';
 import { keysFromJwks, type KeySource } from './key-source';
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
@@ -12,13 +12,13 @@ export class StaticKeySource implements KeySource {
   /** A JWKS JSON file, or one or more PEM public keys (kid = RFC 7638 thumbprint). */
   static fromFile(path: string): StaticKeySource {
     const text = readFileSync(path, 'utf8');
-    const keys = text.trimStart().startsWith('{') ? keysFromJwks(parseJson(text, path), verificationKeyFromJwk) : keysFromPem(text, path);
+    const keys = text.trimStart().startsWith('{') ? keysFromJwks(parseJson(text, path)) : keysFromPem(text, path);
     if (keys.size === 0) throw new Error(`${path} holds no usable ES256 or RS256 public key`);
     return new StaticKeySource(keys);
   }
 
   static fromJwks(jwks: { keys: PublicJwk[] }): StaticKeySource {
-    return new StaticKeySource(keysFromJwks(jwks, verificationKeyFromJwk));
+    return new StaticKeySource(keysFromJwks(jwks));
   }
 
   async get(kid: string): Promise<VerificationKey | undefined> {
