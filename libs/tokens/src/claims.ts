@@ -1,0 +1,32 @@
+export type TokenAlgorithm = 'ES256' | 'RS256';
+export type Role = 'user' | 'admin' | 'system';
+export type AuthMethod = 'credentials' | 'password' | 'fixed_user' | 'sso';
+
+export const TOKEN_ALGORITHMS: readonly TokenAlgorithm[] = ['ES256', 'RS256'];
+export const ROLES: readonly Role[] = ['user', 'admin', 'system'];
+export const AUTH_METHODS: readonly AuthMethod[] = ['credentials', 'password', 'fixed_user', 'sso'];
+
+export interface Identity {
+  user: string;
+  company: string;
+  role: Role;
+  user_name: string;
+  company_name: string;
+}
+
+export interface TokenClaims {
+  iss: string;
+  aud: string | string[];
+  sub: string;
+  jti: string;
+  session_id: string;
+  iat: number;
+  nbf: number;
+  exp: number;
+  identity: Identity;
+  // The ClearML SDK reads these three from the token rather than from a server call.
+  api_version: string;
+  server_version: string;
+  feature_set: string;
+  auth: { method: AuthMethod; access_key?: string };
+}

@@ -1,0 +1,12 @@
+export type { AuthMethod, Identity, Role, TokenAlgorithm, TokenClaims } from './claims';
+export type { PublicJwk, VerificationKey } from './jwk';
+export { fromStoredKey, generateSigningKey, signingKeyFromPem, toStoredKey, type SigningKey, type StoredSigningKey } from './signing-key';
+export { MemorySigningKeyStore, type SigningKeyStore } from './signing-key-store';
+export { KeyRing, type KeyRingOptions } from './key-ring';
+export { TokenIssuer, type IssueInput, type IssuerOptions } from './token-issuer';
+export type { KeySource } from './key-source';
+export { JwksKeySource, type JwksKeySourceOptions } from './jwks-key-source';
+export { StaticKeySource } from './static-key-source';
+export { TokenVerifier, type RevocationChecker, type VerifierOptions } from './token-verifier';
+export { tokenFingerprint } from './fingerprint';
+export { RevocationList, type RevocationListOptions } from './revocation-list';

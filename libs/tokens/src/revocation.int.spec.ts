@@ -1,0 +1,200 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { createClient, type RedisClientType } from 'redis';
+import type { TokenClaims } from './claims';
+import { RevocationList } from './revocation-list';
+import { FakeClock, TEST_AUDIENCE, TEST_ISSUER, createTokenTestKit, testIdentity } from './testing';
+
+// Integration tier: the Redis from `tools/services.sh up redis` on its default loopback port.
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const WORKSPACE = resolve(__dirname, '../../..');
+
+async function eventually(check: () => void, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
+const nowSec = () => Math.floor(Date.now() / 1000);
+
+function claimsFor(overrides: { session?: string; accessKey?: string; user?: string; iat?: number } = {}): TokenClaims {
+  const iat = overrides.iat ?? nowSec();
+  const identity = testIdentity({ user: overrides.user ?? `u-${randomUUID()}` });
+  return {
+    iss: TEST_ISSUER,
+    aud: TEST_AUDIENCE,
+    sub: identity.user,
+    jti: randomUUID(),
+    session_id: overrides.session ?? randomUUID(),
+    iat,
+    nbf: iat,
+    exp: iat + 3600,
+    identity,
+    api_version: '2.30',
+    server_version: '1.16.0',
+    feature_set: 'basic',
+    auth: overrides.accessKey ? { method: 'credentials', access_key: overrides.accessKey } : { method: 'password' },
+  };
+}
+
+describe('RevocationList (real Redis)', () => {
+  // A prefix per run so parallel runs (and other worktrees) never see each other's revocations.
+  const prefix = `warden:test:revocation:${randomUUID()}`;
+  let redis: RedisClientType;
+  let writer: RevocationList;
+  let reader: RevocationList;
+
+  beforeAll(async () => {
+    redis = createClient({ url: REDIS_URL });
+    await redis.connect();
+  });
+
+  beforeEach(async () => {
+    writer = new RevocationList({ redis, channelPrefix: prefix });
+    reader = new RevocationList({ redis, channelPrefix: prefix, resyncIntervalMs: 200 });
+    await writer.start();
+    await reader.start();
+  });
+
+  afterEach(async () => {
+    await writer.stop();
+    await reader.stop();
+  });
+
+  afterAll(async () => {
+    for await (const key of redis.scanIterator({ MATCH: `${prefix}:*` })) await redis.del(key);
+    await redis.quit();
+  });
+
+  it('shows a revoked session to another list, with a Redis TTL until the given time', async () => {
+    const claims = claimsFor();
+    expect(reader.isRevoked(claims)).toBe(false);
+    await writer.revokeSession(claims.session_id, nowSec() + 600);
+    expect(writer.isRevoked(claims)).toBe(true);
+    await eventually(() => expect(reader.isRevoked(claims)).toBe(true));
+    expect(reader.isRevoked(claimsFor())).toBe(false);
+    const ttl = await redis.ttl(`${prefix}:session:${claims.session_id}`);
+    expect(ttl).toBeGreaterThan(590);
+    expect(ttl).toBeLessThanOrEqual(600);
+  });
+
+  it('shows a revoked credential to another list', async () => {
+    const claims = claimsFor({ accessKey: `AK${randomUUID()}` });
+    await writer.revokeCredential(claims.auth.access_key!, nowSec() + 600);
+    await eventually(() => expect(reader.isRevoked(claims)).toBe(true));
+    expect(reader.isRevoked(claimsFor())).toBe(false);
+  });
+
+  it('refuses a revoked user’s earlier tokens but not later ones, until restored', async () => {
+    const user = `u-${randomUUID()}`;
+    const earlier = claimsFor({ user, iat: nowSec() - 60 });
+    await writer.revokeUser(user, nowSec() + 600);
+    await eventually(() => expect(reader.isRevoked(earlier)).toBe(true));
+    expect(reader.isRevoked(claimsFor({ user, iat: nowSec() + 2 }))).toBe(false);
+
+    await writer.restoreUser(user);
+    await eventually(() => expect(reader.isRevoked(earlier)).toBe(false));
+  });
+
+  it('picks up by resync a revocation written while it was not listening', async () => {
+    await reader.stop();
+    const missed = claimsFor();
+    await writer.revokeSession(missed.session_id, nowSec() + 600);
+    reader = new RevocationList({ redis, channelPrefix: prefix, resyncIntervalMs: 200 });
+    await reader.start();
+    expect(reader.isRevoked(missed)).toBe(true);
+
+    // Written straight to Redis with no message at all: only the periodic resync can see it.
+    const silent = claimsFor();
+    await redis.set(`${prefix}:session:${silent.session_id}`, String(nowSec() + 600), { EX: 600 });
+    expect(reader.isRevoked(silent)).toBe(false);
+    await eventually(() => expect(reader.isRevoked(silent)).toBe(true), 2_000);
+  });
+
+  it('resyncs after its subscriber connection is cut and comes back', async () => {
+    // Named connections let the test cut only this run's subscriber on a Redis others may share.
+    const name = `warden-test-${randomUUID()}`;
+    const named: RedisClientType = createClient({ url: REDIS_URL, name });
+    await named.connect();
+    const list = new RevocationList({ redis: named, channelPrefix: prefix, resyncIntervalMs: 600_000, onError: () => undefined });
+    await list.start();
+    try {
+      const silent = claimsFor();
+      await redis.set(`${prefix}:session:${silent.session_id}`, String(nowSec() + 600), { EX: 600 });
+      expect(list.isRevoked(silent)).toBe(false);
+
+      const clients = (await redis.sendCommand<string>(['CLIENT', 'LIST'])).split('\n');
+      const subscriberIds = clients.filter((line) => line.includes(` name=${name} `) && / sub=[1-9]/.test(line)).map((line) => /^id=(\d+)/.exec(line)![1]);
+      expect(subscriberIds).toHaveLength(1);
+      await redis.sendCommand(['CLIENT', 'KILL', 'ID', subscriberIds[0]]);
+      await eventually(() => expect(list.isRevoked(silent)).toBe(true));
+    } finally {
+      await list.stop();
+      await named.quit();
+    }
+  });
+
+  it('ignores an until that has already passed', async () => {
+    const claims = claimsFor();
+    await writer.revokeSession(claims.session_id, nowSec() - 1);
+    expect(writer.isRevoked(claims)).toBe(false);
+    expect(await redis.exists(`${prefix}:session:${claims.session_id}`)).toBe(0);
+  });
+
+  it('reaches a verifier in another process in under 2 s', async () => {
+    // The child verifies on the real clock, so the token is issued on it too.
+    const kit = await createTokenTestKit({ clock: new FakeClock(Date.now()) });
+    const { token, claims } = kit.issue();
+    const child = spawn(
+      join(WORKSPACE, 'node_modules/.bin/tsx'),
+      ['--tsconfig', 'libs/tokens/tsconfig.json', 'libs/tokens/src/fixtures/revocation-watcher.ts'],
+      {
+        cwd: WORKSPACE,
+        env: {
+          PATH: process.env.PATH ?? '',
+          WATCH_REDIS_URL: REDIS_URL,
+          WATCH_PREFIX: prefix,
+          WATCH_JWKS: JSON.stringify(kit.keyRing.jwks()),
+          WATCH_ISSUER: TEST_ISSUER,
+          WATCH_AUDIENCE: TEST_AUDIENCE,
+          WATCH_TOKEN: token,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const events: Array<{ event: string; code?: string; at: number }> = [];
+    let buffered = '';
+    child.stdout.on('data', (chunk) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) if (line) events.push({ ...JSON.parse(line), at: Date.now() });
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    try {
+      await eventually(() => expect(events.map((e) => e.event)).toContain('ready'), 20_000).catch((error) => {
+        throw new Error(`watcher never became ready: ${stderr}\n${error}`);
+      });
+      const revokedAt = Date.now();
+      await writer.revokeSession(claims.session_id, claims.exp);
+      await eventually(() => expect(events.map((e) => e.event)).toContain('refused'), 5_000);
+      const refused = events.find((e) => e.event === 'refused')!;
+      const elapsedMs = refused.at - revokedAt;
+      console.log(`revocation reached the other process in ${elapsedMs} ms`);
+      expect(refused.code).toBe('ERR_JWT_REVOKED');
+      expect(elapsedMs).toBeLessThan(2_000);
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGTERM');
+    }
+  }, 30_000);
+});
