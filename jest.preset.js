@@ -13,7 +13,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
-    '^@warden/http/testing$': path.join(__dirname, 'libs/http/src/testing/index.ts'),
+    '^@warden/([^/]+)/testing$': path.join(__dirname, 'libs/$1/src/testing/index.ts'),
     '^@warden/([^/]+)$': path.join(__dirname, 'libs/$1/src/index.ts'),
   },
   testMatch: integration ? ['<rootDir>/src/**/*.int.spec.ts'] : ['<rootDir>/src/**/*.spec.ts'],

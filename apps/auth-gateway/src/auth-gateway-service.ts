@@ -6,9 +6,9 @@ import {
   clearmlAuthSchema,
   createGateway,
   gatewayAuthSchema,
-  type SystemCredentialName,
 } from '@warden/auth-service';
 import { connectBackends } from '@warden/backends';
+import type { SystemCredentialName } from '@warden/identity';
 import { ConfigError, HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, serviceDefaults, serviceSchema } from '@warden/config';
 import type { Logger, ServiceDefinition } from '@warden/http';
 

@@ -4,7 +4,7 @@ import type { RedisClientType } from 'redis';
 import type { Logger } from 'pino';
 import { WardenError } from '@warden/errors';
 import { CLEARML_API_VERSION, CLEARML_FEATURE_SET, CLEARML_SERVER_VERSION, ClearmlApi, corsPolicy, type ReadinessCheck } from '@warden/http';
-import { AuditTrail, FixedUsers, IdentityStore, LoginRateLimiter } from '@warden/identity';
+import { AuditTrail, FixedUsers, IdentityStore, LoginRateLimiter, type SystemCredentialName } from '@warden/identity';
 import { KeyRing, RevocationList, StaticKeySource, TokenIssuer, TokenVerifier } from '@warden/tokens';
 import { registerAuthEndpoints } from './auth-endpoints';
 import { AuthService } from './auth-service';
@@ -12,8 +12,6 @@ import { webLoginEnabled, type ClearmlAuthSettings, type GatewayAuthSettings } f
 import { gatewayAuthenticator, type GatewayCaller } from './gateway-authenticator';
 import { MongoSigningKeyStore } from './mongo-signing-key-store';
 import { registerSessionEndpoints } from './session-endpoints';
-
-export type SystemCredentialName = 'apiserver' | 'fileserver' | 'webserver' | 'tests';
 
 export interface GatewaySecrets {
   /** Keys the API-secret hashes and encrypts the stored signing keys. */

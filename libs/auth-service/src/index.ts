@@ -12,4 +12,4 @@ export { registerAuthEndpoints, type AuthEndpointOptions } from './auth-endpoint
 export { registerSessionEndpoints } from './session-endpoints';
 export { gatewayAuthenticator, type GatewayCaller } from './gateway-authenticator';
 export { MongoSigningKeyStore } from './mongo-signing-key-store';
-export { DEFAULT_COMPANY, createGateway, type Gateway, type GatewayOptions, type GatewaySecrets, type SystemCredentialName } from './create-gateway';
+export { DEFAULT_COMPANY, createGateway, type Gateway, type GatewayOptions, type GatewaySecrets } from './create-gateway';

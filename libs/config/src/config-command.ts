@@ -1,4 +1,4 @@
-import type { ZodType } from 'zod';
+import type { ZodType, ZodTypeDef } from 'zod';
 import { ConfigError } from './errors';
 import type { ResolvedConfig } from './resolved-config';
 
@@ -10,7 +10,7 @@ export const CONFIG_USAGE = `usage: config dump            print the merged conf
  * The operator views. Returns the exit code; `out` receives what to print. Nothing printed here
  * ever carries a secret value.
  */
-export function runConfigCommand(args: readonly string[], config: ResolvedConfig, schema: ZodType<unknown>, out: (text: string) => void): number {
+export function runConfigCommand(args: readonly string[], config: ResolvedConfig, schema: ZodType<unknown, ZodTypeDef, unknown>, out: (text: string) => void): number {
   const [verb, key] = args;
   if (verb === 'dump') {
     out(JSON.stringify(config.dump(), null, 2));

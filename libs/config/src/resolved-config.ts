@@ -10,7 +10,7 @@ import {
   type AppName,
   type SecretFinding,
 } from '@warden/secrets';
-import type { ZodType } from 'zod';
+import type { ZodType, ZodTypeDef } from 'zod';
 import { ConfigError } from './errors';
 import type { ConfigValue } from './hocon/parse';
 import type { LayeredTree, Origin } from './layered-tree';
@@ -75,7 +75,7 @@ export class ResolvedConfig {
   }
 
   /** Validates and types the tree; every problem names its key, shown value and source. */
-  validate<T>(schema: ZodType<T>): T {
+  validate<T>(schema: ZodType<T, ZodTypeDef, unknown>): T {
     const result = schema.safeParse(this.tree.root);
     if (result.success) return result.data;
     const problems = result.error.issues.map((issue) => {

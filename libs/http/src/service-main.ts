@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { Router } from 'express';
-import type { ZodType } from 'zod';
+import type { ZodType, ZodTypeDef } from 'zod';
 import { ConfigError, resolveConfig, runConfigCommand, type ConfigObject, type LoggingConfig, type ResolvedConfig, type ServiceConfig } from '@warden/config';
 import { runSecretsCommand, type AppName, type SecretScrubber } from '@warden/secrets';
 import type { DestinationStream } from 'pino';
@@ -36,7 +36,8 @@ export interface ServiceDefinition<C extends BaseConfig> {
   /** Picks the listener settings out of the typed config. */
   listener: (config: C) => ServiceConfig;
   defaults: ConfigObject;
-  schema: ZodType<C>;
+  // Input may differ from output: defaults fill in what the layers leave out.
+  schema: ZodType<C, ZodTypeDef, unknown>;
   start(context: ServiceContext<C>): Promise<ServiceParts>;
 }
 

@@ -10,3 +10,4 @@ export { StaticKeySource } from './static-key-source';
 export { TokenVerifier, type RevocationChecker, type VerifierOptions } from './token-verifier';
 export { tokenFingerprint } from './fingerprint';
 export { RevocationList, type RevocationListOptions } from './revocation-list';
+export { benchVerify } from './bench/verify-bench';

@@ -1,0 +1,25 @@
+import { CLEARML_AUTH_DEFAULTS, GATEWAY_AUTH_DEFAULTS, clearmlAuthSchema, gatewayAuthSchema, webLoginEnabled } from './auth-settings';
+
+const clearml = clearmlAuthSchema.parse(CLEARML_AUTH_DEFAULTS);
+const gateway = gatewayAuthSchema.parse(GATEWAY_AUTH_DEFAULTS);
+
+describe('auth settings', () => {
+  it('is secure by default: web login on, free access off, CORS closed, ES256', () => {
+    expect(webLoginEnabled(clearml, gateway)).toBe(true);
+    expect(gateway.login.free_access).toBe(false);
+    expect(gateway.cors.allowed_origins).toEqual([]);
+    expect(gateway.tokens.algorithm).toBe('ES256');
+    expect(clearml.cookies).toMatchObject({ httponly: true, samesite: 'Lax', secure: 'auto' });
+  });
+
+  it('turns web login off only in free-access mode or with no login method at all', () => {
+    expect(webLoginEnabled(clearml, { ...gateway, login: { local_users: true, free_access: true } })).toBe(false);
+    expect(webLoginEnabled(clearml, { ...gateway, login: { local_users: false, free_access: false } })).toBe(false);
+    const fixed = { ...clearml, fixed_users: { ...clearml.fixed_users, enabled: true } };
+    expect(webLoginEnabled(fixed, { ...gateway, login: { local_users: false, free_access: false } })).toBe(true);
+  });
+
+  it('refuses a cookie name that could inject attributes', () => {
+    expect(clearmlAuthSchema.safeParse({ ...CLEARML_AUTH_DEFAULTS, session_auth_cookie_name: 'a; Domain=evil' }).success).toBe(false);
+  });
+});
