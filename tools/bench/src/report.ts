@@ -13,6 +13,22 @@ export async function load(name: string, options: autocannon.Options): Promise<L
   return { name, requestsPerSec: result.requests.average, p99Ms: result.latency.p99, errors: result.errors + result.non2xx };
 }
 
+/**
+ * Runs the loads in turn for several short rounds and keeps each one's median round, so that a
+ * warming JIT or a noisy neighbour does not favour whichever ran last.
+ */
+export async function interleavedLoads(loads: { name: string; options: autocannon.Options }[], rounds = 4, seconds = 4): Promise<LoadResult[]> {
+  const results: LoadResult[][] = loads.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, { name, options }] of loads.entries()) results[i].push(await load(name, { duration: seconds, ...options }));
+  }
+  return results.map((runs) => {
+    const sorted = [...runs].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    return { ...median, errors: runs.reduce((sum, r) => sum + r.errors, 0) };
+  });
+}
+
 export function printTable(rows: { name: string; value: string; baseline?: string; ratio?: string }[]): void {
   const width = Math.max(...rows.map((r) => r.name.length));
   for (const row of rows) {

@@ -4,7 +4,7 @@
 import { spawnService, waitForStatus } from '@warden/http/testing';
 import { generateSecretSet } from '@warden/secrets';
 import { benchVerify } from '@warden/tokens';
-import { checkTarget, load, printTable } from './report';
+import { checkTarget, interleavedLoads, load, printTable } from './report';
 
 async function main(): Promise<void> {
   const verify = await benchVerify({ seconds: 3 });
@@ -26,11 +26,16 @@ async function main(): Promise<void> {
     const { token } = ((await login.json()) as { data: { token: string } }).data;
 
     const health = await load('GET /health (baseline)', { url: `${gateway.url}/health` });
-    const anonymous = await load('login.supported_modes, no token', { url: `${gateway.url}/login.supported_modes` });
-    const cached = await load('login.supported_modes, verified token', { url: `${gateway.url}/login.supported_modes`, headers: { Authorization: `Bearer ${token}` } });
+    // With and without a token, interleaved over several rounds so drift does not favour either side.
+    const [anonymous, cached] = await interleavedLoads([
+      { name: 'login.supported_modes, no token', options: { url: `${gateway.url}/login.supported_modes` } },
+      { name: 'login.supported_modes, verified token', options: { url: `${gateway.url}/login.supported_modes`, headers: { Authorization: `Bearer ${token}` } } },
+    ]);
     const logins = await load('auth.login key:secret, c=32', { url: `${gateway.url}/auth.login`, method: 'POST', headers: { Authorization: basic } });
 
     const overhead = 1 - cached.requestsPerSec / anonymous.requestsPerSec;
+    // The same cost from the in-process figures: one cached verification against one request's time.
+    const share = health.requestsPerSec / verify.cachedPerSec;
     console.log('\ntoken benchmark (one gateway process; the load generator shares the 2 cores)\n');
     printTable([
       { name: 'verify/s per core, cold', value: verify.coldPerSec.toFixed(0) },
@@ -45,7 +50,11 @@ async function main(): Promise<void> {
     for (const r of [health, anonymous, cached, logins]) console.log(`  ${r.name}: p99 ${r.p99Ms} ms, errors ${r.errors}`);
     console.log('');
     const ok = [
-      checkTarget('cached verification adds under 5% to a request', overhead < 0.05, `${(overhead * 100).toFixed(1)}% (same endpoint with and without a token)`),
+      checkTarget(
+        'cached verification adds under 5% to a request',
+        overhead < 0.05,
+        `${(overhead * 100).toFixed(1)}% end to end (same endpoint with and without a token, token header parsing included); verification alone ${(share * 100).toFixed(2)}% of a /health request`,
+      ),
       checkTarget('auth.login sustains 1,000 req/s', logins.requestsPerSec >= 1000 && logins.errors === 0, `${logins.requestsPerSec.toFixed(0)} req/s, ${logins.errors} errors`),
       checkTarget('no request failed', [health, anonymous, cached].every((r) => r.errors === 0), 'baselines'),
     ].every(Boolean);
