@@ -93,6 +93,24 @@ export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: A
     return { revoked: 1 };
   });
 
+  api.endpoint('auth.create_user', { auth: 'token' }, async ({ auth, data, req }) => {
+    const { identity } = caller(auth).claims;
+    if (identity.role !== 'admin') throw new WardenError('ERR_FORBIDDEN', 'only an admin creates users');
+    const role = optionalString(data, 'role') ?? 'user';
+    if (role !== 'user' && role !== 'admin') throw new WardenError('ERR_BAD_REQUEST', 'role must be user or admin', { field: 'role' });
+    const user = await store.createUser({
+      company: identity.company,
+      username: requiredString(data, 'username'),
+      name: optionalString(data, 'name'),
+      email: optionalString(data, 'email'),
+      password: optionalString(data, 'password'),
+      role,
+      source: 'local',
+    });
+    audit.record({ type: 'user.create', outcome: 'success', user: user.id, company: identity.company, client_ip: req.ip });
+    return { id: user.id };
+  });
+
   api.endpoint('auth.edit_user', { auth: 'token' }, async ({ auth, data, req }) => {
     const { identity } = caller(auth).claims;
     const userId = requiredString(data, 'user');

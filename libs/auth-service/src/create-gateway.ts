@@ -42,6 +42,7 @@ export interface Gateway {
 // ClearML's default company, so data moved from a ClearML server keeps its owner.
 export const DEFAULT_COMPANY = { id: 'd1bd92a3b039400cbafc60a7a5b1e52b', name: 'clearml' };
 const SETUP_RETRY_MS = 2000;
+const KEY_RELOAD_MS = 5 * 60_000;
 
 /**
  * Assembles the gateway: identity store, audit, rate limits, signing keys, revocations and the
@@ -65,14 +66,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const service = new AuthService({ store, audit, limiter, fixedUsers: new FixedUsers(clearml.fixed_users), issuer, revocations, clearml, gateway, defaultCompany: DEFAULT_COMPANY, logger });
 
   let verifier: TokenVerifier | undefined;
-  let setupError: string | undefined = 'not set up yet';
-  let retry: NodeJS.Timeout | undefined;
-  let closed = false;
-
-  const setUp = async () => {
-    await mongo.asPromise();
-    await store.ensureIndexes();
-    await store.ensureCompany(DEFAULT_COMPANY);
+  // Replicas pick up each other's rotations on reload, so it runs far more often than keys retire.
+  const loadKeys = async () => {
     await keyRing.load();
     verifier = new TokenVerifier({
       keys: StaticKeySource.fromJwks(keyRing.jwks()),
@@ -81,6 +76,19 @@ export function createGateway(options: GatewayOptions): Gateway {
       leewaySec: gateway.tokens.leeway_sec,
       revocations,
     });
+  };
+  const reload = setInterval(() => {
+    if (!setupError) loadKeys().catch((error: unknown) => logger.warn({ err: error }, 'signing key reload failed'));
+  }, KEY_RELOAD_MS).unref();
+  let setupError: string | undefined = 'not set up yet';
+  let retry: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  const setUp = async () => {
+    await mongo.asPromise();
+    await store.ensureIndexes();
+    await store.ensureCompany(DEFAULT_COMPANY);
+    await loadKeys();
     const revoke = webLoginEnabled(clearml, gateway) ? ['webserver', 'tests'] : [];
     const bootstrap = await store.bootstrapSystemCredentials({ companyId: DEFAULT_COMPANY.id, companyName: DEFAULT_COMPANY.name, credentials: secrets.systemCredentials, revoke });
     if (clearml.fixed_users.enabled) await new FixedUsers(clearml.fixed_users).sync(store, DEFAULT_COMPANY);
@@ -137,6 +145,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     close: async () => {
       closed = true;
       clearTimeout(retry);
+      clearInterval(reload);
       await revocations.stop();
       await Promise.all([audit.close(), store.close()]);
     },

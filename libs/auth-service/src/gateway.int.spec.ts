@@ -5,6 +5,7 @@ import { HOSTS_DEFAULTS, hostsSchema } from '@warden/config';
 import { createLogger, createServiceApp } from '@warden/http';
 import { CapturedLogs } from '@warden/http/testing';
 import { SecretScrubber, generateKey, generateSecret } from '@warden/secrets';
+import { IdentityStore } from '@warden/identity';
 import { JwksKeySource, TokenVerifier } from '@warden/tokens';
 import { clearmlAuthSchema, gatewayAuthSchema, CLEARML_AUTH_DEFAULTS, GATEWAY_AUTH_DEFAULTS } from './auth-settings';
 import { DEFAULT_COMPANY, createGateway } from './create-gateway';
@@ -178,6 +179,39 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
     expect([missing.status, missing.body.meta.error_data.code]).toEqual([400, 'ERR_BAD_REQUEST']);
   });
 
+  it('keeps tenants apart and system credentials out of reach', async () => {
+    const admin = (await login(ADMIN.username, ADMIN.password)).body.data.token as string;
+    const created = await request(app).post('/auth.create_user').set('Authorization', bearer(admin)).send({ username: `dora-${db}`, name: 'Dora', password: 'doras long passphrase 99' });
+    expect(created.status).toBe(200);
+    const dora = await login(`dora-${db}`, 'doras long passphrase 99');
+    expect(dora.status).toBe(200);
+    const doraToken = dora.body.data.token as string;
+    const notAdmin = await request(app).post('/auth.create_user').set('Authorization', bearer(doraToken)).send({ username: 'eve' });
+    expect([notAdmin.status, notAdmin.body.meta.error_data.code]).toEqual([403, 'ERR_FORBIDDEN']);
+
+    const systemRevoke = await request(app).post('/auth.revoke_credentials').set('Authorization', bearer(admin)).send({ access_key: system.apiserver.accessKey });
+    expect([systemRevoke.status, systemRevoke.body.meta.error_data.code]).toEqual([403, 'ERR_FORBIDDEN']);
+    expect((await login(system.apiserver.accessKey, system.apiserver.secretKey)).status).toBe(200);
+
+    // A second tenant, as a later company-management API would create it.
+    const store = new IdentityStore({ connection: backends.mongo!.connection, credentialPepper: secrets.tokenSecret });
+    const other = await store.ensureCompany({ name: 'other-co' });
+    const otherAdmin = await store.createUser({ company: other.id, username: `olga-${db}`, role: 'admin', password: 'olgas long passphrase 77' });
+    const otherToken = (await login(`olga-${db}`, 'olgas long passphrase 77')).body.data.token as string;
+    const adminKey = (await request(app).post('/auth.create_credentials').set('Authorization', bearer(admin)).send({})).body.data.credentials;
+    issuedValues.push(adminKey.secret_key);
+    const adminId = (await verifierFor('clearml-api').verify(admin)).identity.user;
+
+    const crossRevoke = await request(app).post('/auth.revoke_credentials').set('Authorization', bearer(otherToken)).send({ access_key: adminKey.access_key });
+    expect([crossRevoke.status, crossRevoke.body.meta.error_data.code]).toEqual([400, 'ERR_INVALID_ACCESS_KEY']);
+    const crossList = await request(app).post('/auth.get_credentials').set('Authorization', bearer(otherToken)).send({ user: adminId });
+    expect([crossList.status, crossList.body.meta.error_data.code]).toEqual([400, 'ERR_INVALID_USER']);
+    const crossDisable = await request(app).post('/auth.edit_user').set('Authorization', bearer(otherToken)).send({ user: adminId, enabled: false });
+    expect([crossDisable.status, crossDisable.body.meta.error_data.code]).toEqual([400, 'ERR_INVALID_USER']);
+    expect((await verifierFor('clearml-api').verify(otherToken)).identity).toMatchObject({ company: other.id, user: otherAdmin.id });
+    await store.close();
+  });
+
   it('logs out: the session token is refused afterwards and the cookies are cleared', async () => {
     const token = (await login('bob', 'bobs own passphrase 17')).body.data.token as string;
     const out = await request(app).post('/auth.logout').set('Authorization', bearer(token)).send({});
@@ -232,6 +266,8 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
       secrets.sessionSecret,
       ADMIN.password,
       'bobs own passphrase 17',
+      'doras long passphrase 99',
+      'olgas long passphrase 77',
       ...issuedValues,
     ];
     expect(logs.lines.length).toBeGreaterThan(10);

@@ -10,6 +10,7 @@ export type AuditEventType =
   | 'credentials.edit'
   | 'credentials.revoke'
   | 'user.disable'
+  | 'user.create'
   | 'user.enable'
   | 'system.bootstrap';
 
