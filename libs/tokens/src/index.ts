@@ -11,3 +11,4 @@ export { TokenVerifier, type RevocationChecker, type VerifierOptions } from './t
 export { tokenFingerprint } from './fingerprint';
 export { RevocationList, type RevocationListOptions } from './revocation-list';
 export { benchVerify } from './bench/verify-bench';
+export { createServiceVerifier, verifierDefaults, verifierSettingsSchema, type ServiceVerifier, type VerifierSettings } from './service-verifier';

@@ -1,4 +1,5 @@
 import type { RedisClientType } from 'redis';
+import { WardenError } from '@warden/errors';
 import type { TokenClaims } from './claims';
 import type { RevocationChecker } from './token-verifier';
 
@@ -53,6 +54,8 @@ export class RevocationList implements RevocationChecker {
   private timer?: NodeJS.Timeout;
   private resyncing?: Promise<void>;
   private resyncAgain = false;
+  // True once a resync completed while subscribed, false again as soon as the subscription drops.
+  private fresh = false;
 
   constructor(options: RevocationListOptions) {
     this.redis = options.redis;
@@ -66,7 +69,11 @@ export class RevocationList implements RevocationChecker {
     if (this.subscriber) throw new Error('RevocationList already started');
     const subscriber = this.redis.duplicate();
     this.subscriber = subscriber;
-    subscriber.on('error', this.onError);
+    subscriber.on('error', (error: unknown) => {
+      this.fresh = false;
+      this.onError(error);
+    });
+    subscriber.on('end', () => (this.fresh = false));
     try {
       await subscriber.connect();
       await subscriber.subscribe(this.channel, (message) => {
@@ -85,6 +92,7 @@ export class RevocationList implements RevocationChecker {
   }
 
   async stop(): Promise<void> {
+    this.fresh = false;
     clearInterval(this.timer);
     this.timer = undefined;
     const subscriber = this.subscriber;
@@ -114,7 +122,12 @@ export class RevocationList implements RevocationChecker {
     await this.redis.publish(this.channel, JSON.stringify(change));
   }
 
+  /**
+   * Throws while the list may be missing revocations (before the first sync, and from a lost
+   * subscription until the resync after it): a verifier that cannot know is safer refusing.
+   */
   isRevoked(claims: TokenClaims): boolean {
+    if (!this.fresh) throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'token revocations are unknown: Redis is unreachable');
     if (this.entries.session.has(claims.session_id)) return true;
     const accessKey = claims.auth.access_key;
     if (accessKey !== undefined && this.entries.credential.has(accessKey)) return true;
@@ -133,6 +146,7 @@ export class RevocationList implements RevocationChecker {
         this.resyncAgain = false;
         await this.scan();
       } while (this.resyncAgain);
+      this.fresh = this.subscriber?.isReady === true;
     };
     this.resyncing = run().finally(() => {
       this.resyncing = undefined;

@@ -141,6 +141,16 @@ describe('RevocationList (real Redis)', () => {
     }
   });
 
+  it('refuses to answer, rather than answer "not revoked", before its first sync and after it stops', async () => {
+    const list = new RevocationList({ redis, channelPrefix: prefix });
+    const claims = claimsFor();
+    expect(() => list.isRevoked(claims)).toThrow(expect.objectContaining({ code: 'ERR_SERVICE_UNAVAILABLE' }));
+    await list.start();
+    expect(list.isRevoked(claims)).toBe(false);
+    await list.stop();
+    expect(() => list.isRevoked(claims)).toThrow(expect.objectContaining({ code: 'ERR_SERVICE_UNAVAILABLE' }));
+  });
+
   it('ignores an until that has already passed', async () => {
     const claims = claimsFor();
     await writer.revokeSession(claims.session_id, nowSec() - 1);
