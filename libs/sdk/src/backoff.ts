@@ -30,6 +30,8 @@ export function parseRetryAfter(header: string | undefined, nowMs: number): numb
   if (!header) return undefined;
   const trimmed = header.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  // Date.parse accepts odd inputs like "-5"; an HTTP date always starts with the day name.
+  if (!/^[A-Za-z]{3}, /.test(trimmed)) return undefined;
   const at = Date.parse(trimmed);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, Math.ceil((at - nowMs) / 1000));

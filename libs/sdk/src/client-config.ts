@@ -81,11 +81,19 @@ function readConfigFile(env: ResolveClientConfigOptions['env'], homeDir: string)
     throw new SdkError('ERR_CONFIG_INVALID', `cannot read CLEARML_CONFIG_FILE ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
   }
   try {
-    return { path, tree: parseHocon(text, { source: path, env }).value };
+    return { path, tree: parseHocon(quoteBareUrls(text), { source: path, env }).value };
   } catch (error) {
     if (error instanceof ConfigError) throw new SdkError('ERR_CONFIG_INVALID', error.message);
     throw error;
   }
+}
+
+/**
+ * clearml-init writes `api_server: http://localhost:8008` unquoted. pyhocon reads that as a URL;
+ * strict HOCON reads `//` as the start of a comment. Quoting such values keeps both readings equal.
+ */
+function quoteBareUrls(text: string): string {
+  return text.replace(/^(\s*[\w.-]+\s*[:=]\s*)(https?:\/\/[^\s"#,}\]]+)/gm, '$1"$2"');
 }
 
 function stringAt(tree: ConfigObject, path: string[], file: string): string | undefined {
