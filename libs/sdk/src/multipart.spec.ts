@@ -27,7 +27,7 @@ function parse(contentType: string, bytes: Buffer): Promise<Array<{ field: strin
     parser.on('file', (field, stream, info) => {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => files.push({ field, filename: info.filename, content: Buffer.concat(chunks) }));
+      stream.on('end', () => files.push({ field, filename: info.filename ?? '', content: Buffer.concat(chunks) }));
     });
     parser.on('close', () => resolve(files));
     parser.on('error', reject);

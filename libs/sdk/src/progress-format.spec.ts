@@ -54,7 +54,6 @@ describe('formatProgressBar', () => {
   });
 
   it('never holds control characters (the writer adds those)', () => {
-    // eslint-disable-next-line no-control-regex
     expect(formatProgressBar(snapshot, 80)).not.toMatch(/[\x00-\x1f]/);
   });
 });
