@@ -17,6 +17,15 @@ function client(overrides: Partial<WardenClientOptions['config']> = {}, clock = 
   return { clock, client: new WardenClient({ config, retry: policy, clock }) };
 }
 
+async function failure(promise: Promise<unknown>): Promise<SdkError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof SdkError)) throw new Error(`expected an SdkError, got ${String(error)}`);
+  return error;
+}
+
 async function closedPort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
   await new Promise((done) => server.once('listening', done));
@@ -43,7 +52,7 @@ describe('WardenClient login and request', () => {
 
   it('refuses bad credentials at once with the server code, without retrying', async () => {
     const { client: c, clock } = client({ secretKey: 'wrong-secret-value-123456' });
-    const error: SdkError = await c.login().catch((e) => e);
+    const error = await failure(c.login());
     expect(error).toBeInstanceOf(SdkError);
     expect(error).toMatchObject({ code: 'ERR_INVALID_CREDENTIALS', status: 401, retryable: false });
     expect(error.serverMessage).toBe('unauthorized (invalid credentials)');
@@ -91,7 +100,7 @@ describe('WardenClient login and request', () => {
       return true;
     };
     fake.interceptors.push(reject, () => false, reject);
-    const error: SdkError = await c.request('users.get_current_user').catch((e) => e);
+    const error = await failure(c.request('users.get_current_user'));
     expect(error).toMatchObject({ code: 'ERR_JWT_REVOKED', status: 401 });
     expect(fake.logins).toBe(2);
     expect(fake.requests.filter((r) => r.path === '/users.get_current_user')).toHaveLength(2);
@@ -106,7 +115,7 @@ describe('WardenClient login and request', () => {
       });
     }
     const { client: c, clock } = client();
-    const error: SdkError = await c.login().catch((e) => e);
+    const error = await failure(c.login());
     expect(error).toMatchObject({ code: 'ERR_SERVICE_UNAVAILABLE', status: 503, attempts: 4 });
     expect(error.message).toBe('api server answered 503: a backing service is unavailable: retried 3 times over 7 s');
     expect(clock.waits).toEqual([1000, 2000, 4000]);
@@ -115,7 +124,7 @@ describe('WardenClient login and request', () => {
   it('names the unreachable host and the retries spent', async () => {
     const port = await closedPort();
     const { client: c } = client({ apiHost: `http://127.0.0.1:${port}` });
-    const error: SdkError = await c.login().catch((e) => e);
+    const error = await failure(c.login());
     expect(error.code).toBe('ERR_NETWORK');
     expect(error.message).toBe(`api server unreachable at http://127.0.0.1:${port} (ECONNREFUSED): retried 3 times over 7 s`);
   });
@@ -128,7 +137,7 @@ describe('WardenClient login and request', () => {
     };
     fake.interceptors.push(echo);
     const { client: c } = client();
-    const loginError: SdkError = await c.login().catch((e) => e);
+    const loginError = await failure(c.login());
     const basic = Buffer.from(`${fake.accessKey}:${fake.secretKey}`).toString('base64');
     expect(loginError.message).toContain('denied for Basic [REDACTED]');
     expect(loginError.message).not.toContain(fake.secretKey);
@@ -137,7 +146,7 @@ describe('WardenClient login and request', () => {
     await c.login();
     const [token] = [...fake.tokens];
     fake.interceptors.push(echo);
-    const requestError: SdkError = await c.request('users.get_current_user').catch((e) => e);
+    const requestError = await failure(c.request('users.get_current_user'));
     expect(requestError.message).toContain('denied for Bearer [REDACTED]');
     expect(requestError.message).not.toContain(token);
     expect(JSON.stringify(requestError)).not.toContain(token);
