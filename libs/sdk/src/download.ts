@@ -1,6 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -63,7 +62,7 @@ export async function downloadFile(session: Session, remotePath: string, localPa
           await pipeline(response.body, counter, out);
         } catch (error) {
           await closed(out);
-          if (out.errored) throw new SdkError('ERR_LOCAL_FILE', `cannot write ${part} (${(out.errored as NodeJS.ErrnoException).code ?? 'error'})`);
+          if (isFileSystemError(error)) throw new SdkError('ERR_LOCAL_FILE', `cannot write ${part} (${error.code})`);
           throw networkError(error, FILES, new URL(url));
         }
         await closed(out);
@@ -105,5 +104,12 @@ async function sizeOnDisk(path: string): Promise<number> {
 
 /** The next attempt measures the part file, so every write must have landed first. */
 async function closed(stream: WriteStream): Promise<void> {
-  if (!stream.closed) await once(stream, 'close');
+  // Not events.once: it rejects on the 'error' a failed pipeline has already reported.
+  if (!stream.closed) await new Promise((done) => stream.once('close', done));
+}
+
+/** pipeline destroys every stream with the same error, so the syscall tells a disk failure from a lost connection. */
+function isFileSystemError(error: unknown): error is NodeJS.ErrnoException & { code: string } {
+  const { syscall, code } = error as NodeJS.ErrnoException;
+  return typeof code === 'string' && ['open', 'write', 'close', 'fsync'].includes(syscall ?? '');
 }
