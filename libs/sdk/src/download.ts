@@ -105,7 +105,7 @@ async function sizeOnDisk(path: string): Promise<number> {
 /** The next attempt measures the part file, so every write must have landed first. */
 async function closed(stream: WriteStream): Promise<void> {
   // Not events.once: it rejects on the 'error' a failed pipeline has already reported.
-  if (!stream.closed) await new Promise((done) => stream.once('close', done));
+  if (!stream.closed) await new Promise<void>((done) => stream.once('close', () => done()));
 }
 
 /** pipeline destroys every stream with the same error, so the syscall tells a disk failure from a lost connection. */
