@@ -56,6 +56,7 @@ describe('WardenClient login and request', () => {
     expect(error).toBeInstanceOf(SdkError);
     expect(error).toMatchObject({ code: 'ERR_INVALID_CREDENTIALS', status: 401, retryable: false });
     expect(error.serverMessage).toBe('unauthorized (invalid credentials)');
+    expect(error.message).toBe('login refused: invalid credentials');
     expect(clock.waits).toEqual([]);
     expect(fake.requests).toHaveLength(1);
   });
@@ -139,7 +140,7 @@ describe('WardenClient login and request', () => {
     const { client: c } = client();
     const loginError = await failure(c.login());
     const basic = Buffer.from(`${fake.accessKey}:${fake.secretKey}`).toString('base64');
-    expect(loginError.message).toContain('denied for Basic [REDACTED]');
+    expect(loginError.message).toBe('login refused: denied for Basic [REDACTED] / [REDACTED]');
     expect(loginError.message).not.toContain(fake.secretKey);
     expect(loginError.message).not.toContain(basic);
 

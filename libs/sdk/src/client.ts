@@ -50,8 +50,11 @@ export class WardenClient implements Session {
 
   async login(signal?: AbortSignal): Promise<void> {
     this.token = undefined;
-    const data = await this.retrying(API, signal, () =>
-      this.post<{ token?: unknown }>('auth.login', {}, `Basic ${this.basicAuth}`, signal),
+    const data = await this.retrying(API, signal, () => this.post<{ token?: unknown }>('auth.login', {}, `Basic ${this.basicAuth}`, signal)).catch(
+      (error: unknown) => {
+        if (!isSdkError(error) || (error.status !== 401 && error.status !== 403)) throw error;
+        throw error.withMessage(`login refused: ${refusalReason(error.serverMessage)}`);
+      },
     );
     if (typeof data?.token !== 'string' || !data.token) throw new SdkError('ERR_BAD_RESPONSE', `${API} answered auth.login without a token`);
     this.token = data.token;
@@ -127,4 +130,10 @@ export class WardenClient implements Session {
     const answer = { status: response.status, headers: response.headers, body: await readBody(response, API, url) };
     return unwrapEnvelope<T>(answer, API, this.scrub);
   }
+}
+
+/** "unauthorized (invalid credentials)" reads better as "invalid credentials" after "login refused:". */
+function refusalReason(serverMessage: string | undefined): string {
+  if (!serverMessage) return 'no reason given';
+  return /^unauthorized \((.+)\)$/.exec(serverMessage)?.[1] ?? serverMessage;
 }

@@ -67,8 +67,8 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
 
 function giveUp(error: SdkError, attempts: number, elapsedMs: number): SdkError {
   const retried = attempts - 1;
-  if (retried === 0 && error.retryAfterSeconds === undefined) return error.withRetrySummary(error.message, attempts, elapsedMs);
+  if (retried === 0 && error.retryAfterSeconds === undefined) return error.withMessage(error.message, attempts, elapsedMs);
   const seconds = Math.round(elapsedMs / 1000);
   const wait = error.retryAfterSeconds !== undefined ? `; server asked to wait ${error.retryAfterSeconds} s` : '';
-  return error.withRetrySummary(`${error.message}: retried ${retried} times over ${seconds} s${wait}`, attempts, elapsedMs);
+  return error.withMessage(`${error.message}: retried ${retried} times over ${seconds} s${wait}`, attempts, elapsedMs);
 }

@@ -47,8 +47,8 @@ export class SdkError extends Error {
     this.elapsedMs = details.elapsedMs ?? 0;
   }
 
-  /** The same failure, re-described after the retry loop gave up on it. */
-  withRetrySummary(message: string, attempts: number, elapsedMs: number): SdkError {
+  /** The same failure, re-described (after the retry loop gave up on it, or for the caller's context). */
+  withMessage(message: string, attempts = this.attempts, elapsedMs = this.elapsedMs): SdkError {
     return new SdkError(this.code, message, {
       status: this.status,
       serverMessage: this.serverMessage,
