@@ -1,0 +1,10 @@
+export { DEFAULT_RETRY_POLICY, backoffDelay, parseRetryAfter, type RetryPolicy } from './backoff';
+export { WardenClient, type WardenClientOptions } from './client';
+export { resolveClientConfig, type ClientConfig, type ClientSetting, type ResolveClientConfigOptions } from './client-config';
+export type { DownloadResult } from './download';
+export { formatBytes, formatDuration, formatProgressBar, formatProgressLine, type ProgressSnapshot } from './progress-format';
+export { createProgressWriter, type ProgressOutput, type ProgressWriter, type ProgressWriterOptions } from './progress-writer';
+export { SdkError, isSdkError, type ClientErrorCode, type SdkErrorCode } from './sdk-error';
+export type { ClientRetryEvent, Progress, TransferOptions } from './session';
+export { UploadLedger, defaultLedgerPath, type LedgerEntry } from './upload-ledger';
+export type { FolderUploadOptions, UploadedFile } from './upload';
