@@ -19,9 +19,12 @@ sandbox=$(mktemp -d -t clearml-compat.XXXXXX)
 trap 'rm -rf "$sandbox"' EXIT
 : >"$sandbox/clearml.conf"
 
+# A bound on each SDK run: it retries an unreachable or 503-answering server for a very long time.
+limit=${SCENARIO_TIMEOUT_SEC:-300}
+
 # Only what the scenario needs reaches the SDK: no CLEARML_* from the caller beyond the five above.
 run_sdk() {
-  env -i PATH="$PATH" HOME="$sandbox" TMPDIR="$sandbox" LANG=C.UTF-8 \
+  timeout "$limit" env -i PATH="$PATH" HOME="$sandbox" TMPDIR="$sandbox" LANG=C.UTF-8 \
     CLEARML_CONFIG_FILE="$sandbox/clearml.conf" \
     CLEARML_API_HOST="$CLEARML_API_HOST" CLEARML_WEB_HOST="$CLEARML_WEB_HOST" \
     CLEARML_FILES_HOST="$CLEARML_FILES_HOST" \
@@ -35,9 +38,12 @@ echo "clearml SDK $(run_sdk -c 'import clearml; print(clearml.__version__)')"
 # The scenario runs in the sandbox so the SDK's repository detection finds no git checkout to report.
 out="$sandbox/scenario.out"
 cp "$here/scenario.py" "$sandbox/scenario.py"
-if ! (cd "$sandbox" && run_sdk scenario.py >"$out" 2>"$sandbox/scenario.err"); then
+rc=0
+(cd "$sandbox" && run_sdk scenario.py) >"$out" 2>"$sandbox/scenario.err" || rc=$?
+if ((rc != 0)); then
   cat "$out" "$sandbox/scenario.err" >&2
-  fail "scenario.py exited non-zero: $(grep -v '^\s*$' "$sandbox/scenario.err" | tail -n 1)"
+  ((rc == 124)) && fail "scenario.py did not finish within ${limit}s (SCENARIO_TIMEOUT_SEC)"
+  fail "scenario.py exited $rc: $(grep -v '^\s*$' "$sandbox/scenario.err" | tail -n 1)"
 fi
 cat "$out"
 result=$(tail -n 1 "$out")
