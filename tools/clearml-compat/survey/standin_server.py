@@ -28,7 +28,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-# What the token and server.info advertise: clearml-server 2.0's values (schema max version 2.31).
+# What the token advertises: clearml-server 2.0's values (schema max version 2.31).
 API_VERSION = "2.31"
 SERVER_VERSION = "2.0.0"
 TOKEN_SECRET = secrets.token_bytes(32)  # per run: tokens from the stand-in mean nothing elsewhere
@@ -233,10 +233,6 @@ def tasks_edit(state, identity, body):
     return {"updated": 1, "fields": fields}
 
 
-def tasks_update(state, identity, body):
-    return tasks_edit(state, identity, body)
-
-
 def tasks_add_or_update_artifacts(state, identity, body):
     task = own_task(state, identity, body["task"])
     artifacts = task.setdefault("execution", {}).setdefault("artifacts", [])
@@ -244,24 +240,6 @@ def tasks_add_or_update_artifacts(state, identity, body):
         artifacts[:] = [a for a in artifacts if (a["key"], a.get("mode")) != (new["key"], new.get("mode"))]
         artifacts.append(new)
     return {"updated": len(body["artifacts"])}
-
-
-def tasks_edit_section(section, key):
-    """tasks.edit_hyper_params / edit_configuration: a list of items keyed by section+name."""
-
-    def handler(state, identity, body):
-        task = own_task(state, identity, body["task"])
-        store = task.setdefault(section, {})
-        if body.get("replace_" + section) == "all":
-            store.clear()
-        for item in body.get(key, []):
-            if section == "hyperparams":
-                store.setdefault(item.get("section", "General"), {})[item["name"]] = item
-            else:
-                store[item["name"]] = item
-        return {"updated": 1}
-
-    return handler
 
 
 def tasks_set_requirements(state, identity, body):
@@ -308,23 +286,7 @@ def events_scalar_metrics_iter_histogram(state, identity, body):
     return result
 
 
-def server_info(state, identity, body):
-    return {"version": SERVER_VERSION, "build": "0", "commit": "survey", "api_version": API_VERSION}
-
-
-def users_get_current_user(state, identity, body):
-    return {
-        "user": {
-            "id": identity["user"],
-            "name": identity["user_name"],
-            "company": {"id": identity["company"], "name": identity["company_name"]},
-            "role": identity["role"],
-        },
-        "getting_started": {},
-        "settings": {},
-    }
-
-
+# What the scenario calls, plus tasks.failed (a crashing scenario) and tasks.ping (runs over 30 s).
 HANDLERS = {
     "auth.login": auth_login,
     "projects.get_all": projects_get_all,
@@ -334,23 +296,16 @@ HANDLERS = {
     "tasks.get_all": tasks_get_all,
     "tasks.get_by_id": tasks_get_by_id,
     "tasks.edit": tasks_edit,
-    "tasks.update": tasks_update,
     "tasks.started": set_status("in_progress"),
     "tasks.stopped": set_status("stopped"),
     "tasks.completed": set_status("completed"),
     "tasks.failed": set_status("failed"),
-    "tasks.close": set_status("closed"),
-    "tasks.mark_completed": set_status("completed"),
     "tasks.ping": tasks_ping,
     "tasks.add_or_update_artifacts": tasks_add_or_update_artifacts,
-    "tasks.edit_hyper_params": tasks_edit_section("hyperparams", "hyperparams"),
-    "tasks.edit_configuration": tasks_edit_section("configuration", "configuration"),
     "tasks.set_requirements": tasks_set_requirements,
     "events.add_batch": events_add_batch,
     "events.get_task_log": events_get_task_log,
     "events.scalar_metrics_iter_histogram": events_scalar_metrics_iter_histogram,
-    "server.info": server_info,
-    "users.get_current_user": users_get_current_user,
 }
 
 
