@@ -13,6 +13,8 @@ export interface AddBatchOptions {
   refresh: boolean;
   worker?: string;
   allowedTasks?: ReadonlySet<string>;
+  /** Runs before the first write (index templates), so refused batches never reach Elasticsearch. */
+  beforeWrite?: () => Promise<void>;
 }
 
 export interface AddBatchResult {
@@ -52,6 +54,9 @@ export async function addBatch(ctx: StoreContext, company: string, events: unkno
     operations.push({ index: { _index: indexName(ctx.indexPrefix, company, result.doc.type), _id: result.id } });
     documents.push(result.doc);
   }
+
+  if (documents.length === 0) throw new WardenError('ERR_EVENTS_NOT_ADDED', 'events not added', { errors_info: errorsInfo });
+  await opts.beforeWrite?.();
 
   let added = 0;
   let retryableFailures = 0;

@@ -56,9 +56,14 @@ export class EventStore {
     return this.templates;
   }
 
-  async addBatch(company: string, events: unknown[], opts: AddBatchCallOptions = {}): Promise<AddBatchResult> {
-    await this.ensureTemplates();
-    return addBatch(this.ctx, company, events, { ...this.limits, refresh: opts.refresh ?? false, worker: opts.worker, allowedTasks: opts.allowedTasks });
+  addBatch(company: string, events: unknown[], opts: AddBatchCallOptions = {}): Promise<AddBatchResult> {
+    return addBatch(this.ctx, company, events, {
+      ...this.limits,
+      refresh: opts.refresh ?? false,
+      worker: opts.worker,
+      allowedTasks: opts.allowedTasks,
+      beforeWrite: () => this.ensureTemplates(),
+    });
   }
 
   getTaskLog(company: string, task: string, opts?: TaskLogOptions): Promise<TaskLogResult> {
