@@ -25,6 +25,7 @@ const MAX_GROUP_SERIES = 50;
 interface Series {
   metric: string;
   variant: string;
+  min: number;
   interval: number;
   buckets: number;
 }
@@ -46,7 +47,7 @@ export async function scalarMetricsIterHistogram(ctx: StoreContext, company: str
   const filter = [...taskFilter(task, opts.metrics), { range: { iter: { gt: SINGLE_SCALAR_ITERATION } } }];
 
   const series = await seriesIntervals(ctx, index, filter, field, samples);
-  const groups = groupByInterval(series);
+  const groups = groupSeries(series);
   const results = await Promise.all(groups.map((group) => groupHistogram(ctx, index, filter, key, group)));
 
   const histogram: ScalarHistogram = {};
@@ -82,7 +83,7 @@ async function seriesIntervals(ctx: StoreContext, index: string[], filter: estyp
       const count = (v.count as { value: number }).value;
       const min = (v.min as { value: number | null }).value ?? 0;
       const max = (v.max as { value: number | null }).value ?? min;
-      return { metric: String(m.key), variant: String(v.key), ...interval(count, max - min + 1, samples) };
+      return { metric: String(m.key), variant: String(v.key), min, ...interval(count, max - min + 1, samples) };
     }),
   );
 }
@@ -93,17 +94,15 @@ function interval(count: number, range: number, samples: number): { interval: nu
   return { interval: size, buckets: Math.ceil(range / size) };
 }
 
-/** Series whose intervals are within 10% share one query (at the group's largest interval). */
-function groupByInterval(series: Series[]): Series[][] {
+/** Splits the series into requests of bounded size; each series keeps its own interval. */
+function groupSeries(series: Series[]): Series[][] {
   const groups: Series[][] = [];
   let group: Series[] = [];
-  let upperBound = 0;
   let buckets = 0;
-  for (const s of [...series].sort((a, b) => a.interval - b.interval)) {
-    if (s.interval > upperBound || buckets + s.buckets > MAX_GROUP_BUCKETS || group.length >= MAX_GROUP_SERIES) {
-      if (group.length > 0) groups.push(group);
+  for (const s of series) {
+    if (group.length > 0 && (buckets + s.buckets > MAX_GROUP_BUCKETS || group.length >= MAX_GROUP_SERIES)) {
+      groups.push(group);
       group = [];
-      upperBound = s.interval + Math.trunc(s.interval * 0.1);
       buckets = 0;
     }
     group.push(s);
@@ -113,6 +112,15 @@ function groupByInterval(series: Series[]): Series[][] {
   return groups;
 }
 
+// Buckets start at the series' first x rather than at a multiple of the interval: aligned
+// buckets would cut the range into one more bucket than `samples` allows.
+function histogramOf(key: ScalarKey, s: Series): estypes.AggregationsAggregationContainer {
+  const offset = ((s.min % s.interval) + s.interval) % s.interval;
+  if (key === 'iter') return { histogram: { field: 'iter', interval: s.interval, offset, min_doc_count: 1 } };
+  const format = key === 'iso_time' ? { format: 'strict_date_time' } : {};
+  return { date_histogram: { field: 'timestamp', fixed_interval: `${s.interval}ms`, offset: `${offset}ms`, min_doc_count: 1, ...format } };
+}
+
 async function groupHistogram(
   ctx: StoreContext,
   index: string[],
@@ -120,45 +128,30 @@ async function groupHistogram(
   key: ScalarKey,
   group: Series[],
 ): Promise<ScalarHistogram> {
-  const step = Math.max(...group.map((s) => s.interval));
-  const histogram: estypes.AggregationsAggregationContainer =
-    key === 'iter'
-      ? { histogram: { field: 'iter', interval: step, min_doc_count: 1 } }
-      : { date_histogram: { field: 'timestamp', fixed_interval: `${step}ms`, min_doc_count: 1, ...(key === 'iso_time' ? { format: 'strict_date_time' } : {}) } };
-  const pairs = group.map((s) => ({ bool: { filter: [{ term: { metric: s.metric } }, { term: { variant: s.variant } }] } }));
+  const seriesFilter = (s: Series) => ({ bool: { filter: [{ term: { metric: s.metric } }, { term: { variant: s.variant } }] } });
+  const aggs: Record<string, estypes.AggregationsAggregationContainer> = {};
+  group.forEach((s, i) => {
+    aggs[`s${i}`] = { filter: seriesFilter(s), aggs: { points: { ...histogramOf(key, s), aggs: { avg_val: { avg: { field: 'value' } } } } } };
+  });
   const result = await elastic(() =>
     ctx.client.search({
       index,
       ...LENIENT_INDICES,
       size: 0,
-      query: { bool: { filter: [...filter, { bool: { should: pairs, minimum_should_match: 1 } }] } },
-      aggs: {
-        metrics: {
-          terms: { field: 'metric', size: MAX_METRICS, order: { _key: 'asc' } },
-          aggs: {
-            variants: {
-              terms: { field: 'variant', size: MAX_VARIANTS, order: { _key: 'asc' } },
-              aggs: { points: { ...histogram, aggs: { avg_val: { avg: { field: 'value' } } } } },
-            },
-          },
-        },
-      },
+      query: { bool: { filter: [...filter, { bool: { should: group.map(seriesFilter), minimum_should_match: 1 } }] } },
+      aggs,
     }),
   );
 
   const out: ScalarHistogram = {};
-  for (const m of (result.aggregations?.metrics as Buckets | undefined)?.buckets ?? []) {
-    const metric = String(m.key);
-    for (const v of (m.variants as Buckets).buckets) {
-      const points = (v.points as Buckets).buckets;
-      const variant = String(v.key);
-      out[metric] = out[metric] ?? {};
-      out[metric][variant] = {
-        name: variant,
-        x: points.map((p) => (key === 'iso_time' ? (p.key_as_string ?? String(p.key)) : Math.trunc(Number(p.key)))),
-        y: points.map((p) => (p.avg_val as { value: number | null }).value),
-      };
-    }
-  }
+  group.forEach((s, i) => {
+    const points = ((result.aggregations?.[`s${i}`] as { points: Buckets } | undefined)?.points.buckets ?? []);
+    out[s.metric] = out[s.metric] ?? {};
+    out[s.metric][s.variant] = {
+      name: s.variant,
+      x: points.map((p) => (key === 'iso_time' ? (p.key_as_string ?? String(p.key)) : Math.trunc(Number(p.key)))),
+      y: points.map((p) => (p.avg_val as { value: number | null }).value),
+    };
+  });
   return out;
 }
