@@ -28,6 +28,7 @@ export function metricVariantsCondition(metrics: MetricVariants[]): estypes.Quer
 export const LENIENT_INDICES = { ignore_unavailable: true, allow_no_indices: true } as const;
 
 export function stripInternal(source: Record<string, unknown>): Record<string, unknown> {
-  const { event_id: _id, ...event } = source;
+  const event = { ...source };
+  delete event.event_id;
   return event;
 }
