@@ -29,6 +29,12 @@ export const ERROR_TABLE = {
   ERR_JWT_AUDIENCE_INVALID: { status: 401, result: [401, 30], message: 'invalid token (wrong audience)' },
   ERR_JWT_CLAIM_INVALID: { status: 401, result: [401, 30], message: 'invalid token (missing or bad claim)' },
   ERR_JWT_REVOKED: { status: 401, result: [401, 31], message: 'token is blocked' },
+  // Events service (events.add_batch and the task event queries).
+  ERR_BATCH_EMPTY: { status: 400, result: [400, 17], message: 'batch request contains no items' },
+  ERR_EVENTS_BATCH_TOO_LARGE: { status: 413, result: [400, 12], message: 'events batch has too many events' },
+  ERR_EVENTS_NOT_ADDED: { status: 400, result: [400, 131], message: 'events not added' },
+  ERR_INVALID_TASK_ID: { status: 400, result: [400, 101], message: 'invalid task id' },
+  ERR_INVALID_SCROLL_ID: { status: 400, result: [400, 1104], message: 'invalid scroll id' },
   ERR_FORBIDDEN: { status: 403, result: [403, 20], message: 'forbidden (not allowed for role)' },
   ERR_CSRF: { status: 403, result: [403, 10], message: 'forbidden (missing or wrong CSRF token)' },
   ERR_ORIGIN_NOT_ALLOWED: { status: 403, result: [403, 10], message: 'forbidden (origin not allowed)' },

@@ -1,0 +1,88 @@
+import type { Client } from '@elastic/elasticsearch';
+import { addBatch, type AddBatchResult } from './add-batch';
+import { deleteTaskEvents } from './delete-task-events';
+import type { EventTypeOrAll } from './event-types';
+import { ensureTemplates } from './mappings';
+import { scalarMetricsIterHistogram, type HistogramOptions, type ScalarHistogram } from './scalar-histogram';
+import type { StoreContext } from './store-context';
+import { getTaskEvents, type TaskEventsOptions, type TaskEventsResult } from './task-events';
+import { getTaskLog, type TaskLogOptions, type TaskLogResult } from './task-log';
+import { getTaskMetrics, type TaskMetricsResult } from './task-metrics';
+
+export interface EventStoreOptions {
+  maxBatchEvents?: number;
+  maxEventBytes?: number;
+  /** Prepended to every index and template name; tests use a random one. */
+  indexPrefix?: string;
+  /** plot_str at least this long is stored compressed (ClearML's plot_compression_threshold). */
+  plotCompressionThreshold?: number;
+  replicas?: number;
+}
+
+export interface AddBatchCallOptions {
+  /** Wait for the events to be searchable before answering (tests); ClearML-compatible default is off. */
+  refresh?: boolean;
+  worker?: string;
+  /** Task ids the caller has checked belong to the company; events for others are rejected. */
+  allowedTasks?: ReadonlySet<string>;
+}
+
+/**
+ * ClearML's task events in Elasticsearch, one index per company and event type. The caller checks
+ * that tasks belong to the company; every query here is confined to that company's indices and
+ * filtered by task.
+ */
+export class EventStore {
+  private readonly ctx: StoreContext;
+  private readonly limits: Required<Omit<EventStoreOptions, 'indexPrefix'>>;
+  private templates?: Promise<void>;
+
+  constructor(client: Client, options: EventStoreOptions = {}) {
+    this.ctx = { client, indexPrefix: options.indexPrefix ?? '' };
+    this.limits = {
+      maxBatchEvents: options.maxBatchEvents ?? 10_000,
+      maxEventBytes: options.maxEventBytes ?? 1024 * 1024,
+      plotCompressionThreshold: options.plotCompressionThreshold ?? 100_000,
+      replicas: options.replicas ?? 0,
+    };
+  }
+
+  /** Installs the index templates; called at start-up and, at the latest, before the first write. */
+  ensureTemplates(): Promise<void> {
+    this.templates ??= ensureTemplates(this.ctx.client, { indexPrefix: this.ctx.indexPrefix, replicas: this.limits.replicas }).catch((error) => {
+      this.templates = undefined;
+      throw error;
+    });
+    return this.templates;
+  }
+
+  addBatch(company: string, events: unknown[], opts: AddBatchCallOptions = {}): Promise<AddBatchResult> {
+    return addBatch(this.ctx, company, events, {
+      ...this.limits,
+      refresh: opts.refresh ?? false,
+      worker: opts.worker,
+      allowedTasks: opts.allowedTasks,
+      beforeWrite: () => this.ensureTemplates(),
+    });
+  }
+
+  getTaskLog(company: string, task: string, opts?: TaskLogOptions): Promise<TaskLogResult> {
+    return getTaskLog(this.ctx, company, task, opts);
+  }
+
+  getTaskEvents(company: string, task: string, opts?: TaskEventsOptions): Promise<TaskEventsResult> {
+    return getTaskEvents(this.ctx, company, task, opts);
+  }
+
+  scalarMetricsIterHistogram(company: string, task: string, opts?: HistogramOptions): Promise<ScalarHistogram> {
+    return scalarMetricsIterHistogram(this.ctx, company, task, opts);
+  }
+
+  getTaskMetrics(company: string, tasks: string[], eventType: EventTypeOrAll): Promise<TaskMetricsResult> {
+    return getTaskMetrics(this.ctx, company, tasks, eventType);
+  }
+
+  deleteTaskEvents(company: string, task: string): Promise<{ deleted: number }> {
+    return deleteTaskEvents(this.ctx, company, task);
+  }
+}

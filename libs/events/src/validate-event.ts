@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { isEventType, type EventType } from './event-types';
+import { eventId } from './event-id';
+
+export type EventDocument = Record<string, unknown> & { task: string; type: EventType; metric: string; variant: string };
+
+export type ValidatedEvent = { ok: true; id: string; doc: EventDocument } | { ok: false; error: string };
+
+export interface ValidateOptions {
+  maxEventBytes: number;
+  worker?: string;
+  /** When given, events for any other task are rejected (ClearML's "Invalid task id"). */
+  allowedTasks?: ReadonlySet<string>;
+  now?: () => number;
+}
+
+// Fields only the server may set, or that ClearML consumes without storing.
+const DROPPED_FIELDS = ['x_axis_label', 'allow_locked', 'model', 'event_id', 'company_id', '@timestamp'];
+const INTEGER_STRING = /^-?\d{1,16}$/;
+
+function fail(error: string): ValidatedEvent {
+  return { ok: false, error };
+}
+
+// Client-chosen strings end up as errors_info keys; keep them short.
+function quote(value: unknown): string {
+  return String(value).slice(0, 100);
+}
+
+function toIteration(value: unknown): number | undefined {
+  const n = typeof value === 'string' && INTEGER_STRING.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n)) return undefined;
+  const iter = Math.trunc(n);
+  return Number.isSafeInteger(iter) ? iter : undefined;
+}
+
+/**
+ * Checks one raw event the way ClearML's add_events does and returns the document to store with
+ * its _id: a hash of task/iter/metric/variant/key for every type but logs, so re-sent events
+ * overwrite themselves; a random id for logs, which are appended.
+ */
+export function validateEvent(raw: unknown, opts: ValidateOptions): ValidatedEvent {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('Event must be an object');
+  if (Buffer.byteLength(JSON.stringify(raw)) > opts.maxEventBytes) return fail(`Event exceeds the ${opts.maxEventBytes} bytes limit`);
+  const event: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+
+  if (event.type === undefined || event.type === null) return fail("Event must have a 'type' field");
+  const type = typeof event.type === 'string' ? event.type.replace(/ /g, '_') : event.type;
+  if (!isEventType(type)) return fail(`Invalid event type ${quote(type)}`);
+
+  const modelEvent = event.model_event === true;
+  if (modelEvent && type === 'log') return fail('Task log events are not supported for models');
+  if (modelEvent && event.model !== undefined) event.task = event.model;
+  if (event.task === undefined || event.task === null) return fail("Event must have a 'task' field");
+  if (typeof event.task !== 'string' || event.task.length === 0 || event.task.length > 128) return fail('Invalid task id');
+  if (opts.allowedTasks && !opts.allowedTasks.has(event.task)) return fail(`Invalid ${modelEvent ? 'model' : 'task'} id ${quote(event.task)}`);
+
+  for (const field of DROPPED_FIELDS) delete event[field];
+  event.type = type;
+  event.model_event = modelEvent;
+
+  if ('ts' in event) {
+    event.timestamp = event.ts;
+    delete event.ts;
+  }
+  if (event.timestamp === undefined || event.timestamp === null) event.timestamp = (opts.now ?? Date.now)();
+  if (typeof event.timestamp !== 'number' || !Number.isFinite(event.timestamp)) return fail('Invalid timestamp');
+  if (event.worker === undefined && opts.worker !== undefined) event.worker = opts.worker;
+
+  if (event.iter === null) delete event.iter;
+  if (event.iter !== undefined) {
+    const iter = toIteration(event.iter);
+    if (iter === undefined) return fail('Iteration number should be an integer within ±2^53');
+    event.iter = iter;
+  }
+
+  if ('values' in event) {
+    event.value = event.values;
+    delete event.values;
+  }
+  for (const field of ['metric', 'variant'] as const) {
+    event[field] = event[field] ?? '';
+    if (typeof event[field] !== 'string') return fail(`Invalid ${field}`);
+  }
+  if (event.key === null) delete event.key;
+
+  const error = typeSpecificError(type, event);
+  if (error) return fail(error);
+
+  event['@timestamp'] = new Date((opts.now ?? Date.now)()).toISOString();
+  const doc = event as EventDocument;
+  const id = type === 'log' ? randomUUID().replace(/-/g, '') : eventId(doc);
+  doc.event_id = id;
+  return { ok: true, id, doc };
+}
+
+function typeSpecificError(type: EventType, event: Record<string, unknown>): string | undefined {
+  const notString = (field: string) => event[field] !== undefined && event[field] !== null && typeof event[field] !== 'string';
+  switch (type) {
+    case 'training_stats_scalar':
+      return typeof event.value === 'number' && Number.isFinite(event.value) ? undefined : "Scalar event must have a numeric 'value'";
+    case 'training_stats_vector':
+      return Array.isArray(event.value) && event.value.every((v) => typeof v === 'number') ? undefined : "Vector event must have numeric 'values'";
+    case 'log':
+      return notString('msg') ? "Invalid 'msg'" : notString('level') ? "Invalid 'level'" : undefined;
+    case 'plot':
+      return notString('plot_str') ? "Invalid 'plot_str'" : undefined;
+    case 'training_debug_image':
+      return notString('key') ? "Invalid 'key'" : notString('url') ? "Invalid 'url'" : undefined;
+  }
+}
