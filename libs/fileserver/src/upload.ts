@@ -121,6 +121,8 @@ class UploadSession {
   }
 
   private onFile(name: string, stream: NodeJS.ReadableStream): void {
+    // busboy fails the part's stream when the session stops; the session already holds the reason.
+    stream.on('error', () => undefined);
     // As ClearML, a part without a name is skipped.
     if (this.failure || !name) {
       stream.resume();
