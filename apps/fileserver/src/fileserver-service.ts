@@ -1,39 +1,123 @@
-import { Router } from 'express';
+import { randomBytes } from 'node:crypto';
+import type { Request, Router } from 'express';
 import { z } from 'zod';
 import { connectBackends } from '@warden/backends';
 import { HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, serviceDefaults, serviceSchema } from '@warden/config';
-import type { ServiceDefinition } from '@warden/http';
+import { WardenError } from '@warden/errors';
+import { DEFAULT_MAX_PATH_BYTES, fileserverRoutes, type FileserverCaller } from '@warden/fileserver';
+import { tokenAuthenticator, type Logger, type ServiceDefinition } from '@warden/http';
+import type { StorageAdapter } from '@warden/storage';
+import { createServiceVerifier, verifierDefaults, verifierSettingsSchema, type VerifierSettings } from '@warden/tokens';
+import type { RedisClientType } from 'redis';
+import { openStorage, storagePath } from './fileserver-storage';
 
 export const FILESERVER_PORT = 8081;
 
+/** ClearML's company id for a server without users; every file lives under it while auth is off. */
+export const DEFAULT_COMPANY = 'd1bd92a3b039400cbafc60a7a5b1e52b';
+
 const schema = z.object({
-  fileserver: serviceSchema().extend({ auth: z.object({ enabled: z.boolean() }) }),
+  fileserver: serviceSchema().extend({
+    auth: verifierSettingsSchema.extend({ enabled: z.boolean() }),
+    upload: z.object({ max_upload_size_mb: z.number().min(0), max_parts: z.number().int().positive().max(10_000) }),
+    delete: z.object({ allow_batch: z.boolean() }),
+    // No default here: it comes from CLEARML_UPLOAD_FOLDER when that is set (see storagePath).
+    storage: z.object({ path: z.string().min(1).optional() }).optional(),
+  }),
+  secure: z.object({ http: z.object({ session_secret: z.object({ apiserver: z.string().optional() }).default({}) }).default({}) }).default({}),
   hosts: hostsSchema,
   logging: loggingSchema,
 });
 
 export type FileserverConfig = z.infer<typeof schema>;
 
+export type FileserverAuthorize = (req: Request) => Promise<FileserverCaller>;
+
 export const AUTH_DISABLED_WARNING =
   'fileserver.auth.enabled is false: anyone who can reach the fileserver can read, write and delete every file';
+
+/** With auth off every caller is ClearML's default company, with full rights, as in ClearML. */
+export const openAccess: FileserverAuthorize = async () => ({ company: DEFAULT_COMPANY, role: 'admin' });
+
+/**
+ * With auth on, every request carries a token the fileserver verifies itself against the gateway's
+ * published keys and the shared revocation list: no call to another service per request. Reads by
+ * cookie need no CSRF header; writes by cookie do.
+ */
+export function tokenAccess(settings: VerifierSettings, csrfKey: string, redis: RedisClientType, logger: Logger) {
+  const tokens = createServiceVerifier(settings, redis, (error) => logger.warn({ err: error }, 'token revocation list'));
+  const authenticate = tokenAuthenticator({
+    verifier: tokens.verifier,
+    cookieNames: settings.cookie_names,
+    csrfKey,
+    csrfExempt: (req) => req.method === 'GET' || req.method === 'HEAD',
+  });
+  const authorize: FileserverAuthorize = async (req) => {
+    const auth = await authenticate(req, 'token');
+    if (!auth) throw new WardenError('ERR_UNAUTHORIZED');
+    return { company: auth.claims.identity.company, role: auth.claims.identity.role };
+  };
+  return { authorize, close: tokens.close };
+}
+
+/** The fileserver's routes for a config; `authorize` is where token verification plugs in. */
+export function fileserverParts(config: FileserverConfig, storage: StorageAdapter, authorize: FileserverAuthorize): Router {
+  const { upload } = config.fileserver;
+  return fileserverRoutes({
+    storage,
+    authorize,
+    limits: {
+      maxUploadBytes: upload.max_upload_size_mb * 1024 * 1024,
+      maxParts: upload.max_parts,
+      // The SDK sends no plain fields; a little room for other clients.
+      maxFieldBytes: 64 * 1024,
+      maxHeaderPairs: 100,
+      maxPathBytes: DEFAULT_MAX_PATH_BYTES,
+    },
+    allowBatchDelete: config.fileserver.delete.allow_batch,
+  });
+}
+
+// Development may run without the session secret; cookie-authenticated writes then fail their CSRF check.
+function csrfKey(config: FileserverConfig, logger: Logger): string {
+  const key = config.secure.http.session_secret.apiserver;
+  if (key) return key;
+  logger.warn('secure.http.session_secret.apiserver is not set: cookie-authenticated uploads and deletes are refused');
+  return randomBytes(32).toString('base64url');
+}
 
 export const fileserverService: ServiceDefinition<FileserverConfig> = {
   app: 'fileserver',
   schema,
   defaults: {
-    fileserver: { ...serviceDefaults(FILESERVER_PORT), auth: { enabled: true } },
+    fileserver: {
+      ...serviceDefaults(FILESERVER_PORT),
+      auth: { enabled: true, ...verifierDefaults('clearml-files') },
+      // ClearML's defaults: no upload size limit, batch delete on.
+      upload: { max_upload_size_mb: 0, max_parts: 100 },
+      delete: { allow_batch: true },
+    },
     hosts: HOSTS_DEFAULTS,
     logging: LOGGING_DEFAULTS,
   },
   listener: (config) => config.fileserver,
-  start: async ({ config, logger }) => {
+  start: async ({ config, resolved, logger }) => {
+    const { path, source } = storagePath(config.fileserver.storage?.path, resolved.env);
+    const { storage, removed } = await openStorage(path, source);
+    logger.info({ path, source, removedTempFiles: removed }, 'fileserver storage ready');
     // Redis carries token revocations to the fileserver.
     const backends = connectBackends(config.hosts, { redis: true }, logger);
+    const { auth } = config.fileserver;
+    // connectBackends opened Redis because it was asked for above.
+    const access = auth.enabled ? tokenAccess(auth, csrfKey(config, logger), backends.redis!.client, logger) : { authorize: openAccess, close: async () => undefined };
     return {
-      routes: Router(),
+      routes: fileserverParts(config, storage, access.authorize),
       readiness: backends.readiness,
-      warnings: config.fileserver.auth.enabled ? [] : [AUTH_DISABLED_WARNING],
-      close: backends.close,
+      warnings: auth.enabled ? [] : [AUTH_DISABLED_WARNING],
+      close: async () => {
+        await access.close();
+        await backends.close();
+      },
     };
   },
 };

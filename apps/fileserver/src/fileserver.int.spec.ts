@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { generateSecretSet } from '@warden/secrets';
 import { spawnService, waitForStatus } from '@warden/http/testing';
 
@@ -10,6 +13,7 @@ describe('fileserver process', () => {
       NODE_ENV: 'production',
       CLEARML__FILESERVER__LISTEN_PORT: '0',
       CLEARML__FILESERVER__METRICS__ENABLED: 'false',
+      CLEARML__fileserver__storage__path: mkdtempSync(join(tmpdir(), 'warden-fileserver-')),
     });
     try {
       const ready = await waitForStatus(`${service.url}/ready`, (s) => s === 200);

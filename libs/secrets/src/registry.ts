@@ -7,6 +7,8 @@ export type AppName = 'auth-gateway' | 'apiserver' | 'fileserver';
  */
 export type SecretKind = 'key' | 'secret' | 'private-key' | 'password';
 
+const ALL: readonly AppName[] = ['auth-gateway', 'apiserver', 'fileserver'];
+
 export interface SecretSetting {
   /** Dotted config path, lower case, as ClearML names it. */
   path: string;
@@ -17,7 +19,6 @@ export interface SecretSetting {
   purpose: string;
 }
 
-const ALL: readonly AppName[] = ['auth-gateway', 'apiserver', 'fileserver'];
 
 function credentials(name: string, usedBy: readonly AppName[], purpose: string): SecretSetting[] {
   return [
@@ -31,8 +32,8 @@ export const SECRET_SETTINGS: readonly SecretSetting[] = [
     path: 'secure.http.session_secret.apiserver',
     kind: 'secret',
     required: true,
-    usedBy: ['auth-gateway'],
-    purpose: 'signs browser session and CSRF cookies',
+    usedBy: ALL,
+    purpose: 'keys the CSRF tokens of browser sessions',
   },
   {
     path: 'secure.auth.token_secret',

@@ -1,0 +1,142 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { LocalStorage } from './local-storage';
+import { TEMP_DIR_NAME } from './object-key';
+
+function tempRoot(): string {
+  return mkdtempSync(join(tmpdir(), 'warden-storage-'));
+}
+
+const body = (content: string) => Readable.from([Buffer.from(content)]);
+const tempFiles = (root: string) => readdirSync(join(root, TEMP_DIR_NAME));
+
+describe('LocalStorage', () => {
+  it('puts an object under nested folders and reads it back whole and by range', async () => {
+    const root = tempRoot();
+    const storage = new LocalStorage(root);
+    const stored = await storage.put('a/b/c.txt', body('hello world'));
+    expect(stored).toMatchObject({ key: 'a/b/c.txt', size: 11 });
+    expect(stored.etag).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
+    expect(readFileSync(join(root, 'a/b/c.txt'), 'utf8')).toBe('hello world');
+    expect(await text(await storage.read('a/b/c.txt'))).toBe('hello world');
+    expect(await text(await storage.read('a/b/c.txt', { start: 6, end: 10 }))).toBe('world');
+    expect(await storage.stat('a/b/c.txt')).toEqual(stored);
+    expect(tempFiles(root)).toEqual([]);
+  });
+
+  it('gives a new etag when an object is replaced', async () => {
+    const storage = new LocalStorage(tempRoot());
+    const first = await storage.put('x', body('one'));
+    const second = await storage.put('x', body('two'));
+    expect(second.etag).not.toBe(first.etag);
+  });
+
+  it('answers undefined or false for what does not exist, and throws ERR_NOT_FOUND on read', async () => {
+    const storage = new LocalStorage(tempRoot());
+    await storage.put('dir/file', body('x'));
+    expect(await storage.stat('missing')).toBeUndefined();
+    expect(await storage.stat('dir')).toBeUndefined();
+    expect(await storage.stat('dir/file/below')).toBeUndefined();
+    expect(await storage.open('dir')).toBeUndefined();
+    expect(await storage.delete('missing')).toBe(false);
+    expect(await storage.delete('dir')).toBe(false);
+    await expect(storage.read('missing')).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+  });
+
+  it('deletes objects and folders, counting the objects', async () => {
+    const root = tempRoot();
+    const storage = new LocalStorage(root);
+    await storage.put('d/1', body('1'));
+    await storage.put('d/e/2', body('2'));
+    await storage.put('keep', body('k'));
+    expect(await storage.isFolder('d')).toBe(true);
+    expect(await storage.isFolder('keep')).toBe(false);
+    expect(await storage.delete('keep')).toBe(true);
+    expect(await storage.deletePrefix('d')).toBe(2);
+    expect(await storage.deletePrefix('d')).toBe(0);
+    expect(readdirSync(root)).toEqual([TEMP_DIR_NAME]);
+  });
+
+  it('refuses a body over maxBytes and leaves neither object nor temp file', async () => {
+    const root = tempRoot();
+    const storage = new LocalStorage(root);
+    await expect(storage.put('big', body('x'.repeat(100)), { maxBytes: 10 })).rejects.toMatchObject({ code: 'ERR_PAYLOAD_TOO_LARGE' });
+    expect(await storage.stat('big')).toBeUndefined();
+    expect(tempFiles(root)).toEqual([]);
+  });
+
+  it('keeps the previous version intact when a replacement fails halfway', async () => {
+    const root = tempRoot();
+    const storage = new LocalStorage(root);
+    await storage.put('model.bin', body('version one'));
+    const source = new PassThrough();
+    const controller = new AbortController();
+    const put = storage.put('model.bin', source, { signal: controller.signal });
+    source.write(Buffer.alloc(64 * 1024, 1));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(tempFiles(root)).toHaveLength(1);
+    controller.abort();
+    await expect(put).rejects.toMatchObject({ name: 'AbortError' });
+    expect(readFileSync(join(root, 'model.bin'), 'utf8')).toBe('version one');
+    expect(tempFiles(root)).toEqual([]);
+  });
+
+  it('stages without showing the object until commit, and discards without a trace', async () => {
+    const root = tempRoot();
+    const storage = new LocalStorage(root);
+    const kept = await storage.stage('s/kept', body('k'));
+    const dropped = await storage.stage('s/dropped', body('d'));
+    expect(await storage.stat('s/kept')).toBeUndefined();
+    await kept.commit();
+    await dropped.discard();
+    expect(await storage.stat('s/kept')).toMatchObject({ size: 1 });
+    expect(await storage.stat('s/dropped')).toBeUndefined();
+    expect(tempFiles(root)).toEqual([]);
+  });
+
+  it('refuses to put an object where a file or folder is in the way', async () => {
+    const root = tempRoot();
+    const storage = new LocalStorage(root);
+    await storage.put('f', body('file'));
+    await storage.put('dir/x', body('x'));
+    await expect(storage.put('f/below', body('y'))).rejects.toMatchObject({ code: 'ERR_PATH_CONFLICT' });
+    await expect(storage.put('dir', body('y'))).rejects.toMatchObject({ code: 'ERR_PATH_CONFLICT' });
+    expect(tempFiles(root)).toEqual([]);
+  });
+
+  it.each([
+    ['../outside', 'ERR_PATH_TRAVERSAL'],
+    ['a/../../outside', 'ERR_PATH_TRAVERSAL'],
+    ['/etc/passwd', 'ERR_PATH_TRAVERSAL'],
+    ['a\\..\\b', 'ERR_PATH_TRAVERSAL'],
+    ['', 'ERR_PATH_INVALID'],
+    ['a//b', 'ERR_PATH_INVALID'],
+    ['./a', 'ERR_PATH_INVALID'],
+    ['a\0b', 'ERR_PATH_INVALID'],
+    [`${TEMP_DIR_NAME}/x.part`, 'ERR_PATH_INVALID'],
+  ])('refuses the key %j with %s', async (key, code) => {
+    const storage = new LocalStorage(tempRoot());
+    await expect(storage.put(key, body('x'))).rejects.toMatchObject({ code });
+    await expect(storage.stat(key)).rejects.toMatchObject({ code });
+  });
+
+  it('removes temp files left by an interrupted write', async () => {
+    const root = tempRoot();
+    const storage = new LocalStorage(root);
+    await storage.put('x', body('x'));
+    writeFileSync(join(root, TEMP_DIR_NAME, 'crashed.part'), 'partial');
+    mkdirSync(join(root, TEMP_DIR_NAME, 'odd-folder'));
+    expect(await new LocalStorage(root).cleanupTemp()).toBe(2);
+    expect(tempFiles(root)).toEqual([]);
+    expect(await storage.stat('x')).toMatchObject({ size: 1 });
+  });
+
+  it('fails on first use when the root cannot be created', async () => {
+    const blocker = join(tempRoot(), 'file');
+    writeFileSync(blocker, '');
+    await expect(new LocalStorage(join(blocker, 'root')).cleanupTemp()).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+});

@@ -1,0 +1,19 @@
+import { WardenError } from '@warden/errors';
+
+/** Where LocalStorage keeps files being written; never a valid first key segment. */
+export const TEMP_DIR_NAME = '.warden-tmp';
+
+/**
+ * The segments of a key, refusing anything that is not a plain relative path. The fileserver
+ * validates paths before they get here; this is the storage's own last line.
+ */
+export function keySegments(key: string): string[] {
+  if (typeof key !== 'string' || key === '') throw new WardenError('ERR_PATH_INVALID', 'empty key');
+  if (key.startsWith('/') || key.includes('\\')) throw new WardenError('ERR_PATH_TRAVERSAL');
+  if (key.includes('\0')) throw new WardenError('ERR_PATH_INVALID', 'key contains a NUL byte');
+  const segments = key.split('/');
+  if (segments.includes('..')) throw new WardenError('ERR_PATH_TRAVERSAL');
+  if (segments.some((s) => s === '' || s === '.')) throw new WardenError('ERR_PATH_INVALID', 'key has an empty or "." segment');
+  if (segments[0] === TEMP_DIR_NAME) throw new WardenError('ERR_PATH_INVALID', 'key names the storage temp folder');
+  return segments;
+}
