@@ -8,3 +8,4 @@ export { SdkError, isSdkError, type ClientErrorCode, type SdkErrorCode } from '.
 export type { ClientRetryEvent, Progress, TransferOptions } from './session';
 export { UploadLedger, defaultLedgerPath, type LedgerEntry } from './upload-ledger';
 export type { FolderUploadOptions, UploadedFile } from './upload';
+export { multipartFileBody, type MultipartBody } from './multipart';

@@ -1,0 +1,66 @@
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { request, type IncomingMessage } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { multipartFileBody } from '@warden/sdk';
+
+/** Bytes per second of a transfer of `bytes` that took `ms`. */
+export const rate = (bytes: number, ms: number) => (bytes / ms) * 1000;
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await work();
+  return performance.now() - started;
+}
+
+/** The disk alone: the file copied with Node streams and fsynced, as the fileserver does with uploads. */
+export function copyOnDisk(from: string, to: string): Promise<number> {
+  return timed(async () => {
+    await pipeline(createReadStream(from), createWriteStream(to));
+    const handle = await open(to, 'r+');
+    await handle.sync();
+    await handle.close();
+  });
+}
+
+function send(url: string, method: string, headers: Record<string, string | number>, body?: NodeJS.ReadableStream): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers }, resolve);
+    req.on('error', reject);
+    if (body) body.pipe(req);
+    else req.end();
+  });
+}
+
+async function drain(res: IncomingMessage): Promise<string> {
+  let text = '';
+  for await (const chunk of res) if (text.length < 4096) text += chunk;
+  if ((res.statusCode ?? 0) >= 300) throw new Error(`HTTP ${res.statusCode}: ${text.slice(0, 300)}`);
+  return text;
+}
+
+/** A ClearML-protocol upload: one multipart part whose field name is the object path. */
+export function uploadMultipart(baseUrl: string, file: string, remotePath: string, headers: Record<string, string> = {}): Promise<number> {
+  const body = multipartFileBody({ fieldName: remotePath, fileName: remotePath.split('/').pop() ?? 'file', filePath: file, size: statSync(file).size });
+  return timed(async () => {
+    const res = await send(`${baseUrl}/`, 'POST', { ...headers, 'Content-Type': body.contentType, 'Content-Length': body.contentLength }, body.open());
+    await drain(res);
+  });
+}
+
+/** The raw body as it is, to a server that writes whatever it receives. */
+export function uploadRaw(url: string, file: string): Promise<number> {
+  return timed(async () => {
+    const res = await send(url, 'POST', { 'Content-Length': statSync(file).size }, createReadStream(file));
+    await drain(res);
+  });
+}
+
+/** Downloads and discards, so only the server and the network path are measured. */
+export function download(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return timed(async () => {
+    const res = await send(url, 'GET', headers);
+    if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode} for ${url}`);
+    for await (const chunk of res) void chunk;
+  });
+}
