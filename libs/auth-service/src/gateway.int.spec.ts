@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import request from 'supertest';
 import { connectBackends } from '@warden/backends';
@@ -193,10 +194,15 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
     expect([systemRevoke.status, systemRevoke.body.meta.error_data.code]).toEqual([403, 'ERR_FORBIDDEN']);
     expect((await login(system.apiserver.accessKey, system.apiserver.secretKey)).status).toBe(200);
 
-    // A second tenant, as a later company-management API would create it.
-    const store = new IdentityStore({ connection: backends.mongo!.connection, credentialPepper: secrets.tokenSecret });
-    const other = await store.ensureCompany({ name: 'other-co' });
-    const otherAdmin = await store.createUser({ company: other.id, username: `olga-${db}`, role: 'admin', password: 'olgas long passphrase 77' });
+    // A second tenant, founded by a system identity as the operator's bootstrap does it.
+    const systemToken = (await login(system.apiserver.accessKey, system.apiserver.secretKey)).body.data.token as string;
+    const otherCompany = randomUUID().replace(/-/g, '');
+    const founded = await request(app)
+      .post('/auth.create_user')
+      .set('Authorization', bearer(systemToken))
+      .send({ company: otherCompany, company_name: 'other-co', username: `olga-${db}`, role: 'admin', password: 'olgas long passphrase 77' });
+    expect(founded.status).toBe(200);
+    const otherAdmin = { id: founded.body.data.id as string };
     const otherToken = (await login(`olga-${db}`, 'olgas long passphrase 77')).body.data.token as string;
     const adminKey = (await request(app).post('/auth.create_credentials').set('Authorization', bearer(admin)).send({})).body.data.credentials;
     issuedValues.push(adminKey.secret_key);
@@ -208,7 +214,30 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
     expect([crossList.status, crossList.body.meta.error_data.code]).toEqual([400, 'ERR_INVALID_USER']);
     const crossDisable = await request(app).post('/auth.edit_user').set('Authorization', bearer(otherToken)).send({ user: adminId, enabled: false });
     expect([crossDisable.status, crossDisable.body.meta.error_data.code]).toEqual([400, 'ERR_INVALID_USER']);
-    expect((await verifierFor('clearml-api').verify(otherToken)).identity).toMatchObject({ company: other.id, user: otherAdmin.id });
+    expect((await verifierFor('clearml-api').verify(otherToken)).identity).toMatchObject({ company: otherCompany, user: otherAdmin.id });
+    const again = await request(app).post('/auth.create_user').set('Authorization', bearer(systemToken)).send({ company: otherCompany, username: `oscar-${db}` });
+    expect(again.status).toBe(200);
+    const store = new IdentityStore({ connection: backends.mongo!.connection, credentialPepper: secrets.tokenSecret });
+    expect(await store.getUser(again.body.data.id)).toMatchObject({ company: otherCompany, company_name: 'other-co', role: 'user' });
+    await store.close();
+  });
+
+  it.each([
+    ['an admin naming another company', 'admin', { company: 'f'.repeat(32) }, 403, 'ERR_FORBIDDEN', undefined],
+    ['a user', 'user', {}, 403, 'ERR_FORBIDDEN', undefined],
+    ['a system identity without a company', 'system', {}, 400, 'ERR_BAD_REQUEST', 'company'],
+    ['a system identity with a malformed company id', 'system', { company: 'Acme Inc' }, 400, 'ERR_BAD_REQUEST', 'company'],
+    ['a system identity naming an unknown company without company_name', 'system', { company: 'e'.repeat(32) }, 400, 'ERR_BAD_REQUEST', 'company_name'],
+  ])('refuses create_user from %s', async (_label, who, fields, status, code, field) => {
+    const token =
+      who === 'system'
+        ? (await login(system.apiserver.accessKey, system.apiserver.secretKey)).body.data.token
+        : (await login(who === 'admin' ? ADMIN.username : 'bob', who === 'admin' ? ADMIN.password : 'bobs own passphrase 17')).body.data.token;
+    const res = await request(app).post('/auth.create_user').set('Authorization', bearer(token as string)).send({ username: `nobody-${db}`, ...fields });
+    expect([res.status, res.body.meta.error_data.code, res.body.meta.error_data.field]).toEqual([status, code, field]);
+    const store = new IdentityStore({ connection: backends.mongo!.connection, credentialPepper: secrets.tokenSecret });
+    expect(await store.findUserByUsername(`nobody-${db}`)).toBeNull();
+    expect(await store.getCompany('e'.repeat(32))).toBeNull();
     await store.close();
   });
 

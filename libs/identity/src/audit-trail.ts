@@ -11,6 +11,7 @@ export type AuditEventType =
   | 'credentials.revoke'
   | 'user.disable'
   | 'user.create'
+  | 'company.create'
   | 'user.enable'
   | 'system.bootstrap';
 

@@ -88,6 +88,11 @@ export class IdentityStore {
     }
   }
 
+  async getCompany(id: string): Promise<CompanyRecord | null> {
+    const doc = await this.models.companies.findById(id).lean();
+    return doc ? toCompany(doc) : null;
+  }
+
   async createUser(input: UserInput): Promise<UserRecord> {
     const username = validUsername(input.username, input.source);
     const companyName = await this.companyName(input.company);

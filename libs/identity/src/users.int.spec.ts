@@ -36,6 +36,8 @@ describe('IdentityStore users and password login (real FerretDB)', () => {
     const fresh = await store.ensureCompany({ name: 'Other' });
     expect(fresh.id).toMatch(/^[0-9a-f]{32}$/);
     expect(await db.connection.collection('companies').countDocuments({ _id: COMPANY as never })).toBe(1);
+    expect(await store.getCompany(fresh.id)).toMatchObject({ id: fresh.id, name: 'Other' });
+    expect(await store.getCompany('0'.repeat(32))).toBeNull();
   });
 
   it('logs in with a password and never returns or stores it in clear', async () => {
