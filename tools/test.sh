@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command. On a new machine it installs everything the tests need (npm packages,
 # Redis, FerretDB, Elasticsearch; cached for later runs), starts the backing services on loopback,
-# then runs every tier: build, lint and unit tests, then integration tests against the real services.
+# then runs every tier: build, lint and unit tests, then integration tests against the real services,
+# then the ClearML SDK compatibility suite against the whole stack (tools/clearml-compat/suite.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 started=$SECONDS
@@ -16,6 +17,9 @@ status=0
 npx nx run-many -t build,lint,test --outputStyle=static || status=$?
 if [[ $status -eq 0 ]]; then
   npx nx run-many -t integration --outputStyle=static --parallel=1 || status=$?
+fi
+if [[ $status -eq 0 ]]; then
+  bash tools/clearml-compat/suite.sh || status=$?
 fi
 node tools/test-summary.mjs "$results" || status=$?
 echo "test run took $((SECONDS - started)) s"

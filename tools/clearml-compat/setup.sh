@@ -15,9 +15,13 @@ log() { printf '[clearml-compat] %s\n' "$*" >&2; }
 die() { printf '[clearml-compat] ERROR: %s\n' "$*" >&2; exit 1; }
 
 if [[ ! -f "$MARKER" ]]; then
-  command -v python3 >/dev/null || die "python3 is not installed (Debian/Ubuntu: apt-get install python3 python3-venv)"
-  python3 -c 'import venv, ensurepip' 2>/dev/null ||
-    die "python3 has no venv/ensurepip module (Debian/Ubuntu: apt-get install python3-venv)"
+  if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    # A fresh Debian/Ubuntu machine: install Python's venv support the way the backing services are installed.
+    log "installing python3-venv from Debian packages"
+    (source "$(dirname "${BASH_SOURCE[0]}")/../services/common.sh" && apt_install python3 python3-venv)
+    python3 -c 'import venv, ensurepip' 2>/dev/null ||
+      die "python3 has no venv/ensurepip module (Debian/Ubuntu: apt-get install python3-venv)"
+  fi
   log "creating $VENV with clearml==$CLEARML_VERSION"
   rm -rf "$VENV"
   mkdir -p "$WARDEN_CACHE_DIR"

@@ -3,6 +3,8 @@
 # That zip carries only the server and x-pack core/security: no reindex (_delete_by_query, _update_by_query,
 # _reindex), no painless scripts, no ingest processors, no ILM, no pipeline aggregations such as bucket_sort,
 # and no root endpoint: `GET /` and `HEAD /` (the client's info() and ping()) fail, so probe with cluster health.
+# WARDEN_ES_PORT and WARDEN_ES_RUN_DIR (pid, logs, data) run a second, private node beside the shared one,
+# e.g. for a test that stops Elasticsearch without disturbing anything else.
 SERVICE_NAME=elasticsearch
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -16,11 +18,11 @@ if [[ $(id -u) -eq 0 ]]; then
   # as root, the unpacked ES and its state live in one machine-wide directory that ES's own user can reach.
   BASE=${WARDEN_ES_ROOT_DIR:-/var/lib/warden/elasticsearch}
   ES_HOME="$BASE/elasticsearch-$VERSION"
-  DIR="$BASE/run"
+  DIR=${WARDEN_ES_RUN_DIR:-$BASE/run}
   as_es() { setpriv --reuid="$ES_USER" --regid="$ES_USER" --init-groups "$@"; }
 else
   ES_HOME="$WARDEN_CACHE_DIR/elasticsearch-$VERSION"
-  DIR="$WARDEN_RUN_DIR/elasticsearch"
+  DIR=${WARDEN_ES_RUN_DIR:-$WARDEN_RUN_DIR/elasticsearch}
   as_es() { "$@"; }
 fi
 PIDFILE="$DIR/elasticsearch.pid"

@@ -94,7 +94,7 @@ class State:
         self.projects = {}
         self.tasks = {}
         self.events = []  # (company, event)
-        self.files = {}  # path -> bytes
+        self.files = {}  # (company, path) -> bytes
 
 
 def new_id():
@@ -276,6 +276,13 @@ def events_get_task_log(state, identity, body):
     return {"events": page, "returned": len(page), "total": len(logs)}
 
 
+def events_get_task_events(state, identity, body):
+    """Only the first page: enough for check.py's 200 scalars."""
+    events = task_events(state, identity, body, body.get("event_type", "training_stats_scalar"))
+    page = events[: int(body.get("batch_size") or 500)]
+    return {"events": page, "returned": len(page), "total": len(events), "scroll_id": new_id()}
+
+
 def events_scalar_metrics_iter_histogram(state, identity, body):
     """clearml-server answers {metric: {variant: {"name", "x": [iters], "y": [values]}}} directly in data."""
     result = {}
@@ -305,6 +312,7 @@ HANDLERS = {
     "tasks.set_requirements": tasks_set_requirements,
     "events.add_batch": events_add_batch,
     "events.get_task_log": events_get_task_log,
+    "events.get_task_events": events_get_task_events,
     "events.scalar_metrics_iter_histogram": events_scalar_metrics_iter_histogram,
 }
 
@@ -496,7 +504,7 @@ class Handler(BaseHTTPRequestHandler):
     def files(self, raw, record):
         path = urlsplit(self.path).path.lstrip("/")
         try:
-            authenticate(self.state, self.headers)
+            identity, _ = authenticate(self.state, self.headers)
         except ApiError as err:
             record["status"] = 401
             return self.send(401, {"error": err.msg})
@@ -510,17 +518,18 @@ class Handler(BaseHTTPRequestHandler):
                 for name, _, _, data in parts:
                     # clearml's fileserver stores each part at <url path>/<field name>
                     # (the SDK's field names start with "/", so both parts are stripped)
-                    self.state.files["/".join(filter(None, [path.strip("/"), name.strip("/")]))] = data
+                    key = "/".join(filter(None, [path.strip("/"), name.strip("/")]))
+                    self.state.files[(identity["company"], key)] = data
             record["status"] = 200
             return self.send(200, b"", "text/plain")
         if self.command in ("GET", "HEAD"):
-            data = self.state.files.get(path)
+            data = self.state.files.get((identity["company"], path))
             record["status"] = 200 if data is not None else 404
             if data is None:
                 return self.send(404, b"not found", "text/plain")
             return self.send(200, data, "application/octet-stream")
         if self.command == "DELETE":
-            record["status"] = 200 if self.state.files.pop(path, None) is not None else 404
+            record["status"] = 200 if self.state.files.pop((identity["company"], path), None) is not None else 404
             return self.send(record["status"], b"", "text/plain")
         record["status"] = 405
         return self.send(405, b"", "text/plain")
