@@ -35,7 +35,7 @@ passed=()
 reason=""
 sdk="unknown"
 
-say() { printf '[clearml-compat] %s\n' "$*"; }
+say() { printf '[clearml-compat %3d s] %s\n' "$((SECONDS - started))" "$*"; }
 fail() { reason="$*"; exit 1; }
 
 stop_apps() {
