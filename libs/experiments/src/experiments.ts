@@ -3,6 +3,7 @@ import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
 import type { Context } from './context';
 import { ensureIndexes, experimentModels } from './documents';
+import { registerModelEndpoints } from './model-endpoints';
 import { registerProjectEndpoints } from './project-endpoints';
 import { registerTaskEndpoints } from './task-endpoints';
 import { registerTaskRunEndpoints } from './task-run-endpoints';
@@ -36,6 +37,7 @@ export function registerExperimentEndpoints(api: ClearmlApi<TokenAuth>, deps: Ex
   registerProjectEndpoints(api, ctx);
   registerTaskEndpoints(api, ctx);
   registerTaskRunEndpoints(api, ctx);
+  registerModelEndpoints(api, ctx);
 
   const ownedTaskIds = async (company: string, ids: readonly string[]) => {
     const found = await db.tasks.find({ company, _id: { $in: [...new Set(ids)] } }, { _id: 1 }).lean();
