@@ -27,12 +27,14 @@ const editable = {
 const createRequest = z.object({ name: text, ...editable });
 const updateRequest = z.object({ project: id, name: opt.text, ...editable });
 const deleteRequest = z.object({ project: id, force: opt.flag, delete_contents: opt.flag });
-const getAllRequest = z.object({ ...listFields, shallow_search: opt.flag });
+// shallow_search is not read: projects are flat here (see registerProjectEndpoints).
+const getAllRequest = z.object(listFields);
 
 function isDuplicateKey(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
 }
 
+/** projects.*: names are unique per company; `a/b` names are stored as given, without parent projects. */
 export function registerProjectEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context): void {
   const { projects, tasks, models } = ctx.db;
   const ownedProject = (company: string, projectId: string) => mustFind(projects, company, projectId, 'ERR_INVALID_PROJECT_ID', 'project');
