@@ -144,7 +144,7 @@ start_app auth-gateway CLEARML__AUTH_GATEWAY__LISTEN_PORT=0 CLEARML__AUTH_GATEWA
 gateway=$(wait_ready auth-gateway) || fail "auth-gateway did not start (above)"
 jwks="$gateway/.well-known/jwks.json"
 start_app apiserver CLEARML__APISERVER__LISTEN_PORT=0 CLEARML__APISERVER__METRICS__ENABLED=false \
-  CLEARML__APISERVER__AUTH_GATEWAY__URL="$gateway"
+  CLEARML__APISERVER__AUTH_GATEWAY__URL="$gateway" CLEARML__APISERVER__AUTH__JWKS_URL="$jwks"
 start_app fileserver CLEARML__FILESERVER__LISTEN_PORT=0 CLEARML__FILESERVER__METRICS__ENABLED=false \
   CLEARML__FILESERVER__AUTH__ENABLED=true CLEARML__FILESERVER__AUTH__JWKS_URL="$jwks" \
   CLEARML__FILESERVER__STORAGE__PATH="$work/files"
