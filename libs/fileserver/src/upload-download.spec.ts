@@ -23,6 +23,16 @@ describe('fileserver upload and download', () => {
     expect(readFileSync(join(fs.root, COMPANY_A, 'proj/task.1/artifacts/data.json'), 'utf8')).toBe('{"a":1}');
   });
 
+  it('takes a part name with leading slashes, as the ClearML SDK sends it, relative to the tenant folder', async () => {
+    const res = await upload(fs, A, [
+      { name: '/proj/task.1/artifacts/payload/payload.bin', content: 'sdk' },
+      { name: '//etc/cron.d/evil', content: 'contained' },
+    ]);
+    expect(res.json()).toEqual(['proj/task.1/artifacts/payload/payload.bin', 'etc/cron.d/evil']);
+    expect(walk(fs.root)).toEqual([`${COMPANY_A}/etc/cron.d/evil`, `${COMPANY_A}/proj/task.1/artifacts/payload/payload.bin`]);
+    expect((await rawRequest(fs.url, 'GET', '/proj/task.1/artifacts/payload/payload.bin', A)).body.toString()).toBe('sdk');
+  });
+
   it('stores several parts, nested and not, in one request', async () => {
     const res = await upload(fs, A, [
       { name: 'a.txt', content: 'A' },

@@ -6,6 +6,8 @@ import { callerOf } from './caller';
 import type { FileserverCaller, FileserverOptions } from './fileserver-options';
 import { tenantKey, validateObjectPath } from './object-path';
 
+const LEADING_SLASHES = /^\/+/;
+
 /**
  * `POST /`: each file part's field name is the object path, as the ClearML SDK sends it (it puts
  * the same path in the filename). Answers the list of stored paths, as ClearML does.
@@ -130,7 +132,9 @@ class UploadSession {
     }
     let path: string;
     try {
-      path = validateObjectPath(name, this.o.limits.maxPathBytes);
+      // The ClearML SDK names each part with a leading slash; like ClearML's fileserver, the name is
+      // taken relative to the tenant's folder with its leading slashes dropped.
+      path = validateObjectPath(name.replace(LEADING_SLASHES, ''), this.o.limits.maxPathBytes);
     } catch (error) {
       stream.resume();
       this.stop(error);
