@@ -16,6 +16,8 @@ cd "$root"
 started=$SECONDS
 APPS=(auth-gateway apiserver fileserver)
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false PYTHONDONTWRITEBYTECODE=1
+# Everything here talks to loopback: a proxy configured for the machine must not get in between.
+export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
 
 work=$(mktemp -d -t warden-compat.XXXXXX)
 # Elasticsearch runs as its own user, which must reach its folder: not under the private $work.
@@ -172,12 +174,14 @@ as_tenant_a() {
     "$python" "$here/$1" "${@:2}"
 }
 result_of() { tail -n 1 "$1"; }
+# The SDK's output without the version lines printed above.
+show_run() { grep -v -e '^clearml SDK ' -e '^\[clearml-compat\] clearml ' "$1" || true; }
 
 # ---- basic
 step=basic
 say "basic: scenario.py as tenant A"
 "${sdk_run[@]}" SCENARIO_TASK=sdk-scenario bash "$here/run.sh" >"$work/basic.out" 2>&1 || { cat "$work/basic.out"; fail "the SDK run failed: $(tail -n 1 "$work/basic.out")"; }
-grep -v '^clearml SDK ' "$work/basic.out"
+show_run "$work/basic.out"
 basic=$(result_of "$work/basic.out")
 as_tenant_a check.py "$basic" || fail "check.py failed (above)"
 passed+=(basic)
@@ -200,7 +204,7 @@ rc=0
 wait "$run_pid" || rc=$?
 run_pid=""
 ((rc == 0)) || { cat "$work/outage.out"; fail "the SDK run started during the outage failed: $(tail -n 1 "$work/outage.out")"; }
-grep -v '^clearml SDK ' "$work/outage.out"
+show_run "$work/outage.out"
 outage=$(result_of "$work/outage.out")
 as_tenant_a check.py "$outage" || fail "check.py failed after the outage (above)"
 as_tenant_a outage.py resend "$outage" || fail "outage.py resend failed (above)"
