@@ -14,6 +14,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@warden/([^/]+)/testing$': path.join(__dirname, 'libs/$1/src/testing/index.ts'),
+    '^@warden/backends/redis$': path.join(__dirname, 'libs/backends/src/redis.ts'),
     '^@warden/([^/]+)$': path.join(__dirname, 'libs/$1/src/index.ts'),
   },
   testMatch: integration ? ['<rootDir>/src/**/*.int.spec.ts'] : ['<rootDir>/src/**/*.spec.ts'],

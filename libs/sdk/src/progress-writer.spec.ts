@@ -44,6 +44,13 @@ describe('createProgressWriter', () => {
     expect(out.writes[3]).toBe('\n');
   });
 
+  it('draws an 80-column bar on a terminal that reports 0 columns', () => {
+    const out = { ...output(true), columns: 0 };
+    const writer = createProgressWriter({ label: 'model.bin', output: out, now: () => 1000 });
+    writer.update({ done: 50, total: 100 });
+    expect(out.writes[0]).toMatch(/^\rmodel\.bin +\[#{12}\.{12}\]  50% /);
+  });
+
   it('shows a restarted upload going back to zero', () => {
     let now = 0;
     const out = output(false);

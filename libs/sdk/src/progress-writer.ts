@@ -44,7 +44,8 @@ export function createProgressWriter(options: ProgressWriterOptions): ProgressWr
       completed = complete;
       const snapshot = { label, done, total, elapsedMs: at - started };
       if (tty) {
-        output.write(`\r${formatProgressBar(snapshot, output.columns ?? 80)}\x1b[K`);
+        // A terminal that reports no size (0 columns, as a pseudo-terminal with none set) still gets a bar.
+        output.write(`\r${formatProgressBar(snapshot, output.columns || 80)}\x1b[K`);
         drawn = true;
         return;
       }

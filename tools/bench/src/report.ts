@@ -29,10 +29,13 @@ export async function interleavedLoads(loads: { name: string; options: autocanno
   });
 }
 
-export function printTable(rows: { name: string; value: string; baseline?: string; ratio?: string }[]): void {
+/** One figure a line; with a baseline, either their ratio or, for sizes, their difference. */
+export function printTable(rows: { name: string; value: string; baseline?: string; ratio?: string; difference?: string }[]): void {
   const width = Math.max(...rows.map((r) => r.name.length));
+  const baselineWidth = Math.max(0, ...rows.map((r) => r.baseline?.length ?? 0));
   for (const row of rows) {
-    const extra = row.baseline ? `   baseline ${row.baseline}   ratio ${row.ratio}` : '';
+    const comparison = row.difference ? `difference ${row.difference}` : `ratio ${row.ratio}`;
+    const extra = row.baseline ? `   baseline ${row.baseline.padStart(baselineWidth)}   ${comparison}` : '';
     console.log(`${row.name.padEnd(width)}  ${row.value.padStart(12)}${extra}`);
   }
 }

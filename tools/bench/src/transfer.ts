@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { request, type IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { multipartFileBody } from '@warden/sdk';
 
@@ -63,4 +65,13 @@ export function download(url: string, headers: Record<string, string> = {}): Pro
     if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode} for ${url}`);
     for await (const chunk of res) void chunk;
   });
+}
+
+/** A file of `bytes` random-looking bytes: one random MiB repeated, as nothing on the path compresses. */
+export async function writeTestFile(path: string, bytes: number): Promise<void> {
+  const block = randomBytes(Math.min(bytes, 1024 * 1024));
+  async function* blocks() {
+    for (let left = bytes; left > 0; left -= block.length) yield left >= block.length ? block : block.subarray(0, left);
+  }
+  await pipeline(Readable.from(blocks()), createWriteStream(path));
 }

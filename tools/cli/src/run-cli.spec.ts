@@ -25,7 +25,7 @@ function env(overrides: Record<string, string> = {}): Record<string, string> {
   };
 }
 
-async function run(argv: string[], environment: Record<string, string> = env()) {
+async function run(argv: string[], environment: Record<string, string> = env(), tty = false) {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
@@ -33,7 +33,7 @@ async function run(argv: string[], environment: Record<string, string> = env()) 
     homeDir: home,
     cwd: home,
     stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
+    stderr: { isTTY: tty, columns: 80, write: (text: string) => (stderr += text) },
     retry: { retries: 2, baseDelayMs: 10, maxDelayMs: 20, jitter: 0 },
   };
   const code = await runCli(argv, io);
@@ -131,6 +131,16 @@ describe('warden upload, list, download, delete', () => {
     const result = await run(['upload', 'f.bin', '-q'], env({ CLEARML_FILES_HOST: `http://127.0.0.1:${port}` }));
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(new RegExp(`^fileserver unreachable at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\): retried 2 times over \\d+ s\\n$`));
+  });
+
+  it('starts each retry notice on a line of its own below the progress bar', async () => {
+    const port = await closedPort();
+    writeFileSync(join(home, 'f.bin'), 'x');
+    const result = await run(['upload', 'f.bin'], env({ CLEARML_FILES_HOST: `http://127.0.0.1:${port}` }), true);
+    expect(result.code).toBe(1);
+    const notices = result.stderr.split('\n').filter((line) => line.includes('unreachable'));
+    expect(notices).toHaveLength(3);
+    expect(notices.slice(0, 2).every((line) => /^fileserver unreachable .*; retry \d in [\d.]+ s$/.test(line))).toBe(true);
   });
 
   it('reports a missing remote object with the server code', async () => {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -11,13 +11,24 @@ export interface SpawnedService {
   stop(): Promise<number | null>;
 }
 
+/** The Node flags an app is deployed with: the non-comment lines of `node-flags` next to its main.js. */
+function appNodeFlags(appDir: string): string[] {
+  const file = join(appDir, 'node-flags');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => !line.startsWith('#'))
+    .flatMap((line) => line.split(/\s+/))
+    .filter(Boolean);
+}
+
 /**
- * Starts a built app (`dist/apps/<app>/main.js`) as its own process on a free port and resolves
- * once it logs that it listens; rejects with its output when it exits first.
+ * Starts a built app (`dist/apps/<app>/main.js`) as its own process, with its deployed Node flags,
+ * on a free port and resolves once it logs that it listens; rejects with its output when it exits first.
  */
 export function spawnService(app: string, env: Record<string, string>, timeoutMs = 20_000): Promise<SpawnedService> {
-  const main = resolve(__dirname, '../../../../dist/apps', app, 'main.js');
-  const child = spawn(process.execPath, [main], {
+  const appDir = resolve(__dirname, '../../../../dist/apps', app);
+  const child = spawn(process.execPath, [...appNodeFlags(appDir), join(appDir, 'main.js')], {
     // A fresh working directory: the developer's own .env files must not leak into tests.
     cwd: mkdtempSync(join(tmpdir(), `warden-${app}-`)),
     env: { PATH: process.env.PATH ?? '', CLEARML_CONFIG_DIR: '/nonexistent-warden-config', ...env },

@@ -7,8 +7,8 @@ export async function downloadCommand({ io, args, quiet }: CommandContext): Prom
   if (args.length < 1 || args.length > 2) throw new UsageError('download needs <remote> and at most one local path');
   const [remote, local] = args;
   const localPath = resolve(io.cwd, local ?? posix.basename(remote));
-  const { client } = clientFromEnv(io, quiet);
   const progress = createProgressWriter({ label: posix.basename(remote), output: quiet ? { write: () => true } : io.stderr });
+  const { client } = clientFromEnv(io, quiet, () => progress.finish());
   const result = await client
     .download(remote, localPath, { signal: io.signal, onProgress: (p) => progress.update(p) })
     .finally(() => progress.finish());

@@ -12,9 +12,9 @@ export async function uploadCommand({ io, args, ledgerPath, quiet }: CommandCont
   const info = await stat(localPath).catch(() => {
     throw new SdkError('ERR_LOCAL_FILE', `no such file or folder: ${local}`);
   });
-  const { client, config } = clientFromEnv(io, quiet);
-  const ledger = new UploadLedger(ledgerPath);
   const progress = createProgressWriter({ label: basename(localPath), output: quiet ? { write: () => true } : io.stderr });
+  const { client, config } = clientFromEnv(io, quiet, () => progress.finish());
+  const ledger = new UploadLedger(ledgerPath);
   const record = async (file: UploadedFile) => {
     await ledger.record([{ filesHost: config.filesHost, remotePath: file.remotePath, size: file.size, uploadedAt: new Date().toISOString() }]);
     io.stdout.write(`uploaded ${file.remotePath} (${formatBytes(file.size)})\n`);

@@ -1,0 +1,197 @@
+// npm run bench fileserver: 1 GiB upload and download throughput next to a plain Node http server and
+// a plain disk copy on the same disk; the fileserver's peak RSS for 10 MiB and 1 GiB transfers; and
+// 4 KiB GETs per second with a verified token next to the same fileserver build with auth off.
+// Throughput and memory are measured with auth off: the token is checked once per request, which the
+// requests-per-second figures measure on their own.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mongoose from 'mongoose';
+import { spawnService, waitForStatus, type SpawnedService } from '@warden/http/testing';
+import { generateSecretSet } from '@warden/secrets';
+import { memoryOf, peakRss } from './process-memory';
+import { spawnRawFileServer } from './raw-file-server';
+import { checkTarget, interleavedLoads, printTable } from './report';
+import { copyOnDisk, download, rate, uploadMultipart, uploadRaw, writeTestFile } from './transfer';
+
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+const MB = 1e6;
+const ROUNDS = 4;
+
+interface Transfer {
+  ms: number;
+  peakBytes: number;
+}
+
+const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
+const mbps = (bytes: number, ms: number) => `${(rate(bytes, ms) / MB).toFixed(0)} MB/s`;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const commandLine = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+
+/** Everything started or written, undone in reverse order whatever happens. */
+class Cleanup {
+  private readonly steps: Array<() => Promise<unknown> | unknown> = [];
+  add(step: () => Promise<unknown> | unknown): void {
+    this.steps.unshift(step);
+  }
+  async run(): Promise<void> {
+    for (const step of this.steps.splice(0)) await Promise.resolve().then(step).catch((error: unknown) => console.error('cleanup:', error));
+  }
+}
+
+async function main(cleanup: Cleanup): Promise<boolean> {
+  // One folder for the test files, the disk copy, the baseline server's object and the fileserver's
+  // storage, so every figure is on the same disk.
+  const work = mkdtempSync(join(tmpdir(), 'warden-fsbench-'));
+  cleanup.add(() => rmSync(work, { recursive: true, force: true }));
+  const storage = join(work, 'storage');
+  const raw = join(work, 'raw');
+  mkdirSync(storage);
+  mkdirSync(raw);
+  const files = { big: join(work, 'big.bin'), small: join(work, 'small.bin'), tiny: join(work, 'tiny.bin') };
+  await writeTestFile(files.big, GiB);
+  await writeTestFile(files.small, 10 * MiB);
+  await writeTestFile(files.tiny, 4 * 1024);
+
+  const secrets = Object.fromEntries(generateSecretSet().map((s) => [s.envVar, s.value]));
+  const db = `warden_bench_files_${process.pid}`;
+  const common = { ...secrets, NODE_ENV: 'production', CLEARML__HOSTS__MONGO__AUTH__HOST: `mongodb://127.0.0.1:27017/${db}` };
+  cleanup.add(() => dropDatabase(db));
+  const started = async (service: Promise<SpawnedService>) => {
+    const s = await service;
+    cleanup.add(() => s.stop());
+    await waitForStatus(`${s.url}/ready`, (status) => status === 200, 30_000);
+    return s;
+  };
+  const gateway = await started(spawnService('auth-gateway', { ...common, CLEARML__AUTH_GATEWAY__LISTEN_PORT: '0', CLEARML__AUTH_GATEWAY__METRICS__ENABLED: 'false' }));
+  const fileserver = (auth: boolean) =>
+    started(
+      spawnService('fileserver', {
+        ...common,
+        CLEARML__FILESERVER__LISTEN_PORT: '0',
+        CLEARML__FILESERVER__METRICS__ENABLED: 'false',
+        CLEARML__FILESERVER__STORAGE__PATH: storage,
+        CLEARML__FILESERVER__AUTH__ENABLED: String(auth),
+        CLEARML__FILESERVER__AUTH__JWKS_URL: `${gateway.url}/.well-known/jwks.json`,
+      }),
+    );
+  const open = await fileserver(false);
+  const secured = await fileserver(true);
+  const baseline = await spawnRawFileServer(raw);
+  cleanup.add(() => baseline.stop());
+  const pid = open.child.pid!;
+  const idleBytes = memoryOf(pid).rssBytes;
+
+  // Memory: a fresh process, the small file first, so its peak is not inherited from the big one.
+  const measure = async (work: () => Promise<number>): Promise<Transfer> => {
+    const { result, peakBytes } = await peakRss(pid, work);
+    return { ms: result, peakBytes };
+  };
+  const smallUp = await measure(() => uploadMultipart(open.url, files.small, 'bench/small.bin'));
+  const smallDown = await measure(() => download(`${open.url}/bench/small.bin`));
+
+  // Throughput: each method in turn, several rounds, medians; the 1 GiB memory peaks are the highest seen.
+  const runs = { disk: [] as number[], rawUp: [] as number[], rawDown: [] as number[], up: [] as Transfer[], down: [] as Transfer[] };
+  for (let round = 0; round < ROUNDS; round++) {
+    runs.disk.push(await copyOnDisk(files.big, join(work, 'disk-copy.bin')));
+    runs.rawUp.push(await uploadRaw(baseline.url, files.big));
+    runs.up.push(await measure(() => uploadMultipart(open.url, files.big, 'bench/big.bin')));
+    runs.rawDown.push(await download(baseline.url));
+    runs.down.push(await measure(() => download(`${open.url}/bench/big.bin`)));
+  }
+  await expectSize(`${open.url}/bench/big.bin`, GiB);
+  const hwmAfterTransfers = memoryOf(pid).hwmBytes;
+  const t = {
+    disk: median(runs.disk),
+    rawUp: median(runs.rawUp),
+    rawDown: median(runs.rawDown),
+    up: median(runs.up.map((r) => r.ms)),
+    down: median(runs.down.map((r) => r.ms)),
+  };
+  // The targets compare each round's fileserver transfer with the baseline run just before it, so a
+  // neighbour's burst that slows one round weighs on both sides of that round's ratio.
+  const upShare = median(runs.up.map((r, i) => runs.rawUp[i] / r.ms));
+  const downShare = median(runs.down.map((r, i) => runs.rawDown[i] / r.ms));
+  const bigUpPeak = Math.max(...runs.up.map((r) => r.peakBytes));
+  const bigDownPeak = Math.max(...runs.down.map((r) => r.peakBytes));
+
+  // Requests per second: the same build and tiny file, with and without a verified token.
+  const token = await login(gateway.url, secrets['CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_KEY'], secrets['CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_SECRET']);
+  const bearer = { Authorization: `Bearer ${token}` };
+  await uploadMultipart(open.url, files.tiny, 'bench/tiny.bin');
+  await uploadMultipart(secured.url, files.tiny, 'bench/tiny.bin', bearer);
+  await expectSize(`${secured.url}/bench/tiny.bin`, 4096, bearer);
+  const [anonymous, verified] = await interleavedLoads([
+    { name: 'GET 4 KiB, auth off', options: { url: `${open.url}/bench/tiny.bin`, connections: 64 } },
+    { name: 'GET 4 KiB, auth on (Bearer token)', options: { url: `${secured.url}/bench/tiny.bin`, connections: 64, headers: bearer } },
+  ]);
+
+  console.log(`\nfileserver benchmark: files and storage in ${work} (device ${statSync(storage).dev}); ${ROUNDS} rounds, medians`);
+  console.log(`fileserver started as: ${commandLine(pid).replace(/\S*\/dist\//, 'dist/')}`);
+  console.log('throughput and memory with auth off; the load generator and the servers share the 2 cores\n');
+  printTable([
+    { name: 'disk copy 1 GiB (stream + fsync)', value: mbps(GiB, t.disk) },
+    { name: 'upload 1 GiB, plain http server', value: mbps(GiB, t.rawUp), baseline: `disk ${mbps(GiB, t.disk)}`, ratio: (t.disk / t.rawUp).toFixed(2) },
+    { name: 'upload 1 GiB, fileserver', value: mbps(GiB, t.up), baseline: `http ${mbps(GiB, t.rawUp)}`, ratio: (t.rawUp / t.up).toFixed(2) },
+    { name: 'upload 1 GiB, fileserver vs disk', value: mbps(GiB, t.up), baseline: `disk ${mbps(GiB, t.disk)}`, ratio: (t.disk / t.up).toFixed(2) },
+    { name: 'download 1 GiB, plain http server', value: mbps(GiB, t.rawDown) },
+    { name: 'download 1 GiB, fileserver', value: mbps(GiB, t.down), baseline: `http ${mbps(GiB, t.rawDown)}`, ratio: (t.rawDown / t.down).toFixed(2) },
+    { name: 'fileserver RSS idle (fresh process)', value: mb(idleBytes) },
+    { name: 'fileserver peak RSS, upload 10 MiB', value: mb(smallUp.peakBytes), baseline: `idle ${mb(idleBytes)}`, difference: mb(smallUp.peakBytes - idleBytes) },
+    { name: 'fileserver peak RSS, download 10 MiB', value: mb(smallDown.peakBytes), baseline: `idle ${mb(idleBytes)}`, difference: mb(smallDown.peakBytes - idleBytes) },
+    { name: 'fileserver peak RSS, upload 1 GiB', value: mb(bigUpPeak), baseline: `10 MiB ${mb(smallUp.peakBytes)}`, difference: mb(bigUpPeak - smallUp.peakBytes) },
+    { name: 'fileserver peak RSS, download 1 GiB', value: mb(bigDownPeak), baseline: `10 MiB ${mb(smallDown.peakBytes)}`, difference: mb(bigDownPeak - smallDown.peakBytes) },
+    { name: 'fileserver VmHWM after all transfers', value: mb(hwmAfterTransfers) },
+    { name: `${anonymous.name} req/s`, value: anonymous.requestsPerSec.toFixed(0) },
+    { name: `${verified.name} req/s`, value: verified.requestsPerSec.toFixed(0), baseline: `auth off ${anonymous.requestsPerSec.toFixed(0)}`, ratio: (verified.requestsPerSec / anonymous.requestsPerSec).toFixed(2) },
+  ]);
+  for (const r of [anonymous, verified]) console.log(`  ${r.name}: p99 ${r.p99Ms} ms, errors ${r.errors}`);
+  console.log('  ratio: the figure over its baseline (MB/s or req/s); 1.00 = as fast as the baseline\n');
+
+  const authCost = 1 - verified.requestsPerSec / anonymous.requestsPerSec;
+  const peaks = [smallUp.peakBytes, smallDown.peakBytes, bigUpPeak, bigDownPeak, hwmAfterTransfers];
+  return [
+    checkTarget('upload ≥ 70% of the plain http server', upShare >= 0.7, `${(upShare * 100).toFixed(0)}% (median of per-round ratios; of the disk copy: ${((t.disk / t.up) * 100).toFixed(0)}%)`),
+    checkTarget('download ≥ 70% of the plain http server', downShare >= 0.7, `${(downShare * 100).toFixed(0)}% (median of per-round ratios)`),
+    checkTarget('peak RSS under 150 MB', Math.max(...peaks) < 150 * MB, `highest ${mb(Math.max(...peaks))} (VmHWM included)`),
+    checkTarget(
+      'peak RSS of 1 GiB within 20 MB of 10 MiB',
+      Math.abs(bigUpPeak - smallUp.peakBytes) < 20 * MB && Math.abs(bigDownPeak - smallDown.peakBytes) < 20 * MB,
+      `upload ${mb(bigUpPeak - smallUp.peakBytes)}, download ${mb(bigDownPeak - smallDown.peakBytes)}`,
+    ),
+    checkTarget('auth costs under 10% of 4 KiB GETs at c=64', authCost < 0.1, `${(authCost * 100).toFixed(1)}%`),
+    checkTarget('no request failed', anonymous.errors === 0 && verified.errors === 0, `${anonymous.errors + verified.errors} errors`),
+  ].every(Boolean);
+}
+
+async function login(gatewayUrl: string, key: string, secret: string): Promise<string> {
+  const res = await fetch(`${gatewayUrl}/auth.login`, { method: 'POST', headers: { Authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}` } });
+  const token = ((await res.json()) as { data?: { token?: string } }).data?.token;
+  if (!token) throw new Error(`auth.login answered ${res.status} without a token`);
+  return token;
+}
+
+/** The stored object has the size sent: a figure for a broken transfer would be worthless. */
+async function expectSize(url: string, size: number, headers: Record<string, string> = {}): Promise<void> {
+  const res = await fetch(url, { method: 'HEAD', headers });
+  if (res.status !== 200 || Number(res.headers.get('content-length')) !== size) throw new Error(`${url}: HTTP ${res.status}, ${res.headers.get('content-length')} bytes, expected ${size}`);
+}
+
+async function dropDatabase(name: string): Promise<void> {
+  const connection = await mongoose.createConnection(`mongodb://127.0.0.1:27017/${name}`).asPromise();
+  await connection.dropDatabase();
+  await connection.close();
+}
+
+const cleanup = new Cleanup();
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.once(signal, () => void cleanup.run().finally(() => process.exit(code)));
+}
+main(cleanup)
+  .then((ok) => (process.exitCode = ok ? 0 : 1))
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => cleanup.run());
