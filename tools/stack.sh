@@ -57,9 +57,7 @@ trap 'stop_apps; echo "[stack] apps stopped (backing services keep running; tool
 trap 'exit 143' TERM
 trap 'exit 130' INT
 for app in "${APPS[@]}"; do
-  # An app's deployed Node flags, if it has any (see apps/<app>/node-flags).
-  flags=()
-  [[ -f dist/apps/$app/node-flags ]] && read -ra flags <<<"$(grep -v '^#' "dist/apps/$app/node-flags" | tr '\n' ' ')"
+  mapfile -t flags < <(bash tools/app-node-flags.sh "$app")
   node --enable-source-maps "${flags[@]}" "dist/apps/$app/main.js" >>"$logs/$app.log" 2>&1 &
   echo $! >"$pids/$app.pid"
 done

@@ -113,13 +113,15 @@ npx nx run-many -t build -p "${APPS[@]}" --outputStyle=static >"$work/build.log"
 mapfile -t secret_env <"$work/secrets.env"
 wait "$es_start" || { cat "$work/es-start.log"; fail "the private Elasticsearch node did not start"; }
 
-# Each app gets only what this file sets: no developer .env, config dir or CLEARML_* from the caller.
+# Each app gets only what this file sets (no developer .env, config dir or CLEARML_* from the caller)
+# and runs with its deployed Node flags.
 start_app() {
-  local app=$1
+  local app=$1 flags
   shift
+  mapfile -t flags < <(bash tools/app-node-flags.sh "$app")
   (cd "$work/cwd" && exec env -i PATH="$PATH" NODE_ENV=production CLEARML_CONFIG_DIR=/nonexistent-warden-config \
     "${secret_env[@]}" CLEARML__HOSTS__MONGO__AUTH__HOST="$mongo_auth" CLEARML__HOSTS__MONGO__BACKEND__HOST="$mongo_backend" \
-    CLEARML_ELASTIC_SERVICE_PORT="$es_port" "$@" node --enable-source-maps "$root/dist/apps/$app/main.js") \
+    CLEARML_ELASTIC_SERVICE_PORT="$es_port" "$@" node --enable-source-maps "${flags[@]}" "$root/dist/apps/$app/main.js") \
     >>"$work/logs/$app.log" 2>&1 &
   pids[$app]=$!
 }
