@@ -2,7 +2,6 @@ export { EventStore, type EventStoreOptions, type AddBatchCallOptions } from './
 export type { AddBatchResult } from './add-batch';
 export { EVENT_TYPES, type EventType, type EventTypeOrAll } from './event-types';
 export { eventId } from './event-id';
-export { parseJsonLines } from './json-lines';
 export { ensureTemplates, deleteTemplates } from './mappings';
 export type { MetricVariants } from './scroll-id';
 export type { HistogramOptions, ScalarHistogram, ScalarKey } from './scalar-histogram';
