@@ -10,6 +10,7 @@ import { getTaskLog, type TaskLogOptions, type TaskLogResult } from './task-log'
 import { getTaskMetrics, type TaskMetricsResult } from './task-metrics';
 
 export interface EventStoreOptions {
+  /** The SDK cuts batches by size only (15 MiB), so this must fit a full batch of small scalars. */
   maxBatchEvents?: number;
   maxEventBytes?: number;
   /** Prepended to every index and template name; tests use a random one. */
@@ -40,7 +41,7 @@ export class EventStore {
   constructor(client: Client, options: EventStoreOptions = {}) {
     this.ctx = { client, indexPrefix: options.indexPrefix ?? '' };
     this.limits = {
-      maxBatchEvents: options.maxBatchEvents ?? 10_000,
+      maxBatchEvents: options.maxBatchEvents ?? 100_000,
       maxEventBytes: options.maxEventBytes ?? 1024 * 1024,
       plotCompressionThreshold: options.plotCompressionThreshold ?? 100_000,
       replicas: options.replicas ?? 0,

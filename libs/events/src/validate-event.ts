@@ -14,8 +14,9 @@ export interface ValidateOptions {
   now?: () => number;
 }
 
-// Fields only the server may set, or that ClearML consumes without storing.
-const DROPPED_FIELDS = ['x_axis_label', 'allow_locked', 'model', 'event_id', 'company_id', '@timestamp'];
+// Fields only the server may set, or that ClearML consumes without storing; the SDK adds its
+// request's `method` ("get") to every event line.
+const DROPPED_FIELDS = ['x_axis_label', 'allow_locked', 'model', 'event_id', 'company_id', '@timestamp', 'method'];
 const INTEGER_STRING = /^-?\d{1,16}$/;
 
 function fail(error: string): ValidatedEvent {
