@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { EventStore } from '../event-store';
 import { eventId } from '../event-id';
-import { deleteTemplates, ensureTemplates } from '../mappings';
+import { deletePrefixed, ensureTemplates } from '../mappings';
 
 export interface IngestBenchOptions {
   client: Client;
@@ -56,7 +56,7 @@ export async function benchIngest(opts: IngestBenchOptions): Promise<IngestBench
     });
     return { viaStorePerSec: perSec(events.length, viaStoreMs), directBulkPerSec: perSec(events.length, directMs) };
   } finally {
-    await removeIndices(opts.client, prefix);
+    await deletePrefixed(opts.client, prefix);
   }
 }
 
@@ -68,10 +68,4 @@ async function timed(run: () => Promise<void>): Promise<number> {
 
 function perSec(count: number, ms: number): number {
   return Math.round((count / ms) * 1000);
-}
-
-async function removeIndices(client: Client, prefix: string): Promise<void> {
-  const indices = await client.cat.indices({ index: `${prefix}*`, format: 'json', h: 'index' });
-  for (const { index } of indices) if (index) await client.indices.delete({ index });
-  await deleteTemplates(client, prefix);
 }

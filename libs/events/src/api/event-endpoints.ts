@@ -1,0 +1,73 @@
+import type { Request } from 'express';
+import { WardenError } from '@warden/errors';
+import type { ClearmlApi, TokenAuth } from '@warden/http';
+import type { EventStore } from '../event-store';
+import { parseRequest, scalarHistogramRequest, taskEventsRequest, taskLogRequest, taskMetricsRequest } from './requests';
+
+/** What the events service needs to know about tasks; the experiments service answers it. */
+export interface TaskOwnership {
+  /** The ids among `ids` that are tasks of `company`. */
+  ownedTaskIds(company: string, ids: string[]): Promise<Set<string>>;
+  /** Throws, as for an unknown task, unless `taskId` is a task of `company`. */
+  assertTaskOwned(company: string, taskId: string): Promise<void>;
+}
+
+export interface EventEndpointDeps {
+  store: EventStore;
+  tasks: TaskOwnership;
+}
+
+const companyOf = (auth: TokenAuth) => auth.claims.identity.company;
+
+function workerOf(req: Request): string | undefined {
+  return req.get('X-ClearML-Worker') ?? req.get('X-Trains-Worker');
+}
+
+/** The distinct task ids a batch names; the store rejects each event whose task is not owned. */
+function taskIdsOf(items: Record<string, unknown>[]): string[] {
+  const ids = new Set<string>();
+  for (const item of items) if (typeof item.task === 'string') ids.add(item.task);
+  return [...ids];
+}
+
+/**
+ * ClearML's events.* calls the SDK makes. Every task is checked against the caller's company
+ * first, so another company's task is answered exactly like a task that does not exist.
+ */
+export function registerEventEndpoints(api: ClearmlApi<TokenAuth>, deps: EventEndpointDeps): void {
+  const { store, tasks } = deps;
+
+  api.endpoint('events.add_batch', { auth: 'token', body: 'json-lines' }, async ({ auth, items, req }) => {
+    if (items.length === 0) throw new WardenError('ERR_BATCH_EMPTY');
+    const company = companyOf(auth);
+    const allowedTasks = await tasks.ownedTaskIds(company, taskIdsOf(items));
+    return store.addBatch(company, items, { allowedTasks, worker: workerOf(req) });
+  });
+
+  api.endpoint('events.get_task_log', { auth: 'token', minVersion: '2.9' }, async ({ auth, data }) => {
+    const { task, ...opts } = parseRequest(taskLogRequest, data);
+    await tasks.assertTaskOwned(companyOf(auth), task);
+    return store.getTaskLog(companyOf(auth), task, opts);
+  });
+
+  api.endpoint('events.get_task_events', { auth: 'token' }, async ({ auth, data }) => {
+    const { task, ...opts } = parseRequest(taskEventsRequest, data);
+    await tasks.assertTaskOwned(companyOf(auth), task);
+    return store.getTaskEvents(companyOf(auth), task, opts);
+  });
+
+  api.endpoint('events.scalar_metrics_iter_histogram', { auth: 'token' }, async ({ auth, data }) => {
+    const { task, ...opts } = parseRequest(scalarHistogramRequest, data);
+    await tasks.assertTaskOwned(companyOf(auth), task);
+    return store.scalarMetricsIterHistogram(companyOf(auth), task, opts);
+  });
+
+  api.endpoint('events.get_task_metrics', { auth: 'token' }, async ({ auth, data }) => {
+    const request = parseRequest(taskMetricsRequest, data);
+    const company = companyOf(auth);
+    const owned = await tasks.ownedTaskIds(company, [...new Set(request.tasks)]);
+    const unknown = request.tasks.filter((t) => !owned.has(t));
+    if (unknown.length > 0) throw new WardenError('ERR_INVALID_TASK_ID', `invalid task id: ${unknown.slice(0, 10).join(', ')}`, { ids: unknown.slice(0, 100) });
+    return store.getTaskMetrics(company, request.tasks, request.event_type);
+  });
+}
