@@ -2,18 +2,27 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { connectBackends } from '@warden/backends';
 import { HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, serviceDefaults, serviceSchema } from '@warden/config';
-import { forwardCalls, type ServiceDefinition } from '@warden/http';
+import { forwardCalls, secretOrEphemeral, type ServiceDefinition } from '@warden/http';
+import { createServiceVerifier, verifierDefaults, verifierSettingsSchema } from '@warden/tokens';
+import { apiserverApi } from './apiserver-api';
 
 export const API_PORT = 8008;
 
 const schema = z.object({
-  apiserver: serviceSchema().extend({ auth_gateway: z.object({ url: z.string().url() }) }),
+  apiserver: serviceSchema().extend({
+    auth_gateway: z.object({ url: z.string().url() }),
+    auth: verifierSettingsSchema,
+    /** Largest JSON or json-lines request body; the ClearML SDK cuts event batches at 15 MiB. */
+    max_request_mb: z.number().positive().max(512),
+  }),
+  secure: z.object({ http: z.object({ session_secret: z.object({ apiserver: z.string().optional() }).default({}) }).default({}) }).default({}),
   hosts: hostsSchema,
   logging: loggingSchema,
 });
 
-// The ClearML SDK only knows the API host, so logins and the login page's calls pass through here.
-const GATEWAY_PATHS = /^\/(?:v\d+\.\d+\/)?(?:auth|login)\.\w+$/i;
+// The ClearML SDK only knows the API host, so logins, the login page's calls and the user
+// directory (the gateway owns identities) pass through here.
+const GATEWAY_PATHS = /^\/(?:v\d+\.\d+\/)?(?:auth|login|users)\.\w+$/i;
 
 export type ApiserverConfig = z.infer<typeof schema>;
 
@@ -21,15 +30,40 @@ export const apiserverService: ServiceDefinition<ApiserverConfig> = {
   app: 'apiserver',
   schema,
   defaults: {
-    apiserver: { ...serviceDefaults(API_PORT), auth_gateway: { url: 'http://127.0.0.1:8080' } },
+    apiserver: {
+      ...serviceDefaults(API_PORT),
+      auth_gateway: { url: 'http://127.0.0.1:8080' },
+      auth: verifierDefaults('clearml-api'),
+      max_request_mb: 16,
+    },
     hosts: HOSTS_DEFAULTS,
     logging: LOGGING_DEFAULTS,
   },
   listener: (config) => config.apiserver,
   start: async ({ config, logger }) => {
     const backends = connectBackends(config.hosts, { redis: true, mongo: 'backend', elasticsearch: true }, logger);
+    const { auth } = config.apiserver;
+    // connectBackends opened all three because they were asked for above.
+    const tokens = createServiceVerifier(auth, backends.redis!.client, (error) => logger.warn({ err: error }, 'token revocation list'));
+    const api = apiserverApi({
+      verifier: tokens.verifier,
+      cookieNames: auth.cookie_names,
+      csrfKey: secretOrEphemeral(config.secure.http.session_secret.apiserver, 'secure.http.session_secret.apiserver', logger, 'cookie-authenticated changes are refused'),
+      maxBodyBytes: config.apiserver.max_request_mb * 1024 * 1024,
+      mongo: backends.mongo!.connection,
+      elastic: backends.elasticsearch!.client,
+      logger,
+    });
     const routes = Router();
     routes.use(forwardCalls({ target: config.apiserver.auth_gateway.url, paths: GATEWAY_PATHS }));
-    return { routes, readiness: backends.readiness, close: backends.close };
+    routes.use(api.routes);
+    return {
+      routes,
+      readiness: backends.readiness,
+      close: async () => {
+        await tokens.close();
+        await backends.close();
+      },
+    };
   },
 };

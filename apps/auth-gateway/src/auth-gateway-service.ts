@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import {
   CLEARML_AUTH_DEFAULTS,
@@ -10,7 +9,7 @@ import {
 import { connectBackends } from '@warden/backends';
 import type { SystemCredentialName } from '@warden/identity';
 import { ConfigError, HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, serviceDefaults, serviceSchema } from '@warden/config';
-import type { Logger, ServiceDefinition } from '@warden/http';
+import { secretOrEphemeral, type ServiceDefinition } from '@warden/http';
 
 export const GATEWAY_PORT = 8080;
 
@@ -33,12 +32,6 @@ export type AuthGatewayConfig = z.infer<typeof schema>;
 
 // In development a missing secret is only a warning; a per-process stand-in keeps the gateway
 // usable, at the price of hashes and stored keys that do not survive a restart.
-function secretOrEphemeral(value: string | undefined, path: string, logger: Logger): string {
-  if (value) return value;
-  logger.warn(`${path} is not set: using a random value for this process only`);
-  return randomBytes(48).toString('base64url');
-}
-
 function systemCredentials(secure: AuthGatewayConfig['secure']) {
   const names: SystemCredentialName[] = ['apiserver', 'fileserver', 'webserver', 'tests'];
   return names.flatMap((name) => {

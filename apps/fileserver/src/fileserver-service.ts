@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { Request, Router } from 'express';
 import { z } from 'zod';
 import { connectBackends } from '@warden/backends';
 import { HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, serviceDefaults, serviceSchema } from '@warden/config';
 import { WardenError } from '@warden/errors';
 import { DEFAULT_MAX_PATH_BYTES, fileserverRoutes, type FileserverCaller } from '@warden/fileserver';
-import { tokenAuthenticator, type Logger, type ServiceDefinition } from '@warden/http';
+import { secretOrEphemeral, tokenAuthenticator, type Logger, type ServiceDefinition } from '@warden/http';
 import type { StorageAdapter } from '@warden/storage';
 import { createServiceVerifier, verifierDefaults, verifierSettingsSchema, type VerifierSettings } from '@warden/tokens';
 import type { RedisClientType } from 'redis';
@@ -78,12 +77,8 @@ export function fileserverParts(config: FileserverConfig, storage: StorageAdapte
   });
 }
 
-// Development may run without the session secret; cookie-authenticated writes then fail their CSRF check.
-function csrfKey(config: FileserverConfig, logger: Logger): string {
-  const key = config.secure.http.session_secret.apiserver;
-  if (key) return key;
-  logger.warn('secure.http.session_secret.apiserver is not set: cookie-authenticated uploads and deletes are refused');
-  return randomBytes(32).toString('base64url');
+function sessionSecret(config: FileserverConfig, logger: Logger): string {
+  return secretOrEphemeral(config.secure.http.session_secret.apiserver, 'secure.http.session_secret.apiserver', logger, 'cookie-authenticated uploads and deletes are refused');
 }
 
 export const fileserverService: ServiceDefinition<FileserverConfig> = {
@@ -109,7 +104,7 @@ export const fileserverService: ServiceDefinition<FileserverConfig> = {
     const backends = connectBackends(config.hosts, { redis: true }, logger);
     const { auth } = config.fileserver;
     // connectBackends opened Redis because it was asked for above.
-    const access = auth.enabled ? tokenAccess(auth, csrfKey(config, logger), backends.redis!.client, logger) : { authorize: openAccess, close: async () => undefined };
+    const access = auth.enabled ? tokenAccess(auth, sessionSecret(config, logger), backends.redis!.client, logger) : { authorize: openAccess, close: async () => undefined };
     return {
       routes: fileserverParts(config, storage, access.authorize),
       readiness: backends.readiness,

@@ -161,6 +161,23 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
     expect((await login('bob', 'bobs own passphrase 17')).status).toBe(200);
   });
 
+  it('lists only the users of the caller\'s company', async () => {
+    const store = new IdentityStore({ connection: backends.mongo!.connection, credentialPepper: secrets.tokenSecret });
+    const other = await store.ensureCompany({ name: 'Other Co' });
+    const outsider = await store.createUser({ company: other.id, username: 'outsider', password: 'outsiders own passphrase 9' });
+    const bob = (await login('bob', 'bobs own passphrase 17')).body.data.token as string;
+
+    const all = await request(app).post('/users.get_all').set('Authorization', bearer(bob)).send({});
+    const names = (all.body.data.users as { name: string; company: string }[]).map((u) => u.name).sort();
+    expect(names).toEqual(expect.arrayContaining(['Ada Admin', 'Bob']));
+    expect(names).not.toContain('outsider');
+    expect(new Set((all.body.data.users as { company: string }[]).map((u) => u.company))).toEqual(new Set([DEFAULT_COMPANY.id]));
+    const asked = await request(app).post('/users.get_all').set('Authorization', bearer(bob)).send({ id: [outsider.id] });
+    expect(asked.body.data.users).toEqual([]);
+    const badId = await request(app).post('/users.get_all').set('Authorization', bearer(bob)).send({ id: [3] });
+    expect([badId.status, badId.body.meta.error_data.code]).toEqual([400, 'ERR_BAD_REQUEST']);
+  });
+
   it('keeps users to their own credentials and admins to their company', async () => {
     const admin = (await login(ADMIN.username, ADMIN.password)).body.data.token as string;
     const bob = (await login('bob', 'bobs own passphrase 17')).body.data.token as string;

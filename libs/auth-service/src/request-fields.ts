@@ -23,3 +23,12 @@ export function optionalInt(data: Record<string, unknown>, field: string, min: n
   }
   return value;
 }
+
+/** A string or a list of strings (ClearML accepts both for id filters). */
+export function optionalStringList(data: Record<string, unknown>, field: string): string[] | undefined {
+  const value = data[field];
+  if (value === undefined || value === null) return undefined;
+  const list = Array.isArray(value) ? value : [value];
+  if (!list.every((item) => typeof item === 'string')) throw new WardenError('ERR_BAD_REQUEST', `${field} must be a string or a list of strings`, { field });
+  return list as string[];
+}

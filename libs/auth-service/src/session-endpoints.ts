@@ -3,6 +3,7 @@ import type { ClearmlApi } from '@warden/http';
 import type { AuthService } from './auth-service';
 import { webLoginEnabled } from './auth-settings';
 import type { GatewayCaller } from './gateway-authenticator';
+import { optionalStringList } from './request-fields';
 
 /** What a web client asks before and after logging in: the login modes, and who it is. */
 export function registerSessionEndpoints(api: ClearmlApi<GatewayCaller>, service: AuthService): void {
@@ -23,8 +24,7 @@ export function registerSessionEndpoints(api: ClearmlApi<GatewayCaller>, service
   }));
 
   api.endpoint('users.get_current_user', { auth: 'token' }, async ({ auth }) => {
-    const claims = auth.token?.claims;
-    if (!claims) throw new WardenError('ERR_UNAUTHORIZED');
+    const { claims } = callerClaims(auth);
     const user = await store.getUser(claims.identity.user);
     if (!user || user.company !== claims.identity.company) throw new WardenError('ERR_INVALID_USER', 'the token names a user that does not exist');
     return {
@@ -40,4 +40,18 @@ export function registerSessionEndpoints(api: ClearmlApi<GatewayCaller>, service
       settings: {},
     };
   });
+
+  // Only the caller's company: user lists never cross tenants, whatever the request asks.
+  api.endpoint('users.get_all', { auth: 'token' }, async ({ auth, data }) => {
+    const { identity } = callerClaims(auth).claims;
+    const ids = optionalStringList(data, 'id');
+    const users = await store.listUsers(identity.company);
+    const wanted = ids ? users.filter((u) => ids.includes(u.id)) : users;
+    return { users: wanted.map((u) => ({ id: u.id, name: u.name, role: u.role, company: u.company, created: u.created })) };
+  });
+}
+
+function callerClaims(auth: GatewayCaller) {
+  if (!auth.token) throw new WardenError('ERR_UNAUTHORIZED');
+  return auth.token;
 }

@@ -3,3 +3,4 @@ export { CSRF_COOKIE, CSRF_HEADER, clearAuthCookies, setAuthCookies, type AuthCo
 export { assertCsrf, csrfTokenFor } from './csrf';
 export { basicCredentials, requestToken, type RequestToken } from './request-token';
 export { tokenAuthenticator, type TokenAuth, type TokenAuthenticatorOptions } from './token-authenticator';
+export { secretOrEphemeral } from './ephemeral-secret';

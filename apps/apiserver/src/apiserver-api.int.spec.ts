@@ -1,0 +1,105 @@
+import { spawnTestGateway, type TestGateway } from '@warden/auth-service/testing';
+import { spawnService, waitForStatus, type SpawnedService } from '@warden/http/testing';
+
+// Integration tier: the built gateway and apiserver as production processes on the real backing
+// services. The apiserver verifies every token itself against the gateway's published keys.
+const db = `warden_int_api_${process.pid}_${Date.now()}`;
+
+interface Envelope {
+  meta: { result_code: number; result_msg: string; error_data?: { code?: string }; error_stack?: unknown; endpoint: { name: string; requested_version: string; actual_version: string } };
+  data: Record<string, unknown>;
+}
+
+describe('apiserver ClearML API (real gateway, Redis, MongoDB-wire server, Elasticsearch)', () => {
+  let gateway: TestGateway;
+  let api: SpawnedService;
+  let token: string;
+
+  const call = async (path: string, init: { token?: string; body?: unknown; method?: string; headers?: Record<string, string> } = {}) => {
+    const res = await fetch(`${api.url}${path}`, {
+      method: init.method ?? 'POST',
+      headers: { 'Content-Type': 'application/json', ...(init.token && { Authorization: `Bearer ${init.token}` }), ...init.headers },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+    return { status: res.status, body: (await res.json()) as Envelope };
+  };
+
+  beforeAll(async () => {
+    gateway = await spawnTestGateway(db);
+    api = await spawnService('apiserver', {
+      ...gateway.env,
+      CLEARML__HOSTS__MONGO__BACKEND__HOST: `mongodb://127.0.0.1:27017/${db}`,
+      CLEARML__APISERVER__LISTEN_PORT: '0',
+      CLEARML__APISERVER__METRICS__ENABLED: 'false',
+      CLEARML__APISERVER__AUTH_GATEWAY__URL: gateway.service.url,
+      CLEARML__APISERVER__AUTH__JWKS_URL: gateway.jwksUrl,
+    });
+    await waitForStatus(`${api.url}/ready`, (s) => s === 200, 30_000);
+    const tenant = await gateway.createTenant('tenant-a');
+    token = await gateway.login(tenant.accessKey, tenant.secretKey);
+  }, 90_000);
+
+  afterAll(async () => {
+    expect(await api.stop()).toBe(0);
+    expect(await gateway.stop()).toBe(0);
+    const output = api.output() + gateway.service.output();
+    for (const value of [...Object.values(gateway.secrets), ...gateway.issued]) expect(output).not.toContain(value);
+  });
+
+  it('logs in through the API host, as the ClearML SDK does (unversioned GET, Basic auth)', async () => {
+    const tenant = await gateway.createTenant('tenant-sdk');
+    gateway.issued.push(tenant.secretKey);
+    const res = await fetch(`${api.url}/auth.login`, { headers: { Authorization: `Basic ${Buffer.from(`${tenant.accessKey}:${tenant.secretKey}`).toString('base64')}` } });
+    const body = (await res.json()) as Envelope;
+    expect(res.status).toBe(200);
+    gateway.issued.push(body.data.token as string);
+    const me = await call('/v2.23/users.get_current_user', { token: body.data.token as string, method: 'GET', body: { method: 'get' } });
+    expect(me.status).toBe(200);
+    expect(me.body.data.user).toMatchObject({ id: tenant.user, company: { id: tenant.company } });
+  });
+
+  it('answers the probes without a token, in the envelope', async () => {
+    const ping = await call('/debug.ping', { method: 'GET' });
+    expect([ping.status, ping.body.data]).toEqual([200, { msg: 'ClearML server' }]);
+    const info = await call('/v2.23/server.info', { body: {} });
+    expect(info.body.data).toMatchObject({ api_version: '2.31' });
+    expect(info.body.meta.endpoint).toEqual({ name: 'server.info', requested_version: '2.23', actual_version: '2.31' });
+  });
+
+  it.each([
+    ['no token', undefined, 'ERR_UNAUTHORIZED'],
+    ['a token that is not a JWT', 'not-a-token', 'ERR_JWT_MALFORMED'],
+  ])('refuses a call with %s (401, stable code)', async (_name, bad, code) => {
+    const res = await call('/v2.23/projects.get_all', { token: bad, body: {} });
+    expect([res.status, res.body.meta.result_code, res.body.meta.error_data?.code]).toEqual([401, 401, code]);
+  });
+
+  it('refuses a token whose payload was altered', async () => {
+    // The real token with its company claim swapped: a try at acting in another tenant.
+    const [h, p, s] = token.split('.');
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+    claims.identity.company = 'd1bd92a3b039400cbafc60a7a5b1e52b';
+    const altered = `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}`;
+    const res = await call('/v2.23/projects.get_all', { token: altered, body: {} });
+    expect([res.status, res.body.meta.error_data?.code]).toEqual([401, 'ERR_JWS_SIGNATURE_INVALID']);
+  });
+
+  it('refuses a token sent by cookie for a change without the CSRF header', async () => {
+    const res = await call('/v2.23/projects.create', { headers: { Cookie: `clearml_token_basic=${token}` }, body: { name: 'by-cookie' } });
+    expect([res.status, res.body.meta.error_data?.code]).toEqual([403, 'ERR_CSRF']);
+  });
+
+  it('answers unknown endpoints and too-new versions in the ClearML envelope, without a stack', async () => {
+    const unknown = await call('/v2.23/tasks.no_such_action', { token, body: {} });
+    expect([unknown.status, unknown.body.meta.result_code, unknown.body.meta.error_data?.code]).toEqual([404, 400, 'ERR_ENDPOINT_UNKNOWN']);
+    expect(unknown.body.meta.error_stack ?? null).toBeNull();
+    const future = await call('/v9.0/debug.ping', { body: {} });
+    expect([future.status, future.body.meta.error_data?.code]).toEqual([400, 'ERR_API_VERSION']);
+  });
+
+  it('names a malformed JSON body instead of failing', async () => {
+    const res = await fetch(`${api.url}/v2.23/debug.ping`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"broken": ' });
+    const body = (await res.json()) as Envelope;
+    expect([res.status, body.meta.error_data?.code]).toEqual([400, 'ERR_INVALID_JSON']);
+  });
+});

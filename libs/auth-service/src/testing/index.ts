@@ -1,0 +1,1 @@
+export { spawnTestGateway, type TestGateway, type TestTenant } from './test-gateway';

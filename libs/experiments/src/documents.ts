@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { TaskStatus } from './task-status';
+
+/** ClearML's ids: a uuid4 as 32 lowercase hex digits. */
+export function newId(): string {
+  return randomUUID().replace(/-/g, '');
+}
+
+type Doc = Record<string, unknown>;
+
+export interface ProjectDoc {
+  _id: string;
+  company: string;
+  user: string;
+  name: string;
+  basename: string;
+  description?: string;
+  tags?: string[];
+  system_tags?: string[];
+  default_output_destination?: string;
+  created: Date;
+  last_update: Date;
+}
+
+export interface TaskDoc {
+  _id: string;
+  company: string;
+  user: string;
+  name: string;
+  type: string;
+  status: TaskStatus;
+  status_reason?: string;
+  status_message?: string;
+  status_changed?: Date;
+  comment?: string;
+  created: Date;
+  started?: Date;
+  completed?: Date;
+  published?: Date;
+  last_update?: Date;
+  last_change?: Date;
+  last_changed_by?: string;
+  parent?: string;
+  project?: string;
+  output?: Doc;
+  /** `execution.artifacts` is a map keyed by artifactId(), answered as a list. */
+  execution?: Doc;
+  script?: Doc;
+  runtime?: Doc;
+  hyperparams?: Doc;
+  configuration?: Doc;
+  models?: { input?: TaskModelItem[]; output?: TaskModelItem[] };
+  container?: Doc;
+  tags?: string[];
+  system_tags?: string[];
+  last_iteration?: number;
+  last_metrics?: Doc;
+}
+
+export interface TaskModelItem {
+  name: string;
+  model: string;
+  updated?: Date;
+}
+
+export interface ModelDoc {
+  _id: string;
+  company: string;
+  user: string;
+  name: string;
+  uri?: string;
+  comment?: string;
+  tags?: string[];
+  system_tags?: string[];
+  framework?: string;
+  design?: Doc;
+  labels?: Doc;
+  ready: boolean;
+  project?: string;
+  parent?: string;
+  task?: string;
+  ui_cache?: Doc;
+  metadata?: Doc;
+  last_iteration?: number;
+  created: Date;
+  last_update?: Date;
+  last_change?: Date;
+  last_changed_by?: string;
+}
+
+// Indexes are created by ensureIndexes(), never implicitly; empty objects are kept (a task's `runtime: {}`).
+const options = { versionKey: false, autoIndex: false, autoCreate: false, minimize: false } as const;
+const { Mixed } = Schema.Types;
+
+// Fields every kind of object has: its id, owner and name, tags, and when it was made and changed.
+const owned = {
+  _id: { type: String, required: true },
+  company: { type: String, required: true },
+  user: { type: String, required: true },
+  name: { type: String, required: true },
+  tags: [String],
+  system_tags: [String],
+  created: { type: Date, required: true },
+  last_update: Date,
+  last_change: Date,
+  last_changed_by: String,
+};
+
+/** Every query is scoped to a company, so every index starts with it. */
+function companyIndexes(schema: Schema, fields: string[]): void {
+  for (const field of fields) schema.index({ company: 1, [field]: field === 'last_update' ? -1 : 1 });
+}
+
+const projectSchema = new Schema<ProjectDoc>(
+  {
+    ...owned,
+    basename: { type: String, required: true },
+    description: String,
+    default_output_destination: String,
+  },
+  options,
+);
+projectSchema.index({ company: 1, name: 1 }, { unique: true });
+companyIndexes(projectSchema, ['system_tags']);
+
+const taskSchema = new Schema<TaskDoc>(
+  {
+    ...owned,
+    type: { type: String, required: true },
+    status: { type: String, required: true },
+    status_reason: String,
+    status_message: String,
+    status_changed: Date,
+    comment: String,
+    started: Date,
+    completed: Date,
+    published: Date,
+    parent: String,
+    project: String,
+    output: Mixed,
+    execution: Mixed,
+    script: Mixed,
+    runtime: Mixed,
+    hyperparams: Mixed,
+    configuration: Mixed,
+    models: Mixed,
+    container: Mixed,
+    last_iteration: Number,
+    last_metrics: Mixed,
+  },
+  options,
+);
+companyIndexes(taskSchema, ['project', 'status', 'name', 'type', 'user', 'parent', 'system_tags', 'last_update', 'models.input.model']);
+
+const modelSchema = new Schema<ModelDoc>(
+  {
+    ...owned,
+    uri: String,
+    comment: String,
+    framework: String,
+    design: Mixed,
+    labels: Mixed,
+    ready: { type: Boolean, required: true },
+    project: String,
+    parent: String,
+    task: String,
+    ui_cache: Mixed,
+    metadata: Mixed,
+    last_iteration: Number,
+  },
+  options,
+);
+companyIndexes(modelSchema, ['project', 'task', 'name', 'uri', 'system_tags']);
+
+export interface ExperimentModels {
+  projects: Model<ProjectDoc>;
+  tasks: Model<TaskDoc>;
+  models: Model<ModelDoc>;
+}
+
+function modelOn<T>(connection: Connection, name: string, schema: Schema<T>, collection: string): Model<T> {
+  return (connection.models[name] as Model<T> | undefined) ?? connection.model<T>(name, schema, collection);
+}
+
+export function experimentModels(connection: Connection): ExperimentModels {
+  return {
+    projects: modelOn(connection, 'Project', projectSchema, 'projects'),
+    tasks: modelOn(connection, 'Task', taskSchema, 'tasks'),
+    models: modelOn(connection, 'Model', modelSchema, 'models'),
+  };
+}
+
+export async function ensureIndexes(models: ExperimentModels): Promise<void> {
+  for (const model of Object.values(models) as Model<unknown>[]) await model.createIndexes();
+}

@@ -1,0 +1,1 @@
+export { registerExperimentEndpoints, type ExperimentDeps, type Experiments } from './experiments';

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import mongoose, { type Connection } from 'mongoose';
+import request from 'supertest';
+import { WardenError } from '@warden/errors';
+import { ClearmlApi, createLogger, createServiceApp, type TokenAuth } from '@warden/http';
+import { CapturedLogs } from '@warden/http/testing';
+import { SecretScrubber } from '@warden/secrets';
+import type { Identity } from './context';
+import { registerExperimentEndpoints, type Experiments } from './experiments';
+
+// Integration specs only: the experiments endpoints in an express app against the real FerretDB
+// from `tools/services.sh up mongo`. The token check is the apiserver's; here a bearer value
+// names one of the test identities.
+
+export const ALICE: Identity = { user: 'a11ce000000000000000000000000001', company: 'c0a00000000000000000000000000001', role: 'user', user_name: 'Alice', company_name: 'A' };
+export const ANNA: Identity = { ...ALICE, user: 'a11ce000000000000000000000000002', user_name: 'Anna' };
+export const BOB: Identity = { user: 'b0b00000000000000000000000000001', company: 'c0b00000000000000000000000000002', role: 'user', user_name: 'Bob', company_name: 'B' };
+const IDENTITIES: Record<string, Identity> = { alice: ALICE, anna: ANNA, bob: BOB };
+
+function testAuth(token: string): TokenAuth {
+  const identity = IDENTITIES[token];
+  if (!identity) throw new WardenError('ERR_UNAUTHORIZED');
+  const claims = { iss: 'test', aud: 'clearml-api', sub: identity.user, jti: token, session_id: token, iat: 0, nbf: 0, exp: 0, identity, api_version: '2.31', server_version: '2.0.0', feature_set: 'basic', auth: { method: 'password' as const } };
+  return { claims, token, via: 'header' };
+}
+
+export interface TestApp {
+  experiments: Experiments;
+  connection: Connection;
+  deletedTasks: string[];
+  /** Calls an endpoint the way the SDK does: GET with a JSON body carrying `"method": "get"`. */
+  call(as: 'alice' | 'anna' | 'bob', endpoint: string, body?: Record<string, unknown>): Promise<{ status: number; data: Record<string, unknown>; meta: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(): Promise<TestApp> {
+  const connection = await mongoose.createConnection(`mongodb://127.0.0.1:27017/warden_test_experiments_${randomBytes(6).toString('hex')}`, { serverSelectionTimeoutMS: 3000, autoIndex: false }).asPromise();
+  const api = new ClearmlApi<TokenAuth>({
+    authenticate: async (req) => testAuth((req.get('Authorization') ?? '').replace(/^Bearer /, '')),
+  });
+  const deletedTasks: string[] = [];
+  const experiments = registerExperimentEndpoints(api, { connection, onTaskDeleted: async (company, taskId) => void deletedTasks.push(`${company}/${taskId}`) });
+  await experiments.ensureIndexes();
+  const scrubber = new SecretScrubber();
+  const app = createServiceApp({
+    logger: createLogger({ name: 'experiments-test', level: 'silent', scrubber, destination: new CapturedLogs() }),
+    scrubber,
+    readiness: [],
+    state: { draining: false, warnings: [] },
+    exposeStacks: false,
+    routes: api.router,
+  });
+  return {
+    experiments,
+    connection,
+    deletedTasks,
+    call: async (as, endpoint, body = {}) => {
+      const res = await request(app)
+        .get(`/v2.23/${endpoint}`)
+        .set('Authorization', `Bearer ${as}`)
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ ...body, method: 'get' }));
+      return { status: res.status, data: res.body.data, meta: res.body.meta };
+    },
+    close: async () => {
+      await connection.dropDatabase();
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { WardenError } from '@warden/errors';
+import type { ClearmlApi, TokenAuth } from '@warden/http';
+import { ARCHIVED, listFilter, listPage, mustFind, type Context } from './context';
+import { newId, type ProjectDoc } from './documents';
+import { pick } from './query';
+import { id, listFields, opt, parseRequest, text } from './request';
+import { compact } from './stored-values';
+import { projectView } from './views';
+
+/** ClearML names are paths (`a/b`): empty parts dropped, parts trimmed. */
+export function normalizeProjectName(name: string): string {
+  const parts = name.split('/').map((part) => part.trim()).filter(Boolean);
+  if (parts.length === 0) throw new WardenError('ERR_INVALID_PROJECT_NAME', 'project name is empty', { field: 'name' });
+  return parts.join('/');
+}
+
+const parentOf = (name: string) => name.split('/').slice(0, -1).join('/');
+const basenameOf = (name: string) => name.split('/').pop() as string;
+
+const editable = {
+  description: opt.text,
+  tags: opt.tags,
+  system_tags: opt.tags,
+  default_output_destination: opt.text,
+};
+const createRequest = z.object({ name: text, ...editable });
+const updateRequest = z.object({ project: id, name: opt.text, ...editable });
+const deleteRequest = z.object({ project: id, force: opt.flag, delete_contents: opt.flag });
+// shallow_search is not read: projects are flat here (see registerProjectEndpoints).
+const getAllRequest = z.object(listFields);
+
+function isDuplicateKey(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+}
+
+/** projects.*: names are unique per company; `a/b` names are stored as given, without parent projects. */
+export function registerProjectEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context): void {
+  const { projects, tasks, models } = ctx.db;
+  const ownedProject = (company: string, projectId: string) => mustFind(projects, company, projectId, 'ERR_INVALID_PROJECT_ID', 'project');
+
+  const assertNameFree = async (company: string, name: string) => {
+    if (await projects.exists({ company, name })) throw new WardenError('ERR_PROJECT_EXISTS', `a project named ${name} already exists`, { name });
+  };
+  // The unique index settles a race the check above lost.
+  const uniqueName = async <T>(name: string, write: () => Promise<T>): Promise<T> => {
+    try {
+      return await write();
+    } catch (error) {
+      if (isDuplicateKey(error)) throw new WardenError('ERR_PROJECT_EXISTS', `a project named ${name} already exists`, { name });
+      throw error;
+    }
+  };
+
+  api.endpoint('projects.create', { auth: 'token' }, async ({ auth, data }) => {
+    const { user, company } = auth.claims.identity;
+    const { name: rawName, ...rest } = parseRequest(createRequest, data);
+    const name = normalizeProjectName(rawName);
+    await assertNameFree(company, name);
+    const now = new Date();
+    const doc: ProjectDoc = { _id: newId(), company, user, name, basename: basenameOf(name), ...compact(rest), created: now, last_update: now };
+    await uniqueName(name, () => projects.create(doc));
+    return { id: doc._id };
+  });
+
+  api.endpoint('projects.get_by_id', { auth: 'token' }, async ({ auth, data }) => {
+    const { project } = parseRequest(z.object({ project: id }), data);
+    return { project: projectView(await ownedProject(auth.claims.identity.company, project)) };
+  });
+
+  api.endpoint('projects.get_all', { auth: 'token' }, async ({ auth, data }) => {
+    const request = parseRequest(getAllRequest, data);
+    const docs = await listPage(projects, listFilter(auth.claims.identity.company, request), request);
+    return { projects: docs.map((doc) => pick(projectView(doc), request.only_fields)) };
+  });
+
+  api.endpoint('projects.update', { auth: 'token' }, async ({ auth, data }) => {
+    const { company } = auth.claims.identity;
+    const { project: projectId, name: rawName, ...rest } = parseRequest(updateRequest, data);
+    const project = await ownedProject(company, projectId);
+    const fields: Record<string, unknown> = compact(rest);
+    if (rawName !== undefined) {
+      const name = normalizeProjectName(rawName);
+      if (parentOf(name) !== parentOf(project.name)) {
+        throw new WardenError('ERR_PROJECT_LOCATION_CHANGE', `renaming ${project.name} to ${name} would move it; use projects.move`, { name });
+      }
+      if (name !== project.name) await assertNameFree(company, name);
+      Object.assign(fields, { name, basename: basenameOf(name) });
+    }
+    if (Object.keys(fields).length === 0) return { updated: 0, fields: {} };
+    const update = () => projects.updateOne({ _id: projectId, company }, { $set: { ...fields, last_update: new Date() } });
+    const result = await uniqueName(String(fields.name ?? project.name), update);
+    return { updated: result.matchedCount, fields };
+  });
+
+  api.endpoint('projects.delete', { auth: 'token' }, async ({ auth, data }) => {
+    const { company } = auth.claims.identity;
+    const request = parseRequest(deleteRequest, data);
+    await ownedProject(company, request.project);
+    const inProject = { company, project: request.project };
+    if (!request.force) {
+      const active = { ...inProject, system_tags: { $ne: ARCHIVED } };
+      if (await tasks.exists(active)) throw new WardenError('ERR_PROJECT_HAS_TASKS', 'project has tasks; use force=true', { id: request.project });
+      if (await models.exists(active)) throw new WardenError('ERR_PROJECT_HAS_MODELS', 'project has models; use force=true', { id: request.project });
+    }
+    const result = { deleted: 0, disassociated_tasks: 0, deleted_tasks: 0, deleted_models: 0, urls: { model_urls: [], event_urls: [], artifact_urls: [] } };
+    if (request.delete_contents) {
+      const taskIds = (await tasks.find(inProject, { _id: 1 }).lean()).map((t) => t._id);
+      await ctx.deleteTaskEvents(company, taskIds);
+      result.deleted_tasks = (await tasks.deleteMany({ company, _id: { $in: taskIds } })).deletedCount;
+      result.deleted_models = (await models.deleteMany(inProject)).deletedCount;
+    } else {
+      result.disassociated_tasks = (await tasks.updateMany(inProject, { $unset: { project: 1 } })).modifiedCount;
+      await models.updateMany(inProject, { $unset: { project: 1 } });
+    }
+    result.deleted = (await projects.deleteOne({ _id: request.project, company })).deletedCount;
+    return result;
+  });
+}

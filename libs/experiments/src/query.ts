@@ -1,0 +1,130 @@
+import { WardenError } from '@warden/errors';
+
+export type Filter = Record<string, unknown>;
+
+/** clearml-server's mongo.max_page_size: a list answers at most this many items. */
+export const MAX_PAGE_SIZE = 500;
+export const MAX_PATTERN_LENGTH = 256;
+
+// Lookarounds and backreferences: the database's regex engine may not have them (FerretDB's RE2
+// has neither) and they are what makes backtracking engines exponential.
+const UNSAFE_PATTERN = /\(\?<?[=!]|\\[1-9]|\\k</;
+
+/** A `name` filter: a regex, as the SDK looks names up (`^escaped\-name$`), case-insensitive like ClearML. */
+export function patternFilter(field: string, pattern: string): Filter {
+  if (pattern.length > MAX_PATTERN_LENGTH) {
+    throw new WardenError('ERR_INVALID_REGEX', `${field} pattern is longer than ${MAX_PATTERN_LENGTH} characters`, { field });
+  }
+  if (UNSAFE_PATTERN.test(pattern)) {
+    throw new WardenError('ERR_INVALID_REGEX', `${field} pattern uses a lookaround or a backreference`, { field });
+  }
+  try {
+    new RegExp(pattern);
+  } catch {
+    throw new WardenError('ERR_INVALID_REGEX', `${field} is not a valid regular expression`, { field });
+  }
+  return { [field]: { $regex: pattern, $options: 'i' } };
+}
+
+const OPERATORS: Record<string, '$and' | '$or'> = { __$all: '$and', __$and: '$and', __$any: '$or', __$or: '$or' };
+
+/**
+ * A tag list filter with clearml-server's syntax: values match any (OR); `-tag` or `__$not`, `tag`
+ * excludes; `__$all`/`__$and` and `__$any`/`__$or` switch how the following values combine (the
+ * first one also combines the groups); a null value also matches an empty list.
+ */
+export function tagFilter(field: string, values: readonly (string | null)[]): Filter {
+  const groups = { $all: [] as string[], $in: [] as string[], $nin: [] as string[] };
+  let context: '$and' | '$or' = '$or';
+  let global: '$and' | '$or' | undefined;
+  let negate = false;
+  let legacyMinus = true;
+  let allowEmpty = false;
+  for (const value of values) {
+    if (value === null) {
+      allowEmpty = true;
+      continue;
+    }
+    if (value === '__$not') {
+      negate = true;
+      continue;
+    }
+    const operator = OPERATORS[value];
+    if (operator) {
+      context = operator;
+      global ??= operator;
+      legacyMinus = false;
+      continue;
+    }
+    if (value.startsWith('__$')) throw new WardenError('ERR_BAD_REQUEST', `${field}: unsupported operator ${value}`, { field });
+    const excluded = negate || (legacyMinus && value.startsWith('-'));
+    const tag = !negate && excluded ? value.slice(1) : value;
+    if (!tag) throw new WardenError('ERR_BAD_REQUEST', `${field}: a tag is missing after the exclude prefix -`, { field });
+    negate = false;
+    if (excluded) groups.$nin.push(tag);
+    else groups[context === '$and' ? '$all' : '$in'].push(tag);
+  }
+  const parts = Object.entries(groups)
+    .filter(([, tags]) => tags.length > 0)
+    .map(([op, tags]) => ({ [field]: { [op]: [...new Set(tags)] } }));
+  const combined: Filter = parts.length === 1 ? parts[0] : parts.length > 1 ? { [global ?? '$and']: parts } : {};
+  if (!allowEmpty) return combined;
+  return { $or: [...(parts.length ? [combined] : []), { [field]: { $exists: false } }, { [field]: { $size: 0 } }] };
+}
+
+/** Field paths in only_fields/order_by: dotted names, never operators. */
+const FIELD_PATH = /^[A-Za-z_][\w-]*(\.[\w -]+)*$/;
+
+function fieldPath(field: string, path: string): string {
+  if (!FIELD_PATH.test(path)) throw new WardenError('ERR_BAD_REQUEST', `${field}: ${JSON.stringify(path)} is not a field path`, { field });
+  return path === 'id' ? '_id' : path.startsWith('id.') ? `_${path}` : path;
+}
+
+/** order_by: `-` for descending; the id always ends the order so pages never overlap. */
+export function sortSpec(orderBy: readonly string[] | undefined): Record<string, 1 | -1> {
+  const sort: Record<string, 1 | -1> = {};
+  for (const item of orderBy ?? []) {
+    const descending = item.startsWith('-');
+    sort[fieldPath('order_by', descending ? item.slice(1) : item)] = descending ? -1 : 1;
+  }
+  if (!('_id' in sort)) sort._id = 1;
+  return sort;
+}
+
+export function paging(page: number | undefined, pageSize: number | undefined): { skip: number; limit: number } {
+  if (page !== undefined && pageSize === undefined) {
+    throw new WardenError('ERR_MISSING_FIELDS', 'page_size is required when page is requested', { field: 'page_size' });
+  }
+  const limit = Math.min(pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
+  return { skip: (page ?? 0) * limit, limit };
+}
+
+/** The database projection for only_fields: their top-level fields (nested ones are picked after). */
+export function projection(onlyFields: readonly string[] | undefined): Record<string, 1> | undefined {
+  if (!onlyFields?.length) return undefined;
+  const top = onlyFields.map((path) => fieldPath('only_fields', path).split('.')[0]);
+  return Object.fromEntries([...top, '_id'].map((field) => [field, 1 as const]));
+}
+
+/** Keeps only the given dotted paths of an answer item (and its id), as ClearML's only_fields does. */
+export function pick(item: Record<string, unknown>, onlyFields: readonly string[] | undefined): Record<string, unknown> {
+  if (!onlyFields?.length) return item;
+  const picked: Record<string, unknown> = { id: item.id };
+  for (const path of onlyFields) {
+    const segments = path.split('.');
+    let source: unknown = item;
+    for (const segment of segments) source = isPlainObject(source) ? source[segment] : undefined;
+    if (source === undefined) continue;
+    let target = picked;
+    for (const segment of segments.slice(0, -1)) {
+      if (!isPlainObject(target[segment])) target[segment] = {};
+      target = target[segment] as Record<string, unknown>;
+    }
+    target[segments[segments.length - 1]] = source;
+  }
+  return picked;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}

@@ -1,0 +1,64 @@
+import { z, type ZodTypeAny } from 'zod';
+import { WardenError } from '@warden/errors';
+
+/**
+ * Parses one call's data. Unknown fields (the SDK's `"method": "get"` among them) are dropped,
+ * never stored; a wrong type or a missing required field is a 400 naming the field.
+ */
+export function parseRequest<S extends ZodTypeAny>(schema: S, data: unknown): z.output<S> {
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue.path.join('.') || 'request';
+  if (issue.code === 'invalid_type' && issue.received === 'undefined') {
+    throw new WardenError('ERR_MISSING_FIELDS', `${field} is required`, { field });
+  }
+  throw new WardenError('ERR_BAD_REQUEST', `${field}: ${issue.message}`, { field });
+}
+
+// The SDK leaves unset fields out; other clients send null for them. Both mean "not given".
+const optional = <T extends ZodTypeAny>(schema: T) => schema.nullish().transform((v): z.output<T> | undefined => v ?? undefined);
+
+const MAX_STRING = 64 * 1024;
+const MAX_LIST = 1000;
+
+/** An object id as the client sends it; ours are 32 hex digits, but any unknown id is simply not found. */
+export const id = z.string().min(1, 'must not be empty').max(128);
+export const text = z.string().max(MAX_STRING);
+export const tagList = z.array(z.string().max(256)).max(MAX_LIST);
+/** Query-string callers send booleans and integers as text. */
+export const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+export const int = z.union([z.number().int(), z.string().regex(/^-?\d+$/, 'must be an integer').transform(Number)]);
+/** Filters accept one value or a list, as clearml-server does. */
+export const stringList = z
+  .union([z.string().max(1024), z.array(z.string().max(1024)).max(MAX_LIST)])
+  .transform((v) => (Array.isArray(v) ? v : [v]));
+/** Free-form documents (script, execution, runtime, …): stored as given, keys escaped. */
+export const json = z.record(z.unknown());
+
+export const opt = {
+  id: optional(id),
+  text: optional(text),
+  tags: optional(tagList),
+  flag: optional(flag),
+  int: optional(int),
+  list: optional(stringList),
+  json: optional(json),
+  of: optional,
+};
+
+/** Tag filters may hold null: "or no tags at all". */
+const tagQuery = z.array(z.string().max(256).nullable()).max(MAX_LIST);
+
+/** The filters, paging, ordering and projection every get_all takes. */
+export const listFields = {
+  id: opt.list,
+  name: opt.text,
+  tags: opt.of(tagQuery),
+  system_tags: opt.of(tagQuery),
+  only_fields: opt.of(z.array(z.string().max(256)).max(200)),
+  order_by: opt.list,
+  page: opt.of(int.pipe(z.number().min(0))),
+  page_size: opt.of(int.pipe(z.number().min(1))),
+  search_hidden: opt.flag,
+};

@@ -1,0 +1,42 @@
+import { WardenError } from '@warden/errors';
+
+export const TASK_STATUSES = ['created', 'queued', 'in_progress', 'stopped', 'publishing', 'published', 'closed', 'failed', 'completed', 'unknown'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const TASK_TYPES = ['training', 'testing', 'inference', 'data_processing', 'application', 'monitor', 'controller', 'optimizer', 'service', 'qc', 'custom'] as const;
+
+// clearml-server's task state machine: the statuses each status may move to without force.
+const TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
+  created: ['queued', 'in_progress'],
+  queued: ['created', 'in_progress', 'stopped'],
+  in_progress: ['stopped', 'failed', 'created', 'completed'],
+  stopped: ['closed', 'created', 'failed', 'queued', 'in_progress', 'published', 'publishing', 'completed'],
+  closed: ['created', 'failed', 'published', 'publishing', 'stopped'],
+  failed: ['created', 'stopped', 'published', 'queued'],
+  publishing: ['published'],
+  published: [],
+  completed: ['published', 'in_progress', 'created'],
+  unknown: [],
+};
+
+/** Throws ClearML's invalid_task_status unless `force` or the state machine allows the move. Same-status moves are allowed. */
+export function assertTransition(current: TaskStatus, next: TaskStatus, force: boolean): void {
+  if (force || current === next) return;
+  if (!TRANSITIONS[current]?.includes(next)) {
+    throw new WardenError('ERR_INVALID_TASK_STATUS', `invalid status change from ${current} to ${next}`, { current_status: current, new_status: next });
+  }
+}
+
+/** tasks.edit: only a created task, unless forced (the SDK forces its own edits of a running task). */
+export function assertEditable(status: TaskStatus, force: boolean): void {
+  if (!force && status !== 'created') {
+    throw new WardenError('ERR_INVALID_TASK_STATUS', `task status is ${status}, expected created (or force)`, { status, expected: 'created' });
+  }
+}
+
+/** Artifacts and output models change only while a task is created or running, even when forced. */
+export function assertOutputsWritable(status: TaskStatus): void {
+  if (status !== 'created' && status !== 'in_progress') {
+    throw new WardenError('ERR_INVALID_TASK_STATUS', `task status is ${status}, expected created or in_progress`, { status });
+  }
+}
