@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { spawnTestGateway, type TestGateway } from '@warden/auth-service/testing';
 import { spawnService, waitForStatus, type SpawnedService } from '@warden/http/testing';
 
@@ -15,14 +16,20 @@ describe('apiserver ClearML API (real gateway, Redis, MongoDB-wire server, Elast
   let api: SpawnedService;
   let token: string;
 
-  const call = async (path: string, init: { token?: string; body?: unknown; method?: string; headers?: Record<string, string> } = {}) => {
-    const res = await fetch(`${api.url}${path}`, {
-      method: init.method ?? 'POST',
-      headers: { 'Content-Type': 'application/json', ...(init.token && { Authorization: `Bearer ${init.token}` }), ...init.headers },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  // node:http, not fetch: the ClearML SDK sends GET requests with a JSON body, which fetch refuses.
+  const call = (path: string, init: { token?: string; body?: unknown; method?: string; headers?: Record<string, string>; raw?: string } = {}) =>
+    new Promise<{ status: number; body: Envelope }>((resolve, reject) => {
+      const payload = init.raw ?? (init.body === undefined ? '' : JSON.stringify(init.body));
+      const req = httpRequest(`${api.url}${path}`, {
+        method: init.method ?? 'POST',
+        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...(init.token && { Authorization: `Bearer ${init.token}` }), ...init.headers },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Envelope }));
+      });
+      req.on('error', reject).end(payload);
     });
-    return { status: res.status, body: (await res.json()) as Envelope };
-  };
 
   beforeAll(async () => {
     gateway = await spawnTestGateway(db);
@@ -49,13 +56,34 @@ describe('apiserver ClearML API (real gateway, Redis, MongoDB-wire server, Elast
   it('logs in through the API host, as the ClearML SDK does (unversioned GET, Basic auth)', async () => {
     const tenant = await gateway.createTenant('tenant-sdk');
     gateway.issued.push(tenant.secretKey);
-    const res = await fetch(`${api.url}/auth.login`, { headers: { Authorization: `Basic ${Buffer.from(`${tenant.accessKey}:${tenant.secretKey}`).toString('base64')}` } });
-    const body = (await res.json()) as Envelope;
+    const basic = `Basic ${Buffer.from(`${tenant.accessKey}:${tenant.secretKey}`).toString('base64')}`;
+    const res = await call('/auth.login', { method: 'GET', headers: { Authorization: basic } });
     expect(res.status).toBe(200);
-    gateway.issued.push(body.data.token as string);
-    const me = await call('/v2.23/users.get_current_user', { token: body.data.token as string, method: 'GET', body: { method: 'get' } });
+    const sdkToken = res.body.data.token as string;
+    gateway.issued.push(sdkToken);
+    const me = await call('/v2.23/users.get_current_user', { token: sdkToken, method: 'GET', body: { method: 'get' } });
     expect(me.status).toBe(200);
     expect(me.body.data.user).toMatchObject({ id: tenant.user, company: { id: tenant.company } });
+  });
+
+  it('runs each call in the token\'s company: another tenant\'s task is answered like a missing one', async () => {
+    const project = await call('/v2.23/projects.create', { token, method: 'GET', body: { name: 'isolated', description: '', method: 'get' } });
+    expect(project.status).toBe(200);
+    const task = await call('/v2.23/tasks.create', { token, body: { name: 'isolated task', project: project.body.data.id, type: 'training' } });
+    expect(task.body.meta.result_msg).toBe('OK');
+    const id = task.body.data.id as string;
+    expect((await call('/v2.23/tasks.get_by_id', { token, body: { task: id } })).body.data.task).toMatchObject({ id, project: project.body.data.id });
+
+    const other = await gateway.createTenant('tenant-other');
+    const otherToken = await gateway.login(other.accessKey, other.secretKey);
+    const missing = await call('/v2.23/tasks.get_by_id', { token: otherToken, body: { task: 'no-such-task' } });
+    const foreign = await call('/v2.23/tasks.get_by_id', { token: otherToken, body: { task: id } });
+    expect([foreign.status, foreign.body.meta.result_code, foreign.body.meta.result_subcode]).toEqual([missing.status, 400, 101]);
+    const edit = await call('/v2.23/tasks.edit', { token: otherToken, body: { task: id, force: true, comment: 'taken over' } });
+    expect(edit.body.meta.result_subcode).toBe(101);
+    const listed = await call('/v2.23/tasks.get_all', { token: otherToken, body: { id: [id] } });
+    expect(listed.body.data.tasks).toEqual([]);
+    expect((await call('/v2.23/tasks.get_by_id', { token, body: { task: id } })).body.data.task).not.toHaveProperty('comment', 'taken over');
   });
 
   it('answers the probes without a token, in the envelope', async () => {
@@ -98,8 +126,7 @@ describe('apiserver ClearML API (real gateway, Redis, MongoDB-wire server, Elast
   });
 
   it('names a malformed JSON body instead of failing', async () => {
-    const res = await fetch(`${api.url}/v2.23/debug.ping`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"broken": ' });
-    const body = (await res.json()) as Envelope;
-    expect([res.status, body.meta.error_data?.code]).toEqual([400, 'ERR_INVALID_JSON']);
+    const res = await call('/v2.23/debug.ping', { raw: '{"broken": ' });
+    expect([res.status, res.body.meta.error_data?.code]).toEqual([400, 'ERR_INVALID_JSON']);
   });
 });

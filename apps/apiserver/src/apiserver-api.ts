@@ -7,10 +7,14 @@ import {
   ClearmlApi,
   tokenAuthenticator,
   type Logger,
+  type ReadinessCheck,
   type TokenAuth,
   type TokenAuthenticatorOptions,
 } from '@warden/http';
 import { WardenError } from '@warden/errors';
+import { EventStore } from '@warden/events';
+import { registerExperimentEndpoints } from '@warden/experiments';
+import { schemaSetup } from './schema-setup';
 
 export interface ApiserverApiOptions extends Omit<TokenAuthenticatorOptions, 'csrfExempt'> {
   maxBodyBytes: number;
@@ -26,7 +30,7 @@ const READ_ONLY = /\.(get_\w+|ping|info|scalar_metrics_iter_histogram)$/i;
  * The ClearML API the SDK and workers call. Every call but the two probes verifies its token here,
  * against the gateway's published keys; the handlers act in the token's company only.
  */
-export function apiserverApi(options: ApiserverApiOptions): { routes: Router } {
+export function apiserverApi(options: ApiserverApiOptions): { routes: Router; readiness: ReadinessCheck } {
   const authenticate = tokenAuthenticator({ ...options, csrfExempt: (req) => READ_ONLY.test(req.path) });
   const api = new ClearmlApi<TokenAuth>({
     maxBodyBytes: options.maxBodyBytes,
@@ -36,6 +40,16 @@ export function apiserverApi(options: ApiserverApiOptions): { routes: Router } {
       return auth;
     },
   });
+  const events = new EventStore(options.elastic);
+  const experiments = registerExperimentEndpoints(api, {
+    connection: options.mongo,
+    onTaskDeleted: async (company, task) => {
+      await events.deleteTaskEvents(company, task);
+    },
+  });
+  // events.*: registerEventEndpoints(api, { store: events, tasks: experiments }) once libs/events serves them.
+  const readiness = schemaSetup([() => experiments.ensureIndexes(), () => events.ensureTemplates()], options.logger);
+
   // ClearML answers these two without a token: load balancers and `clearml-init` probe them.
   const probes = new ClearmlApi<undefined>({ authenticate: async () => undefined });
   probes.endpoint('debug.ping', { auth: 'none' }, () => ({ msg: 'ClearML server' }));
@@ -43,5 +57,5 @@ export function apiserverApi(options: ApiserverApiOptions): { routes: Router } {
 
   const routes = Router();
   routes.use(probes.router, api.router);
-  return { routes };
+  return { routes, readiness };
 }

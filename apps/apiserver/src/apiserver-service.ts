@@ -59,7 +59,7 @@ export const apiserverService: ServiceDefinition<ApiserverConfig> = {
     routes.use(api.routes);
     return {
       routes,
-      readiness: backends.readiness,
+      readiness: [...backends.readiness, api.readiness],
       close: async () => {
         await tokens.close();
         await backends.close();
