@@ -1,7 +1,8 @@
 import type { Client } from '@elastic/elasticsearch';
 import { addBatch, type AddBatchResult } from './add-batch';
 import { deleteTaskEvents } from './delete-task-events';
-import type { EventTypeOrAll } from './event-types';
+import { indicesFor, type EventTypeOrAll } from './event-types';
+import { elastic } from './elastic-errors';
 import { ensureTemplates } from './mappings';
 import { scalarMetricsIterHistogram, type HistogramOptions, type ScalarHistogram } from './scalar-histogram';
 import type { StoreContext } from './store-context';
@@ -85,5 +86,11 @@ export class EventStore {
 
   deleteTaskEvents(company: string, task: string): Promise<{ deleted: number }> {
     return deleteTaskEvents(this.ctx, company, task);
+  }
+
+  /** Drops every event index of the company, e.g. when a tenant is removed. */
+  async deleteCompanyEvents(company: string): Promise<void> {
+    const index = indicesFor(this.ctx.indexPrefix, company, '*');
+    await elastic(() => this.ctx.client.indices.delete({ index, ignore_unavailable: true }));
   }
 }

@@ -158,6 +158,14 @@ describe('EventStore against the real Elasticsearch', () => {
     expect((await store.getTaskEvents(A, task)).total).toBe(206);
   });
 
+  it("drops one company's indices and leaves the others'", async () => {
+    await store.addBatch('companyd', [...scalars('task-d1', 2), ...logs('task-d1')], { refresh: true });
+    await store.deleteCompanyEvents('companyd');
+    const left = await client.cat.indices({ index: `${prefix}*`, format: 'json', h: 'index' });
+    expect(left.map((i) => i.index).filter((i) => i?.endsWith('-companyd'))).toEqual([]);
+    expect((await store.getTaskEvents(A, task)).total).toBe(206);
+  });
+
   it('answers ERR_SERVICE_UNAVAILABLE when Elasticsearch is unreachable', async () => {
     const down = new Client({ node: 'http://127.0.0.1:1', maxRetries: 0, requestTimeout: 2000 });
     const unreachable = new EventStore(down, { indexPrefix: prefix });
