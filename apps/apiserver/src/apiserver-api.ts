@@ -12,7 +12,7 @@ import {
   type TokenAuthenticatorOptions,
 } from '@warden/http';
 import { WardenError } from '@warden/errors';
-import { EventStore } from '@warden/events';
+import { EventStore, registerEventEndpoints } from '@warden/events';
 import { registerExperimentEndpoints } from '@warden/experiments';
 import { schemaSetup } from './schema-setup';
 
@@ -47,7 +47,7 @@ export function apiserverApi(options: ApiserverApiOptions): { routes: Router; re
       await events.deleteTaskEvents(company, task);
     },
   });
-  // events.*: registerEventEndpoints(api, { store: events, tasks: experiments }) once libs/events serves them.
+  registerEventEndpoints(api, { store: events, tasks: experiments });
   const readiness = schemaSetup([() => experiments.ensureIndexes(), () => events.ensureTemplates()], options.logger);
 
   // ClearML answers these two without a token: load balancers and `clearml-init` probe them.
