@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const db = `warden_bench_events_${process.pid}`;
   const elastic = new Client({ node: 'http://127.0.0.1:9200', maxRetries: 0, requestTimeout: 60_000 });
   const store = new EventStore(elastic);
-  const prefix = `benchev${randomBytes(4).toString('hex')}-`;
+  const prefix = `evbench${randomBytes(4).toString('hex')}-`;
   const services: Array<{ stop(): Promise<unknown> }> = [];
   let company: string | undefined;
   try {
