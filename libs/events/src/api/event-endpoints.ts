@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { z } from 'zod';
 import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
 import type { EventStore } from '../event-store';
@@ -44,30 +45,35 @@ export function registerEventEndpoints(api: ClearmlApi<TokenAuth>, deps: EventEn
     return store.addBatch(company, items, { allowedTasks, worker: workerOf(req) });
   });
 
+  /** Checks a single-task request and that the task is the caller company's. */
+  const ownedTaskRequest = async <S extends z.ZodType<{ task: string }>>(schema: S, auth: TokenAuth, data: Record<string, unknown>) => {
+    const { task, ...opts } = parseRequest(schema, data);
+    const company = companyOf(auth);
+    await tasks.assertTaskOwned(company, task);
+    return { company, task, opts };
+  };
+
   api.endpoint('events.get_task_log', { auth: 'token', minVersion: '2.9' }, async ({ auth, data }) => {
-    const { task, ...opts } = parseRequest(taskLogRequest, data);
-    await tasks.assertTaskOwned(companyOf(auth), task);
-    return store.getTaskLog(companyOf(auth), task, opts);
+    const { company, task, opts } = await ownedTaskRequest(taskLogRequest, auth, data);
+    return store.getTaskLog(company, task, opts);
   });
 
   api.endpoint('events.get_task_events', { auth: 'token' }, async ({ auth, data }) => {
-    const { task, ...opts } = parseRequest(taskEventsRequest, data);
-    await tasks.assertTaskOwned(companyOf(auth), task);
-    return store.getTaskEvents(companyOf(auth), task, opts);
+    const { company, task, opts } = await ownedTaskRequest(taskEventsRequest, auth, data);
+    return store.getTaskEvents(company, task, opts);
   });
 
   api.endpoint('events.scalar_metrics_iter_histogram', { auth: 'token' }, async ({ auth, data }) => {
-    const { task, ...opts } = parseRequest(scalarHistogramRequest, data);
-    await tasks.assertTaskOwned(companyOf(auth), task);
-    return store.scalarMetricsIterHistogram(companyOf(auth), task, opts);
+    const { company, task, opts } = await ownedTaskRequest(scalarHistogramRequest, auth, data);
+    return store.scalarMetricsIterHistogram(company, task, opts);
   });
 
   api.endpoint('events.get_task_metrics', { auth: 'token' }, async ({ auth, data }) => {
     const request = parseRequest(taskMetricsRequest, data);
     const company = companyOf(auth);
     const owned = await tasks.ownedTaskIds(company, [...new Set(request.tasks)]);
-    const unknown = request.tasks.filter((t) => !owned.has(t));
-    if (unknown.length > 0) throw new WardenError('ERR_INVALID_TASK_ID', `invalid task id: ${unknown.slice(0, 10).join(', ')}`, { ids: unknown.slice(0, 100) });
+    const missing = request.tasks.filter((t) => !owned.has(t));
+    if (missing.length > 0) throw new WardenError('ERR_INVALID_TASK_ID', `invalid task id: ${missing.slice(0, 10).join(', ')}`, { ids: missing.slice(0, 100) });
     return store.getTaskMetrics(company, request.tasks, request.event_type);
   });
 }

@@ -21,10 +21,9 @@ export interface CallInput {
  */
 export function bodyReader(endpoint: string, kind: BodyKind, limit: number): (req: Request, res: Response) => Promise<CallInput> {
   const json = express.json({ limit, type: () => true });
-  const lines = express.text({ limit, type: () => true });
+  const lines = kind === 'json-lines' ? express.text({ limit, type: () => true }) : undefined;
   return async (req, res) => {
-    const jsonLines = kind === 'json-lines' && Boolean(req.is(JSON_LINES_TYPE));
-    await read(jsonLines ? lines : json, req, res, endpoint, limit);
+    await read(lines && req.is(JSON_LINES_TYPE) ? lines : json, req, res, endpoint, limit);
     return callInput(req, kind);
   };
 }
