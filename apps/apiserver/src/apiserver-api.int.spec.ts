@@ -7,7 +7,7 @@ import { spawnService, waitForStatus, type SpawnedService } from '@warden/http/t
 const db = `warden_int_api_${process.pid}_${Date.now()}`;
 
 interface Envelope {
-  meta: { result_code: number; result_msg: string; error_data?: { code?: string }; error_stack?: unknown; endpoint: { name: string; requested_version: string; actual_version: string } };
+  meta: { result_code: number; result_subcode: number; result_msg: string; error_data?: { code?: string }; error_stack?: unknown; endpoint: { name: string; requested_version: string; actual_version: string } };
   data: Record<string, unknown>;
 }
 
