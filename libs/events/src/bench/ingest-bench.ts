@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, estypes } from '@elastic/elasticsearch';
+import { BULK_RESPONSE_FIELDS } from '../add-batch';
 import { EventStore } from '../event-store';
 import { deletePrefixed, ensureTemplates } from '../mappings';
 import { validateEvent } from '../validate-event';
@@ -48,7 +49,7 @@ export function storedDocuments(events: Array<Record<string, unknown>>): StoredD
 export async function bulkIndex(client: Client, index: string, docs: StoredDocument[]): Promise<void> {
   const operations: Array<estypes.BulkOperationContainer | Record<string, unknown>> = [];
   for (const { id, doc } of docs) operations.push({ index: { _index: index, _id: id } }, doc);
-  const response = await client.bulk({ operations });
+  const response = await client.bulk({ operations, filter_path: BULK_RESPONSE_FIELDS });
   if (response.errors) throw new Error('direct _bulk reported item errors');
 }
 
