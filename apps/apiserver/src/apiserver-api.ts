@@ -44,10 +44,11 @@ export function apiserverApi(options: ApiserverApiOptions): { routes: Router; re
   const experiments = registerExperimentEndpoints(api, {
     connection: options.mongo,
     onTaskDeleted: async (company, task) => {
+      eventEndpoints.forgetTask(company, task);
       await events.deleteTaskEvents(company, task);
     },
   });
-  registerEventEndpoints(api, { store: events, tasks: experiments });
+  const eventEndpoints = registerEventEndpoints(api, { store: events, tasks: experiments });
   const readiness = schemaSetup([() => experiments.ensureIndexes(), () => events.ensureTemplates()], options.logger);
 
   // ClearML answers these two without a token: load balancers and `clearml-init` probe them.

@@ -10,7 +10,7 @@ import { eventsApp, fixedTasks, jsonLines } from './spec-helpers';
 const client = new Client({ node: 'http://127.0.0.1:9200', maxRetries: 0, requestTimeout: 30_000 });
 const prefix = `wtapi${randomBytes(4).toString('hex')}-`;
 const tasks = fixedTasks({ companya: ['ta1', 'ta2'], companyb: ['tb1'] });
-const app = eventsApp(new EventStore(client, { indexPrefix: prefix }), tasks);
+const { app } = eventsApp(new EventStore(client, { indexPrefix: prefix }), tasks);
 afterAll(async () => {
   await deletePrefixed(client, prefix);
   await client.close();
@@ -99,7 +99,7 @@ describe('event endpoints against the real Elasticsearch', () => {
 
   it('answers 503 and acknowledges nothing while Elasticsearch is unreachable', async () => {
     const down = new Client({ node: 'http://127.0.0.1:1', maxRetries: 0, requestTimeout: 2000 });
-    const unreachable = eventsApp(new EventStore(down, { indexPrefix: prefix }), tasks);
+    const unreachable = eventsApp(new EventStore(down, { indexPrefix: prefix }), tasks).app;
     const res = await request(unreachable).get('/events.add_batch').set('Authorization', 'Bearer companya').set('Content-Type', 'application/json-lines').send(jsonLines(scalars('ta1', 5)));
     expect([res.status, res.body.meta.error_data.code, res.body.data]).toEqual([503, 'ERR_SERVICE_UNAVAILABLE', {}]);
     const log = await request(unreachable).post('/events.get_task_log').set('Authorization', 'Bearer companya').send({ task: 'ta1' });

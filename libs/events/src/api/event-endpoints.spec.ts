@@ -6,7 +6,8 @@ import { eventsApp, fixedTasks, jsonLines } from './spec-helpers';
 // Nothing listens on port 1: a call that reached Elasticsearch would answer 503, so every answer
 // below shows the request was settled before the store touched it.
 const client = new Client({ node: 'http://127.0.0.1:1', maxRetries: 0 });
-const app = eventsApp(new EventStore(client), fixedTasks({ companya: ['ta'], companyb: ['tb'] }));
+const owned = { companya: ['ta', 'tdel'], companyb: ['tb'] };
+const { app, endpoints } = eventsApp(new EventStore(client), fixedTasks(owned));
 afterAll(() => client.close());
 
 const call = (endpoint: string, body: unknown, company = 'companya') =>
@@ -55,6 +56,18 @@ describe('event endpoints: request checks', () => {
       .send(jsonLines([{ type: 'log', task: 'tb', msg: 'x' }, { type: 'log', task: 'tz', msg: 'y' }]));
     expect([res.status, res.body.meta.error_data.code]).toEqual([400, 'ERR_EVENTS_NOT_ADDED']);
     expect(res.body.meta.error_data.errors_info).toEqual({ 'Invalid task id tb': 1, 'Invalid task id tz': 1 });
+  });
+
+  it("keeps taking a deleted task's events only until it is forgotten", async () => {
+    const batch = () =>
+      request(app).get('/events.add_batch').set('Authorization', 'Bearer companya').set('Content-Type', 'application/json-lines').send(jsonLines([{ type: 'log', task: 'tdel', msg: 'x' }]));
+    // 503: the events got past the ownership check to the (unreachable) store.
+    expect((await batch()).status).toBe(503);
+    owned.companya = ['ta'];
+    expect((await batch()).status).toBe(503);
+    endpoints.forgetTask('companya', 'tdel');
+    const refused = await batch();
+    expect([refused.status, refused.body.meta.error_data.errors_info]).toEqual([400, { 'Invalid task id tdel': 1 }]);
   });
 
   it('refuses an empty batch and calls without a token', async () => {

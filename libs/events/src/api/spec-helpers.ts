@@ -1,10 +1,10 @@
-import type { Request } from 'express';
+import type { Express, Request } from 'express';
 import { WardenError } from '@warden/errors';
 import { ClearmlApi, createLogger, createServiceApp, type TokenAuth } from '@warden/http';
 import { CapturedLogs } from '@warden/http/testing';
 import { SecretScrubber } from '@warden/secrets';
 import type { EventStore } from '../event-store';
-import { registerEventEndpoints, type TaskOwnership } from './event-endpoints';
+import { registerEventEndpoints, type EventEndpoints, type TaskOwnership } from './event-endpoints';
 
 /** Tests name the caller's company as its bearer token; no token, no access. */
 async function companyFromBearer(req: Request): Promise<TokenAuth> {
@@ -26,11 +26,11 @@ export function fixedTasks(owned: Record<string, string[]>): TaskOwnership {
 }
 
 /** The event endpoints on a ClearmlApi inside the real service kit, ready for supertest. */
-export function eventsApp(store: EventStore, tasks: TaskOwnership) {
+export function eventsApp(store: EventStore, tasks: TaskOwnership): { app: Express; endpoints: EventEndpoints } {
   const api = new ClearmlApi<TokenAuth>({ authenticate: companyFromBearer });
-  registerEventEndpoints(api, { store, tasks });
+  const endpoints = registerEventEndpoints(api, { store, tasks });
   const scrubber = new SecretScrubber();
-  return createServiceApp({
+  const app = createServiceApp({
     logger: createLogger({ name: 'events-test', level: 'silent', scrubber, destination: new CapturedLogs() }),
     scrubber,
     readiness: [],
@@ -38,6 +38,7 @@ export function eventsApp(store: EventStore, tasks: TaskOwnership) {
     exposeStacks: false,
     routes: api.router,
   });
+  return { app, endpoints };
 }
 
 export const jsonLines = (events: object[]) => events.map((e) => JSON.stringify({ ...e, method: 'get' })).join('\n');
