@@ -51,6 +51,8 @@ describe('EventStore against the real Elasticsearch', () => {
     expect(full.loss.train.x).toEqual(Array.from({ length: 100 }, (_, i) => i));
     expect(full.loss.train.y).toEqual(Array.from({ length: 100 }, (_, i) => i));
     expect(full.loss.val.y).toEqual(Array.from({ length: 100 }, (_, i) => 2 * i));
+    // samples 0 is ClearML's "every point".
+    expect((await store.scalarMetricsIterHistogram(A, task, { samples: 0 })).loss.train.x).toHaveLength(100);
 
     const sampled = await store.scalarMetricsIterHistogram(A, task, { samples: 10, metrics: [{ metric: 'loss', variants: ['train'] }] });
     expect(Object.keys(sampled.loss)).toEqual(['train']);

@@ -34,7 +34,8 @@ export const taskEventsRequest = z.object({
 
 export const scalarHistogramRequest = z.object({
   task: taskId,
-  samples: z.number().int().min(1).max(6000).optional(),
+  // 0 = every point, as in ClearML.
+  samples: z.number().int().min(0).max(6000).optional(),
   key: z.enum(['iter', 'timestamp', 'iso_time']).optional(),
   metrics: metrics.optional(),
   model_events: modelEvents,
