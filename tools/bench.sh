@@ -11,6 +11,9 @@ name=${1:-}
 shift
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 bash tools/ensure-deps.sh
-bash tools/services.sh up redis mongo
+services=(redis mongo)
+# Only the events bench writes to Elasticsearch; the others need not wait for it.
+[[ $name == events ]] && services+=(elasticsearch)
+bash tools/services.sh up "${services[@]}"
 npx nx run-many -t build -p auth-gateway apiserver fileserver --outputStyle=static >/dev/null
 exec node_modules/.bin/tsx --tsconfig tools/bench/tsconfig.json "tools/bench/src/$name.bench.ts" "$@"

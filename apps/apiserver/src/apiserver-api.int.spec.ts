@@ -86,6 +86,31 @@ describe('apiserver ClearML API (real gateway, Redis, MongoDB-wire server, Elast
     expect((await call('/v2.23/tasks.get_by_id', { token, body: { task: id } })).body.data.task).not.toHaveProperty('comment', 'taken over');
   });
 
+  it('stores events for the caller\'s own tasks only and serves them back to that company alone', async () => {
+    const task = await call('/v2.23/tasks.create', { token, body: { name: 'events task', type: 'training' } });
+    const id = task.body.data.id as string;
+    const other = await gateway.createTenant('tenant-events');
+    const otherToken = await gateway.login(other.accessKey, other.secretKey);
+    const foreignTask = (await call('/v2.23/tasks.create', { token: otherToken, body: { name: 'not yours', type: 'training' } })).body.data.id as string;
+
+    const line = (task: string, iter: number) => JSON.stringify({ timestamp: Date.now(), type: 'training_stats_scalar', task, iter, metric: 'loss', variant: 'train', value: 1 / (iter + 1), method: 'get' });
+    const batch = [line(id, 0), line(id, 1), line(foreignTask, 0)].join('\n');
+    const added = await call('/v2.23/events.add_batch', { token, method: 'GET', raw: batch, headers: { 'Content-Type': 'application/json-lines' } });
+    expect([added.status, added.body.data.added, added.body.data.errors]).toEqual([200, 2, 1]);
+
+    let iterations: unknown;
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+      const histogram = await call('/v2.23/events.scalar_metrics_iter_histogram', { token, body: { task: id } });
+      iterations = (histogram.body.data as { loss?: { train?: { x: number[] } } }).loss?.train?.x;
+      if (Array.isArray(iterations) && iterations.length === 2) break;
+    }
+    expect(iterations).toEqual([0, 1]);
+    const peek = await call('/v2.23/events.scalar_metrics_iter_histogram', { token: otherToken, body: { task: id } });
+    expect([peek.status, peek.body.meta.result_subcode]).toEqual([400, 101]);
+    const theirs = await call('/v2.23/events.scalar_metrics_iter_histogram', { token: otherToken, body: { task: foreignTask } });
+    expect(theirs.body.data).toEqual({});
+  });
+
   it('answers the probes without a token, in the envelope', async () => {
     const ping = await call('/debug.ping', { method: 'GET' });
     expect([ping.status, ping.body.data]).toEqual([200, { msg: 'ClearML server' }]);

@@ -12,7 +12,7 @@ import {
   type TokenAuthenticatorOptions,
 } from '@warden/http';
 import { WardenError } from '@warden/errors';
-import { EventStore } from '@warden/events';
+import { EventStore, registerEventEndpoints } from '@warden/events';
 import { registerExperimentEndpoints } from '@warden/experiments';
 import { schemaSetup } from './schema-setup';
 
@@ -44,10 +44,11 @@ export function apiserverApi(options: ApiserverApiOptions): { routes: Router; re
   const experiments = registerExperimentEndpoints(api, {
     connection: options.mongo,
     onTaskDeleted: async (company, task) => {
+      eventEndpoints.forgetTask(company, task);
       await events.deleteTaskEvents(company, task);
     },
   });
-  // events.*: registerEventEndpoints(api, { store: events, tasks: experiments }) once libs/events serves them.
+  const eventEndpoints = registerEventEndpoints(api, { store: events, tasks: experiments });
   const readiness = schemaSetup([() => experiments.ensureIndexes(), () => events.ensureTemplates()], options.logger);
 
   // ClearML answers these two without a token: load balancers and `clearml-init` probe them.

@@ -27,6 +27,8 @@ export interface AddBatchResult {
 // Bounds each _bulk request body, as ClearML's streaming_bulk chunk_size does.
 const BULK_CHUNK = 500;
 const UNAVAILABLE = 'Events store unavailable, not stored';
+// Only what is read back: the full per-item answer is most of the response, to build and to parse.
+export const BULK_RESPONSE_FIELDS = ['errors', 'items.*.status', 'items.*.error.type'];
 
 export async function addBatch(ctx: StoreContext, company: string, events: unknown[], opts: AddBatchOptions): Promise<AddBatchResult> {
   assertCompanyId(company);
@@ -95,7 +97,7 @@ async function bulkChunk(
 ): Promise<ChunkResult | 'unavailable'> {
   let response: estypes.BulkResponse;
   try {
-    response = await ctx.client.bulk({ operations: actions.flatMap((a, i) => [a, docs[i]]), refresh });
+    response = await ctx.client.bulk({ operations: actions.flatMap((a, i) => [a, docs[i]]), refresh, filter_path: BULK_RESPONSE_FIELDS });
   } catch (error) {
     if (isUnavailable(error)) return 'unavailable';
     throw error;

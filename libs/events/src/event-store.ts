@@ -1,7 +1,8 @@
 import type { Client } from '@elastic/elasticsearch';
 import { addBatch, type AddBatchResult } from './add-batch';
 import { deleteTaskEvents } from './delete-task-events';
-import type { EventTypeOrAll } from './event-types';
+import { indicesFor, type EventTypeOrAll } from './event-types';
+import { elastic } from './elastic-errors';
 import { ensureTemplates } from './mappings';
 import { scalarMetricsIterHistogram, type HistogramOptions, type ScalarHistogram } from './scalar-histogram';
 import type { StoreContext } from './store-context';
@@ -10,6 +11,7 @@ import { getTaskLog, type TaskLogOptions, type TaskLogResult } from './task-log'
 import { getTaskMetrics, type TaskMetricsResult } from './task-metrics';
 
 export interface EventStoreOptions {
+  /** The SDK cuts batches by size only (15 MiB), so this must fit a full batch of small scalars. */
   maxBatchEvents?: number;
   maxEventBytes?: number;
   /** Prepended to every index and template name; tests use a random one. */
@@ -40,7 +42,7 @@ export class EventStore {
   constructor(client: Client, options: EventStoreOptions = {}) {
     this.ctx = { client, indexPrefix: options.indexPrefix ?? '' };
     this.limits = {
-      maxBatchEvents: options.maxBatchEvents ?? 10_000,
+      maxBatchEvents: options.maxBatchEvents ?? 100_000,
       maxEventBytes: options.maxEventBytes ?? 1024 * 1024,
       plotCompressionThreshold: options.plotCompressionThreshold ?? 100_000,
       replicas: options.replicas ?? 0,
@@ -84,5 +86,11 @@ export class EventStore {
 
   deleteTaskEvents(company: string, task: string): Promise<{ deleted: number }> {
     return deleteTaskEvents(this.ctx, company, task);
+  }
+
+  /** Drops every event index of the company, e.g. when a tenant is removed. */
+  async deleteCompanyEvents(company: string): Promise<void> {
+    const index = indicesFor(this.ctx.indexPrefix, company, '*');
+    await elastic(() => this.ctx.client.indices.delete({ index, ignore_unavailable: true }));
   }
 }

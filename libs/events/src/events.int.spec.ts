@@ -1,21 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
 import { WardenError } from '@warden/errors';
-import { EventStore, deleteTemplates } from './index';
+import { EventStore, deletePrefixed } from './index';
 
 // Integration tier: the shared Elasticsearch from `tools/services.sh up elasticsearch`.
 const client = new Client({ node: 'http://127.0.0.1:9200', maxRetries: 0, requestTimeout: 30_000 });
 const prefix = `wt${randomBytes(4).toString('hex')}-`;
 const store = new EventStore(client, { indexPrefix: prefix, plotCompressionThreshold: 1000 });
 
-async function cleanup(): Promise<void> {
-  const indices = await client.cat.indices({ index: `${prefix}*`, format: 'json', h: 'index' });
-  // Named one by one: wildcard deletes are refused when action.destructive_requires_name is set.
-  for (const { index } of indices) if (index) await client.indices.delete({ index });
-  await deleteTemplates(client, prefix);
-}
 afterAll(async () => {
-  await cleanup();
+  await deletePrefixed(client, prefix);
   await client.close();
 });
 
@@ -57,6 +51,8 @@ describe('EventStore against the real Elasticsearch', () => {
     expect(full.loss.train.x).toEqual(Array.from({ length: 100 }, (_, i) => i));
     expect(full.loss.train.y).toEqual(Array.from({ length: 100 }, (_, i) => i));
     expect(full.loss.val.y).toEqual(Array.from({ length: 100 }, (_, i) => 2 * i));
+    // samples 0 is ClearML's "every point".
+    expect((await store.scalarMetricsIterHistogram(A, task, { samples: 0 })).loss.train.x).toHaveLength(100);
 
     const sampled = await store.scalarMetricsIterHistogram(A, task, { samples: 10, metrics: [{ metric: 'loss', variants: ['train'] }] });
     expect(Object.keys(sampled.loss)).toEqual(['train']);
@@ -161,6 +157,14 @@ describe('EventStore against the real Elasticsearch', () => {
     await store.addBatch(A, [...scalars(other, 10), ...logs(other)], { refresh: true });
     expect(await store.deleteTaskEvents(A, other)).toEqual({ deleted: 24 });
     expect((await store.getTaskEvents(A, other)).total).toBe(0);
+    expect((await store.getTaskEvents(A, task)).total).toBe(206);
+  });
+
+  it("drops one company's indices and leaves the others'", async () => {
+    await store.addBatch('companyd', [...scalars('task-d1', 2), ...logs('task-d1')], { refresh: true });
+    await store.deleteCompanyEvents('companyd');
+    const left = await client.cat.indices({ index: `${prefix}*`, format: 'json', h: 'index' });
+    expect(left.map((i) => i.index).filter((i) => i?.endsWith('-companyd'))).toEqual([]);
     expect((await store.getTaskEvents(A, task)).total).toBe(206);
   });
 

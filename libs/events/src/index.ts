@@ -2,10 +2,11 @@ export { EventStore, type EventStoreOptions, type AddBatchCallOptions } from './
 export type { AddBatchResult } from './add-batch';
 export { EVENT_TYPES, type EventType, type EventTypeOrAll } from './event-types';
 export { eventId } from './event-id';
-export { parseJsonLines } from './json-lines';
-export { ensureTemplates, deleteTemplates } from './mappings';
+export { deletePrefixed, ensureTemplates } from './mappings';
 export type { MetricVariants } from './scroll-id';
 export type { HistogramOptions, ScalarHistogram, ScalarKey } from './scalar-histogram';
 export type { TaskEventsOptions, TaskEventsResult } from './task-events';
 export type { TaskLogOptions, TaskLogResult } from './task-log';
 export type { TaskMetricsResult } from './task-metrics';
+export { registerEventEndpoints, type EventEndpointDeps, type EventEndpoints, type TaskOwnership } from './api/event-endpoints';
+export { benchIngest, bulkIndex, scalarEvents, storedDocuments, type IngestBenchOptions, type IngestBenchResult, type StoredDocument } from './bench/ingest-bench';

@@ -68,3 +68,12 @@ export async function deleteTemplates(client: Client, indexPrefix: string): Prom
     EVENT_TYPES.map((type) => elastic(() => client.indices.deleteIndexTemplate({ name: `${indexPrefix}events-${type}` }, { ignore: [404] }))),
   );
 }
+
+/** Removes every index and template under a prefix: what tests and benchmarks leave behind. */
+export async function deletePrefixed(client: Client, indexPrefix: string): Promise<void> {
+  if (indexPrefix === '') throw new Error('deletePrefixed needs a non-empty prefix');
+  const indices = await client.cat.indices({ index: `${indexPrefix}*`, format: 'json', h: 'index' });
+  // Named one by one: wildcard deletes are refused when action.destructive_requires_name is set.
+  for (const { index } of indices) if (index) await client.indices.delete({ index });
+  await deleteTemplates(client, indexPrefix);
+}

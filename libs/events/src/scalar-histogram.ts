@@ -33,14 +33,17 @@ interface Series {
 type Bucket = { key: string | number; key_as_string?: string; doc_count: number } & Record<string, unknown>;
 type Buckets = { buckets: Bucket[] };
 
+const MAX_SAMPLES = 6000;
+
 /**
  * events.scalar_metrics_iter_histogram: per metric and variant, the average value in evenly
  * sized x buckets, the bucket size chosen so that no series has more than `samples` points.
  */
 export async function scalarMetricsIterHistogram(ctx: StoreContext, company: string, task: string, opts: HistogramOptions = {}): Promise<ScalarHistogram> {
   assertTaskId(task);
-  const samples = opts.samples ?? 2000;
-  if (!Number.isInteger(samples) || samples < 1 || samples > 6000) throw new WardenError('ERR_BAD_REQUEST', 'samples must be an integer between 1 and 6000');
+  // 0 asks for every point (ClearML's convention), bounded like any other answer.
+  const samples = opts.samples === 0 ? MAX_SAMPLES : (opts.samples ?? 2000);
+  if (!Number.isInteger(samples) || samples < 1 || samples > MAX_SAMPLES) throw new WardenError('ERR_BAD_REQUEST', `samples must be 0 (every point) or an integer between 1 and ${MAX_SAMPLES}`);
   const key = opts.key ?? 'iter';
   const field = key === 'iter' ? 'iter' : 'timestamp';
   const index = indicesFor(ctx.indexPrefix, company, 'training_stats_scalar');

@@ -35,7 +35,7 @@ describe('validateEvent', () => {
 
   it('normalizes accepted events as ClearML does', () => {
     const result = validateEvent(
-      { type: 'training_stats_scalar', task: 't1', iter: '3', values: 2, ts: 5, x_axis_label: 'x', event_id: 'forged', '@timestamp': 'forged' },
+      { type: 'training_stats_scalar', task: 't1', iter: '3', values: 2, ts: 5, x_axis_label: 'x', event_id: 'forged', '@timestamp': 'forged', method: 'get' },
       opts,
     );
     expect(result).toMatchObject({
@@ -46,6 +46,7 @@ describe('validateEvent', () => {
     expect(result.doc.event_id).toBe(result.id);
     expect(result.doc).not.toHaveProperty('x_axis_label');
     expect(result.doc).not.toHaveProperty('values');
+    expect(result.doc).not.toHaveProperty('method');
   });
 
   it('accepts types with spaces, fills the timestamp, and maps model events to the model id', () => {

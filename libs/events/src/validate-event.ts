@@ -14,8 +14,9 @@ export interface ValidateOptions {
   now?: () => number;
 }
 
-// Fields only the server may set, or that ClearML consumes without storing.
-const DROPPED_FIELDS = ['x_axis_label', 'allow_locked', 'model', 'event_id', 'company_id', '@timestamp'];
+// Fields only the server may set, or that ClearML consumes without storing; the SDK adds its
+// request's `method` ("get") to every event line. `ts` and `values` are aliases, stored renamed.
+const DROPPED_FIELDS = new Set(['x_axis_label', 'allow_locked', 'model', 'event_id', 'company_id', '@timestamp', 'method', 'ts', 'values']);
 const INTEGER_STRING = /^-?\d{1,16}$/;
 
 function fail(error: string): ValidatedEvent {
@@ -42,27 +43,24 @@ function toIteration(value: unknown): number | undefined {
 export function validateEvent(raw: unknown, opts: ValidateOptions): ValidatedEvent {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('Event must be an object');
   if (Buffer.byteLength(JSON.stringify(raw)) > opts.maxEventBytes) return fail(`Event exceeds the ${opts.maxEventBytes} bytes limit`);
-  const event: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+  const source = raw as Record<string, unknown>;
 
-  if (event.type === undefined || event.type === null) return fail("Event must have a 'type' field");
-  const type = typeof event.type === 'string' ? event.type.replace(/ /g, '_') : event.type;
+  if (source.type === undefined || source.type === null) return fail("Event must have a 'type' field");
+  const type = typeof source.type === 'string' ? source.type.replace(/ /g, '_') : source.type;
   if (!isEventType(type)) return fail(`Invalid event type ${quote(type)}`);
 
-  const modelEvent = event.model_event === true;
+  const modelEvent = source.model_event === true;
   if (modelEvent && type === 'log') return fail('Task log events are not supported for models');
-  if (modelEvent && event.model !== undefined) event.task = event.model;
-  if (event.task === undefined || event.task === null) return fail("Event must have a 'task' field");
-  if (typeof event.task !== 'string' || event.task.length === 0 || event.task.length > 128) return fail('Invalid task id');
-  if (opts.allowedTasks && !opts.allowedTasks.has(event.task)) return fail(`Invalid ${modelEvent ? 'model' : 'task'} id ${quote(event.task)}`);
+  const task = modelEvent && source.model !== undefined ? source.model : source.task;
+  if (task === undefined || task === null) return fail("Event must have a 'task' field");
+  if (typeof task !== 'string' || task.length === 0 || task.length > 128) return fail('Invalid task id');
+  if (opts.allowedTasks && !opts.allowedTasks.has(task)) return fail(`Invalid ${modelEvent ? 'model' : 'task'} id ${quote(task)}`);
 
-  for (const field of DROPPED_FIELDS) delete event[field];
+  const event = storedFields(source);
+  event.task = task;
   event.type = type;
   event.model_event = modelEvent;
 
-  if ('ts' in event) {
-    event.timestamp = event.ts;
-    delete event.ts;
-  }
   if (event.timestamp === undefined || event.timestamp === null) event.timestamp = (opts.now ?? Date.now)();
   if (typeof event.timestamp !== 'number' || !Number.isFinite(event.timestamp)) return fail('Invalid timestamp');
   if (event.worker === undefined && opts.worker !== undefined) event.worker = opts.worker;
@@ -74,10 +72,6 @@ export function validateEvent(raw: unknown, opts: ValidateOptions): ValidatedEve
     event.iter = iter;
   }
 
-  if ('values' in event) {
-    event.value = event.values;
-    delete event.values;
-  }
   for (const field of ['metric', 'variant'] as const) {
     event[field] = event[field] ?? '';
     if (typeof event[field] !== 'string') return fail(`Invalid ${field}`);
@@ -92,6 +86,15 @@ export function validateEvent(raw: unknown, opts: ValidateOptions): ValidatedEve
   const id = type === 'log' ? randomUUID().replace(/-/g, '') : eventId(doc);
   doc.event_id = id;
   return { ok: true, id, doc };
+}
+
+/** The event's own fields to store, copied key by key: deleting keys would slow every later access. */
+function storedFields(source: Record<string, unknown>): Record<string, unknown> {
+  const event: Record<string, unknown> = {};
+  for (const key of Object.keys(source)) if (!DROPPED_FIELDS.has(key)) event[key] = source[key];
+  if ('ts' in source) event.timestamp = source.ts;
+  if ('values' in source) event.value = source.values;
+  return event;
 }
 
 function typeSpecificError(type: EventType, event: Record<string, unknown>): string | undefined {

@@ -14,7 +14,8 @@ export {
   type StartOptions,
   type StartResult,
 } from './service-main';
-export { ClearmlApi, type ApiCall, type Authenticator, type ClearmlApiOptions, type EndpointHandler } from './clearml-api/clearml-api';
+export { ClearmlApi, type ApiCall, type Authenticator, type ClearmlApiOptions, type EndpointHandler, type EndpointOptions } from './clearml-api/clearml-api';
+export type { BodyKind } from './clearml-api/request-body';
 export { CLEARML_API_VERSION, CLEARML_FEATURE_SET, CLEARML_SERVER_VERSION, compareVersions } from './clearml-api/api-version';
 export * from './web';
 export { forwardCalls, type ForwardOptions } from './forward-calls';

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, estypes } from '@elastic/elasticsearch';
+import { BULK_RESPONSE_FIELDS } from '../add-batch';
 import { EventStore } from '../event-store';
-import { eventId } from '../event-id';
-import { deleteTemplates, ensureTemplates } from '../mappings';
+import { deletePrefixed, ensureTemplates } from '../mappings';
+import { validateEvent } from '../validate-event';
 
 export interface IngestBenchOptions {
   client: Client;
@@ -15,16 +16,41 @@ export interface IngestBenchResult {
   directBulkPerSec: number;
 }
 
-function scalarEvents(count: number, task: string): Array<Record<string, unknown>> {
+/** Scalar events as the ClearML SDK reports them, `count` of them from iteration `firstIter`. */
+export function scalarEvents(count: number, task: string, firstIter = 0): Array<Record<string, unknown>> {
   return Array.from({ length: count }, (_, i) => ({
+    timestamp: 1_700_000_000_000 + firstIter + i,
     type: 'training_stats_scalar',
     task,
+    iter: firstIter + i,
     metric: `m${i % 10}`,
     variant: `v${i % 3}`,
-    iter: i,
     value: Math.sin(i),
-    timestamp: 1_700_000_000_000 + i,
+    allow_locked: false,
+    model_event: false,
   }));
+}
+
+export interface StoredDocument {
+  id: string;
+  doc: Record<string, unknown>;
+}
+
+/** The documents and ids EventStore.addBatch would write for these events, for a baseline that skips it. */
+export function storedDocuments(events: Array<Record<string, unknown>>): StoredDocument[] {
+  return events.map((event) => {
+    const result = validateEvent(event, { maxEventBytes: 1024 * 1024 });
+    if (!result.ok) throw new Error(`bench event refused: ${result.error}`);
+    return { id: result.id, doc: result.doc };
+  });
+}
+
+/** One _bulk request straight from the client, as the baseline for any ingest path. */
+export async function bulkIndex(client: Client, index: string, docs: StoredDocument[]): Promise<void> {
+  const operations: Array<estypes.BulkOperationContainer | Record<string, unknown>> = [];
+  for (const { id, doc } of docs) operations.push({ index: { _index: index, _id: id } }, doc);
+  const response = await client.bulk({ operations, filter_path: BULK_RESPONSE_FIELDS });
+  if (response.errors) throw new Error('direct _bulk reported item errors');
 }
 
 /**
@@ -45,18 +71,13 @@ export async function benchIngest(opts: IngestBenchOptions): Promise<IngestBench
     });
 
     const index = `${prefix}events-training_stats_scalar-direct`;
-    const docs = events.map((e) => ({ ...e, event_id: eventId(e), model_event: false, '@timestamp': new Date().toISOString() }));
+    const docs = storedDocuments(events);
     const directMs = await timed(async () => {
-      for (let i = 0; i < docs.length; i += batch) {
-        const operations: Array<estypes.BulkOperationContainer | Record<string, unknown>> = [];
-        for (const doc of docs.slice(i, i + batch)) operations.push({ index: { _index: index, _id: doc.event_id } }, doc);
-        const response = await opts.client.bulk({ operations });
-        if (response.errors) throw new Error('direct _bulk reported item errors');
-      }
+      for (let i = 0; i < docs.length; i += batch) await bulkIndex(opts.client, index, docs.slice(i, i + batch));
     });
     return { viaStorePerSec: perSec(events.length, viaStoreMs), directBulkPerSec: perSec(events.length, directMs) };
   } finally {
-    await removeIndices(opts.client, prefix);
+    await deletePrefixed(opts.client, prefix);
   }
 }
 
@@ -68,10 +89,4 @@ async function timed(run: () => Promise<void>): Promise<number> {
 
 function perSec(count: number, ms: number): number {
   return Math.round((count / ms) * 1000);
-}
-
-async function removeIndices(client: Client, prefix: string): Promise<void> {
-  const indices = await client.cat.indices({ index: `${prefix}*`, format: 'json', h: 'index' });
-  for (const { index } of indices) if (index) await client.indices.delete({ index });
-  await deleteTemplates(client, prefix);
 }

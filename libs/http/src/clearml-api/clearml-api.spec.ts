@@ -18,6 +18,8 @@ function build() {
   api.endpoint('debug.echo', { auth: 'none' }, (call) => ({ data: call.data, version: call.version, auth: call.auth }));
   api.endpoint('debug.secret', { auth: 'token' }, () => ({ ok: true }));
   api.endpoint('debug.newer', { auth: 'none', minVersion: '2.20' }, () => ({ ok: true }));
+  api.endpoint('debug.batch', { auth: 'none', body: 'json-lines', maxBodyBytes: 1000 }, (call) => ({ items: call.items, data: call.data }));
+  api.endpoint('debug.secret_batch', { auth: 'token', body: 'json-lines' }, (call) => ({ count: call.items.length }));
   const scrubber = new SecretScrubber();
   const app = createServiceApp({
     logger: createLogger({ name: 't', level: 'silent', scrubber, destination: new CapturedLogs() }),
@@ -66,5 +68,56 @@ describe('ClearML API mechanics', () => {
     const res = await request(app).post('/debug.echo').set('Content-Type', 'application/json').send(body);
     expect(res.status).toBe(status);
     expect(res.body.meta.error_data.code).toBe(code);
+  });
+});
+
+describe('batch endpoints (json-lines)', () => {
+  const app = build();
+  const lines = (body: string) => request(app).get('/v2.23/debug.batch').set('Content-Type', 'application/json-lines').send(body);
+
+  it('hands the handler one item per line, as the SDK sends events.add_batch', async () => {
+    const res = await lines('{"a":1,"method":"get"}\n\n{"b":2}');
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({ items: [{ a: 1, method: 'get' }, { b: 2 }], data: {} });
+    expect(res.body.meta.endpoint.name).toBe('debug.batch');
+  });
+
+  it('takes a plain JSON object as a batch of one, as clearml-server does, and an empty body as no items', async () => {
+    const res = await request(app).post('/debug.batch').send({ a: 1 });
+    expect(res.body.data).toEqual({ items: [{ a: 1 }], data: { a: 1 } });
+    expect((await request(app).post('/debug.batch')).body.data.items).toEqual([]);
+  });
+
+  it('keeps JSON endpoints on JSON even when the body claims json-lines', async () => {
+    const res = await request(app).post('/debug.echo').set('Content-Type', 'application/json-lines').send('{"a":1}\n{"b":2}');
+    expect([res.status, res.body.meta.error_data.code]).toEqual([400, 'ERR_INVALID_JSON']);
+  });
+
+  it.each([
+    ['a line that is not JSON', '{"a":1}\n{"a":', 400, 'ERR_INVALID_JSON', 'line 2 is not valid JSON'],
+    ['a line that is not an object', '{"a":1}\n\n[1]', 400, 'ERR_INVALID_JSON', 'line 3 is not a JSON object'],
+    ['a body over the endpoint limit', `{"a":"${'x'.repeat(1000)}"}`, 413, 'ERR_PAYLOAD_TOO_LARGE', 'request body exceeds the 1000 bytes debug.batch accepts'],
+  ])('refuses %s, saying why', async (_label, body, status, code, message) => {
+    const res = await lines(body);
+    expect([res.status, res.body.meta.error_data.code, res.body.meta.result_msg]).toEqual([status, code, message]);
+  });
+
+  it('refuses a JSON array, which clearml-server does not take either', async () => {
+    const res = await request(app).post('/debug.batch').send([{ a: 1 }]);
+    expect([res.status, res.body.meta.result_msg]).toEqual([400, 'request body must be json-lines or a JSON object']);
+  });
+
+  it('allows about 16 MiB by default and refuses more, naming the limit', async () => {
+    const item = JSON.stringify({ pad: 'x'.repeat(1000) });
+    const body = Array.from({ length: 16_000 }, () => item).join('\n');
+    const ok = await request(app).get('/debug.secret_batch').set('Authorization', 'Bearer good').set('Content-Type', 'application/json-lines').send(body);
+    expect([ok.status, ok.body.data]).toEqual([200, { count: 16_000 }]);
+    const over = await request(app).get('/debug.secret_batch').set('Authorization', 'Bearer good').set('Content-Type', 'application/json-lines').send(`${body}\n${body}`);
+    expect([over.status, over.body.meta.error_data.code, over.body.meta.error_data.limit]).toEqual([413, 'ERR_PAYLOAD_TOO_LARGE', 16 * 1024 * 1024]);
+  });
+
+  it('refuses a missing token before reading the body', async () => {
+    const res = await request(app).get('/debug.secret_batch').set('Content-Type', 'application/json-lines').send('{"a":');
+    expect([res.status, res.body.meta.error_data.code]).toEqual([401, 'ERR_UNAUTHORIZED']);
   });
 });

@@ -1,8 +1,9 @@
 import '../request-context';
-import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { WardenError } from '@warden/errors';
 import { successEnvelope } from '../envelope';
 import { CLEARML_API_VERSION, compareVersions } from './api-version';
+import { JSON_LINES_MAX_BODY_BYTES, bodyReader, type BodyKind, type CallInput } from './request-body';
 
 /** One ClearML API call as a handler sees it: the merged request data and who is calling. */
 export interface ApiCall<A> {
@@ -10,6 +11,11 @@ export interface ApiCall<A> {
   /** The version the client asked for, or the server's when the path names none. */
   version: string;
   data: Record<string, unknown>;
+  /**
+   * A batch endpoint's items: one per json-lines line, or the JSON body as the only one. Always
+   * empty for other endpoints.
+   */
+  items: Record<string, unknown>[];
   auth: A;
   req: Request;
   res: Response;
@@ -25,6 +31,17 @@ export type Authenticator<A> = (req: Request, mode: string) => Promise<A>;
 
 export interface ClearmlApiOptions<A> {
   authenticate: Authenticator<A>;
+  /** The body limit of JSON endpoints that set none; 1 MiB by default. */
+  maxBodyBytes?: number;
+}
+
+export interface EndpointOptions {
+  /** Handed to the authenticator (e.g. 'token', 'basic', 'none'). */
+  auth: string;
+  minVersion?: string;
+  /** 'json-lines' for batch endpoints; 'json' by default. */
+  body?: BodyKind;
+  /** Defaults to the API's limit for JSON and to 16 MiB for json-lines. */
   maxBodyBytes?: number;
 }
 
@@ -32,6 +49,7 @@ interface Endpoint<A> {
   handler: EndpointHandler<A>;
   auth: string;
   minVersion?: string;
+  readBody: (req: Request, res: Response) => Promise<CallInput>;
 }
 
 // `/service.action` or `/v2.13/service.action`, as the ClearML SDK and web UI address the API.
@@ -47,17 +65,18 @@ export class ClearmlApi<A> {
   private readonly endpoints = new Map<string, Endpoint<A>>();
 
   constructor(private readonly options: ClearmlApiOptions<A>) {
-    const json = express.json({ limit: options.maxBodyBytes ?? 1024 * 1024, type: () => true });
-    this.router.use(this.dispatch(json));
+    this.router.use(this.dispatch());
   }
 
-  /** Registers `service.action`; `auth` is handed to the authenticator (e.g. 'token', 'basic', 'none'). */
-  endpoint(name: string, options: { auth: string; minVersion?: string }, handler: EndpointHandler<A>): this {
-    this.endpoints.set(name.toLowerCase(), { handler, ...options });
+  /** Registers `service.action`. */
+  endpoint(name: string, options: EndpointOptions, handler: EndpointHandler<A>): this {
+    const { auth, minVersion, body = 'json' } = options;
+    const limit = options.maxBodyBytes ?? (body === 'json-lines' ? JSON_LINES_MAX_BODY_BYTES : (this.options.maxBodyBytes ?? 1024 * 1024));
+    this.endpoints.set(name.toLowerCase(), { handler, auth, minVersion, readBody: bodyReader(name, body, limit) });
     return this;
   }
 
-  private dispatch(json: RequestHandler): RequestHandler {
+  private dispatch(): RequestHandler {
     return (req, res, next) => {
       const match = ENDPOINT_PATH.exec(req.path);
       if (!match) return next();
@@ -72,26 +91,16 @@ export class ClearmlApi<A> {
       if (endpoint.minVersion && compareVersions(version, endpoint.minVersion) < 0) {
         return next(new WardenError('ERR_ENDPOINT_UNKNOWN', `${name} needs version ${endpoint.minVersion} or later`));
       }
-      json(req, res, (error?: unknown) => {
-        if (error) return next(error);
-        this.run(endpoint, name, version, req, res).catch(next);
-      });
+      this.run(endpoint, name, version, req, res).catch(next);
     };
   }
 
   private async run(endpoint: Endpoint<A>, name: string, version: string, req: Request, res: Response): Promise<void> {
-    const data = requestData(req);
+    // Authenticators read headers only: refusing before the body is buffered keeps anonymous
+    // callers from making the server hold batch-sized bodies.
     const auth = await this.options.authenticate(req, endpoint.auth);
-    const result = await endpoint.handler({ endpoint: name, version, data, auth, req, res });
+    const { data, items } = await endpoint.readBody(req, res);
+    const result = await endpoint.handler({ endpoint: name, version, data, items, auth, req, res });
     res.json(successEnvelope(req, result ?? {}));
   }
-}
-
-function requestData(req: Request): Record<string, unknown> {
-  const body: unknown = req.body ?? {};
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new WardenError('ERR_BAD_REQUEST', 'request body must be a JSON object');
-  }
-  // Query parameters fill in what the body does not say, as ClearML does for GET calls.
-  return { ...(req.query as Record<string, unknown>), ...(body as Record<string, unknown>) };
 }

@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from '@elastic/elasticsearch';
+import request from 'supertest';
+import { EventStore } from '../event-store';
+import { deletePrefixed } from '../mappings';
+import { eventsApp, fixedTasks, jsonLines } from './spec-helpers';
+
+// Integration tier: the event endpoints in the service kit over the shared Elasticsearch
+// (`tools/services.sh up elasticsearch`), with task ownership standing in for the experiments service.
+const client = new Client({ node: 'http://127.0.0.1:9200', maxRetries: 0, requestTimeout: 30_000 });
+const prefix = `wtapi${randomBytes(4).toString('hex')}-`;
+const tasks = fixedTasks({ companya: ['ta1', 'ta2'], companyb: ['tb1'] });
+const { app } = eventsApp(new EventStore(client, { indexPrefix: prefix }), tasks);
+afterAll(async () => {
+  await deletePrefixed(client, prefix);
+  await client.close();
+});
+
+const BASE_TS = 1_700_000_000_000;
+const scalars = (task: string, n: number) =>
+  Array.from({ length: n }, (_, iter) => ({ timestamp: BASE_TS + iter, type: 'training_stats_scalar', task, iter, metric: 'loss', variant: 'train', value: iter / 2, allow_locked: false, model_event: false }));
+
+/** events.add_batch exactly as the SDK sends it: GET, json-lines, a worker header. */
+const addBatch = (body: string, company = 'companya') =>
+  request(app)
+    .get('/v2.23/events.add_batch')
+    .set('Authorization', `Bearer ${company}`)
+    .set('X-ClearML-Worker', 'host-1')
+    .set('Content-Type', 'application/json-lines')
+    .send(body);
+const query = (endpoint: string, body: object, company = 'companya') =>
+  request(app).get(`/v2.23/${endpoint}`).set('Authorization', `Bearer ${company}`).set('Content-Type', 'application/json').send(JSON.stringify({ ...body, method: 'get' }));
+function overSixteenMiB(): string {
+  const line = jsonLines(scalars('ta2', 1));
+  return Array.from({ length: Math.ceil((17 * 2 ** 20) / line.length) }, () => line).join('\n');
+}
+const refresh = () => client.indices.refresh({ index: `${prefix}*` });
+const storedScalars = async (company: string, task: string) =>
+  (await client.count({ index: `${prefix}events-training_stats_scalar-${company}`, query: { term: { task } }, ignore_unavailable: true })).count;
+
+describe('event endpoints against the real Elasticsearch', () => {
+  beforeAll(async () => {
+    const res = await addBatch(jsonLines([...scalars('ta1', 50), { timestamp: BASE_TS, type: 'log', task: 'ta1', level: 'info', msg: 'one\ntwo' }]));
+    expect([res.status, res.body.data]).toEqual([200, { added: 51, errors: 0, errors_info: {} }]);
+    await refresh();
+  });
+
+  it('serves what add_batch stored through the four query endpoints, in ClearML shapes', async () => {
+    const log = await query('events.get_task_log', { task: 'ta1' });
+    expect(log.body.data).toMatchObject({ returned: 1, total: 1, events: [{ msg: 'one\ntwo', worker: 'host-1', level: 'info' }] });
+    expect(log.body.data.events[0]).not.toHaveProperty('method');
+
+    const events = await query('events.get_task_events', { task: 'ta1', event_type: 'training_stats_scalar', batch_size: 20 });
+    expect(events.body.data).toMatchObject({ returned: 20, total: 50, scroll_id: expect.any(String) });
+    const next = await query('events.get_task_events', { task: 'ta1', scroll_id: events.body.data.scroll_id });
+    expect(next.body.data.events[0].iter).toBe(20);
+
+    const histogram = await query('events.scalar_metrics_iter_histogram', { task: 'ta1', samples: 10 });
+    expect(histogram.body.data.loss.train).toMatchObject({ name: 'train', x: [0, 5, 10, 15, 20, 25, 30, 35, 40, 45] });
+
+    const metrics = await query('events.get_task_metrics', { tasks: ['ta1', 'ta2'], event_type: 'training_stats_scalar' });
+    expect(metrics.body.data).toEqual({ metrics: [{ task: 'ta1', metrics: ['loss'] }, { task: 'ta2', metrics: [] }] });
+  });
+
+  it('stores each scalar exactly once when the same batch is sent again', async () => {
+    const batch = jsonLines(scalars('ta2', 30));
+    for (let i = 0; i < 3; i++) expect((await addBatch(batch)).body.data.added).toBe(30);
+    await refresh();
+    expect(await storedScalars('companya', 'ta2')).toBe(30);
+  });
+
+  it("adds the caller's events of a mixed batch and reports the others per event, storing none of them", async () => {
+    const res = await addBatch(jsonLines([...scalars('ta2', 2), ...scalars('tb1', 3), ...scalars('nope', 1)]));
+    expect(res.body.data).toEqual({ added: 2, errors: 4, errors_info: { 'Invalid task id tb1': 3, 'Invalid task id nope': 1 } });
+    await refresh();
+    expect(await storedScalars('companya', 'tb1')).toBe(0);
+    expect(await storedScalars('companyb', 'tb1')).toBe(0);
+  });
+
+  it("answers a query for another company's task like one for an unknown task", async () => {
+    for (const endpoint of ['events.get_task_log', 'events.get_task_events', 'events.scalar_metrics_iter_histogram']) {
+      const foreign = await query(endpoint, { task: 'ta1' }, 'companyb');
+      const unknown = await query(endpoint, { task: 'nope' }, 'companyb');
+      expect([foreign.status, foreign.body.meta.error_data.code, foreign.body.meta.result_msg]).toEqual([400, 'ERR_INVALID_TASK_ID', 'invalid task id']);
+      expect([unknown.status, unknown.body.meta.result_msg]).toEqual([foreign.status, foreign.body.meta.result_msg]);
+    }
+  });
+
+  it.each([
+    ['a line that is not JSON', `${jsonLines(scalars('ta2', 2))}\n{"type":`, 400, 'ERR_INVALID_JSON', 'line 3 is not valid JSON'],
+    ['a batch over 16 MiB', overSixteenMiB(), 413, 'ERR_PAYLOAD_TOO_LARGE', 'request body exceeds the 16777216 bytes events.add_batch accepts'],
+  ])('refuses %s and stores nothing of it', async (_label, body, status, code, message) => {
+    const before = await storedScalars('companya', 'ta2');
+    const res = await addBatch(body);
+    expect([res.status, res.body.meta.error_data.code, res.body.meta.result_msg]).toEqual([status, code, message]);
+    await refresh();
+    expect(await storedScalars('companya', 'ta2')).toBe(before);
+  }, 30_000);
+
+  it('answers 503 and acknowledges nothing while Elasticsearch is unreachable', async () => {
+    const down = new Client({ node: 'http://127.0.0.1:1', maxRetries: 0, requestTimeout: 2000 });
+    const unreachable = eventsApp(new EventStore(down, { indexPrefix: prefix }), tasks).app;
+    const res = await request(unreachable).get('/events.add_batch').set('Authorization', 'Bearer companya').set('Content-Type', 'application/json-lines').send(jsonLines(scalars('ta1', 5)));
+    expect([res.status, res.body.meta.error_data.code, res.body.data]).toEqual([503, 'ERR_SERVICE_UNAVAILABLE', {}]);
+    const log = await request(unreachable).post('/events.get_task_log').set('Authorization', 'Bearer companya').send({ task: 'ta1' });
+    expect([log.status, log.body.meta.error_data.code]).toEqual([503, 'ERR_SERVICE_UNAVAILABLE']);
+    await down.close();
+  });
+});

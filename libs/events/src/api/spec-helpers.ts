@@ -1,0 +1,44 @@
+import type { Express, Request } from 'express';
+import { WardenError } from '@warden/errors';
+import { ClearmlApi, createLogger, createServiceApp, type TokenAuth } from '@warden/http';
+import { CapturedLogs } from '@warden/http/testing';
+import { SecretScrubber } from '@warden/secrets';
+import type { EventStore } from '../event-store';
+import { registerEventEndpoints, type EventEndpoints, type TaskOwnership } from './event-endpoints';
+
+/** Tests name the caller's company as its bearer token; no token, no access. */
+async function companyFromBearer(req: Request): Promise<TokenAuth> {
+  const company = /^Bearer (\w+)$/.exec(req.get('Authorization') ?? '')?.[1];
+  if (!company) throw new WardenError('ERR_UNAUTHORIZED');
+  const identity = { company, company_name: company, user: `${company}-user`, user_name: 'tester', role: 'user' as const };
+  return { claims: { identity } as TokenAuth['claims'], token: company, via: 'header' };
+}
+
+/** Ownership from a fixed list of task ids per company, standing in for the experiments service. */
+export function fixedTasks(owned: Record<string, string[]>): TaskOwnership {
+  const owns = (company: string, id: string) => owned[company]?.includes(id) ?? false;
+  return {
+    ownedTaskIds: async (company, ids) => new Set(ids.filter((id) => owns(company, id))),
+    assertTaskOwned: async (company, id) => {
+      if (!owns(company, id)) throw new WardenError('ERR_INVALID_TASK_ID', 'invalid task id', { id });
+    },
+  };
+}
+
+/** The event endpoints on a ClearmlApi inside the real service kit, ready for supertest. */
+export function eventsApp(store: EventStore, tasks: TaskOwnership): { app: Express; endpoints: EventEndpoints } {
+  const api = new ClearmlApi<TokenAuth>({ authenticate: companyFromBearer });
+  const endpoints = registerEventEndpoints(api, { store, tasks });
+  const scrubber = new SecretScrubber();
+  const app = createServiceApp({
+    logger: createLogger({ name: 'events-test', level: 'silent', scrubber, destination: new CapturedLogs() }),
+    scrubber,
+    readiness: [],
+    state: { draining: false, warnings: [] },
+    exposeStacks: false,
+    routes: api.router,
+  });
+  return { app, endpoints };
+}
+
+export const jsonLines = (events: object[]) => events.map((e) => JSON.stringify({ ...e, method: 'get' })).join('\n');
