@@ -84,10 +84,13 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   const idleBytes = memoryOf(pid).rssBytes;
 
   // Memory: a fresh process, the small file first, so its peak is not inherited from the big one.
-  const measure = async (work: () => Promise<number>): Promise<Transfer> => {
-    const { result, peakBytes } = await peakRss(pid, work);
+  const measureOf = (target: number) => async (work: () => Promise<number>): Promise<Transfer> => {
+    const { result, peakBytes } = await peakRss(target, work);
     return { ms: result, peakBytes };
   };
+  const measure = measureOf(pid);
+  // The baseline is sampled the same way, so the sampling costs both sides alike.
+  const measureRaw = measureOf(baseline.pid);
   const smallUp = await measure(() => uploadMultipart(open.url, files.small, 'bench/small.bin'));
   const smallDown = await measure(() => download(`${open.url}/bench/small.bin`));
 
@@ -95,10 +98,14 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   const runs = { disk: [] as number[], rawUp: [] as number[], rawDown: [] as number[], up: [] as Transfer[], down: [] as Transfer[] };
   for (let round = 0; round < ROUNDS; round++) {
     runs.disk.push(await copyOnDisk(files.big, join(work, 'disk-copy.bin')));
-    runs.rawUp.push(await uploadRaw(baseline.url, files.big));
-    runs.up.push(await measure(() => uploadMultipart(open.url, files.big, 'bench/big.bin')));
-    runs.rawDown.push(await download(baseline.url));
-    runs.down.push(await measure(() => download(`${open.url}/bench/big.bin`)));
+    // Odd rounds run the fileserver first, so neither side always follows the other's writeback.
+    const pairs: Array<[() => Promise<void>, () => Promise<void>]> = [
+      [async () => void runs.rawUp.push((await measureRaw(() => uploadRaw(baseline.url, files.big))).ms), async () => void runs.up.push(await measure(() => uploadMultipart(open.url, files.big, 'bench/big.bin')))],
+      [async () => void runs.rawDown.push((await measureRaw(() => download(baseline.url))).ms), async () => void runs.down.push(await measure(() => download(`${open.url}/bench/big.bin`)))],
+    ];
+    for (const [raw, fileserver] of pairs) {
+      for (const step of round % 2 === 0 ? [raw, fileserver] : [fileserver, raw]) await step();
+    }
   }
   await expectSize(`${open.url}/bench/big.bin`, GiB);
   const hwmAfterTransfers = memoryOf(pid).hwmBytes;
@@ -109,7 +116,7 @@ async function main(cleanup: Cleanup): Promise<boolean> {
     up: median(runs.up.map((r) => r.ms)),
     down: median(runs.down.map((r) => r.ms)),
   };
-  // The targets compare each round's fileserver transfer with the baseline run just before it, so a
+  // The targets compare each round's fileserver transfer with the baseline run next to it, so a
   // neighbour's burst that slows one round weighs on both sides of that round's ratio.
   const upShare = median(runs.up.map((r, i) => runs.rawUp[i] / r.ms));
   const downShare = median(runs.down.map((r, i) => runs.rawDown[i] / r.ms));
@@ -155,11 +162,9 @@ async function main(cleanup: Cleanup): Promise<boolean> {
     checkTarget('upload ≥ 70% of the plain http server', upShare >= 0.7, `${(upShare * 100).toFixed(0)}% (median of per-round ratios; of the disk copy: ${((t.disk / t.up) * 100).toFixed(0)}%)`),
     checkTarget('download ≥ 70% of the plain http server', downShare >= 0.7, `${(downShare * 100).toFixed(0)}% (median of per-round ratios)`),
     checkTarget('peak RSS under 150 MB', Math.max(...peaks) < 150 * MB, `highest ${mb(Math.max(...peaks))} (VmHWM included)`),
-    checkTarget(
-      'peak RSS of 1 GiB within 20 MB of 10 MiB',
-      Math.abs(bigUpPeak - smallUp.peakBytes) < 20 * MB && Math.abs(bigDownPeak - smallDown.peakBytes) < 20 * MB,
-      `upload ${mb(bigUpPeak - smallUp.peakBytes)}, download ${mb(bigDownPeak - smallDown.peakBytes)}`,
-    ),
+    checkTarget('peak RSS of a 1 GiB upload within 20 MB of a 10 MiB one', Math.abs(bigUpPeak - smallUp.peakBytes) < 20 * MB, `${mb(bigUpPeak - smallUp.peakBytes)}`),
+    // Downloads: the issue sets no target; memory must still not grow with the file's size.
+    checkTarget('a 1 GiB download peaks under 20 MB above a 10 MiB one', bigDownPeak - smallDown.peakBytes < 20 * MB, `${mb(bigDownPeak - smallDown.peakBytes)}`),
     checkTarget('auth costs under 10% of 4 KiB GETs at c=64', authCost < 0.1, `${(authCost * 100).toFixed(1)}%`),
     checkTarget('no request failed', anonymous.errors === 0 && verified.errors === 0, `${anonymous.errors + verified.errors} errors`),
   ].every(Boolean);
