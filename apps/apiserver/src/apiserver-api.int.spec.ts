@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
-import { spawnTestGateway, type TestGateway } from '@warden/auth-service/testing';
-import { spawnService, waitForStatus, type SpawnedService } from '@warden/http/testing';
+import { spawnApiserverFor, spawnTestGateway, type TestGateway } from '@warden/auth-service/testing';
+import type { SpawnedService } from '@warden/http/testing';
 
 // Integration tier: the built gateway and apiserver as production processes on the real backing
 // services. The apiserver verifies every token itself against the gateway's published keys.
@@ -33,15 +33,7 @@ describe('apiserver ClearML API (real gateway, Redis, MongoDB-wire server, Elast
 
   beforeAll(async () => {
     gateway = await spawnTestGateway(db);
-    api = await spawnService('apiserver', {
-      ...gateway.env,
-      CLEARML__HOSTS__MONGO__BACKEND__HOST: `mongodb://127.0.0.1:27017/${db}`,
-      CLEARML__APISERVER__LISTEN_PORT: '0',
-      CLEARML__APISERVER__METRICS__ENABLED: 'false',
-      CLEARML__APISERVER__AUTH_GATEWAY__URL: gateway.service.url,
-      CLEARML__APISERVER__AUTH__JWKS_URL: gateway.jwksUrl,
-    });
-    await waitForStatus(`${api.url}/ready`, (s) => s === 200, 30_000);
+    api = await spawnApiserverFor(gateway, db);
     const tenant = await gateway.createTenant('tenant-a');
     token = await gateway.login(tenant.accessKey, tenant.secretKey);
   }, 90_000);

@@ -7,8 +7,7 @@ import { Agent } from 'node:http';
 import { Client } from '@elastic/elasticsearch';
 import mongoose from 'mongoose';
 import { EventStore, bulkIndex, deletePrefixed, ensureTemplates, scalarEvents, storedDocuments, type StoredDocument } from '@warden/events';
-import { spawnTestGateway } from '@warden/auth-service/testing';
-import { spawnService, waitForStatus } from '@warden/http/testing';
+import { spawnApiserverFor, spawnTestGateway } from '@warden/auth-service/testing';
 import { clearmlCall, sendEventBatch } from './clearml-calls';
 import { checkTarget, printTable } from './report';
 
@@ -62,16 +61,8 @@ async function main(): Promise<void> {
   try {
     const gateway = await spawnTestGateway(db);
     services.push(gateway);
-    const apiserver = await spawnService('apiserver', {
-      ...gateway.env,
-      CLEARML__HOSTS__MONGO__BACKEND__HOST: `mongodb://127.0.0.1:27017/${db}`,
-      CLEARML__APISERVER__LISTEN_PORT: '0',
-      CLEARML__APISERVER__METRICS__ENABLED: 'false',
-      CLEARML__APISERVER__AUTH_GATEWAY__URL: gateway.service.url,
-      CLEARML__APISERVER__AUTH__JWKS_URL: gateway.jwksUrl,
-    });
+    const apiserver = await spawnApiserverFor(gateway, db);
     services.push(apiserver);
-    await waitForStatus(`${apiserver.url}/ready`, (s) => s === 200, 30_000);
 
     // A company of the bench's own, so its event indices can be dropped afterwards as a whole.
     const tenant = await gateway.createTenant(`bench-events-${process.pid}`);

@@ -1,1 +1,1 @@
-export { spawnTestGateway, type TestGateway, type TestTenant } from './test-gateway';
+export { spawnApiserverFor, spawnTestGateway, type TestGateway, type TestTenant } from './test-gateway';

@@ -63,3 +63,17 @@ export async function spawnTestGateway(db: string): Promise<TestGateway> {
 
   return { service, secrets, env, jwksUrl: `${service.url}/.well-known/jwks.json`, issued, login, createTenant, stop: () => service.stop() };
 }
+
+/** The built apiserver as a production process that verifies tokens against this gateway, once ready. */
+export async function spawnApiserverFor(gateway: TestGateway, db: string): Promise<SpawnedService> {
+  const api = await spawnService('apiserver', {
+    ...gateway.env,
+    CLEARML__HOSTS__MONGO__BACKEND__HOST: `mongodb://127.0.0.1:27017/${db}`,
+    CLEARML__APISERVER__LISTEN_PORT: '0',
+    CLEARML__APISERVER__METRICS__ENABLED: 'false',
+    CLEARML__APISERVER__AUTH_GATEWAY__URL: gateway.service.url,
+    CLEARML__APISERVER__AUTH__JWKS_URL: gateway.jwksUrl,
+  });
+  await waitForStatus(`${api.url}/ready`, (s) => s === 200, 30_000);
+  return api;
+}
