@@ -11,7 +11,7 @@ import { spawnService, waitForStatus, type SpawnedService } from '@warden/http/t
 import { generateSecretSet } from '@warden/secrets';
 import { memoryOf, peakRss } from './process-memory';
 import { spawnRawFileServer } from './raw-file-server';
-import { checkTarget, interleavedLoads, printTable } from './report';
+import { checkTarget, interleavedLoads, medianRoundRatio, printTable } from './report';
 import { copyOnDisk, download, rate, uploadMultipart, uploadRaw, writeTestFile } from './transfer';
 
 const GiB = 1024 ** 3;
@@ -132,7 +132,7 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   const [anonymous, verified] = await interleavedLoads([
     { name: 'GET 4 KiB, auth off', options: { url: `${open.url}/bench/tiny.bin`, connections: 64 } },
     { name: 'GET 4 KiB, auth on (Bearer token)', options: { url: `${secured.url}/bench/tiny.bin`, connections: 64, headers: bearer } },
-  ]);
+  ], 6);
 
   console.log(`\nfileserver benchmark: files and storage in ${work} (device ${statSync(storage).dev}); ${ROUNDS} rounds, medians`);
   console.log(`fileserver started as: ${commandLine(pid).replace(/\S*\/dist\//, 'dist/')}`);
@@ -156,7 +156,7 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   for (const r of [anonymous, verified]) console.log(`  ${r.name}: p99 ${r.p99Ms} ms, errors ${r.errors}`);
   console.log('  ratio: the figure over its baseline (MB/s or req/s); 1.00 = as fast as the baseline\n');
 
-  const authCost = 1 - verified.requestsPerSec / anonymous.requestsPerSec;
+  const authCost = 1 - medianRoundRatio(verified, anonymous);
   const peaks = [smallUp.peakBytes, smallDown.peakBytes, bigUpPeak, bigDownPeak, hwmAfterTransfers];
   return [
     checkTarget('upload ≥ 70% of the plain http server', upShare >= 0.7, `${(upShare * 100).toFixed(0)}% (median of per-round ratios; of the disk copy: ${((t.disk / t.up) * 100).toFixed(0)}%)`),
@@ -165,7 +165,7 @@ async function main(cleanup: Cleanup): Promise<boolean> {
     checkTarget('peak RSS of a 1 GiB upload within 20 MB of a 10 MiB one', Math.abs(bigUpPeak - smallUp.peakBytes) < 20 * MB, `${mb(bigUpPeak - smallUp.peakBytes)}`),
     // Downloads: the issue sets no target; memory must still not grow with the file's size.
     checkTarget('a 1 GiB download peaks under 20 MB above a 10 MiB one', bigDownPeak - smallDown.peakBytes < 20 * MB, `${mb(bigDownPeak - smallDown.peakBytes)}`),
-    checkTarget('auth costs under 10% of 4 KiB GETs at c=64', authCost < 0.1, `${(authCost * 100).toFixed(1)}%`),
+    checkTarget('auth costs under 10% of 4 KiB GETs at c=64', authCost < 0.1, `${(authCost * 100).toFixed(1)}% (median of per-round ratios)`),
     checkTarget('no request failed', anonymous.errors === 0 && verified.errors === 0, `${anonymous.errors + verified.errors} errors`),
   ].every(Boolean);
 }

@@ -13,20 +13,33 @@ export async function load(name: string, options: autocannon.Options): Promise<L
   return { name, requestsPerSec: result.requests.average, p99Ms: result.latency.p99, errors: result.errors + result.non2xx };
 }
 
+export interface InterleavedResult extends LoadResult {
+  /** requests/s of each round, in round order, for ratios between loads of the same round. */
+  rounds: number[];
+}
+
 /**
- * Runs the loads in turn for several short rounds and keeps each one's median round, so that a
- * warming JIT or a noisy neighbour does not favour whichever ran last.
+ * Runs the loads in turn for several short rounds, reversing the order every other round, and keeps
+ * each one's median round, so that a warming JIT or a noisy neighbour favours neither side.
  */
-export async function interleavedLoads(loads: { name: string; options: autocannon.Options }[], rounds = 4, seconds = 4): Promise<LoadResult[]> {
+export async function interleavedLoads(loads: { name: string; options: autocannon.Options }[], rounds = 4, seconds = 4): Promise<InterleavedResult[]> {
   const results: LoadResult[][] = loads.map(() => []);
   for (let round = 0; round < rounds; round++) {
-    for (const [i, { name, options }] of loads.entries()) results[i].push(await load(name, { duration: seconds, ...options }));
+    const order = [...loads.keys()];
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) results[i].push(await load(loads[i].name, { duration: seconds, ...loads[i].options }));
   }
   return results.map((runs) => {
     const sorted = [...runs].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
     const median = sorted[Math.floor(sorted.length / 2)];
-    return { ...median, errors: runs.reduce((sum, r) => sum + r.errors, 0) };
+    return { ...median, errors: runs.reduce((sum, r) => sum + r.errors, 0), rounds: runs.map((r) => r.requestsPerSec) };
   });
+}
+
+/** The median over rounds of `a`'s rate divided by `b`'s in the same round. */
+export function medianRoundRatio(a: InterleavedResult, b: InterleavedResult): number {
+  const ratios = a.rounds.map((value, i) => value / b.rounds[i]).sort((x, y) => x - y);
+  return ratios[Math.floor(ratios.length / 2)];
 }
 
 /** One figure a line; with a baseline, either their ratio or, for sizes, their difference. */
