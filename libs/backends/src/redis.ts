@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { createClient, type RedisClientType } from 'redis';
 import type { HostsConfig } from '@warden/config';
 import type { Logger, ReadinessCheck } from '@warden/http';
@@ -8,6 +9,8 @@ export interface RedisBackend {
   readiness: ReadinessCheck;
   close(): Promise<void>;
 }
+
+const QUIT_GRACE_MS = 1000;
 
 /**
  * Connects in the background and keeps reconnecting, so a service starts (and reports not ready)
@@ -35,9 +38,9 @@ export function connectRedis(hosts: HostsConfig, logger: Logger): RedisBackend {
       },
     },
     close: async () => {
-      // quit() waits for the server, which may be the thing that is down.
-      if (client.isReady) await client.quit().catch(() => undefined);
-      else if (client.isOpen) await client.disconnect().catch(() => undefined);
+      // quit() waits for the server's answer, which a server that just died never sends.
+      if (client.isReady) await Promise.race([client.quit(), delay(QUIT_GRACE_MS, undefined, { ref: false })]).catch(() => undefined);
+      if (client.isOpen) await client.disconnect().catch(() => undefined);
     },
   };
 }

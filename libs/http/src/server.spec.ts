@@ -68,4 +68,18 @@ describe('graceful shutdown', () => {
     expect(Date.now() - started).toBeLessThan(2000);
     await expect(hanging).resolves.toMatch(/socket hang up|ECONNRESET/);
   });
+
+  it('finishes shutting down when a close hook never settles', async () => {
+    const scrubber = new SecretScrubber();
+    const logger = createLogger({ name: 'test', level: 'silent', scrubber });
+    const state = { draining: false, warnings: [] };
+    const app = createServiceApp({ logger, scrubber, readiness: [], state, exposeStacks: false, routes: Router() });
+    const after: string[] = [];
+    const onClose = [() => new Promise<void>(() => undefined), async () => void after.push('next hook ran')];
+    const running = await listen({ app, host: '127.0.0.1', port: 0, logger, state, shutdownTimeoutMs: 200, onClose });
+    const started = Date.now();
+    await running.shutdown('SIGTERM');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(after).toEqual(['next hook ran']);
+  });
 });

@@ -41,8 +41,9 @@ export function listen(options: ListenOptions): Promise<RunningServer> {
       await closed;
       clearInterval(sweeper);
       clearTimeout(deadline);
+      // A backend that is down can leave its client's close pending forever; the process must still exit.
       for (const hook of options.onClose ?? []) {
-        await hook().catch((error: unknown) => options.logger.warn({ err: error }, 'error while closing'));
+        await withDeadline(hook(), options.shutdownTimeoutMs).catch((error: unknown) => options.logger.warn({ err: error }, 'error while closing'));
       }
       options.logger.info('stopped');
     })();
@@ -57,4 +58,12 @@ export function listen(options: ListenOptions): Promise<RunningServer> {
       resolve({ server, port, shutdown });
     });
   });
+}
+
+function withDeadline(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`a close hook did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }

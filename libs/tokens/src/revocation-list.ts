@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { RedisClientType } from 'redis';
 import { WardenError } from '@warden/errors';
 import type { TokenClaims } from './claims';
@@ -98,8 +99,9 @@ export class RevocationList implements RevocationChecker {
     const subscriber = this.subscriber;
     this.subscriber = undefined;
     if (!subscriber) return;
-    if (subscriber.isReady) await subscriber.quit().catch(() => undefined);
-    else if (subscriber.isOpen) await subscriber.disconnect().catch(() => undefined);
+    // quit() waits for the server's answer, which a server that just died never sends.
+    if (subscriber.isReady) await Promise.race([subscriber.quit(), delay(1000, undefined, { ref: false })]).catch(() => undefined);
+    if (subscriber.isOpen) await subscriber.disconnect().catch(() => undefined);
   }
 
   revokeSession(sessionId: string, untilEpochSec: number): Promise<void> {
