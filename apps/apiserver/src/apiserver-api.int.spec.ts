@@ -130,8 +130,14 @@ describe('apiserver ClearML API (real gateway, Redis, MongoDB-wire server, Elast
   });
 
   it('refuses a token sent by cookie for a change without the CSRF header', async () => {
-    const res = await call('/v2.23/projects.create', { headers: { Cookie: `clearml_token_basic=${token}` }, body: { name: 'by-cookie' } });
+    const cookie = { Cookie: `clearml_token_basic=${token}` };
+    const res = await call('/v2.23/projects.create', { headers: cookie, body: { name: 'by-cookie' } });
     expect([res.status, res.body.meta.error_data?.code]).toEqual([403, 'ERR_CSRF']);
+    // tasks.ping writes (it keeps a task alive), so it is no read-only exception.
+    const ping = await call('/v2.23/tasks.ping', { headers: cookie, body: { task: 'any-task' } });
+    expect([ping.status, ping.body.meta.error_data?.code]).toEqual([403, 'ERR_CSRF']);
+    // A read by cookie needs no header.
+    expect((await call('/v2.23/projects.get_all', { headers: cookie, body: {} })).status).toBe(200);
   });
 
   it('answers unknown endpoints and too-new versions in the ClearML envelope, without a stack', async () => {

@@ -24,7 +24,7 @@ export interface ApiserverApiOptions extends Omit<TokenAuthenticatorOptions, 'cs
 }
 
 // Calls that only read may come by cookie without the CSRF header; every change needs it.
-const READ_ONLY = /\.(get_\w+|ping|info|scalar_metrics_iter_histogram)$/i;
+const READ_ONLY = /\.(get_\w+|scalar_metrics_iter_histogram)$/i;
 
 /**
  * The ClearML API the SDK and workers call. Every call but the two probes verifies its token here,
