@@ -1,4 +1,5 @@
 import express, { Router } from 'express';
+import helmet from 'helmet';
 import request from 'supertest';
 import { SecretScrubber } from '@warden/secrets';
 import { createServiceApp } from './create-app';
@@ -113,10 +114,39 @@ describe('service app', () => {
     expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('sets security headers', async () => {
-    const res = await request(build().app).get('/health');
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['x-powered-by']).toBeUndefined();
+  it("sets helmet's security headers on every response, errors included", async () => {
+    const reference = express();
+    reference.use(helmet());
+    reference.get('/', (_req, res) => res.end());
+    const expected = (await request(reference).get('/')).headers;
+    const names = Object.keys(expected).filter((name) => !['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name));
+    expect(names.length).toBeGreaterThan(8);
+    for (const path of ['/health', '/typed.error', '/nothing.here']) {
+      const res = await request(build().app).get(path);
+      for (const name of names) expect([path, name, res.headers[name]]).toEqual([path, name, expected[name]]);
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    }
+  });
+
+  it('logs one access line per request with method, path without query, status and duration; probes are quiet', async () => {
+    const { app, logs } = build();
+    await request(app).get('/typed.error?token=abc').set('X-Request-Id', 'req-42');
+    await request(app).get('/health');
+    await request(app).get('/ready');
+    const access = logs.lines.map((line) => JSON.parse(line)).filter((entry) => entry.req);
+    expect(access).toHaveLength(1);
+    expect(access[0]).toMatchObject({ level: 30, msg: 'request completed', req: { id: 'req-42', method: 'GET', path: '/typed.error' }, res: { statusCode: 403 } });
+    expect(typeof access[0].responseTime).toBe('number');
+    expect(logs.text).not.toContain('abc');
+  });
+
+  it('logs a 5xx at error level and binds req.log to the request id', async () => {
+    const { app, logs } = build();
+    await request(app).get('/leaky.error').set('X-Request-Id', 'req-43');
+    const entries = logs.lines.map((line) => JSON.parse(line));
+    expect(entries.find((e) => e.msg === 'about to fail')).toMatchObject({ req_id: 'req-43' });
+    expect(entries.find((e) => e.msg === 'unhandled error')).toMatchObject({ req_id: 'req-43', level: 50 });
+    expect(entries.find((e) => e.req)).toMatchObject({ level: 50, msg: 'request failed', res: { statusCode: 500 } });
   });
 
   it('reports readiness per dependency and names the failing ones', async () => {

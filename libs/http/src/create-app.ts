@@ -1,12 +1,12 @@
 import express, { type Express, type Router } from 'express';
-import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import type { SecretScrubber } from '@warden/secrets';
 import { errorMiddleware, unknownEndpoint } from './error-middleware';
 import type { Logger } from './logger';
 import type { ServiceMetrics } from './metrics';
 import { healthHandler, readyHandler, type ReadinessCheck, type ServiceState } from './readiness';
 import { requestId } from './request-id';
+import { accessLog, installRequestLogger } from './request-log';
+import { securityHeaders } from './security-headers';
 
 export interface ServiceAppOptions {
   logger: Logger;
@@ -27,19 +27,9 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy && options.trustProxy.length > 0 ? options.trustProxy : false);
   app.use(requestId);
-  app.use(
-    pinoHttp({
-      logger: options.logger,
-      genReqId: (req) => (req as express.Request).id,
-      // The query string is left out: clients put tokens in it.
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/ready' },
-    }),
-  );
-  app.use(helmet());
+  installRequestLogger(app, options.logger);
+  app.use(accessLog(options.logger));
+  app.use(securityHeaders());
   if (options.metrics) app.use(options.metrics.middleware);
   app.use((_req, res, next) => {
     // While draining, keep-alive connections are closed after their current response.

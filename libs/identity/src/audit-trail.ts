@@ -140,7 +140,8 @@ export class AuditTrail {
     const batch = this.buffer;
     this.buffer = [];
     try {
-      await this.events.insertMany(batch, { ordered: false });
+      // Built and typed by record(), so mongoose's hydration and validation would only cost CPU.
+      await this.events.insertMany(batch, { ordered: false, lean: true });
     } catch (error) {
       // Ids are fixed at record time, so an event that did land answers a retry with a duplicate key.
       const writeErrors = writeErrorsOf(error);

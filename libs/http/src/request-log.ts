@@ -1,0 +1,46 @@
+import type { Express, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The service logger bound to this request's id; created on first use. */
+    log: Logger;
+  }
+}
+
+const QUIET_PATHS = new Set(['/health', '/ready']);
+
+/**
+ * `req.log` for every request of the app, as a getter on the app's request prototype: most
+ * requests never log anything of their own, so the child logger is only made when asked for.
+ */
+export function installRequestLogger(app: Express, logger: Logger): void {
+  const children = new WeakMap<object, Logger>();
+  Object.defineProperty(app.request, 'log', {
+    configurable: true,
+    get(this: { id: string }) {
+      let child = children.get(this);
+      if (!child) children.set(this, (child = logger.child({ req_id: this.id })));
+      return child;
+    },
+  });
+}
+
+/**
+ * One access-log line per request when its response ends or its connection drops: method, path
+ * without the query string (clients put tokens there), status and duration. Probes are not logged.
+ */
+export function accessLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const path = req.originalUrl.split('?', 1)[0];
+    if (QUIET_PATHS.has(path)) return next();
+    const started = performance.now();
+    res.once('close', () => {
+      const entry = { req: { id: req.id, method: req.method, path }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) };
+      if (!res.writableFinished) logger.warn(entry, 'request aborted');
+      else if (res.statusCode >= 500) logger.error(entry, 'request failed');
+      else logger.info(entry, 'request completed');
+    });
+    next();
+  };
+}
