@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { connectBackends } from '@warden/backends';
-import { HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, serviceDefaults, serviceSchema } from '@warden/config';
+import { HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, serviceDefaults, serviceSchema, workersSchema } from '@warden/config';
 import { forwardCalls, secretOrEphemeral, type ServiceDefinition } from '@warden/http';
 import { createServiceVerifier, verifierDefaults, verifierSettingsSchema } from '@warden/tokens';
 import { apiserverApi } from './apiserver-api';
@@ -14,6 +14,7 @@ const schema = z.object({
     auth: verifierSettingsSchema,
     /** Largest JSON or json-lines request body; the ClearML SDK cuts event batches at 15 MiB. */
     max_request_mb: z.number().positive().max(512),
+    workers: workersSchema,
   }),
   secure: z.object({ http: z.object({ session_secret: z.object({ apiserver: z.string().optional() }).default({}) }).default({}) }).default({}),
   hosts: hostsSchema,
@@ -35,11 +36,13 @@ export const apiserverService: ServiceDefinition<ApiserverConfig> = {
       auth_gateway: { url: 'http://127.0.0.1:8080' },
       auth: verifierDefaults('clearml-api'),
       max_request_mb: 16,
+      workers: 1,
     },
     hosts: HOSTS_DEFAULTS,
     logging: LOGGING_DEFAULTS,
   },
   listener: (config) => config.apiserver,
+  workers: (config) => config.apiserver.workers,
   start: async ({ config, logger }) => {
     const backends = connectBackends(config.hosts, { redis: true, mongo: 'backend', elasticsearch: true }, logger);
     const { auth } = config.apiserver;

@@ -8,7 +8,7 @@ import {
 } from '@warden/auth-service';
 import { connectBackends } from '@warden/backends';
 import type { SystemCredentialName } from '@warden/identity';
-import { ConfigError, HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, serviceDefaults, serviceSchema } from '@warden/config';
+import { ConfigError, HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, serviceDefaults, serviceSchema, workersSchema } from '@warden/config';
 import { secretOrEphemeral, type ServiceDefinition } from '@warden/http';
 
 export const GATEWAY_PORT = 8080;
@@ -21,7 +21,7 @@ const secureSchema = z.object({
 });
 
 const schema = z.object({
-  auth_gateway: serviceSchema().merge(gatewayAuthSchema),
+  auth_gateway: serviceSchema().merge(gatewayAuthSchema).extend({ workers: workersSchema }),
   apiserver: z.object({ auth: clearmlAuthSchema }),
   secure: secureSchema.default({}),
   hosts: hostsSchema,
@@ -44,12 +44,13 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
   app: 'auth-gateway',
   schema,
   defaults: {
-    auth_gateway: { ...serviceDefaults(GATEWAY_PORT), ...GATEWAY_AUTH_DEFAULTS },
+    auth_gateway: { ...serviceDefaults(GATEWAY_PORT), ...GATEWAY_AUTH_DEFAULTS, workers: 1 },
     apiserver: { auth: CLEARML_AUTH_DEFAULTS },
     hosts: HOSTS_DEFAULTS,
     logging: LOGGING_DEFAULTS,
   },
   listener: (config) => config.auth_gateway,
+  workers: (config) => config.auth_gateway.workers,
   start: async ({ config, resolved, logger }) => {
     if (config.auth_gateway.login.free_access && resolved.mode === 'production') {
       throw new ConfigError(

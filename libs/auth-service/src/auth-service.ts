@@ -45,10 +45,10 @@ export class AuthService {
    */
   async login(attempt: LoginAttempt): Promise<IssuedLogin> {
     const { limiter, audit, logger } = this.deps;
-    await limiter.assertAllowed(attempt.id, attempt.clientIp);
+    const { failuresToClear } = await limiter.assertAllowed(attempt.id, attempt.clientIp);
     try {
       const { user, method, accessKey } = await this.authenticate(attempt);
-      await limiter.recordSuccess(attempt.id);
+      if (failuresToClear) await limiter.recordSuccess(attempt.id);
       const issued = this.issue(user, { method, access_key: accessKey }, attempt.expirationSec);
       audit.record({ type: 'login', outcome: 'success', user: user.id, company: user.company, access_key: accessKey, method, client_ip: attempt.clientIp });
       logger.info({ event: 'login', user: user.id, method, access_key: accessKey, session: issued.claims.session_id }, 'login succeeded');

@@ -297,6 +297,15 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
     expect(me.body.data.user).toMatchObject({ name: 'Ada Admin', role: 'admin', company: DEFAULT_COMPANY });
   });
 
+  it('forgets failures in a row after a successful login, so a user who mistypes twice is not locked out', async () => {
+    // Back-off starts at the 5th failure in a row: 3 + 3 without the success between would lock bob
+    // (and stay under the 10 failures per account and window that earlier tests already used 2 of).
+    for (let i = 0; i < 3; i++) expect((await login('bob', `typo-${i}`)).status).toBe(401);
+    expect((await login('bob', 'bobs own passphrase 17')).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await login('bob', `typo-again-${i}`)).status).toBe(401);
+    expect((await login('bob', 'bobs own passphrase 17')).status).toBe(200);
+  });
+
   it('slows down guessing: an account is blocked with 429 and Retry-After after repeated failures', async () => {
     let res = await login('mallory', 'guess-0');
     for (let i = 1; i < 30 && res.status !== 429; i++) res = await login('mallory', `guess-${i}`);

@@ -12,7 +12,9 @@ export {
   loggingSchema,
   serviceDefaults,
   serviceSchema,
+  workersSchema,
   type HostsConfig,
   type LoggingConfig,
   type ServiceConfig,
+  type WorkersSetting,
 } from './service-schema';

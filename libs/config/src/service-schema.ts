@@ -14,6 +14,13 @@ export function serviceSchema() {
   });
 }
 
+/**
+ * How many processes serve a CPU-bound service: a count, or `auto` for one per available core.
+ * Each worker is a full replica sharing the listening port, as gunicorn workers are in ClearML.
+ */
+export const workersSchema = z.union([z.number().int().min(1).max(64), z.literal('auto')]);
+export type WorkersSetting = z.infer<typeof workersSchema>;
+
 export function serviceDefaults(defaultPort: number): ConfigObject {
   return {
     // Loopback unless the operator (or a deploy manifest) opens it up.

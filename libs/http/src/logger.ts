@@ -39,7 +39,7 @@ export function createLogger(options: LoggerOptions): Logger {
       name: options.name,
       level: options.level,
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
-      base: { service: options.name },
+      base: { service: options.name, pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     scrubbed,

@@ -1,6 +1,7 @@
+import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
 import type { RequestHandler } from 'express';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Histogram, type PrometheusContentType, type Registry } from 'prom-client';
 
 export interface ServiceMetrics {
   registry: Registry;
@@ -8,7 +9,9 @@ export interface ServiceMetrics {
 }
 
 export function createMetrics(service: string): ServiceMetrics {
-  const registry = new Registry();
+  // An AggregatorRegistry also answers the primary's requests when the service runs several workers.
+  const registry = new AggregatorRegistry<PrometheusContentType>();
+  if (cluster.isWorker) AggregatorRegistry.setRegistries([registry]);
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
   const duration = new Histogram({
@@ -21,8 +24,9 @@ export function createMetrics(service: string): ServiceMetrics {
   const middleware: RequestHandler = (req, res, next) => {
     const stop = duration.startTimer();
     res.on('finish', () => {
-      // Route patterns, never raw paths: raw paths would make one series per object name.
-      const route = (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'unmatched' : 'other');
+      // Route patterns or ClearML endpoint names (res.locals.route), never raw paths: raw paths
+      // would make one series per object name.
+      const route = (req.route?.path as string | undefined) ?? (res.locals['route'] as string | undefined) ?? (res.statusCode === 404 ? 'unmatched' : 'other');
       stop({ method: req.method, route, status: String(res.statusCode) });
     });
     next();
@@ -31,13 +35,19 @@ export function createMetrics(service: string): ServiceMetrics {
 }
 
 /** Metrics get their own listener (loopback by default) so they are never on the public port. */
-export function startMetricsServer(registry: Registry, host: string, port: number): Promise<Server> {
+export function startMetricsServer(render: () => Promise<string>, contentType: string, host: string, port: number): Promise<Server> {
   const server = createServer(async (req, res) => {
     if (req.url !== '/metrics') {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'Content-Type': registry.contentType }).end(await registry.metrics());
+    try {
+      const body = await render();
+      res.writeHead(200, { 'Content-Type': contentType }).end(body);
+    } catch {
+      // A worker that does not answer (starting, dying) makes the aggregate time out.
+      res.writeHead(503).end();
+    }
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -1,7 +1,8 @@
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import type { Router } from 'express';
 import type { ZodType, ZodTypeDef } from 'zod';
-import { ConfigError, resolveConfig, runConfigCommand, type ConfigObject, type LoggingConfig, type ResolvedConfig, type ServiceConfig } from '@warden/config';
+import { ConfigError, resolveConfig, runConfigCommand, type ConfigObject, type LoggingConfig, type ResolvedConfig, type ServiceConfig, type WorkersSetting } from '@warden/config';
 import { runSecretsCommand, type AppName, type SecretScrubber } from '@warden/secrets';
 import type { DestinationStream } from 'pino';
 import { createServiceApp } from './create-app';
@@ -9,6 +10,7 @@ import { createLogger, type Logger } from './logger';
 import { createMetrics, startMetricsServer } from './metrics';
 import type { ReadinessCheck, ServiceState } from './readiness';
 import { listen, type RunningServer } from './server';
+import { runWorkerPool, workerCount } from './worker-pool';
 
 /** What every service's config has: its listener section and logging. */
 export interface BaseConfig {
@@ -38,6 +40,8 @@ export interface ServiceDefinition<C extends BaseConfig> {
   defaults: ConfigObject;
   // Input may differ from output: defaults fill in what the layers leave out.
   schema: ZodType<C, ZodTypeDef, unknown>;
+  /** Services that can run as several worker processes say how many; the others always run one. */
+  workers?: (config: C) => WorkersSetting;
   start(context: ServiceContext<C>): Promise<ServiceParts>;
 }
 
@@ -58,37 +62,56 @@ export type StartResult = { exitCode: number } | (RunningServer & { metrics?: Se
 /** EX_CONFIG from sysexits: the configuration is wrong; restarting will not help. */
 export const EXIT_CONFIG = 78;
 
+interface Prepared<C> {
+  config: C;
+  resolved: ResolvedConfig;
+  /** For the serving process to log: the primary of a worker pool leaves them to its workers. */
+  warnings: string[];
+}
+
+function isServeCommand(argv: readonly string[]): boolean {
+  return argv.length === 0 || argv[0] === 'serve';
+}
+
+/** Resolves and validates the configuration and enforces the secret policy; runs the CLI verbs instead. */
+function prepare<C extends BaseConfig>(definition: ServiceDefinition<C>, options: StartOptions): Prepared<C> | { exitCode: number } {
+  const argv = options.argv ?? [];
+  const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
+  if (argv[0] === 'secrets') return { exitCode: runSecretsCommand(argv.slice(1), print) };
+  try {
+    const resolved = resolveConfig({ app: definition.app, defaults: definition.defaults, env: options.env, cwd: options.cwd });
+    if (argv[0] === 'config') return { exitCode: runConfigCommand(argv.slice(1), resolved, definition.schema, print) };
+    if (!isServeCommand(argv)) {
+      printError(options, `unknown command '${argv[0]}': use serve, config or secrets`);
+      return { exitCode: 2 };
+    }
+    const config = resolved.validate(definition.schema);
+    const secretWarnings = resolved.enforceSecretPolicy();
+    return { config, resolved, warnings: [...resolved.warnings, ...secretWarnings] };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    printError(options, `${definition.app}: ${error.code}: ${error.message}`);
+    return { exitCode: EXIT_CONFIG };
+  }
+}
+
+function printError(options: StartOptions, text: string): void {
+  (options.printError ?? ((line: string) => process.stderr.write(`${line}\n`)))(text);
+}
+
 /**
  * Resolves and validates the configuration, enforces the secret policy, then serves. The CLI
  * verbs `config dump|explain|check` and `secrets generate` run instead of serving.
  */
 export async function startService<C extends BaseConfig>(definition: ServiceDefinition<C>, options: StartOptions = {}): Promise<StartResult> {
-  const argv = options.argv ?? [];
-  const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
-  const printError = options.printError ?? ((text: string) => process.stderr.write(`${text}\n`));
-  if (argv[0] === 'secrets') return { exitCode: runSecretsCommand(argv.slice(1), print) };
+  const prepared = prepare(definition, options);
+  return 'exitCode' in prepared ? prepared : serve(definition, prepared, options);
+}
 
-  let resolved: ResolvedConfig;
-  let config: C;
-  let secretWarnings: string[];
-  try {
-    resolved = resolveConfig({ app: definition.app, defaults: definition.defaults, env: options.env, cwd: options.cwd });
-    if (argv[0] === 'config') return { exitCode: runConfigCommand(argv.slice(1), resolved, definition.schema, print) };
-    if (argv.length > 0 && argv[0] !== 'serve') {
-      printError(`unknown command '${argv[0]}': use serve, config or secrets`);
-      return { exitCode: 2 };
-    }
-    config = resolved.validate(definition.schema);
-    secretWarnings = resolved.enforceSecretPolicy();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    printError(`${definition.app}: ${error.code}: ${error.message}`);
-    return { exitCode: EXIT_CONFIG };
-  }
-
+async function serve<C extends BaseConfig>(definition: ServiceDefinition<C>, { config, resolved, warnings }: Prepared<C>, options: StartOptions): Promise<StartResult> {
   const scrubber = resolved.secretScrubber();
   const logger = createLogger({ name: definition.app, level: config.logging.level, scrubber, destination: options.destination });
-  for (const warning of [...resolved.warnings, ...secretWarnings]) logger.warn(warning);
+  for (const warning of warnings) logger.warn(warning);
 
   let parts: ServiceParts;
   try {
@@ -96,7 +119,7 @@ export async function startService<C extends BaseConfig>(definition: ServiceDefi
   } catch (error) {
     // A setting that is valid alone but not in this mode (e.g. free access in production).
     if (!(error instanceof ConfigError)) throw error;
-    printError(`${definition.app}: ${error.code}: ${error.message}`);
+    printError(options, `${definition.app}: ${error.code}: ${error.message}`);
     return { exitCode: EXIT_CONFIG };
   }
   const state: ServiceState = { draining: false, warnings: parts.warnings ?? [] };
@@ -114,7 +137,11 @@ export async function startService<C extends BaseConfig>(definition: ServiceDefi
     routes: parts.routes,
     trustProxy: parts.trustProxy,
   });
-  const metricsServer = metrics ? await startMetricsServer(metrics.registry, listener.metrics.listen_ip, listener.metrics.listen_port) : undefined;
+  // In a worker pool the primary serves the metrics of all workers.
+  const metricsServer =
+    metrics && !cluster.isWorker
+      ? await startMetricsServer(() => metrics.registry.metrics(), metrics.registry.contentType, listener.metrics.listen_ip, listener.metrics.listen_port)
+      : undefined;
   const running = await listen({
     app,
     host: listener.listen_ip,
@@ -131,13 +158,37 @@ export async function startService<C extends BaseConfig>(definition: ServiceDefi
   return { ...running, metrics: metricsServer, logger };
 }
 
-/** The process entry point: runs the service and turns SIGTERM/SIGINT into a graceful drain. */
+/**
+ * The process entry point: runs the service and turns SIGTERM/SIGINT into a graceful drain. When
+ * the service asks for several workers, this process becomes their primary and serves nothing itself.
+ */
 export async function serviceMain<C extends BaseConfig>(definition: ServiceDefinition<C>): Promise<void> {
-  const result = await startService(definition, { argv: process.argv.slice(2) });
-  if ('exitCode' in result) {
-    process.exitCode = result.exitCode;
-    return;
+  const options: StartOptions = { argv: process.argv.slice(2) };
+  if (cluster.isPrimary && isServeCommand(options.argv ?? [])) {
+    const prepared = prepare(definition, options);
+    if ('exitCode' in prepared) process.exit(prepared.exitCode);
+    const workers = definition.workers ? workerCount(definition.workers(prepared.config)) : 1;
+    if (workers > 1) process.exit(await runPool(definition, prepared, workers));
+    return handleSignals(await serve(definition, prepared, options));
   }
+  handleSignals(await startService(definition, options));
+}
+
+function runPool<C extends BaseConfig>(definition: ServiceDefinition<C>, { config, resolved }: Prepared<C>, workers: number): Promise<number> {
+  const listener = definition.listener(config);
+  const logger = createLogger({ name: definition.app, level: config.logging.level, scrubber: resolved.secretScrubber() });
+  return runWorkerPool({
+    app: definition.app,
+    workers,
+    logger,
+    shutdownTimeoutMs: listener.shutdown_timeout_sec * 1000,
+    metrics: listener.metrics.enabled ? { host: listener.metrics.listen_ip, port: listener.metrics.listen_port } : undefined,
+  });
+}
+
+function handleSignals(result: StartResult): void {
+  // A start that failed after connecting its backends would otherwise be held open by their sockets.
+  if ('exitCode' in result) process.exit(result.exitCode);
   const stop = (signal: string) => {
     void result.shutdown(signal).then(() => process.exit(0));
   };

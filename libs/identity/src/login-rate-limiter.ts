@@ -41,21 +41,25 @@ export class LoginRateLimiter {
     this.lockout = limiter('lockout', 1, this.limits.backoff.maxSec);
   }
 
-  /** One MULTI round trip: every login passes through here. */
-  async assertAllowed(account: string, clientIp: string): Promise<void> {
+  /**
+   * One MULTI round trip: every login passes through here. Also tells whether the account has
+   * failures a success must clear, so the usual login skips recordSuccess's round trip.
+   */
+  async assertAllowed(account: string, clientIp: string): Promise<{ failuresToClear: boolean }> {
     const accountKey = normaliseAccount(account);
     const keys = [this.perAccount.getKey(accountKey), this.perClient.getKey(clientIp), this.lockout.getKey(accountKey)];
     const multi = this.redis.multi();
     for (const key of keys) multi.get(key).pTTL(key);
+    multi.exists(this.consecutive.getKey(accountKey));
     const replies = await this.guard(() => multi.exec());
-    const [accountUsed, accountTtl, clientUsed, clientTtl, lockedValue, lockTtl] = replies as (string | number | null)[];
+    const [accountUsed, accountTtl, clientUsed, clientTtl, lockedValue, lockTtl, consecutiveExists] = replies as (string | number | null)[];
     const blockedForMs = Math.max(
       blockedMs(accountUsed, accountTtl, this.limits.perAccount.points),
       blockedMs(clientUsed, clientTtl, this.limits.perClient.points),
       lockedValue === null ? 0 : ttlMs(lockTtl),
     );
-    if (blockedForMs <= 0) return;
-    throw new WardenError('ERR_RATE_LIMITED', undefined, { retry_after_sec: Math.max(1, Math.ceil(blockedForMs / 1000)) });
+    if (blockedForMs > 0) throw new WardenError('ERR_RATE_LIMITED', undefined, { retry_after_sec: Math.max(1, Math.ceil(blockedForMs / 1000)) });
+    return { failuresToClear: Number(consecutiveExists) > 0 || lockedValue !== null };
   }
 
   async recordFailure(account: string, clientIp: string): Promise<void> {

@@ -83,6 +83,8 @@ export class ClearmlApi<A> {
       const [, requested, name] = match;
       const endpoint = this.endpoints.get(name.toLowerCase());
       if (!endpoint) return next();
+      // Registered names only, so the metrics' route label stays bounded.
+      res.locals['route'] = name.toLowerCase();
       req.app.locals.apiVersion = CLEARML_API_VERSION;
       if (requested && compareVersions(requested, CLEARML_API_VERSION) > 0) {
         return next(new WardenError('ERR_API_VERSION', `version ${requested} is newer than the server's ${CLEARML_API_VERSION}`));
