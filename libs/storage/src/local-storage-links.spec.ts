@@ -27,14 +27,17 @@ describe('LocalStorage and symbolic links', () => {
     mkdirSync(join(root, 'other'));
     writeFileSync(join(root, 'other', 'data'), 'other tenant');
     symlinkSync(join(root, 'other'), join(root, 'tenant', 'sideways'));
+    // Leads nowhere yet: writing through it would create the file outside.
+    symlinkSync(join(outside, 'planted.txt'), join(root, 'tenant', 'dangling'));
+    symlinkSync(join(outside, 'planted-dir'), join(root, 'tenant', 'dangling-dir'));
   });
 
-  it.each(['tenant/escape/secret.txt', 'tenant/secret-link', 'tenant/sideways/data'])('refuses to read %s', async (key) => {
+  it.each(['tenant/escape/secret.txt', 'tenant/secret-link', 'tenant/sideways/data', 'tenant/dangling'])('refuses to read %s', async (key) => {
     await expect(storage.read(key)).rejects.toMatchObject({ code: 'ERR_PATH_TRAVERSAL' });
     await expect(storage.stat(key)).rejects.toMatchObject({ code: 'ERR_PATH_TRAVERSAL' });
   });
 
-  it.each(['tenant/escape/new.txt', 'tenant/escape/secret.txt', 'tenant/secret-link', 'tenant/escape/deep/new.txt'])('refuses to write %s', async (key) => {
+  it.each(['tenant/escape/new.txt', 'tenant/escape/secret.txt', 'tenant/secret-link', 'tenant/escape/deep/new.txt', 'tenant/dangling', 'tenant/dangling-dir/new.txt'])('refuses to write %s', async (key) => {
     await expect(storage.put(key, body())).rejects.toMatchObject({ code: 'ERR_PATH_TRAVERSAL' });
     expect(readdirSync(outside)).toEqual(['secret.txt']);
     expect(readFileSync(join(outside, 'secret.txt'), 'utf8')).toBe('secret');

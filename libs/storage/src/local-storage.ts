@@ -218,7 +218,9 @@ function openedObject(handle: FileHandle, object: StoredObject): OpenedObject {
     stream(range) {
       if (taken) throw new Error(`${object.key} is already being read`);
       taken = true;
-      return handle.createReadStream({ start: range?.start, end: range?.end, autoClose: true });
+      // A known end spares the read that would only find end of file.
+      const end = range?.end ?? (object.size > 0 ? object.size - 1 : undefined);
+      return handle.createReadStream({ start: range?.start, end, autoClose: true });
     },
     async close() {
       if (taken) return;
@@ -228,14 +230,21 @@ function openedObject(handle: FileHandle, object: StoredObject): OpenedObject {
   };
 }
 
-/** Every existing segment below the root, the last one included, must be a real folder or file. */
+/**
+ * Every existing segment below the root, the last one included, must be a real folder or file.
+ * One realpath answers for the whole path when it exists (a read costs one thread-pool trip, not
+ * one per segment); a missing tail, as for a new upload, is walked up to the part that exists.
+ */
 async function refuseLinks(target: Located): Promise<void> {
-  let path = target.root;
-  for (const segment of target.segments) {
-    path = join(path, segment);
-    const stats = await lstatIfExists(path);
-    if (!stats) return;
-    if (stats.isSymbolicLink()) throw linkError();
+  for (let path = target.path; path !== target.root; path = dirname(path)) {
+    try {
+      if ((await realpath(path)) !== path) throw linkError();
+      return;
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+      // realpath cannot tell a missing entry from a link to one.
+      if ((await lstatIfExists(path))?.isSymbolicLink()) throw linkError();
+    }
   }
 }
 
