@@ -55,6 +55,8 @@ async function receive(req: Request, caller: FileserverCaller, o: FileserverOpti
   return stored;
 }
 
+const UPLOAD_BUFFER_BYTES = 1024 * 1024;
+
 /** Feeds one request body through busboy into staged objects, stopping everything on the first problem. */
 class UploadSession {
   readonly staging: Promise<StagedObject>[] = [];
@@ -79,6 +81,10 @@ class UploadSession {
         // The SDK sends non-ASCII paths as raw UTF-8 in the part headers.
         defParamCharset: 'utf8',
         preservePath: true,
+        // Room for one disk write's worth of data while the previous write is in flight; the
+        // default 16 KiB stalls the socket after every chunk (bounded memory either way).
+        highWaterMark: UPLOAD_BUFFER_BYTES,
+        fileHwm: UPLOAD_BUFFER_BYTES,
         limits: {
           files: o.limits.maxParts,
           fields: o.limits.maxParts,

@@ -7,6 +7,8 @@ import { WardenError } from '@warden/errors';
 import { keySegments, TEMP_DIR_NAME } from './object-key';
 import type { ByteRange, OpenedObject, PutOptions, StagedObject, StorageAdapter, StoredObject } from './storage-adapter';
 
+const READ_CHUNK_BYTES = 256 * 1024;
+
 interface Located {
   root: string;
   segments: string[];
@@ -207,7 +209,8 @@ async function writeBody(path: string, body: NodeJS.ReadableStream, options: Put
       yield buffer;
     }
   }
-  const file = createWriteStream(path, { flags: 'wx', mode: 0o644, flush: true });
+  // A 1 MiB buffer lets the chunks that arrive during one write go out together in the next.
+  const file = createWriteStream(path, { flags: 'wx', mode: 0o644, flush: true, highWaterMark: 1024 * 1024 });
   await pipeline(body, limited, file, ...(options.signal ? [{ signal: options.signal }] : []));
 }
 
@@ -218,9 +221,10 @@ function openedObject(handle: FileHandle, object: StoredObject): OpenedObject {
     stream(range) {
       if (taken) throw new Error(`${object.key} is already being read`);
       taken = true;
-      // A known end spares the read that would only find end of file.
+      // A known end spares the read that would only find end of file; reads of 256 KiB take a
+      // quarter of the thread-pool trips and socket writes of the default 64 KiB.
       const end = range?.end ?? (object.size > 0 ? object.size - 1 : undefined);
-      return handle.createReadStream({ start: range?.start, end, autoClose: true });
+      return handle.createReadStream({ start: range?.start, end, autoClose: true, highWaterMark: READ_CHUNK_BYTES });
     },
     async close() {
       if (taken) return;
