@@ -25,6 +25,7 @@ function build(options: { readiness?: ReadinessCheck[]; exposeStacks?: boolean; 
     req.log.info({ config: { token_secret: SECRET }, note: `value ${SECRET}` }, 'about to fail');
     throw new Error(`database rejected password ${SECRET}`);
   });
+  routes.get('/never.answers', () => undefined);
   routes.get('/async.error', async () => {
     throw new Error('async failure');
   });
@@ -138,6 +139,15 @@ describe('service app', () => {
     expect(access[0]).toMatchObject({ level: 30, msg: 'request completed', req: { id: 'req-42', method: 'GET', path: '/typed.error' }, res: { statusCode: 403 } });
     expect(typeof access[0].responseTime).toBe('number');
     expect(logs.text).not.toContain('abc');
+  });
+
+  it('logs a request whose client went away before the answer as aborted', async () => {
+    const { app, logs } = build();
+    await expect(request(app).get('/never.answers').set('X-Request-Id', 'req-44').timeout(100)).rejects.toThrow(/Timeout/);
+    const deadline = Date.now() + 2000;
+    while (!logs.text.includes('request aborted') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const entry = logs.lines.map((line) => JSON.parse(line)).find((e) => e.req);
+    expect(entry).toMatchObject({ level: 40, msg: 'request aborted', req: { id: 'req-44', path: '/never.answers' } });
   });
 
   it('logs a 5xx at error level and binds req.log to the request id', async () => {
