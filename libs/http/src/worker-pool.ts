@@ -51,8 +51,8 @@ export function runWorkerPool(options: WorkerPoolOptions): Promise<number> {
     if (stopping) return;
     stopping = true;
     exitCode = code;
-    logger.info({ reason }, `stopping ${alive().length} workers`);
     const workers = alive();
+    logger.info({ reason }, `stopping ${workers.length} workers`);
     for (const worker of workers) worker.process.kill('SIGTERM');
     setTimeout(() => {
       for (const worker of alive()) worker.process.kill('SIGKILL');
