@@ -17,6 +17,7 @@ export const ERROR_TABLE = {
   ERR_MULTIPART_LIMIT: { status: 400, result: [400, 12], message: 'multipart field or part headers are too large' },
   ERR_UPLOAD_INCOMPLETE: { status: 400, result: [400, 12], message: 'upload ended before the multipart body was complete' },
   ERR_UNSUPPORTED_ENCODING: { status: 415, result: [400, 12], message: 'content encoding is not supported' },
+  ERR_INVALID_ENCODING: { status: 400, result: [400, 12], message: 'request body does not decode with its Content-Encoding' },
   ERR_BATCH_DELETE_DISABLED: { status: 403, result: [403, 20], message: 'batch delete is turned off on this fileserver' },
   ERR_ENDPOINT_UNKNOWN: { status: 404, result: [400, 1], message: 'endpoint is not supported' },
   ERR_INVALID_ACCESS_KEY: { status: 400, result: [400, 75], message: 'access key not found' },
@@ -48,6 +49,7 @@ export const ERROR_TABLE = {
   ERR_INVALID_SCROLL_ID: { status: 400, result: [400, 1104], message: 'invalid scroll id' },
   // Projects, tasks and models (libs/experiments), with clearml-server's result codes.
   ERR_MISSING_FIELDS: { status: 400, result: [400, 11], message: 'missing required fields' },
+  ERR_STORED_VALUE: { status: 400, result: [400, 12], message: 'value cannot be stored (nested too deep, or an object key holds a NUL character)' },
   ERR_INVALID_REGEX: { status: 400, result: [400, 21], message: 'malformed regular expression' },
   ERR_INVALID_TASK_STATUS: { status: 400, result: [400, 110], message: 'invalid task status' },
   ERR_TASK_STATUS_CHANGED: { status: 400, result: [400, 121], message: 'failed changing task status. probably someone changed it before you' },
