@@ -1,4 +1,12 @@
+import { WardenError } from '@warden/errors';
 import { isPlainObject } from './query';
+
+/**
+ * How deep a client's free-form value (runtime, requirements, design, …) may nest below its field.
+ * BSON allows 100 levels per document, and every walk over a value (ours, the driver's, the
+ * database's) recurses; 20,000 levels once overflowed the stack and answered 500.
+ */
+export const MAX_STORED_DEPTH = 64;
 
 // Client-chosen keys (hyperparameter names like `optimizer.lr`, runtime keys, labels) may hold
 // `.` and `$`, which the database reads as paths and operators. They are stored percent-escaped.
@@ -11,9 +19,33 @@ function mapKeys(value: unknown, rename: (key: string) => string, leaf: (v: unkn
   return leaf(value);
 }
 
-/** A client value made safe to store: every object key escaped. */
-export function toStored<T>(value: T): T {
-  return mapKeys(value, escapeKey, (v) => v) as T;
+function refuse(field: string, path: readonly string[], problem: string): never {
+  const where = [field, ...path].join('.');
+  throw new WardenError('ERR_STORED_VALUE', `${where.length > 120 ? `${where.slice(0, 120)}…` : where}: ${problem}`, { field });
+}
+
+/** The stored form of one value: keys escaped, depth bounded; the walk stops at the limit, so it cannot overflow. */
+function storedValue(value: unknown, field: string, path: string[]): unknown {
+  if (!Array.isArray(value) && !isPlainObject(value)) return value;
+  if (path.length >= MAX_STORED_DEPTH) refuse(field, path.slice(0, 3), `nested deeper than ${MAX_STORED_DEPTH} levels`);
+  if (Array.isArray(value)) return value.map((v, i) => storedValue(v, field, [...path, String(i)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, v]) => {
+      // BSON field names are NUL-terminated: the database refuses them (once a 500).
+      if (key.includes('\0')) refuse(field, path, 'an object key holds a NUL character');
+      return [escapeKey(key), storedValue(v, field, [...path, key])];
+    }),
+  );
+}
+
+/** A client value of `field` made safe to store: every object key escaped; 400 ERR_STORED_VALUE naming the field when it nests too deep or a key holds a NUL. */
+export function toStored<T>(value: T, field: string): T {
+  return storedValue(value, field, []) as T;
+}
+
+/** toStored for each field of a set of request fields (under `prefix`, e.g. `execution`), each checked and named on its own. */
+export function toStoredFields<T extends Record<string, unknown>>(fields: T, prefix?: string): T {
+  return Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, toStored(value, prefix ? `${prefix}.${key}` : key)])) as T;
 }
 
 /** A stored value as the API answers it: keys unescaped, dates as ISO strings. */
