@@ -46,6 +46,7 @@ export const ERROR_TABLE = {
   ERR_EVENTS_BATCH_TOO_LARGE: { status: 413, result: [400, 12], message: 'events batch has too many events' },
   ERR_EVENTS_NOT_ADDED: { status: 400, result: [400, 131], message: 'events not added' },
   ERR_INVALID_TASK_ID: { status: 400, result: [400, 101], message: 'invalid task id' },
+  ERR_EVENTS_QUERY_REFUSED: { status: 400, result: [400, 12], message: 'the events store refused the query as malformed' },
   ERR_INVALID_SCROLL_ID: { status: 400, result: [400, 1104], message: 'invalid scroll id' },
   // Projects, tasks and models (libs/experiments), with clearml-server's result codes.
   ERR_MISSING_FIELDS: { status: 400, result: [400, 11], message: 'missing required fields' },
