@@ -48,7 +48,9 @@ export function forwardCalls(options: ForwardOptions): RequestHandler {
     upstream.on('timeout', () => upstream.destroy(new Error('timed out')));
     upstream.on('error', () => {
       if (res.headersSent) return res.destroy();
-      next(new WardenError('ERR_SERVICE_UNAVAILABLE', `the service at ${target.origin} that answers ${req.path} is unreachable`));
+      // The internal address stays in the log; clients learn only which call could not be served.
+      req.log?.warn({ target: target.origin, path: req.path }, 'forwarded call: upstream unreachable');
+      next(new WardenError('ERR_SERVICE_UNAVAILABLE', `the service that answers ${req.path} is unreachable`));
     });
     req.pipe(upstream);
   };
