@@ -63,6 +63,7 @@ export const apiserverService: ServiceDefinition<ApiserverConfig> = {
     return {
       routes,
       readiness: [...backends.readiness, api.readiness],
+      endpoints: api.endpoints,
       close: async () => {
         await tokens.close();
         await backends.close();

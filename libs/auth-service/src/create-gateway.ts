@@ -36,6 +36,8 @@ export interface GatewayOptions {
 export interface Gateway {
   routes: Router;
   readiness: ReadinessCheck[];
+  /** The ClearML endpoints the gateway answers (`auth.*`, `login.*`, `users.*`). */
+  endpoints: string[];
   close(): Promise<void>;
 }
 
@@ -134,6 +136,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   return {
     routes,
+    endpoints: api.endpointNames(),
     readiness: [
       {
         name: 'identity',

@@ -28,6 +28,8 @@ export interface ServiceParts {
   routes: Router;
   readiness: ReadinessCheck[];
   warnings?: string[];
+  /** The ClearML endpoints (`service.action`) the service registered: logged at start, handed back by startService. */
+  endpoints?: readonly string[];
   /** Proxies whose X-Forwarded-For is believed (Express `trust proxy`); none by default. */
   trustProxy?: string[];
   close?: () => Promise<void>;
@@ -57,7 +59,7 @@ export interface StartOptions {
   printError?: (text: string) => void;
 }
 
-export type StartResult = { exitCode: number } | (RunningServer & { metrics?: Server; logger: Logger });
+export type StartResult = { exitCode: number } | (RunningServer & { metrics?: Server; logger: Logger; endpoints: readonly string[] });
 
 /** EX_CONFIG from sysexits: the configuration is wrong; restarting will not help. */
 export const EXIT_CONFIG = 78;
@@ -123,6 +125,8 @@ async function serve<C extends BaseConfig>(definition: ServiceDefinition<C>, { c
     return { exitCode: EXIT_CONFIG };
   }
   const state: ServiceState = { draining: false, warnings: parts.warnings ?? [] };
+  // What this build serves, for operators and for tests that drive every endpoint of a running app.
+  if (parts.endpoints?.length) logger.info({ endpoints: parts.endpoints }, `${parts.endpoints.length} ClearML endpoints registered`);
   for (const warning of state.warnings) logger.warn(warning);
 
   const listener = definition.listener(config);
@@ -155,7 +159,7 @@ async function serve<C extends BaseConfig>(definition: ServiceDefinition<C>, { c
     ],
   });
   logger.info({ url: `http://${listener.listen_ip}:${running.port}`, mode: resolved.mode }, `${definition.app} listening`);
-  return { ...running, metrics: metricsServer, logger };
+  return { ...running, metrics: metricsServer, logger, endpoints: parts.endpoints ?? [] };
 }
 
 /**
