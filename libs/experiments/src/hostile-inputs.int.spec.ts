@@ -65,13 +65,16 @@ describe('hostile inputs to projects, tasks and models (real FerretDB)', () => {
     }
   });
 
-  it.each(['a.b*c+d?e{2}f{2,}g{2,5}h*?', '(?:ab|cd)+|^$', '[a-z0-9_\\-\\]]', '[^\\d\\s.]', '\\bword\\B', 'ünïcödé 😀+ }', '(a{10}){100}'])('runs the portable pattern %s on the database', async (name) => {
+  it.each(['a.b*c+d?e{2}f{2,}g{2,5}h*?', '(?:ab|cd)+|^$', '[a-z0-9_\\-\\]]', '[^\\d\\s.]', '\\bword\\B', 'ünïcödé 😀+ }', '(a{10}){100}', 'my\\ project\\ \\#1\\ \\&\\ co\\~', '^caf\\é$'])('runs the portable pattern %s on the database', async (name) => {
     for (const endpoint of ['projects.get_all', 'tasks.get_all', 'models.get_all']) expect([endpoint, (await t.call('alice', endpoint, { name })).status]).toEqual([endpoint, 200]);
   });
 
-  it('still finds names with the SDK\'s escaped patterns', async () => {
+  it('still finds names with the SDK\'s escaped patterns, old re.escape\'s included', async () => {
     const res = await t.call('alice', 'tasks.get_all', { name: '^hos\\-?tile$' });
     expect((res.data.tasks as unknown[]).length).toBe(1);
+    await t.call('alice', 'tasks.create', { name: 'café #1', type: 'training' });
+    const escaped = await t.call('alice', 'tasks.get_all', { name: '^caf\\é\\ \\#1$' });
+    expect((escaped.data.tasks as { name: string }[]).map((task) => task.name)).toEqual(['café #1']);
   });
 
   it('refuses more order_by keys than the database sorts on', async () => {

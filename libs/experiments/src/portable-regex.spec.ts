@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { WardenError } from '@warden/errors';
-import { assertPortableRegex } from './portable-regex';
+import { portableRegex } from './portable-regex';
 
 const verdict = (pattern: string) => {
   try {
-    assertPortableRegex(pattern, 'name');
+    portableRegex(pattern, 'name');
     return 'ok';
   } catch (error) {
     return error instanceof WardenError ? `${error.code}:${String(error.data.field)}` : `unexpected ${String(error)}`;
@@ -23,6 +23,7 @@ describe('portable name patterns', () => {
     'ünïcödé 😀+ }',
     '(a{10}){100}',
     '[-a]|[a-]',
+    'my\\ project\\ \\#1\\ \\&\\ co\\~\\\t',
   ])('accepts %s, which JavaScript, PCRE and RE2 read alike', (pattern) => {
     expect(verdict(pattern)).toBe('ok');
     expect(() => new RegExp(pattern, 'i')).not.toThrow();
@@ -59,6 +60,11 @@ describe('portable name patterns', () => {
     ['a\u0000b', 'a NUL'],
   ])('refuses %s (%s) with ERR_INVALID_REGEX naming the field', (pattern) => {
     expect(verdict(pattern)).toBe('ERR_INVALID_REGEX:name');
+  });
+
+  it('unescapes escaped non-ASCII characters (an older re.escape), which RE2 refuses, and keeps the rest', () => {
+    expect(portableRegex('^caf\\é\\ \\😀$', 'name')).toBe('^café\\ 😀$');
+    expect(portableRegex('\\\\é[\\ü-\\ÿ]', 'name')).toBe('\\\\é[ü-ÿ]');
   });
 
   it('never accepts what JavaScript refuses, and never fails otherwise than with ERR_INVALID_REGEX', () => {

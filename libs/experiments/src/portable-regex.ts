@@ -5,20 +5,26 @@ import { WardenError } from '@warden/errors';
  * PCRE (MongoDB) and RE2 (FerretDB's Go regexp). A pattern one accepts and another refuses
  * (`\u0041`, `\e`, `\Z`, `a{1001}`) answered 500, so only the subset all three read the same way
  * is accepted: literals, `.`, `^`, `$`, `|`, plain and `(?:…)` groups, classes with ranges,
- * `\d \w \s \b` (and their negations), `\t \n \r \f \v`, escaped ASCII punctuation, and the
- * quantifiers `* + ? {n} {n,} {n,m}` (lazy too), counts up to 1000. Everything else is a 400
- * ERR_INVALID_REGEX naming the field and what to change.
+ * `\d \w \s \b` (and their negations), `\t \n \r \f \v`, any other ASCII character but a
+ * letter or digit escaped (Python's re.escape escapes spaces, `#`, `&`, `~`), and the quantifiers
+ * `* + ? {n} {n,} {n,m}` (lazy too), counts up to 1000. An escaped non-ASCII character (an older
+ * re.escape) stands for itself and loses its backslash, which RE2 refuses. Everything else is a
+ * 400 ERR_INVALID_REGEX naming the field and what to change.
  */
 
 export const MAX_REPEAT = 1000;
 
-const PUNCTUATION = /^[!-/:-@[-`{-~]$/;
+// An escaped ASCII character that is no letter or digit stands for itself in all three engines.
+const IDENTITY_ESCAPE = /^[\x01-\x7f]$/;
+const ALPHANUMERIC = /^[A-Za-z0-9]$/;
 const CLASS_ESCAPES = new Set(['d', 'D', 'w', 'W', 's', 'S']);
 const CONTROL_ESCAPES = new Set(['t', 'n', 'r', 'f', 'v']);
 
 class Parser {
   private pos = 0;
   private readonly chars: string[];
+  /** Positions of backslashes dropped from the translated pattern. */
+  private readonly dropped = new Set<number>();
 
   constructor(
     pattern: string,
@@ -28,9 +34,11 @@ class Parser {
     this.chars = [...pattern];
   }
 
-  parse(): void {
+  /** The pattern to hand the database: the same expression, in the subset every engine reads alike. */
+  parse(): string {
     this.alternation(1);
     if (this.pos < this.chars.length) this.fail(`unbalanced ) at ${this.pos}`);
+    return this.chars.filter((_, i) => !this.dropped.has(i)).join('');
   }
 
   private fail(problem: string): never {
@@ -123,7 +131,11 @@ class Parser {
   private escape(inClass: boolean): boolean {
     const c = this.chars[this.pos++];
     if (c === undefined) return this.fail('the pattern ends with a lone \\');
-    if (PUNCTUATION.test(c) || CONTROL_ESCAPES.has(c) || CLASS_ESCAPES.has(c)) return true;
+    if ((IDENTITY_ESCAPE.test(c) && !ALPHANUMERIC.test(c)) || CONTROL_ESCAPES.has(c) || CLASS_ESCAPES.has(c)) return true;
+    if ((c.codePointAt(0) ?? 0) > 0x7f) {
+      this.dropped.add(this.pos - 2);
+      return true;
+    }
     if (!inClass && (c === 'b' || c === 'B')) return false;
     return this.fail(`\\${c} is not portable (at ${this.pos - 2})`);
   }
@@ -204,7 +216,10 @@ class Parser {
   }
 }
 
-/** Throws 400 ERR_INVALID_REGEX naming `field` unless every engine reads `pattern` the same way. */
-export function assertPortableRegex(pattern: string, field: string): void {
-  new Parser(pattern, field).parse();
+/**
+ * `pattern` as every engine reads it alike (escaped non-ASCII characters unescaped), or 400
+ * ERR_INVALID_REGEX naming `field`.
+ */
+export function portableRegex(pattern: string, field: string): string {
+  return new Parser(pattern, field).parse();
 }

@@ -1,5 +1,5 @@
 import { WardenError } from '@warden/errors';
-import { assertPortableRegex } from './portable-regex';
+import { portableRegex } from './portable-regex';
 
 export type Filter = Record<string, unknown>;
 
@@ -12,8 +12,7 @@ export function patternFilter(field: string, pattern: string): Filter {
   if (pattern.length > MAX_PATTERN_LENGTH) {
     throw new WardenError('ERR_INVALID_REGEX', `${field} pattern is longer than ${MAX_PATTERN_LENGTH} characters`, { field });
   }
-  assertPortableRegex(pattern, field);
-  return { [field]: { $regex: pattern, $options: 'i' } };
+  return { [field]: { $regex: portableRegex(pattern, field), $options: 'i' } };
 }
 
 const OPERATORS: Record<string, '$and' | '$or'> = { __$all: '$and', __$and: '$and', __$any: '$or', __$or: '$or' };
