@@ -56,3 +56,24 @@ describe('unexpected errors', () => {
     expect([res.status, res.body.meta.error_data.code]).toEqual([415, 'ERR_UNSUPPORTED_ENCODING']);
   });
 });
+
+describe('hostile paths and headers', () => {
+  const { app } = build();
+
+  const paths = ['/%', '/%E0%A4%A', '/debug.echo%00', '/v2.99999999999999999999/debug.echo', '/v0.0/debug.echo', `/${'a'.repeat(10_000)}.b`, '//debug.echo', '/debug.echo/..', '/__proto__.constructor', '/constructor.prototype'];
+  it.each(paths.map((path) => [path.slice(0, 40), path]))(
+    'answers %s without a 5xx, in the envelope',
+    async (_label, path) => {
+      const res = await request(app).post(path).set('Content-Type', 'application/json').send('{}');
+      expect(res.status).toBeLessThan(500);
+      expect(res.body.meta.error_stack ?? null).toBeNull();
+    },
+  );
+
+  it('answers odd Content-Length and content types without a 5xx', async () => {
+    for (const type of ['application/json; charset=utf-16', 'application/json; charset=nope', 'multipart/form-data; boundary=x', 'text/plain']) {
+      const res = await request(app).post('/debug.echo').set('Content-Type', type).send('{"a":1}');
+      expect([type, res.status < 500]).toEqual([type, true]);
+    }
+  });
+});
