@@ -43,6 +43,16 @@ describe('hostile inputs to projects, tasks and models (real FerretDB)', () => {
     expect((await t.call('alice', 'tasks.get_by_id', { task })).data.task).toMatchObject({ runtime });
   });
 
+  it('stores arrays inside arrays (which the MongoDB-wire stand-in refuses) and answers them as given', async () => {
+    const runtime = { table: [[1, [2, ['x']]], []], deepest: nested(60) };
+    expect((await t.call('alice', 'tasks.edit', { task, runtime })).status).toBe(200);
+    const artifact = { key: 'preview', type: 'table', display_data: [['a', 1], ['b', [2]]] };
+    expect((await t.call('alice', 'tasks.add_or_update_artifacts', { task, artifacts: [artifact] })).status).toBe(200);
+    const read = (await t.call('alice', 'tasks.get_by_id', { task })).data.task as { runtime: unknown; execution: { artifacts: unknown[] } };
+    expect(read.runtime).toEqual(runtime);
+    expect(read.execution.artifacts).toEqual([expect.objectContaining(artifact)]);
+  });
+
   it('refuses a NUL in an object key or a tag, wherever a client names keys', async () => {
     const cases: [string, Record<string, unknown>, string][] = [
       ['tasks.edit', { task, runtime: { 'a\u0000b': 1 } }, 'runtime'],

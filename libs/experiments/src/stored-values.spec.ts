@@ -24,6 +24,11 @@ describe('stored values', () => {
       return error instanceof WardenError ? [error.code, error.data.field] : String(error);
     }
   };
+  const nestedArrays = (depth: number) => {
+    let value: unknown = 1;
+    for (let i = 0; i < depth; i++) value = [value];
+    return value;
+  };
   const nested = (depth: number) => {
     let value: unknown = 1;
     for (let i = 0; i < depth; i++) value = i % 2 ? { a: value } : [value];
@@ -36,6 +41,18 @@ describe('stored values', () => {
     // Deep enough to overflow the stack of a walk that does not stop.
     expect(refusal(() => toStored(nested(200_000), 'runtime'))).toEqual(['ERR_STORED_VALUE', 'runtime']);
     expect(refusal(() => toStoredFields({ parameters: { ok: 1 }, model_desc: nested(100) }, 'execution'))).toEqual(['ERR_STORED_VALUE', 'execution.model_desc']);
+  });
+
+  it('stores arrays inside arrays wrapped, and answers them as given', () => {
+    const value = { table: [[1, [2, ['x']]], []], '%5B': [[3]], '[': 1 };
+    const stored = toStored(value, 'runtime');
+    expect(JSON.stringify(stored)).not.toMatch(/\[\s*\[/);
+    expect(fromStored(stored)).toEqual(value);
+  });
+
+  it('counts each wrapped array as two levels, as the database does', () => {
+    expect(refusal(() => toStored(nestedArrays(MAX_STORED_DEPTH / 2), 'runtime'))).toBe('stored');
+    expect(refusal(() => toStored(nestedArrays(MAX_STORED_DEPTH / 2 + 1), 'runtime'))).toEqual(['ERR_STORED_VALUE', 'runtime']);
   });
 
   it('refuses a NUL in an object key at any depth, but keeps one in a value', () => {
