@@ -183,7 +183,7 @@ describe('every API endpoint under hostile calls (apiserver and gateway in produ
       });
       const details = await fc.check(property, { seed: SEED + index, numRuns: RUNS, interruptAfterTimeLimit: perEndpointMs, markInterruptAsFailure: false, endOnFailure: true });
       // A slow machine may use up an endpoint's time before its first call ends: that is no finding.
-      if (details.failed && details.errorInstance !== null) failures.push(`${target.url}/${target.endpoint} (seed ${SEED + index}): ${(fc.defaultReportMessage(details) ?? '').slice(0, 2000)}`);
+      if (details.failed && details.errorInstance !== null) failures.push(`${target.url}/${target.endpoint} (seed ${SEED + index}, path ${details.counterexamplePath}): ${String(details.errorInstance).slice(0, 1500)}`);
     }
     const byStatus = new Map<string, number>();
     for (const [key, n] of tally) byStatus.set(key.split(' ')[1], (byStatus.get(key.split(' ')[1]) ?? 0) + n);
