@@ -55,6 +55,7 @@ export const ERROR_TABLE = {
   // Projects, tasks and models (libs/experiments), with clearml-server's result codes.
   ERR_MISSING_FIELDS: { status: 400, result: [400, 11], message: 'missing required fields' },
   ERR_STORED_VALUE: { status: 400, result: [400, 12], message: 'value cannot be stored (nested too deep, or an object key holds a NUL character)' },
+  ERR_DOCUMENT_TOO_LARGE: { status: 400, result: [400, 12], message: 'the object would be larger than the database holds (16 MiB)' },
   ERR_INVALID_REGEX: { status: 400, result: [400, 21], message: 'malformed regular expression' },
   ERR_INVALID_TASK_STATUS: { status: 400, result: [400, 110], message: 'invalid task status' },
   ERR_TASK_STATUS_CHANGED: { status: 400, result: [400, 121], message: 'failed changing task status. probably someone changed it before you' },

@@ -35,9 +35,11 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(): Promise<TestApp> {
+/** `maxBodyBytes`: the API's body limit (ClearmlApi's 1 MiB default; the apiserver's is 16 MiB). */
+export async function startTestApp(options: { maxBodyBytes?: number } = {}): Promise<TestApp> {
   const connection = await mongoose.createConnection(`mongodb://127.0.0.1:27017/warden_test_experiments_${randomBytes(6).toString('hex')}`, { serverSelectionTimeoutMS: 3000, autoIndex: false }).asPromise();
   const api = new ClearmlApi<TokenAuth>({
+    maxBodyBytes: options.maxBodyBytes,
     authenticate: async (req) => testAuth((req.get('Authorization') ?? '').replace(/^Bearer /, '')),
   });
   const deletedTasks: string[] = [];
