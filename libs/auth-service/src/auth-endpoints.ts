@@ -6,9 +6,6 @@ import type { AuthService, IssuedLogin } from './auth-service';
 import type { GatewayCaller } from './gateway-authenticator';
 import { optionalInt, optionalString, requiredString } from './request-fields';
 
-// ClearML's ids: uuid4 hex without dashes.
-const COMPANY_ID = /^[0-9a-f]{32}$/;
-
 export interface AuthEndpointOptions {
   service: AuthService;
   /** Keys CSRF tokens (secure.http.session_secret.apiserver). */
@@ -98,7 +95,7 @@ export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: A
 
   api.endpoint('auth.create_user', { auth: 'token' }, async ({ auth, data, req }) => {
     const { identity } = caller(auth).claims;
-    const company = await companyForNewUser(identity, data, req.ip);
+    const company = await companyForNewUser(identity, data);
     const role = optionalString(data, 'role') ?? 'user';
     if (role !== 'user' && role !== 'admin') throw new WardenError('ERR_BAD_REQUEST', 'role must be user or admin', { field: 'role' });
     const user = await store.createUser({
@@ -114,23 +111,13 @@ export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: A
     return { id: user.id };
   });
 
-  // As in ClearML, create_user names the company. An admin adds users to its own company; only a
-  // system identity (the operator's bootstrap) names another one, and founds it with company_name.
-  async function companyForNewUser(identity: TokenAuth['claims']['identity'], data: Record<string, unknown>, clientIp: string | undefined): Promise<string> {
+  // An admin adds users to its own company, and nobody else adds any: a company and its first
+  // admin are founded by the operator (POST /operator/tenants), never by a token of any role.
+  async function companyForNewUser(identity: TokenAuth['claims']['identity'], data: Record<string, unknown>): Promise<string> {
+    if (identity.role !== 'admin') throw new WardenError('ERR_FORBIDDEN', 'only an admin creates users');
     const requested = optionalString(data, 'company');
-    if (identity.role === 'admin') {
-      if (requested !== undefined && requested !== identity.company) throw new WardenError('ERR_FORBIDDEN', 'an admin creates users in its own company only');
-      return identity.company;
-    }
-    if (identity.role !== 'system') throw new WardenError('ERR_FORBIDDEN', 'only an admin creates users');
-    const id = requiredString(data, 'company');
-    if (!COMPANY_ID.test(id)) throw new WardenError('ERR_BAD_REQUEST', 'company must be a 32-character lowercase hex id', { field: 'company' });
-    if (await store.getCompany(id)) return id;
-    const name = optionalString(data, 'company_name');
-    if (!name) throw new WardenError('ERR_BAD_REQUEST', `company ${id} does not exist: give company_name to create it`, { field: 'company_name' });
-    await store.ensureCompany({ id, name });
-    audit.record({ type: 'company.create', outcome: 'success', user: identity.user, company: id, client_ip: clientIp });
-    return id;
+    if (requested !== undefined && requested !== identity.company) throw new WardenError('ERR_FORBIDDEN', 'an admin creates users in its own company only');
+    return identity.company;
   }
 
   api.endpoint('auth.edit_user', { auth: 'token' }, async ({ auth, data, req }) => {

@@ -12,6 +12,8 @@ export type AuditEventType =
   | 'user.disable'
   | 'user.create'
   | 'company.create'
+  /** The operator founding a company and its first admin (POST /operator/tenants), every attempt. */
+  | 'tenant.create'
   | 'user.enable'
   | 'system.bootstrap';
 

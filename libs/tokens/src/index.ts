@@ -12,3 +12,4 @@ export { tokenFingerprint } from './fingerprint';
 export { RevocationList, type RevocationListOptions } from './revocation-list';
 export { benchVerify } from './bench/verify-bench';
 export { createServiceVerifier, verifierDefaults, verifierSettingsSchema, type ServiceVerifier, type VerifierSettings } from './service-verifier';
+export { assertTenantMember } from './service-identity';

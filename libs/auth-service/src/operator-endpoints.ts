@@ -1,0 +1,102 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import express, { Router, type Request } from 'express';
+import type { Logger } from 'pino';
+import { WardenError } from '@warden/errors';
+import type { AuditTrail, FailureLimiter, FoundedTenant, TenantFounder, TenantInput } from '@warden/identity';
+import { optionalString, requiredString } from './request-fields';
+
+export const OPERATOR_TENANTS_PATH = '/operator/tenants';
+
+export interface OperatorRoutesOptions {
+  /** secure.auth.operator_secret; the endpoint answers like an unknown one while it is unset. */
+  operatorSecret?: string;
+  founder: TenantFounder;
+  audit: AuditTrail;
+  /** Failed attempts per client address. */
+  limiter: FailureLimiter;
+  logger: Logger;
+  /** Throws ERR_SERVICE_UNAVAILABLE while the gateway is not set up. */
+  assertReady: () => void;
+}
+
+const MAX_BODY = '16kb';
+
+/**
+ * The operator's own door, outside ClearML's API and never forwarded by the apiserver: founding a
+ * company and its first admin. No token opens it, only the dedicated operator secret; failures are
+ * rate limited per client and every attempt is audited and logged, without the secret.
+ */
+export function operatorRoutes(options: OperatorRoutesOptions): Router {
+  const { operatorSecret, founder, audit, limiter, logger, assertReady } = options;
+  const matches = secretMatcher(operatorSecret);
+  const routes = Router();
+  routes.post(OPERATOR_TENANTS_PATH, express.json({ limit: MAX_BODY, inflate: false, strict: true, type: () => true }), async (req, res, next) => {
+    const clientIp = req.ip ?? '';
+    const refuse = (error: WardenError) => {
+      audit.record({ type: 'tenant.create', outcome: 'failure', client_ip: clientIp, reason: error.code });
+      logger.warn({ event: 'operator', action: 'tenant.create', outcome: 'failure', code: error.code, client_ip: clientIp }, 'operator action refused');
+      next(error);
+    };
+    try {
+      if (!matches) return refuse(new WardenError('ERR_ENDPOINT_UNKNOWN', `unknown endpoint ${req.method} ${req.path}`));
+      assertReady();
+      await limiter.assertAllowed(clientIp);
+      const presented = bearerOf(req);
+      if (!presented || !matches(presented)) {
+        await limiter.recordFailure(clientIp);
+        return refuse(new WardenError(presented ? 'ERR_INVALID_CREDENTIALS' : 'ERR_UNAUTHORIZED', 'send the operator secret as Authorization: Bearer <secret>'));
+      }
+      const founded = await founder.found(tenantInput(req.body));
+      audit.record({ type: 'tenant.create', outcome: 'success', company: founded.company.id, user: founded.admin.id, username: founded.admin.username, client_ip: clientIp });
+      logger.info({ event: 'operator', action: 'tenant.create', company: founded.company.id, admin: founded.admin.id, client_ip: clientIp }, 'tenant founded');
+      res.status(201).json(answer(founded));
+    } catch (error) {
+      if (error instanceof WardenError) return refuse(error);
+      next(error);
+    }
+  });
+  return routes;
+}
+
+/** Compares in constant time: both sides are keyed hashes of equal length. */
+function secretMatcher(secret: string | undefined): ((presented: string) => boolean) | undefined {
+  if (!secret) return undefined;
+  const key = randomBytes(32);
+  const digest = (value: string) => createHmac('sha256', key).update(value, 'utf8').digest();
+  const expected = digest(secret);
+  return (presented) => timingSafeEqual(digest(presented), expected);
+}
+
+function bearerOf(req: Request): string | undefined {
+  const match = /^Bearer +(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  return match?.[1];
+}
+
+function tenantInput(body: unknown): TenantInput {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new WardenError('ERR_BAD_REQUEST', 'the body must be a JSON object');
+  const data = body as Record<string, unknown>;
+  const admin = data['admin'];
+  if (typeof admin !== 'object' || admin === null || Array.isArray(admin)) {
+    throw new WardenError('ERR_BAD_REQUEST', 'admin is required: {username, name?, email?, password?}', { field: 'admin' });
+  }
+  const fields = admin as Record<string, unknown>;
+  return {
+    companyName: requiredString(data, 'company_name'),
+    companyId: optionalString(data, 'company_id'),
+    admin: {
+      username: requiredString(fields, 'username'),
+      name: optionalString(fields, 'name'),
+      email: optionalString(fields, 'email'),
+      password: optionalString(fields, 'password'),
+    },
+  };
+}
+
+function answer({ company, admin, credentials }: FoundedTenant) {
+  return {
+    company: { id: company.id, name: company.name },
+    admin: { id: admin.id, username: admin.username, name: admin.name, role: admin.role },
+    password_set: credentials === undefined,
+    ...(credentials && { credentials: { access_key: credentials.access_key, secret_key: credentials.secret_key } }),
+  };
+}
