@@ -15,7 +15,7 @@ import { DEFAULT_COMPANY, createGateway } from './create-gateway';
 const db = `warden_int_gateway_${process.pid}_${Date.now()}`;
 const hosts = hostsSchema.parse({ ...HOSTS_DEFAULTS, mongo: { backend: { host: `mongodb://127.0.0.1:27017/${db}` }, auth: { host: `mongodb://127.0.0.1:27017/${db}` } } });
 const system = Object.fromEntries(['apiserver', 'fileserver', 'webserver', 'tests'].map((n) => [n, { accessKey: generateKey(), secretKey: generateSecret() }]));
-const secrets = { tokenSecret: generateSecret(), sessionSecret: generateSecret() };
+const secrets = { tokenSecret: generateSecret(), sessionSecret: generateSecret(), operatorSecret: generateSecret() };
 const ADMIN = { username: 'ada', password: 'correct horse battery staple 42' };
 const clearml = clearmlAuthSchema.parse({
   ...CLEARML_AUTH_DEFAULTS,
@@ -211,15 +211,14 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
     expect([systemRevoke.status, systemRevoke.body.meta.error_data.code]).toEqual([403, 'ERR_FORBIDDEN']);
     expect((await login(system.apiserver.accessKey, system.apiserver.secretKey)).status).toBe(200);
 
-    // A second tenant, founded by a system identity as the operator's bootstrap does it.
-    const systemToken = (await login(system.apiserver.accessKey, system.apiserver.secretKey)).body.data.token as string;
+    // A second tenant, founded by the operator.
     const otherCompany = randomUUID().replace(/-/g, '');
     const founded = await request(app)
-      .post('/auth.create_user')
-      .set('Authorization', bearer(systemToken))
-      .send({ company: otherCompany, company_name: 'other-co', username: `olga-${db}`, role: 'admin', password: 'olgas long passphrase 77' });
-    expect(founded.status).toBe(200);
-    const otherAdmin = { id: founded.body.data.id as string };
+      .post('/operator/tenants')
+      .set('Authorization', bearer(secrets.operatorSecret))
+      .send({ company_id: otherCompany, company_name: 'other-co', admin: { username: `olga-${db}`, password: 'olgas long passphrase 77' } });
+    expect(founded.status).toBe(201);
+    const otherAdmin = { id: founded.body.admin.id as string };
     const otherToken = (await login(`olga-${db}`, 'olgas long passphrase 77')).body.data.token as string;
     const adminKey = (await request(app).post('/auth.create_credentials').set('Authorization', bearer(admin)).send({})).body.data.credentials;
     issuedValues.push(adminKey.secret_key);
@@ -232,7 +231,7 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
     const crossDisable = await request(app).post('/auth.edit_user').set('Authorization', bearer(otherToken)).send({ user: adminId, enabled: false });
     expect([crossDisable.status, crossDisable.body.meta.error_data.code]).toEqual([400, 'ERR_INVALID_USER']);
     expect((await verifierFor('clearml-api').verify(otherToken)).identity).toMatchObject({ company: otherCompany, user: otherAdmin.id });
-    const again = await request(app).post('/auth.create_user').set('Authorization', bearer(systemToken)).send({ company: otherCompany, username: `oscar-${db}` });
+    const again = await request(app).post('/auth.create_user').set('Authorization', bearer(otherToken)).send({ username: `oscar-${db}` });
     expect(again.status).toBe(200);
     const store = new IdentityStore({ connection: backends.mongo!.connection, credentialPepper: secrets.tokenSecret });
     expect(await store.getUser(again.body.data.id)).toMatchObject({ company: otherCompany, company_name: 'other-co', role: 'user' });
@@ -242,9 +241,10 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
   it.each([
     ['an admin naming another company', 'admin', { company: 'f'.repeat(32) }, 403, 'ERR_FORBIDDEN', undefined],
     ['a user', 'user', {}, 403, 'ERR_FORBIDDEN', undefined],
-    ['a system identity without a company', 'system', {}, 400, 'ERR_BAD_REQUEST', 'company'],
-    ['a system identity with a malformed company id', 'system', { company: 'Acme Inc' }, 400, 'ERR_BAD_REQUEST', 'company'],
-    ['a system identity naming an unknown company without company_name', 'system', { company: 'e'.repeat(32) }, 400, 'ERR_BAD_REQUEST', 'company_name'],
+    ['a system identity in its own company', 'system', {}, 403, 'ERR_FORBIDDEN', undefined],
+    ['a system identity making an admin', 'system', { role: 'admin' }, 403, 'ERR_FORBIDDEN', undefined],
+    ['a system identity founding a company', 'system', { company: 'e'.repeat(32), company_name: 'planted', role: 'admin' }, 403, 'ERR_FORBIDDEN', undefined],
+    ['a system identity naming an existing company', 'system', { company: DEFAULT_COMPANY.id, role: 'admin' }, 403, 'ERR_FORBIDDEN', undefined],
   ])('refuses create_user from %s', async (_label, who, fields, status, code, field) => {
     const token =
       who === 'system'
@@ -319,6 +319,7 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
       ...Object.values(system).flatMap((c) => [c.secretKey]),
       secrets.tokenSecret,
       secrets.sessionSecret,
+      secrets.operatorSecret,
       ADMIN.password,
       'bobs own passphrase 17',
       'doras long passphrase 99',

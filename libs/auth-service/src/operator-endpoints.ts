@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import express, { Router, type Request } from 'express';
+import { Router, type Request } from 'express';
 import type { Logger } from 'pino';
 import { WardenError } from '@warden/errors';
 import type { AuditTrail, FailureLimiter, FoundedTenant, TenantFounder, TenantInput } from '@warden/identity';
@@ -19,7 +19,7 @@ export interface OperatorRoutesOptions {
   assertReady: () => void;
 }
 
-const MAX_BODY = '16kb';
+const MAX_BODY_BYTES = 16 * 1024;
 
 /**
  * The operator's own door, outside ClearML's API and never forwarded by the apiserver: founding a
@@ -30,7 +30,7 @@ export function operatorRoutes(options: OperatorRoutesOptions): Router {
   const { operatorSecret, founder, audit, limiter, logger, assertReady } = options;
   const matches = secretMatcher(operatorSecret);
   const routes = Router();
-  routes.post(OPERATOR_TENANTS_PATH, express.json({ limit: MAX_BODY, inflate: false, strict: true, type: () => true }), async (req, res, next) => {
+  routes.post(OPERATOR_TENANTS_PATH, async (req, res, next) => {
     const clientIp = req.ip ?? '';
     const refuse = (error: WardenError) => {
       audit.record({ type: 'tenant.create', outcome: 'failure', client_ip: clientIp, reason: error.code });
@@ -46,7 +46,8 @@ export function operatorRoutes(options: OperatorRoutesOptions): Router {
         await limiter.recordFailure(clientIp);
         return refuse(new WardenError(presented ? 'ERR_INVALID_CREDENTIALS' : 'ERR_UNAUTHORIZED', 'send the operator secret as Authorization: Bearer <secret>'));
       }
-      const founded = await founder.found(tenantInput(req.body));
+      // The body of a caller who has not proved the secret is never read.
+      const founded = await founder.found(tenantInput(await readJson(req)));
       audit.record({ type: 'tenant.create', outcome: 'success', company: founded.company.id, user: founded.admin.id, username: founded.admin.username, client_ip: clientIp });
       logger.info({ event: 'operator', action: 'tenant.create', company: founded.company.id, admin: founded.admin.id, client_ip: clientIp }, 'tenant founded');
       res.status(201).json(answer(founded));
@@ -70,6 +71,23 @@ function secretMatcher(secret: string | undefined): ((presented: string) => bool
 function bearerOf(req: Request): string | undefined {
   const match = /^Bearer +(\S+)\s*$/i.exec(req.headers.authorization ?? '');
   return match?.[1];
+}
+
+async function readJson(req: Request): Promise<unknown> {
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding !== 'identity') throw new WardenError('ERR_UNSUPPORTED_ENCODING');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new WardenError('ERR_PAYLOAD_TOO_LARGE');
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new WardenError('ERR_INVALID_JSON');
+  }
 }
 
 function tenantInput(body: unknown): TenantInput {
