@@ -100,9 +100,9 @@ describe('auth-gateway process', () => {
       const dir = mkdtempSync(join(tmpdir(), 'warden-tenant-cli-'));
       writeFileSync(join(dir, 'password'), 'a founding admin passphrase 8\n', { mode: 0o600 });
       writeFileSync(join(dir, 'operator'), secrets['CLEARML__SECURE__AUTH__OPERATOR_SECRET'], { mode: 0o600 });
-      const { CLEARML__SECURE__AUTH__OPERATOR_SECRET: _inline, ...withoutSecret } = operatorEnv;
       const out = await tenant(['--name', 'File Co', '--admin', `file-admin-${process.pid}`, '--admin-password-file', join(dir, 'password')], {
-        ...withoutSecret,
+        PATH: operatorEnv.PATH,
+        CLEARML_CONFIG_DIR: operatorEnv.CLEARML_CONFIG_DIR,
         CLEARML__SECURE__AUTH__OPERATOR_SECRET_FILE: join(dir, 'operator'),
       });
       expect([out.code, JSON.parse(out.stdout).password_set]).toEqual([0, true]);
