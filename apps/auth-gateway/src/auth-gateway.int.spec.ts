@@ -82,6 +82,10 @@ describe('auth-gateway process', () => {
         (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
       );
 
+    // Each command is a Node start of its own: seconds on a loaded machine.
+    const CLI_TIMEOUT_MS = 20_000;
+    beforeAll(() => waitForStatus(`${gateway.url}/ready`, (s) => s === 200, 30_000), 35_000);
+
     it('founds a company whose admin logs in through the apiserver with the key pair printed once', async () => {
       const out = await tenant(['--name', 'Cli Co', '--admin', `cli-admin-${process.pid}`, '--admin-name', 'Cli Admin']);
       expect(out.code).toBe(0);
@@ -94,7 +98,7 @@ describe('auth-gateway process', () => {
       expect(((await me.json()) as { data: { user: unknown } }).data.user).toMatchObject({ role: 'admin', company: founded.company });
       expect(gateway.output()).toContain('tenant founded');
       expect(gateway.output()).not.toContain(secret_key);
-    });
+    }, CLI_TIMEOUT_MS);
 
     it('reads the admin password from a file, and the operator secret from a _FILE variant', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'warden-tenant-cli-'));
@@ -108,7 +112,7 @@ describe('auth-gateway process', () => {
       expect([out.code, JSON.parse(out.stdout).password_set]).toEqual([0, true]);
       const login = await fetch(`${gateway.url}/auth.login`, { method: 'POST', headers: { Authorization: basic(`file-admin-${process.pid}`, 'a founding admin passphrase 8') } });
       expect(login.status).toBe(200);
-    });
+    }, CLI_TIMEOUT_MS);
 
     it('fails with the gateway\'s refusal for a wrong operator secret, and prints no secret', async () => {
       const wrong = generateSecretSet().find((s) => s.envVar === 'CLEARML__SECURE__AUTH__OPERATOR_SECRET')!.value;
@@ -117,6 +121,6 @@ describe('auth-gateway process', () => {
       expect(out.stderr).toContain('tenant create refused: 401 ERR_INVALID_CREDENTIALS');
       expect(out.stdout + out.stderr).not.toContain(wrong);
       expect(gateway.output()).not.toContain(wrong);
-    });
+    }, CLI_TIMEOUT_MS);
   });
 });
