@@ -50,7 +50,8 @@ export function operatorRoutes(options: OperatorRoutesOptions): Router {
       const founded = await founder.found(tenantInput(await readJson(req)));
       audit.record({ type: 'tenant.create', outcome: 'success', company: founded.company.id, user: founded.admin.id, username: founded.admin.username, client_ip: clientIp });
       logger.info({ event: 'operator', action: 'tenant.create', company: founded.company.id, admin: founded.admin.id, client_ip: clientIp }, 'tenant founded');
-      res.status(201).json(answer(founded));
+      // The answer holds a secret shown once: no cache may keep a copy.
+      res.status(201).set('Cache-Control', 'no-store').json(answer(founded));
     } catch (error) {
       if (error instanceof WardenError) return refuse(error);
       next(error);
@@ -97,15 +98,16 @@ function tenantInput(body: unknown): TenantInput {
   if (typeof admin !== 'object' || admin === null || Array.isArray(admin)) {
     throw new WardenError('ERR_BAD_REQUEST', 'admin is required: {username, name?, email?, password?}', { field: 'admin' });
   }
-  const fields = admin as Record<string, unknown>;
+  // Prefixed, so that an error names the field as the caller wrote it: admin.username.
+  const fields = Object.fromEntries(Object.entries(admin).map(([key, value]) => [`admin.${key}`, value]));
   return {
     companyName: requiredString(data, 'company_name'),
     companyId: optionalString(data, 'company_id'),
     admin: {
-      username: requiredString(fields, 'username'),
-      name: optionalString(fields, 'name'),
-      email: optionalString(fields, 'email'),
-      password: optionalString(fields, 'password'),
+      username: requiredString(fields, 'admin.username'),
+      name: optionalString(fields, 'admin.name'),
+      email: optionalString(fields, 'admin.email'),
+      password: optionalString(fields, 'admin.password'),
     },
   };
 }

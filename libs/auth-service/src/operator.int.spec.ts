@@ -139,7 +139,7 @@ describe('service identities and the operator (real Redis and MongoDB-wire serve
 
   it('founds a tenant: the admin\'s one-time API credentials log in as the admin of the new company only', async () => {
     const res = await found({ company_name: 'Acme Research', admin: { username: `ada-${db}`, name: 'Ada', email: 'ada@example.com' } });
-    expect(res.status).toBe(201);
+    expect([res.status, res.headers['cache-control']]).toEqual([201, 'no-store']);
     expect(res.body).toMatchObject({ company: { id: expect.stringMatching(/^[0-9a-f]{32}$/), name: 'Acme Research' }, admin: { username: `ada-${db}`, name: 'Ada', role: 'admin' }, password_set: false });
     revealed.push(res.body.credentials.secret_key);
     const token = (await login(res.body.credentials.access_key, res.body.credentials.secret_key)).body.data.token as string;
@@ -164,6 +164,8 @@ describe('service identities and the operator (real Redis and MongoDB-wire serve
     ['a malformed company id', () => ({ company_id: 'Acme', company_name: 'bad-id-co', admin: { username: `bad-id-${db}` } }), 400, 'ERR_BAD_REQUEST'],
     ['no admin', () => ({ company_name: 'no-admin-co' }), 400, 'ERR_BAD_REQUEST'],
     ['no company name', () => ({ admin: { username: `no-name-${db}` } }), 400, 'ERR_BAD_REQUEST'],
+    ['an admin without a username', () => ({ company_name: 'no-admin-co', admin: { name: 'Nameless' } }), 400, 'ERR_BAD_REQUEST'],
+    ['a username that is not a string', () => ({ company_name: 'no-admin-co', admin: { username: { $ne: null } } }), 400, 'ERR_BAD_REQUEST'],
     ['a reserved username', () => ({ company_name: 'reserved-co', admin: { username: '__apiserver2' } }), 400, 'ERR_BAD_REQUEST'],
     ['an empty password', () => ({ company_name: 'empty-pass-co', admin: { username: `empty-pass-${db}`, password: '' } }), 400, 'ERR_BAD_REQUEST'],
     ['a list for a body', () => [1, 2], 400, 'ERR_BAD_REQUEST'],
