@@ -117,6 +117,8 @@ describe('service identities and the operator (real Redis and MongoDB-wire serve
       ['relabel its credentials', 'auth.edit_credentials', () => ({ access_key: apiserver.accessKey, label: 'x' })],
       ['revoke another tenant\'s credentials', 'auth.revoke_credentials', () => ({ access_key: victim.accessKey })],
       ['list users', 'users.get_all', () => ({})],
+      ['reset another tenant\'s admin password', 'auth.reset_password', () => ({ user: victim.admin })],
+      ['set a password of its own', 'auth.change_password', () => ({ old_password: 'x', new_password: 'a system passphrase of its own' })],
     ])('cannot %s (%s)', async (_label, endpoint, body) => {
       const res = await request(app).post(`/${endpoint}`).set('Authorization', bearer(token)).send(body());
       expect([res.status, res.body.meta.error_data.code]).toEqual([403, 'ERR_FORBIDDEN']);
@@ -160,14 +162,15 @@ describe('service identities and the operator (real Redis and MongoDB-wire serve
   it.each([
     ['an existing company', () => ({ company_id: victim.company, company_name: 'again', admin: { username: `intruder-${db}` } }), 409, 'ERR_TENANT_EXISTS'],
     ['the default company', () => ({ company_id: DEFAULT_COMPANY.id, company_name: 'clearml', admin: { username: `intruder2-${db}` } }), 409, 'ERR_TENANT_EXISTS'],
-    ['a username taken in another tenant', () => ({ company_name: 'dup-user-co', admin: { username: `VERA-${db}` } }), 409, 'ERR_TENANT_EXISTS'],
+    ['a username taken in another tenant', () => ({ company_name: 'dup-user-co', admin: { username: `VERA-${db}` } }), 409, 'ERR_USERNAME_TAKEN'],
     ['a malformed company id', () => ({ company_id: 'Acme', company_name: 'bad-id-co', admin: { username: `bad-id-${db}` } }), 400, 'ERR_BAD_REQUEST'],
     ['no admin', () => ({ company_name: 'no-admin-co' }), 400, 'ERR_BAD_REQUEST'],
     ['no company name', () => ({ admin: { username: `no-name-${db}` } }), 400, 'ERR_BAD_REQUEST'],
     ['an admin without a username', () => ({ company_name: 'no-admin-co', admin: { name: 'Nameless' } }), 400, 'ERR_BAD_REQUEST'],
     ['a username that is not a string', () => ({ company_name: 'no-admin-co', admin: { username: { $ne: null } } }), 400, 'ERR_BAD_REQUEST'],
     ['a reserved username', () => ({ company_name: 'reserved-co', admin: { username: '__apiserver2' } }), 400, 'ERR_BAD_REQUEST'],
-    ['an empty password', () => ({ company_name: 'empty-pass-co', admin: { username: `empty-pass-${db}`, password: '' } }), 400, 'ERR_BAD_REQUEST'],
+    ['an empty password', () => ({ company_name: 'empty-pass-co', admin: { username: `empty-pass-${db}`, password: '' } }), 400, 'ERR_PASSWORD_POLICY'],
+    ['a common password', () => ({ company_name: 'empty-pass-co', admin: { username: `common-pass-${db}`, password: 'password123' } }), 400, 'ERR_PASSWORD_POLICY'],
     ['a list for a body', () => [1, 2], 400, 'ERR_BAD_REQUEST'],
   ])('refuses to found with %s, and leaves no half-founded tenant', async (_label, body, status, code) => {
     const res = await found(body());
@@ -215,7 +218,7 @@ describe('service identities and the operator (real Redis and MongoDB-wire serve
     }
     await audit.close();
     const reasons = new Set(events.filter((e) => e.outcome === 'failure').map((e) => e.reason));
-    expect([...reasons].sort()).toEqual(['ERR_BAD_REQUEST', 'ERR_ENDPOINT_UNKNOWN', 'ERR_INVALID_CREDENTIALS', 'ERR_INVALID_JSON', 'ERR_PAYLOAD_TOO_LARGE', 'ERR_RATE_LIMITED', 'ERR_TENANT_EXISTS', 'ERR_UNAUTHORIZED']);
+    expect([...reasons].sort()).toEqual(['ERR_BAD_REQUEST', 'ERR_ENDPOINT_UNKNOWN', 'ERR_INVALID_CREDENTIALS', 'ERR_INVALID_JSON', 'ERR_PASSWORD_POLICY', 'ERR_PAYLOAD_TOO_LARGE', 'ERR_RATE_LIMITED', 'ERR_TENANT_EXISTS', 'ERR_UNAUTHORIZED', 'ERR_USERNAME_TAKEN']);
     expect(events.filter((e) => e.outcome === 'success').map((e) => e.company)).toEqual(expect.arrayContaining([victim.company]));
     expect(logs.text).toContain('operator action refused');
     expect(logs.text).toContain('tenant founded');

@@ -15,6 +15,8 @@ export type AuditEventType =
   /** The operator founding a company and its first admin (POST /operator/tenants), every attempt. */
   | 'tenant.create'
   | 'user.enable'
+  | 'password.change'
+  | 'password.reset'
   | 'system.bootstrap';
 
 export interface AuditEvent {

@@ -12,3 +12,11 @@ export { LoginRateLimiter, type LoginRateLimiterOptions } from './login-rate-lim
 export { AuditTrail, type AuditEvent, type AuditEventType, type AuditTrailOptions } from './audit-trail';
 export { FailureLimiter, type FailureLimiterOptions } from './failure-limiter';
 export { TenantFounder, type FoundedTenant, type TenantInput } from './tenant-founding';
+export {
+  DEFAULT_PASSWORD_POLICY,
+  MAX_POLICY_LENGTH,
+  MIN_POLICY_LENGTH,
+  PasswordPolicy,
+  type PasswordPolicySettings,
+  type PasswordRule,
+} from './password-policy';

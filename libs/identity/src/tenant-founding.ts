@@ -39,7 +39,7 @@ export class TenantFounder {
     const id = input.companyId ?? randomHexId();
     if (!COMPANY_ID.test(id)) throw new WardenError('ERR_BAD_REQUEST', 'company_id must be 32 lowercase hex characters', { field: 'company_id' });
     if (await this.store.findUserByUsername(input.admin.username)) {
-      throw new WardenError('ERR_TENANT_EXISTS', 'a user with this username already exists', { field: 'admin.username' });
+      throw new WardenError('ERR_USERNAME_TAKEN', undefined, { field: 'admin.username' });
     }
     const company = await this.createCompany(id, name);
     try {
