@@ -37,6 +37,15 @@ describe('auth-gateway start-up', () => {
     expect(errors).toContain('apiserver.auth.max_expiration_sec');
   });
 
+  it('refuses production with a weak operator secret, naming it but not its value', async () => {
+    const secrets = Object.fromEntries(generateSecretSet().map((s) => [s.envVar, s.value]));
+    const weak = 'operator-secret-too-short-42';
+    const { result, errors } = await startInIsolation(authGatewayService, { ...secrets, NODE_ENV: 'production', CLEARML__SECURE__AUTH__OPERATOR_SECRET: weak });
+    expect(result).toEqual({ exitCode: EXIT_CONFIG });
+    expect(errors).toContain('secure.auth.operator_secret is shorter than 50 characters');
+    expect(errors).not.toContain(weak);
+  });
+
   it('runs tenant create only with the operator secret from its configuration, never from the command line', async () => {
     const secret = generateSecretSet().find((s) => s.envVar === 'CLEARML__SECURE__AUTH__OPERATOR_SECRET')!.value;
     const argvSecret = await startInIsolation(authGatewayService, { CLEARML__SECURE__AUTH__OPERATOR_SECRET: secret }, {
