@@ -123,6 +123,12 @@ describe('apiserver ClearML API (real gateway, Redis, MongoDB-wire server, Elast
     }
   });
 
+  it('does not forward the operator endpoint: founding a tenant is the gateway\'s alone', async () => {
+    const operatorSecret = gateway.secrets['CLEARML__SECURE__AUTH__OPERATOR_SECRET'];
+    const res = await call('/operator/tenants', { headers: { Authorization: `Bearer ${operatorSecret}` }, body: { company_name: 'via-api', admin: { username: `via-api-${db}` } } });
+    expect([res.status, res.body.meta.error_data?.code]).toEqual([404, 'ERR_ENDPOINT_UNKNOWN']);
+  });
+
   it('answers the probes without a token, in the envelope', async () => {
     const ping = await call('/debug.ping', { method: 'GET' });
     expect([ping.status, ping.body.data]).toEqual([200, { msg: 'ClearML server' }]);
