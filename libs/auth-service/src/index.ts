@@ -13,3 +13,4 @@ export { registerSessionEndpoints } from './session-endpoints';
 export { gatewayAuthenticator, type GatewayCaller } from './gateway-authenticator';
 export { MongoSigningKeyStore } from './mongo-signing-key-store';
 export { DEFAULT_COMPANY, createGateway, type Gateway, type GatewayOptions, type GatewaySecrets } from './create-gateway';
+export { SessionRevoker, type SessionLimits } from './session-revoker';

@@ -13,6 +13,7 @@ export type AuditEventType =
   | 'user.create'
   | 'company.create'
   | 'user.enable'
+  | 'sessions.revoke'
   | 'system.bootstrap';
 
 export interface AuditEvent {

@@ -10,3 +10,4 @@ export { FixedUsers, type FixedUser, type FixedUsersConfig } from './fixed-users
 export { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './login-limits';
 export { LoginRateLimiter, type LoginRateLimiterOptions } from './login-rate-limiter';
 export { AuditTrail, type AuditEvent, type AuditEventType, type AuditTrailOptions } from './audit-trail';
+export { MongoRevocationRecord, type MongoRevocationRecordOptions } from './revocation-record';
