@@ -14,6 +14,8 @@ export type AuditEventType =
   | 'company.create'
   | 'user.enable'
   | 'sessions.revoke'
+  | 'password.change'
+  | 'password.reset'
   | 'system.bootstrap';
 
 export interface AuditEvent {
