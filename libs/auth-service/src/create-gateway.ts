@@ -4,8 +4,8 @@ import type { RedisClientType } from 'redis';
 import type { Logger } from 'pino';
 import { WardenError } from '@warden/errors';
 import { CLEARML_API_VERSION, CLEARML_FEATURE_SET, CLEARML_SERVER_VERSION, ClearmlApi, corsPolicy, type ReadinessCheck } from '@warden/http';
-import { AuditTrail, FailureLimiter, FixedUsers, IdentityStore, LoginRateLimiter, TenantFounder, type SystemCredentialName } from '@warden/identity';
-import { KeyRing, RevocationList, StaticKeySource, TokenIssuer, TokenVerifier, assertTenantMember } from '@warden/tokens';
+import { AuditTrail, FailureLimiter, FixedUsers, IdentityStore, LoginRateLimiter, MongoRevocationRecord, TenantFounder, type SystemCredentialName } from '@warden/identity';
+import { KeyRing, REVOCATION_MARGIN_SEC, RevocationList, StaticKeySource, TokenIssuer, TokenVerifier, assertTenantMember } from '@warden/tokens';
 import { registerAuthEndpoints } from './auth-endpoints';
 import { AuthService } from './auth-service';
 import { webLoginEnabled, type ClearmlAuthSettings, type GatewayAuthSettings } from './auth-settings';
@@ -64,7 +64,13 @@ export function createGateway(options: GatewayOptions): Gateway {
   const store = new IdentityStore({ connection: mongo, credentialPepper: secrets.tokenSecret, passwordPolicy: gateway.login.password_policy });
   const audit = new AuditTrail({ connection: mongo, onError: (error) => logger.warn({ err: error }, 'audit trail write failed') });
   const limiter = new LoginRateLimiter({ redis, keyPrefix: options.rateLimitPrefix });
-  const revocations = new RevocationList({ redis, onError: (error) => logger.warn({ err: error }, 'revocation list') });
+  // MongoDB is the record; this list writes it first, and republishes it whenever Redis has lost it.
+  const revocations = new RevocationList({
+    redis,
+    record: new MongoRevocationRecord({ connection: mongo, horizonSec: clearml.max_expiration_sec + REVOCATION_MARGIN_SEC }),
+    maxStalenessMs: gateway.tokens.revocation_max_staleness_sec * 1000,
+    onError: (error) => logger.warn({ err: error }, 'revocation list'),
+  });
   const keyRing = new KeyRing({
     store: new MongoSigningKeyStore(mongo, secrets.tokenSecret),
     algorithm: gateway.tokens.algorithm,

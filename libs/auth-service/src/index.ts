@@ -17,3 +17,4 @@ export { MongoSigningKeyStore } from './mongo-signing-key-store';
 export { DEFAULT_COMPANY, createGateway, type Gateway, type GatewayOptions, type GatewaySecrets } from './create-gateway';
 export { OPERATOR_TENANTS_PATH, operatorRoutes, type OperatorRoutesOptions } from './operator-endpoints';
 export { TENANT_USAGE, runTenantCommand, type TenantCommandInput } from './tenant-command';
+export { SessionRevoker, type SessionLimits } from './session-revoker';

@@ -15,6 +15,7 @@ export type AuditEventType =
   /** The operator founding a company and its first admin (POST /operator/tenants), every attempt. */
   | 'tenant.create'
   | 'user.enable'
+  | 'sessions.revoke'
   | 'password.change'
   | 'password.reset'
   | 'system.bootstrap';

@@ -20,3 +20,4 @@ export {
   type PasswordPolicySettings,
   type PasswordRule,
 } from './password-policy';
+export { MongoRevocationRecord, type MongoRevocationRecordOptions } from './revocation-record';
