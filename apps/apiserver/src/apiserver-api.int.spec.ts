@@ -103,6 +103,32 @@ describe('apiserver ClearML API (real gateway, Redis, MongoDB-wire server, Elast
     expect(theirs.body.data).toEqual({});
   });
 
+  it('serves no service identity: the apiserver\'s own credentials read, write and found nothing', async () => {
+    const key = gateway.secrets['CLEARML__SECURE__CREDENTIALS__APISERVER__USER_KEY'];
+    const secret = gateway.secrets['CLEARML__SECURE__CREDENTIALS__APISERVER__USER_SECRET'];
+    const login = await call('/auth.login', { headers: { Authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}` } });
+    const systemToken = login.body.data.token as string;
+    gateway.issued.push(systemToken);
+    const attempts = [
+      ['/v2.23/projects.get_all', {}],
+      ['/v2.23/projects.create', { name: 'planted', description: '' }],
+      ['/v2.23/tasks.get_all', {}],
+      ['/v2.23/events.add_batch', { task: 'any', type: 'log', msg: 'x' }],
+      ['/v2.23/users.get_all', {}],
+      ['/v2.23/auth.create_user', { company: 'e'.repeat(32), company_name: 'planted', username: `planted-${db}`, role: 'admin' }],
+    ] as const;
+    for (const [path, body] of attempts) {
+      const res = await call(path, { token: systemToken, body });
+      expect([path, res.status, res.body.meta.error_data?.code]).toEqual([path, 403, 'ERR_FORBIDDEN']);
+    }
+  });
+
+  it('does not forward the operator endpoint: founding a tenant is the gateway\'s alone', async () => {
+    const operatorSecret = gateway.secrets['CLEARML__SECURE__AUTH__OPERATOR_SECRET'];
+    const res = await call('/operator/tenants', { headers: { Authorization: `Bearer ${operatorSecret}` }, body: { company_name: 'via-api', admin: { username: `via-api-${db}` } } });
+    expect([res.status, res.body.meta.error_data?.code]).toEqual([404, 'ERR_ENDPOINT_UNKNOWN']);
+  });
+
   it('answers the probes without a token, in the envelope', async () => {
     const ping = await call('/debug.ping', { method: 'GET' });
     expect([ping.status, ping.body.data]).toEqual([200, { msg: 'ClearML server' }]);
@@ -147,6 +173,32 @@ describe('apiserver ClearML API (real gateway, Redis, MongoDB-wire server, Elast
     const future = await call('/v9.0/debug.ping', { body: {} });
     expect([future.status, future.body.meta.error_data?.code]).toEqual([400, 'ERR_API_VERSION']);
   });
+
+  it('refuses every call of a token that must change its password, until the change made through it', async () => {
+    const admin = await gateway.createTenant('tenant-reset', 'admin');
+    const adminToken = await gateway.login(admin.accessKey, admin.secretKey);
+    const username = `rosa-${db}`;
+    const temporary = 'temporary passphrase for rosa';
+    gateway.issued.push('rosas first passphrase', temporary, 'rosas chosen passphrase');
+    const created = await call('/auth.create_user', { token: adminToken, body: { username, password: 'rosas first passphrase' } });
+    expect(created.status).toBe(200);
+    expect((await call('/auth.reset_password', { token: adminToken, body: { user: created.body.data.id, new_password: temporary } })).status).toBe(200);
+
+    const basic = `Basic ${Buffer.from(`${username}:${temporary}`).toString('base64')}`;
+    const restricted = (await call('/auth.login', { headers: { Authorization: basic } })).body.data.token as string;
+    gateway.issued.push(restricted);
+    for (const path of ['/v2.23/projects.get_all', '/v2.23/tasks.create', '/v2.23/events.get_task_log']) {
+      const res = await call(path, { token: restricted, body: { name: 'x', type: 'training', task: 'x' } });
+      expect([path, res.status, res.body.meta.error_data?.code]).toEqual([path, 403, 'ERR_PASSWORD_CHANGE_REQUIRED']);
+    }
+    expect((await call('/v2.23/users.get_current_user', { token: restricted })).body.data.user).toMatchObject({ id: created.body.data.id });
+
+    const changed = await call('/auth.change_password', { token: restricted, body: { old_password: temporary, new_password: 'rosas chosen passphrase' } });
+    expect(changed.status).toBe(200);
+    const fresh = changed.body.data.token as string;
+    gateway.issued.push(fresh);
+    expect((await call('/v2.23/projects.get_all', { token: fresh, body: {} })).status).toBe(200);
+  }, 30_000);
 
   it('names a malformed JSON body instead of failing', async () => {
     const res = await call('/v2.23/debug.ping', { raw: '{"broken": ' });

@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import { WardenError } from '@warden/errors';
 import type { AuditTrail, FixedUsers, IdentityStore, LoginRateLimiter, UserRecord } from '@warden/identity';
-import type { AuthMethod, Identity, RevocationList, TokenClaims, TokenIssuer } from '@warden/tokens';
+import { familyOf, type AuthMethod, type Identity, type RevocationList, type TokenClaims, type TokenFamily, type TokenIssuer } from '@warden/tokens';
 import type { ClearmlAuthSettings, GatewayAuthSettings } from './auth-settings';
+import { SessionRevoker } from './session-revoker';
 
 export interface AuthServiceDeps {
   store: IdentityStore;
@@ -31,13 +32,24 @@ export interface IssuedLogin {
   expiresInSec: number;
 }
 
+// A token that may only change the password has no reason to live long.
+export const PASSWORD_CHANGE_TOKEN_SEC = 15 * 60;
+
 export function identityOf(user: UserRecord): Identity {
   return { user: user.id, company: user.company, role: user.role, user_name: user.name, company_name: user.company_name };
 }
 
 /** Logins and token issuing: the only place a token is minted. */
 export class AuthService {
-  constructor(readonly deps: AuthServiceDeps) {}
+  /** Logout, key revocation, disable and "sign out everywhere" end tokens through this. */
+  readonly sessions: SessionRevoker;
+
+  constructor(readonly deps: AuthServiceDeps) {
+    this.sessions = new SessionRevoker(deps.revocations, {
+      maxExpirationSec: deps.clearml.max_expiration_sec,
+      maxSessionLifetimeSec: deps.gateway.tokens.max_session_lifetime_sec,
+    });
+  }
 
   /**
    * Basic credentials are an API key pair when the id is a known access key, a web login otherwise.
@@ -62,20 +74,30 @@ export class AuthService {
     }
   }
 
-  /** A new token for an already verified caller (the SDK renews its token this way). */
+  /**
+   * A new token of the same family for an already verified caller (the SDK renews its token this
+   * way): logout still ends it, and it expires no later than the family's maximum lifetime.
+   */
   renew(claims: TokenClaims, expirationSec?: number): IssuedLogin {
-    return this.issueFor(claims.identity, claims.auth, expirationSec);
+    return this.issueFor(claims.identity, claims.auth, expirationSec, familyOf(claims));
   }
 
+  /** A password login of a user whose password an admin reset yields a token only good for changing it. */
   issue(user: UserRecord, auth: { method: AuthMethod; access_key?: string }, expirationSec?: number): IssuedLogin {
+    if (user.must_change_password && auth.method === 'password') {
+      return this.issueFor(identityOf(user), { ...auth, password_change_required: true }, Math.min(expirationSec ?? PASSWORD_CHANGE_TOKEN_SEC, PASSWORD_CHANGE_TOKEN_SEC));
+    }
     return this.issueFor(identityOf(user), auth, expirationSec);
   }
 
-  private issueFor(identity: Identity, auth: TokenClaims['auth'], expirationSec?: number): IssuedLogin {
+  private issueFor(identity: Identity, auth: TokenClaims['auth'], expirationSec?: number, family?: TokenFamily): IssuedLogin {
     const { clearml, gateway, issuer } = this.deps;
-    const expiresInSec = Math.min(expirationSec ?? clearml.default_expiration_sec, clearml.max_expiration_sec);
+    const maxSession = gateway.tokens.max_session_lifetime_sec;
+    const sessionLeftSec = family ? family.startedAt + maxSession - Math.floor(Date.now() / 1000) : maxSession;
+    if (sessionLeftSec < 1) throw new WardenError('ERR_JWT_EXPIRED', 'this login has reached its maximum lifetime: log in again');
+    const expiresInSec = Math.min(expirationSec ?? clearml.default_expiration_sec, clearml.max_expiration_sec, sessionLeftSec);
     const audience = [gateway.tokens.api_audience, gateway.tokens.files_audience];
-    const { token, claims } = issuer.issue({ identity, audience, expiresInSec, auth });
+    const { token, claims } = issuer.issue({ identity, audience, expiresInSec, auth, family });
     return { token, claims, expiresInSec };
   }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ConfigObject } from '@warden/config';
+import { DEFAULT_PASSWORD_POLICY, MAX_POLICY_LENGTH, MIN_POLICY_LENGTH } from '@warden/identity';
 
 /** ClearML's `apiserver.auth` section, as operators already write it; the gateway is its reader. */
 export const clearmlAuthSchema = z.object({
@@ -38,12 +39,23 @@ export const gatewayAuthSchema = z.object({
     files_audience: z.string().min(1),
     rotation_days: z.number().positive(),
     leeway_sec: z.number().int().min(0).max(300),
+    /** The longest a login's tokens, renewals included, may last; each token also stays within max_expiration_sec. */
+    max_session_lifetime_sec: z.number().int().positive(),
+    /** How long the gateway's last complete revocation list keeps serving while Redis cannot confirm it. */
+    revocation_max_staleness_sec: z.number().int().min(0).max(3600),
   }),
   login: z.object({
     /** Web login with users stored in MongoDB (passwords under a slow hash). */
     local_users: z.boolean(),
     /** ClearML's username-only mode: development only, refused in production. */
     free_access: z.boolean(),
+    /** What a password set by a user or an admin must satisfy (not fixed users: the operator sets those). */
+    password_policy: z
+      .object({
+        min_length: z.number().int().min(MIN_POLICY_LENGTH).max(MAX_POLICY_LENGTH),
+        max_length: z.number().int().min(MIN_POLICY_LENGTH).max(MAX_POLICY_LENGTH),
+      })
+      .refine((p) => p.min_length <= p.max_length, { message: 'min_length must not be larger than max_length' }),
   }),
   cors: z.object({ allowed_origins: z.array(z.string().url()) }),
   /** Express `trust proxy` values whose X-Forwarded-For is believed (for per-client rate limits). */
@@ -51,8 +63,18 @@ export const gatewayAuthSchema = z.object({
 });
 
 export const GATEWAY_AUTH_DEFAULTS: ConfigObject = {
-  tokens: { algorithm: 'ES256', issuer: 'warden', api_audience: 'clearml-api', files_audience: 'clearml-files', rotation_days: 30, leeway_sec: 30 },
-  login: { local_users: true, free_access: false },
+  tokens: {
+    algorithm: 'ES256',
+    issuer: 'warden',
+    api_audience: 'clearml-api',
+    files_audience: 'clearml-files',
+    rotation_days: 30,
+    leeway_sec: 30,
+    // ClearML's default token lifetime: a login renewed by its token lasts at most this long.
+    max_session_lifetime_sec: 2_592_000,
+    revocation_max_staleness_sec: 30,
+  },
+  login: { local_users: true, free_access: false, password_policy: { ...DEFAULT_PASSWORD_POLICY } },
   cors: { allowed_origins: [] },
   // The apiserver forwards auth.* calls from the same host by default.
   trusted_proxies: ['loopback'],
