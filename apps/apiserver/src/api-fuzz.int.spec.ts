@@ -1,11 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { Client } from '@elastic/elasticsearch';
 import fc from 'fast-check';
 import mongoose from 'mongoose';
 import { EventStore } from '@warden/events';
-import { hostileRequests, spawnService, waitForStatus, type HostileRequest, type SpawnedService } from '@warden/http/testing';
+import { hostileRequests, spawnService, startOwnRedis, waitForStatus, type HostileRequest, type OwnRedis, type SpawnedService } from '@warden/http/testing';
 import { IdentityStore } from '@warden/identity';
 import { generateSecretSet } from '@warden/secrets';
 
@@ -30,15 +28,6 @@ interface Answer {
 interface Target {
   url: string;
   endpoint: string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The endpoints a spawned app logged as registered. */
@@ -80,7 +69,7 @@ function problemWith(answer: Answer): string | undefined {
 }
 
 describe('every API endpoint under hostile calls (apiserver and gateway in production mode)', () => {
-  let redis: ChildProcess;
+  let redis: OwnRedis | undefined;
   const services: SpawnedService[] = [];
   const elastic = new Client({ node: 'http://127.0.0.1:9200', maxRetries: 0 });
   let gatewayUrl = '';
@@ -93,11 +82,10 @@ describe('every API endpoint under hostile calls (apiserver and gateway in produ
   const secretValues: string[] = [];
 
   beforeAll(async () => {
-    const redisPort = await freePort();
-    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    redis = await startOwnRedis();
     const secrets = Object.fromEntries(generateSecretSet().map((s) => [s.envVar, s.value]));
     secretValues.push(...Object.values(secrets));
-    const env = { ...secrets, NODE_ENV: 'production', CLEARML_REDIS_SERVICE_PORT: String(redisPort) };
+    const env = { ...secrets, NODE_ENV: 'production', CLEARML_REDIS_SERVICE_PORT: String(redis.port) };
     const gateway = await spawnService('auth-gateway', { ...env, CLEARML__HOSTS__MONGO__AUTH__HOST: `mongodb://127.0.0.1:27017/${db}`, CLEARML__AUTH_GATEWAY__LISTEN_PORT: '0', CLEARML__AUTH_GATEWAY__METRICS__ENABLED: 'false' });
     services.push(gateway);
     gatewayUrl = gateway.url;
@@ -154,7 +142,7 @@ describe('every API endpoint under hostile calls (apiserver and gateway in produ
 
   afterAll(async () => {
     for (const service of services.reverse()) expect(await service.stop()).toBe(0);
-    redis?.kill('SIGKILL');
+    await redis?.kill();
     if (company) await new EventStore(elastic).deleteCompanyEvents(company);
     await elastic.close();
     const connection = await mongoose.createConnection(`mongodb://127.0.0.1:27017/${db}`).asPromise();
