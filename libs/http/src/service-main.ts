@@ -28,8 +28,6 @@ export interface ServiceParts {
   routes: Router;
   readiness: ReadinessCheck[];
   warnings?: string[];
-  /** Proxies whose X-Forwarded-For is believed (Express `trust proxy`); none by default. */
-  trustProxy?: string[];
   close?: () => Promise<void>;
 }
 
@@ -135,7 +133,7 @@ async function serve<C extends BaseConfig>(definition: ServiceDefinition<C>, { c
     metrics,
     exposeStacks: resolved.mode !== 'production',
     routes: parts.routes,
-    trustProxy: parts.trustProxy,
+    trustProxy: listener.trusted_proxies,
   });
   // In a worker pool the primary serves the metrics of all workers.
   const metricsServer =
