@@ -79,7 +79,6 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
       routes: gateway.routes,
       readiness: [...backends.readiness, ...gateway.readiness],
       warnings,
-      trustProxy: config.auth_gateway.trusted_proxies,
       close: async () => {
         await gateway.close();
         await backends.close();

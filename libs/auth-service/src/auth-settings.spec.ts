@@ -1,4 +1,5 @@
-import { CLEARML_AUTH_DEFAULTS, GATEWAY_AUTH_DEFAULTS, clearmlAuthSchema, gatewayAuthSchema, webLoginEnabled } from './auth-settings';
+import { DEFAULT_LOGIN_LIMITS } from '@warden/identity';
+import { CLEARML_AUTH_DEFAULTS, GATEWAY_AUTH_DEFAULTS, clearmlAuthSchema, gatewayAuthSchema, loginLimits, webLoginEnabled } from './auth-settings';
 
 const clearml = clearmlAuthSchema.parse(CLEARML_AUTH_DEFAULTS);
 const gateway = gatewayAuthSchema.parse(GATEWAY_AUTH_DEFAULTS);
@@ -13,10 +14,23 @@ describe('auth settings', () => {
   });
 
   it('turns web login off only in free-access mode or with no login method at all', () => {
-    expect(webLoginEnabled(clearml, { ...gateway, login: { local_users: true, free_access: true } })).toBe(false);
-    expect(webLoginEnabled(clearml, { ...gateway, login: { local_users: false, free_access: false } })).toBe(false);
+    expect(webLoginEnabled(clearml, { ...gateway, login: { ...gateway.login, local_users: true, free_access: true } })).toBe(false);
+    expect(webLoginEnabled(clearml, { ...gateway, login: { ...gateway.login, local_users: false, free_access: false } })).toBe(false);
     const fixed = { ...clearml, fixed_users: { ...clearml.fixed_users, enabled: true } };
-    expect(webLoginEnabled(fixed, { ...gateway, login: { local_users: false, free_access: false } })).toBe(true);
+    expect(webLoginEnabled(fixed, { ...gateway, login: { ...gateway.login, local_users: false, free_access: false } })).toBe(true);
+  });
+
+  it("defaults the login limits to the limiter's documented ones", () => {
+    expect(loginLimits(gateway.login.limits)).toEqual(DEFAULT_LOGIN_LIMITS);
+  });
+
+  it.each([
+    ['a zero failure count', { per_client: { failures: 0, window_sec: 900 } }],
+    ['a back-off cap below its base', { backoff: { after_failures: 5, base_sec: 10, max_sec: 5 } }],
+    ['a delay over 30 s', { per_account: { slow_after_failures: 50, window_sec: 900, delay_ms: 60_000 } }],
+  ])('refuses login limits with %s', (_label, change) => {
+    const login = { ...gateway.login, limits: { ...gateway.login.limits, ...change } };
+    expect(gatewayAuthSchema.safeParse({ ...GATEWAY_AUTH_DEFAULTS, login }).success).toBe(false);
   });
 
   it('refuses a cookie name that could inject attributes', () => {

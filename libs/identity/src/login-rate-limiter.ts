@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RedisClientType } from 'redis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { WardenError } from '@warden/errors';
@@ -9,22 +10,32 @@ export interface LoginRateLimiterOptions {
   limits?: LoginLimits;
 }
 
-// Consecutive failures are forgotten a day after the first one; a success forgets them at once.
+export interface LoginAdmission {
+  /** The pair has failures in a row that a success must clear (the usual login skips that round trip). */
+  failuresToClear: boolean;
+  /** How long to hold the attempt before checking it: the account is past its ceiling. */
+  delayMs: number;
+}
+
+// Failures in a row are forgotten a day after the first one; a success forgets them at once.
 const CONSECUTIVE_WINDOW_SEC = 24 * 60 * 60;
 
 /**
- * Counts failed logins in Redis, per account and per client address, and locks an account out
- * with an exponential back-off after repeated failures.
+ * Counts failed logins in Redis (see LoginLimits): per client address, per (account, client) with
+ * a growing back-off, and per account, where passing the ceiling slows attempts down instead of
+ * refusing them. An access key (`isKey`) is never slowed by what other clients do: its 50-character
+ * secret cannot be guessed, so only the per-client limits apply to it.
  *
+ * Keys and usernames go through the same Redis commands, so the work done does not tell them apart.
  * When Redis cannot be reached every method throws ERR_SERVICE_UNAVAILABLE: failing open would
- * turn a Redis outage into unlimited password guessing, so logins stop instead (API-key
- * authentication does not pass through here and keeps working).
+ * turn a Redis outage into unlimited password guessing, so logins stop instead.
  */
 export class LoginRateLimiter {
   private readonly redis: RedisClientType;
   private readonly limits: LoginLimits;
-  private readonly perAccount: RateLimiterRedis;
   private readonly perClient: RateLimiterRedis;
+  private readonly perPair: RateLimiterRedis;
+  private readonly perAccount: RateLimiterRedis;
   private readonly consecutive: RateLimiterRedis;
   private readonly lockout: RateLimiterRedis;
 
@@ -34,47 +45,45 @@ export class LoginRateLimiter {
     const prefix = options.keyPrefix ?? 'warden:login';
     const limiter = (name: string, points: number, duration: number) =>
       new RateLimiterRedis({ storeClient: options.redis, useRedisPackage: true, keyPrefix: `${prefix}:${name}`, points, duration });
-    this.perAccount = limiter('account', this.limits.perAccount.points, this.limits.perAccount.durationSec);
-    this.perClient = limiter('client', this.limits.perClient.points, this.limits.perClient.durationSec);
+    this.perClient = limiter('client', this.limits.perClient.failures, this.limits.perClient.windowSec);
+    this.perPair = limiter('pair', this.limits.perAccountClient.failures, this.limits.perAccountClient.windowSec);
+    this.perAccount = limiter('account', Number.MAX_SAFE_INTEGER, this.limits.perAccount.windowSec);
     this.consecutive = limiter('consecutive', Number.MAX_SAFE_INTEGER, CONSECUTIVE_WINDOW_SEC);
     // Only ever written with block(): a key that exists is a lock-out, its TTL the time left.
     this.lockout = limiter('lockout', 1, this.limits.backoff.maxSec);
   }
 
-  /**
-   * One MULTI round trip: every login passes through here. Also tells whether the account has
-   * failures a success must clear, so the usual login skips recordSuccess's round trip.
-   */
-  async assertAllowed(account: string, clientIp: string): Promise<{ failuresToClear: boolean }> {
-    const accountKey = normaliseAccount(account);
-    const keys = [this.perAccount.getKey(accountKey), this.perClient.getKey(clientIp), this.lockout.getKey(accountKey)];
+  /** One MULTI round trip: every login passes through here. */
+  async assertAllowed(account: string, clientIp: string, options: { isKey: boolean }): Promise<LoginAdmission> {
+    const { accountKey, pairKey, clientKey } = subjects(account, clientIp);
     const multi = this.redis.multi();
-    for (const key of keys) multi.get(key).pTTL(key);
-    multi.exists(this.consecutive.getKey(accountKey));
+    for (const key of [this.perClient.getKey(clientKey), this.perPair.getKey(pairKey), this.lockout.getKey(pairKey)]) multi.get(key).pTTL(key);
+    multi.get(this.perAccount.getKey(accountKey)).exists(this.consecutive.getKey(pairKey));
     const replies = await this.guard(() => multi.exec());
-    const [accountUsed, accountTtl, clientUsed, clientTtl, lockedValue, lockTtl, consecutiveExists] = replies as (string | number | null)[];
+    const [clientUsed, clientTtl, pairUsed, pairTtl, lockedValue, lockTtl, accountUsed, consecutiveExists] = replies as (string | number | null)[];
     const blockedForMs = Math.max(
-      blockedMs(accountUsed, accountTtl, this.limits.perAccount.points),
-      blockedMs(clientUsed, clientTtl, this.limits.perClient.points),
+      blockedMs(clientUsed, clientTtl, this.limits.perClient.failures),
+      blockedMs(pairUsed, pairTtl, this.limits.perAccountClient.failures),
       lockedValue === null ? 0 : ttlMs(lockTtl),
     );
     if (blockedForMs > 0) throw new WardenError('ERR_RATE_LIMITED', undefined, { retry_after_sec: Math.max(1, Math.ceil(blockedForMs / 1000)) });
-    return { failuresToClear: Number(consecutiveExists) > 0 || lockedValue !== null };
+    const slowed = !options.isKey && Number(accountUsed ?? 0) >= this.limits.perAccount.slowAfterFailures;
+    return { failuresToClear: Number(consecutiveExists) > 0 || lockedValue !== null, delayMs: slowed ? this.limits.perAccount.delayMs : 0 };
   }
 
   async recordFailure(account: string, clientIp: string): Promise<void> {
-    const accountKey = normaliseAccount(account);
-    const [, , consecutive] = await this.guard(() =>
-      Promise.all([consumed(this.perAccount, accountKey), consumed(this.perClient, clientIp), consumed(this.consecutive, accountKey)]),
+    const { accountKey, pairKey, clientKey } = subjects(account, clientIp);
+    const [, , , inARow] = await this.guard(() =>
+      Promise.all([consumed(this.perClient, clientKey), consumed(this.perPair, pairKey), consumed(this.perAccount, accountKey), consumed(this.consecutive, pairKey)]),
     );
-    const delaySec = backoffDelaySec(consecutive, this.limits.backoff);
-    if (delaySec > 0) await this.guard(() => this.lockout.block(accountKey, delaySec));
+    const delaySec = backoffDelaySec(inARow, this.limits.backoff);
+    if (delaySec > 0) await this.guard(() => this.lockout.block(pairKey, delaySec));
   }
 
-  /** Clears the consecutive-failure back-off; the windowed per-account count stays. */
-  async recordSuccess(account: string): Promise<void> {
-    const accountKey = normaliseAccount(account);
-    await this.guard(() => Promise.all([this.consecutive.delete(accountKey), this.lockout.delete(accountKey)]));
+  /** Clears this client's back-off on the account; the windowed counts stay. */
+  async recordSuccess(account: string, clientIp: string): Promise<void> {
+    const { pairKey } = subjects(account, clientIp);
+    await this.guard(() => Promise.all([this.consecutive.delete(pairKey), this.lockout.delete(pairKey)]));
   }
 
   private async guard<T>(operation: () => Promise<T>): Promise<T> {
@@ -86,9 +95,14 @@ export class LoginRateLimiter {
   }
 }
 
-// Usernames are case-insensitive, so the counts must be too.
-function normaliseAccount(account: string): string {
-  return account.trim().toLowerCase();
+/**
+ * Usernames are case-insensitive, so the counts must be too; the account is hashed so that a
+ * login id of any length or content makes a short Redis key of fixed shape.
+ */
+function subjects(account: string, clientIp: string): { accountKey: string; pairKey: string; clientKey: string } {
+  const accountKey = createHash('sha256').update(account.trim().toLowerCase(), 'utf8').digest('hex');
+  const clientKey = clientIp || 'unknown';
+  return { accountKey, clientKey, pairKey: `${accountKey}:${clientKey}` };
 }
 
 /** Points used after this consume; going over the limit is expected here, not an error. */
