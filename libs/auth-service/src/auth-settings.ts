@@ -35,6 +35,8 @@ const windowSec = z.number().int().min(1).max(7 * 24 * 60 * 60);
 
 /** Failed-login limits (see LoginLimits in libs/identity for what each one guards against). */
 const loginLimitsSchema = z.object({
+  /** Namespaces the counters in Redis, e.g. for deployments (or tests) sharing one Redis. */
+  key_prefix: z.string().regex(/^[\w:.-]{1,128}$/, 'must be 1-128 letters, digits, _ : . or -'),
   per_client: z.object({ failures: count, window_sec: windowSec }),
   per_account_client: z.object({ failures: count, window_sec: windowSec }),
   backoff: z.object({ after_failures: count, base_sec: z.number().positive(), max_sec: z.number().positive() }).refine((b) => b.max_sec >= b.base_sec, {
@@ -69,6 +71,7 @@ export const GATEWAY_AUTH_DEFAULTS: ConfigObject = {
     local_users: true,
     free_access: false,
     limits: {
+      key_prefix: 'warden:login',
       per_client: { failures: 100, window_sec: 900 },
       per_account_client: { failures: 10, window_sec: 900 },
       backoff: { after_failures: 5, base_sec: 1, max_sec: 900 },

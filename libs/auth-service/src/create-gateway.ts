@@ -29,8 +29,6 @@ export interface GatewayOptions {
   mongo: Connection;
   redis: RedisClientType;
   logger: Logger;
-  /** Namespaces the rate-limit counters in Redis (tests use their own). */
-  rateLimitPrefix?: string;
 }
 
 export interface Gateway {
@@ -53,7 +51,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const { clearml, gateway, secrets, mongo, redis, logger } = options;
   const store = new IdentityStore({ connection: mongo, credentialPepper: secrets.tokenSecret });
   const audit = new AuditTrail({ connection: mongo, onError: (error) => logger.warn({ err: error }, 'audit trail write failed') });
-  const limiter = new LoginRateLimiter({ redis, keyPrefix: options.rateLimitPrefix, limits: loginLimits(gateway.login.limits) });
+  const limiter = new LoginRateLimiter({ redis, keyPrefix: gateway.login.limits.key_prefix, limits: loginLimits(gateway.login.limits) });
   const revocations = new RevocationList({ redis, onError: (error) => logger.warn({ err: error }, 'revocation list') });
   const keyRing = new KeyRing({
     store: new MongoSigningKeyStore(mongo, secrets.tokenSecret),

@@ -21,7 +21,8 @@ const clearml = clearmlAuthSchema.parse({
   ...CLEARML_AUTH_DEFAULTS,
   fixed_users: { enabled: true, pass_hashed: false, users: [{ ...ADMIN, name: 'Ada Admin', admin: true }, { username: 'bob', password: 'bobs own passphrase 17', name: 'Bob' }] },
 });
-const gatewaySettings = gatewayAuthSchema.parse(GATEWAY_AUTH_DEFAULTS);
+const defaultSettings = gatewayAuthSchema.parse(GATEWAY_AUTH_DEFAULTS);
+const gatewaySettings = { ...defaultSettings, login: { ...defaultSettings.login, limits: { ...defaultSettings.login.limits, key_prefix: `warden-test-login-${db}` } } };
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 const bearer = (token: string) => `Bearer ${token}`;
@@ -38,7 +39,6 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
     mongo: backends.mongo!.connection,
     redis: backends.redis!.client,
     logger,
-    rateLimitPrefix: `warden-test-login-${db}`,
   });
   const app = createServiceApp({ logger, scrubber, readiness: gateway.readiness, state: { draining: false, warnings: [] }, exposeStacks: false, routes: gateway.routes });
   let server: Server;
