@@ -116,6 +116,13 @@ describe('login limits that cannot be dodged or turned against users (real gatew
     gateway.issued.push(ok.token!);
   });
 
+  it('admits no more of a parallel burst on one account than the per-(account, client) limit', async () => {
+    const from = freshClient();
+    const burst = await Promise.all(Array.from({ length: 30 }, (_, i) => login(gateway.service.url, `nobody-${db}`, `burst-${i}`, from)));
+    expect(burst.filter((a) => a.status === 401).length).toBeLessThanOrEqual(10);
+    expect(burst.filter((a) => a.status === 429).length).toBeGreaterThanOrEqual(20);
+  });
+
   it.each([
     ['a username, at the gateway', 'gateway', () => `alice-${db}`, () => PASSWORD],
     ['an access key, at the gateway', 'gateway', () => alice.accessKey, () => alice.secretKey],

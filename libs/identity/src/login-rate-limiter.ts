@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { RedisClientType } from 'redis';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { WardenError } from '@warden/errors';
 import { DEFAULT_LOGIN_LIMITS, backoffDelaySec, type LoginLimits } from './login-limits';
 
@@ -11,14 +11,21 @@ export interface LoginRateLimiterOptions {
 }
 
 export interface LoginAdmission {
-  /** The pair has failures in a row that a success must clear (the usual login skips that round trip). */
-  failuresToClear: boolean;
   /** How long to hold the attempt before checking it: the account is past its ceiling. */
   delayMs: number;
 }
 
 // Failures in a row are forgotten a day after the first one; a success forgets them at once.
-const CONSECUTIVE_WINDOW_SEC = 24 * 60 * 60;
+const CONSECUTIVE_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+// Gives back what admit() reserved, unless the window has ended meanwhile (a DECR would then
+// create a key without expiry), and clears the pair's back-off when asked to.
+const RELEASE = `
+for i = 1, 2 do
+  if redis.call('PTTL', KEYS[i]) > 0 then redis.call('DECR', KEYS[i]) end
+end
+if ARGV[1] == 'clear' then redis.call('DEL', KEYS[3], KEYS[4]) end
+return 0`;
 
 /**
  * Counts failed logins in Redis (see LoginLimits): per client address, per (account, client) with
@@ -26,64 +33,76 @@ const CONSECUTIVE_WINDOW_SEC = 24 * 60 * 60;
  * refusing them. An access key (`isKey`) is never slowed by what other clients do: its 50-character
  * secret cannot be guessed, so only the per-client limits apply to it.
  *
- * Keys and usernames go through the same Redis commands, so the work done does not tell them apart.
+ * admit() reserves the attempt in the per-client and per-pair counts before the password is
+ * checked, so a burst of parallel attempts cannot all pass before the first failure is counted;
+ * a success (or a refusal) gives the reservation back. Keys and usernames run the same Redis
+ * commands, so the work done does not tell them apart.
+ *
  * When Redis cannot be reached every method throws ERR_SERVICE_UNAVAILABLE: failing open would
  * turn a Redis outage into unlimited password guessing, so logins stop instead.
  */
 export class LoginRateLimiter {
   private readonly redis: RedisClientType;
   private readonly limits: LoginLimits;
-  private readonly perClient: RateLimiterRedis;
-  private readonly perPair: RateLimiterRedis;
-  private readonly perAccount: RateLimiterRedis;
-  private readonly consecutive: RateLimiterRedis;
-  private readonly lockout: RateLimiterRedis;
+  private readonly prefix: string;
 
   constructor(options: LoginRateLimiterOptions) {
     this.redis = options.redis;
     this.limits = options.limits ?? DEFAULT_LOGIN_LIMITS;
-    const prefix = options.keyPrefix ?? 'warden:login';
-    const limiter = (name: string, points: number, duration: number) =>
-      new RateLimiterRedis({ storeClient: options.redis, useRedisPackage: true, keyPrefix: `${prefix}:${name}`, points, duration });
-    this.perClient = limiter('client', this.limits.perClient.failures, this.limits.perClient.windowSec);
-    this.perPair = limiter('pair', this.limits.perAccountClient.failures, this.limits.perAccountClient.windowSec);
-    this.perAccount = limiter('account', Number.MAX_SAFE_INTEGER, this.limits.perAccount.windowSec);
-    this.consecutive = limiter('consecutive', Number.MAX_SAFE_INTEGER, CONSECUTIVE_WINDOW_SEC);
-    // Only ever written with block(): a key that exists is a lock-out, its TTL the time left.
-    this.lockout = limiter('lockout', 1, this.limits.backoff.maxSec);
+    this.prefix = options.keyPrefix ?? 'warden:login';
   }
 
-  /** One MULTI round trip: every login passes through here. */
-  async assertAllowed(account: string, clientIp: string, options: { isKey: boolean }): Promise<LoginAdmission> {
-    const { accountKey, pairKey, clientKey } = subjects(account, clientIp);
+  /** One MULTI round trip; throws ERR_RATE_LIMITED (with retry_after_sec) when the attempt may not run. */
+  async admit(account: string, clientIp: string, options: { isKey: boolean }): Promise<LoginAdmission> {
+    const keys = this.keys(account, clientIp);
+    const { perClient, perAccountClient, perAccount } = this.limits;
     const multi = this.redis.multi();
-    for (const key of [this.perClient.getKey(clientKey), this.perPair.getKey(pairKey), this.lockout.getKey(pairKey)]) multi.get(key).pTTL(key);
-    multi.get(this.perAccount.getKey(accountKey)).exists(this.consecutive.getKey(pairKey));
-    const replies = await this.guard(() => multi.exec());
-    const [clientUsed, clientTtl, pairUsed, pairTtl, lockedValue, lockTtl, accountUsed, consecutiveExists] = replies as (string | number | null)[];
+    multi.set(keys.client, 0, { PX: perClient.windowSec * 1000, NX: true }).incr(keys.client).pTTL(keys.client);
+    multi.set(keys.pair, 0, { PX: perAccountClient.windowSec * 1000, NX: true }).incr(keys.pair).pTTL(keys.pair);
+    multi.pTTL(keys.lockout).get(keys.account);
+    const replies = (await this.guard(() => multi.exec())) as (string | number | null)[];
+    const [, clientCount, clientTtl, , pairCount, pairTtl, lockTtl, accountFailures] = replies;
     const blockedForMs = Math.max(
-      blockedMs(clientUsed, clientTtl, this.limits.perClient.failures),
-      blockedMs(pairUsed, pairTtl, this.limits.perAccountClient.failures),
-      lockedValue === null ? 0 : ttlMs(lockTtl),
+      Number(clientCount) > perClient.failures ? ttlMs(clientTtl) : 0,
+      Number(pairCount) > perAccountClient.failures ? ttlMs(pairTtl) : 0,
+      Number(lockTtl) === -2 ? 0 : ttlMs(lockTtl),
     );
-    if (blockedForMs > 0) throw new WardenError('ERR_RATE_LIMITED', undefined, { retry_after_sec: Math.max(1, Math.ceil(blockedForMs / 1000)) });
-    const slowed = !options.isKey && Number(accountUsed ?? 0) >= this.limits.perAccount.slowAfterFailures;
-    return { failuresToClear: Number(consecutiveExists) > 0 || lockedValue !== null, delayMs: slowed ? this.limits.perAccount.delayMs : 0 };
+    if (blockedForMs > 0) {
+      await this.release(keys, false);
+      throw new WardenError('ERR_RATE_LIMITED', undefined, { retry_after_sec: Math.max(1, Math.ceil(blockedForMs / 1000)) });
+    }
+    const slowed = !options.isKey && Number(accountFailures ?? 0) >= perAccount.slowAfterFailures;
+    return { delayMs: slowed ? perAccount.delayMs : 0 };
   }
 
+  /** The admitted attempt failed: it stays counted, and the pair's back-off grows. */
   async recordFailure(account: string, clientIp: string): Promise<void> {
-    const { accountKey, pairKey, clientKey } = subjects(account, clientIp);
-    const [, , , inARow] = await this.guard(() =>
-      Promise.all([consumed(this.perClient, clientKey), consumed(this.perPair, pairKey), consumed(this.perAccount, accountKey), consumed(this.consecutive, pairKey)]),
-    );
-    const delaySec = backoffDelaySec(inARow, this.limits.backoff);
-    if (delaySec > 0) await this.guard(() => this.lockout.block(pairKey, delaySec));
+    const keys = this.keys(account, clientIp);
+    const multi = this.redis.multi();
+    multi.set(keys.account, 0, { PX: this.limits.perAccount.windowSec * 1000, NX: true }).incr(keys.account);
+    multi.set(keys.consecutive, 0, { PX: CONSECUTIVE_WINDOW_MS, NX: true }).incr(keys.consecutive);
+    const replies = (await this.guard(() => multi.exec())) as (string | number | null)[];
+    const delaySec = backoffDelaySec(Number(replies[3]), this.limits.backoff);
+    if (delaySec > 0) await this.guard(() => this.redis.set(keys.lockout, 1, { PX: Math.round(delaySec * 1000) }));
   }
 
-  /** Clears this client's back-off on the account; the windowed counts stay. */
+  /** The admitted attempt succeeded: its reservation is given back and this client's back-off cleared. */
   async recordSuccess(account: string, clientIp: string): Promise<void> {
-    const { pairKey } = subjects(account, clientIp);
-    await this.guard(() => Promise.all([this.consecutive.delete(pairKey), this.lockout.delete(pairKey)]));
+    await this.release(this.keys(account, clientIp), true);
+  }
+
+  private async release(keys: LimiterKeys, clearBackoff: boolean): Promise<void> {
+    await this.guard(() => this.redis.eval(RELEASE, { keys: [keys.client, keys.pair, keys.consecutive, keys.lockout], arguments: [clearBackoff ? 'clear' : 'keep'] }));
+  }
+
+  private keys(account: string, clientIp: string): LimiterKeys {
+    // Usernames are case-insensitive, so the counts must be too; hashing makes a login id of any
+    // length or content a short key of fixed shape.
+    const accountKey = createHash('sha256').update(account.trim().toLowerCase(), 'utf8').digest('hex');
+    const client = clientSubject(clientIp);
+    const pair = `${accountKey}:${client}`;
+    const p = this.prefix;
+    return { client: `${p}:client:${client}`, pair: `${p}:pair:${pair}`, account: `${p}:account:${accountKey}`, consecutive: `${p}:consecutive:${pair}`, lockout: `${p}:lockout:${pair}` };
   }
 
   private async guard<T>(operation: () => Promise<T>): Promise<T> {
@@ -95,33 +114,31 @@ export class LoginRateLimiter {
   }
 }
 
-/**
- * Usernames are case-insensitive, so the counts must be too; the account is hashed so that a
- * login id of any length or content makes a short Redis key of fixed shape.
- */
-function subjects(account: string, clientIp: string): { accountKey: string; pairKey: string; clientKey: string } {
-  const accountKey = createHash('sha256').update(account.trim().toLowerCase(), 'utf8').digest('hex');
-  const clientKey = clientIp || 'unknown';
-  return { accountKey, clientKey, pairKey: `${accountKey}:${clientKey}` };
+interface LimiterKeys {
+  client: string;
+  pair: string;
+  account: string;
+  consecutive: string;
+  lockout: string;
 }
 
-/** Points used after this consume; going over the limit is expected here, not an error. */
-async function consumed(limiter: RateLimiterRedis, key: string): Promise<number> {
-  try {
-    return (await limiter.consume(key)).consumedPoints;
-  } catch (result) {
-    if (result instanceof RateLimiterRes) return result.consumedPoints;
-    throw result;
-  }
+/**
+ * The client a count belongs to: an IPv4 address (also when written IPv4-mapped), or an IPv6
+ * client's /64 network, since one host commonly holds a whole /64 and could rotate through it.
+ */
+export function clientSubject(ip: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (mapped) return mapped[1];
+  if (isIP(ip) !== 6) return ip || 'unknown';
+  const [head, tail] = ip.split('%')[0].split('::');
+  const groups = (part: string | undefined) => (part ? part.split(':') : []);
+  const known = [...groups(head), ...groups(tail)];
+  const full = tail === undefined ? known : [...groups(head), ...Array(8 - known.length).fill('0'), ...groups(tail)];
+  return `${full.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
 }
 
 // The limiter always sets an expiry; -1 (none) would mean a key written by someone else.
 function ttlMs(ttl: string | number | null): number {
   const ms = Number(ttl);
   return ms === -1 ? 1000 : Math.max(ms, 0);
-}
-
-function blockedMs(used: string | number | null, ttl: string | number | null, points: number): number {
-  if (used === null || Number(used) < points) return 0;
-  return ttlMs(ttl);
 }
