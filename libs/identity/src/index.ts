@@ -8,5 +8,5 @@ export {
 export { hashPassword, verifyPassword } from './password-hash';
 export { FixedUsers, type FixedUser, type FixedUsersConfig } from './fixed-users';
 export { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './login-limits';
-export { LoginRateLimiter, type LoginAdmission, type LoginRateLimiterOptions } from './login-rate-limiter';
+export { LoginRateLimiter, type LoginRateLimiterOptions } from './login-rate-limiter';
 export { AuditTrail, type AuditEvent, type AuditEventType, type AuditTrailOptions } from './audit-trail';
