@@ -33,6 +33,16 @@ describe('auth settings', () => {
     expect(gatewayAuthSchema.safeParse({ ...GATEWAY_AUTH_DEFAULTS, login }).success).toBe(false);
   });
 
+  it('asks for passwords of 12 to 256 characters by default, and refuses a policy weaker than 8 or upside down', () => {
+    expect(gateway.login.password_policy).toEqual({ min_length: 12, max_length: 256 });
+    const policy = (p: object) => gatewayAuthSchema.safeParse({ ...GATEWAY_AUTH_DEFAULTS, login: { ...gateway.login, password_policy: p } });
+    expect(policy({ min_length: 16, max_length: 128 }).success).toBe(true);
+    expect(policy({ min_length: 4, max_length: 128 }).success).toBe(false);
+    const upsideDown = policy({ min_length: 64, max_length: 32 });
+    expect(upsideDown.success).toBe(false);
+    expect(JSON.stringify(upsideDown.error?.issues)).toContain('min_length must not be larger than max_length');
+  });
+
   it('refuses a cookie name that could inject attributes', () => {
     expect(clearmlAuthSchema.safeParse({ ...CLEARML_AUTH_DEFAULTS, session_auth_cookie_name: 'a; Domain=evil' }).success).toBe(false);
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ConfigObject } from '@warden/config';
-import type { LoginLimits } from '@warden/identity';
+import { DEFAULT_PASSWORD_POLICY, MAX_POLICY_LENGTH, MIN_POLICY_LENGTH, type LoginLimits } from '@warden/identity';
 
 /** ClearML's `apiserver.auth` section, as operators already write it; the gateway is its reader. */
 export const clearmlAuthSchema = z.object({
@@ -61,6 +61,13 @@ export const gatewayAuthSchema = z.object({
     /** ClearML's username-only mode: development only, refused in production. */
     free_access: z.boolean(),
     limits: loginLimitsSchema,
+    /** What a password set by a user or an admin must satisfy (not fixed users: the operator sets those). */
+    password_policy: z
+      .object({
+        min_length: z.number().int().min(MIN_POLICY_LENGTH).max(MAX_POLICY_LENGTH),
+        max_length: z.number().int().min(MIN_POLICY_LENGTH).max(MAX_POLICY_LENGTH),
+      })
+      .refine((p) => p.min_length <= p.max_length, { message: 'min_length must not be larger than max_length' }),
   }),
   cors: z.object({ allowed_origins: z.array(z.string().url()) }),
 });
@@ -70,6 +77,7 @@ export const GATEWAY_AUTH_DEFAULTS: ConfigObject = {
   login: {
     local_users: true,
     free_access: false,
+    password_policy: { ...DEFAULT_PASSWORD_POLICY },
     limits: {
       key_prefix: 'warden:login',
       per_client: { failures: 100, window_sec: 900 },

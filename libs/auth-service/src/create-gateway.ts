@@ -11,7 +11,10 @@ import { AuthService } from './auth-service';
 import { loginLimits, webLoginEnabled, type ClearmlAuthSettings, type GatewayAuthSettings } from './auth-settings';
 import { gatewayAuthenticator, type GatewayCaller } from './gateway-authenticator';
 import { MongoSigningKeyStore } from './mongo-signing-key-store';
+import { loginAnswer } from './login-answer';
+import { registerPasswordEndpoints } from './password-endpoints';
 import { registerSessionEndpoints } from './session-endpoints';
+import { UsernameConflicts } from './username-conflicts';
 
 export interface GatewaySecrets {
   /** Keys the API-secret hashes and encrypts the stored signing keys. */
@@ -29,6 +32,8 @@ export interface GatewayOptions {
   mongo: Connection;
   redis: RedisClientType;
   logger: Logger;
+  /** Namespaces the gateway's counters in Redis (login limits, username conflicts); in-process tests use their own. */
+  rateLimitPrefix?: string;
 }
 
 export interface Gateway {
@@ -49,9 +54,9 @@ const KEY_RELOAD_MS = 5 * 60_000;
  */
 export function createGateway(options: GatewayOptions): Gateway {
   const { clearml, gateway, secrets, mongo, redis, logger } = options;
-  const store = new IdentityStore({ connection: mongo, credentialPepper: secrets.tokenSecret });
+  const store = new IdentityStore({ connection: mongo, credentialPepper: secrets.tokenSecret, passwordPolicy: gateway.login.password_policy });
   const audit = new AuditTrail({ connection: mongo, onError: (error) => logger.warn({ err: error }, 'audit trail write failed') });
-  const limiter = new LoginRateLimiter({ redis, keyPrefix: gateway.login.limits.key_prefix, limits: loginLimits(gateway.login.limits) });
+  const limiter = new LoginRateLimiter({ redis, keyPrefix: options.rateLimitPrefix ?? gateway.login.limits.key_prefix, limits: loginLimits(gateway.login.limits) });
   const revocations = new RevocationList({ redis, onError: (error) => logger.warn({ err: error }, 'revocation list') });
   const keyRing = new KeyRing({
     store: new MongoSigningKeyStore(mongo, secrets.tokenSecret),
@@ -119,7 +124,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       return authenticate(req, mode);
     },
   });
-  registerAuthEndpoints(api, { service, sessionSecret: secrets.sessionSecret });
+  const usernameConflicts = new UsernameConflicts({ redis, audit, keyPrefix: options.rateLimitPrefix });
+  registerAuthEndpoints(api, { service, sessionSecret: secrets.sessionSecret, usernameConflicts });
+  registerPasswordEndpoints(api, { service, answerLogin: loginAnswer(clearml, secrets.sessionSecret) });
   registerSessionEndpoints(api, service);
 
   const routes = Router();

@@ -21,8 +21,7 @@ const clearml = clearmlAuthSchema.parse({
   ...CLEARML_AUTH_DEFAULTS,
   fixed_users: { enabled: true, pass_hashed: false, users: [{ ...ADMIN, name: 'Ada Admin', admin: true }, { username: 'bob', password: 'bobs own passphrase 17', name: 'Bob' }] },
 });
-const defaultSettings = gatewayAuthSchema.parse(GATEWAY_AUTH_DEFAULTS);
-const gatewaySettings = { ...defaultSettings, login: { ...defaultSettings.login, limits: { ...defaultSettings.login.limits, key_prefix: `warden-test-login-${db}` } } };
+const gatewaySettings = gatewayAuthSchema.parse(GATEWAY_AUTH_DEFAULTS);
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 const bearer = (token: string) => `Bearer ${token}`;
@@ -39,6 +38,7 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
     mongo: backends.mongo!.connection,
     redis: backends.redis!.client,
     logger,
+    rateLimitPrefix: `warden-test-login-${db}`,
   });
   const app = createServiceApp({ logger, scrubber, readiness: gateway.readiness, state: { draining: false, warnings: [] }, exposeStacks: false, routes: gateway.routes });
   let server: Server;
@@ -165,7 +165,7 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
   it('lists only the users of the caller\'s company', async () => {
     const store = new IdentityStore({ connection: backends.mongo!.connection, credentialPepper: secrets.tokenSecret });
     const other = await store.ensureCompany({ name: 'Other Co' });
-    const outsider = await store.createUser({ company: other.id, username: 'outsider', password: 'outsiders own passphrase 9' });
+    const outsider = await store.createUser({ company: other.id, username: 'outsider', password: 'someone elses passphrase 9' });
     const bob = (await login('bob', 'bobs own passphrase 17')).body.data.token as string;
 
     const all = await request(app).post('/users.get_all').set('Authorization', bearer(bob)).send({});
