@@ -28,7 +28,7 @@ async function rejection(promise: Promise<unknown>): Promise<WardenError | undef
 /** One wrong login as AuthService runs it: admitted, then failed. */
 async function fail(limiter: LoginRateLimiter, account: string, ip: string, options = USER): Promise<void> {
   await limiter.admit(account, ip, options);
-  await limiter.recordFailure(account, ip);
+  await limiter.recordFailure(account, ip, options);
 }
 
 describe('LoginRateLimiter (real Redis)', () => {
@@ -58,11 +58,11 @@ describe('LoginRateLimiter (real Redis)', () => {
     expect(sendCommand).not.toHaveBeenCalled();
     multi.mockRestore();
     sendCommand.mockRestore();
-    await limiter.recordSuccess('alice', '10.0.0.1');
+    await limiter.recordSuccess('alice', '10.0.0.1', USER);
     // Many successful logins from one address (an office behind NAT, a CI fleet) are never limited.
     for (let i = 0; i < 20; i++) {
       await limiter.admit(`user${i % 3}`, '10.0.0.1', USER);
-      await limiter.recordSuccess(`user${i % 3}`, '10.0.0.1');
+      await limiter.recordSuccess(`user${i % 3}`, '10.0.0.1', USER);
     }
     await expect(limiter.admit('alice', '10.0.0.1', USER)).resolves.toEqual({ delayMs: 0 });
   });
@@ -107,20 +107,30 @@ describe('LoginRateLimiter (real Redis)', () => {
     expect(await redis.get(`${prefix}:client:192.0.2.61`)).toBe('6');
   });
 
+  it('reserves nothing for an access key: a fleet logging in with one key at once is never refused, its failures still count', async () => {
+    const limiter = new LoginRateLimiter({ redis, keyPrefix: prefix, limits: NO_BACKOFF });
+    const key = randomBytes(15).toString('hex').toUpperCase();
+    const fleet = await Promise.allSettled(Array.from({ length: 40 }, () => limiter.admit(key, '192.0.2.70', KEY)));
+    expect(fleet.filter((r) => r.status === 'fulfilled')).toHaveLength(40);
+    for (let i = 0; i < 4; i++) await fail(limiter, key, '192.0.2.70', KEY);
+    expect((await rejection(limiter.admit(key, '192.0.2.70', KEY)))?.code).toBe('ERR_RATE_LIMITED');
+    await expect(limiter.admit(key, '192.0.2.71', KEY)).resolves.toEqual({ delayMs: 0 });
+  });
+
   it('backs off exponentially per (account, client); a success there clears it', async () => {
     const limits = { ...LIMITS, perAccountClient: { failures: 10, windowSec: 60 }, perClient: { failures: 10, windowSec: 60 } };
     const limiter = new LoginRateLimiter({ redis, keyPrefix: prefix, limits });
     await fail(limiter, 'carol', '10.0.0.1');
     await fail(limiter, 'carol', '10.0.0.1');
     expect((await rejection(limiter.admit('carol', '10.0.0.1', USER)))?.data.retry_after_sec).toBe(30);
-    await limiter.recordFailure('carol', '10.0.0.1');
+    await limiter.recordFailure('carol', '10.0.0.1', USER);
     expect((await rejection(limiter.admit('CAROL', '10.0.0.1', USER)))?.data.retry_after_sec).toBe(60);
     await expect(limiter.admit('carol', '10.0.0.2', USER)).resolves.toEqual({ delayMs: 0 });
 
-    await limiter.recordSuccess('CAROL', '10.0.0.1');
+    await limiter.recordSuccess('CAROL', '10.0.0.1', USER);
     await expect(limiter.admit('carol', '10.0.0.1', USER)).resolves.toEqual({ delayMs: 0 });
     // The count starts again: one more failure is below the back-off threshold.
-    await limiter.recordFailure('carol', '10.0.0.1');
+    await limiter.recordFailure('carol', '10.0.0.1', USER);
     await expect(limiter.admit('carol', '10.0.0.1', USER)).resolves.toEqual({ delayMs: 0 });
   });
 
@@ -152,7 +162,7 @@ describe('LoginRateLimiter (real Redis)', () => {
     const limiter = new LoginRateLimiter({ redis, keyPrefix: prefix, limits });
     await limiter.admit('frank', '10.0.0.1', USER);
     await new Promise((r) => setTimeout(r, 1100));
-    await limiter.recordSuccess('frank', '10.0.0.1');
+    await limiter.recordSuccess('frank', '10.0.0.1', USER);
     expect(await redis.keys(`${prefix}:*`)).toEqual([]);
   });
 
@@ -161,8 +171,8 @@ describe('LoginRateLimiter (real Redis)', () => {
     await down.quit();
     const limiter = new LoginRateLimiter({ redis: down, keyPrefix: prefix, limits: LIMITS });
     expect((await rejection(limiter.admit('dave', '10.0.0.1', USER)))?.code).toBe('ERR_SERVICE_UNAVAILABLE');
-    expect((await rejection(limiter.recordFailure('dave', '10.0.0.1')))?.code).toBe('ERR_SERVICE_UNAVAILABLE');
-    expect((await rejection(limiter.recordSuccess('dave', '10.0.0.1')))?.code).toBe('ERR_SERVICE_UNAVAILABLE');
+    expect((await rejection(limiter.recordFailure('dave', '10.0.0.1', USER)))?.code).toBe('ERR_SERVICE_UNAVAILABLE');
+    expect((await rejection(limiter.recordSuccess('dave', '10.0.0.1', USER)))?.code).toBe('ERR_SERVICE_UNAVAILABLE');
   });
 });
 
