@@ -28,6 +28,8 @@ export interface ServiceParts {
   routes: Router;
   readiness: ReadinessCheck[];
   warnings?: string[];
+  /** For services that stream long transfers: see ListenOptions.idleTimeoutMs. */
+  idleTimeoutMs?: number;
   close?: () => Promise<void>;
 }
 
@@ -174,6 +176,7 @@ async function serve<C extends BaseConfig>(definition: ServiceDefinition<C>, { c
     logger,
     state,
     shutdownTimeoutMs: listener.shutdown_timeout_sec * 1000,
+    idleTimeoutMs: parts.idleTimeoutMs,
     onClose: [
       ...(parts.close ? [parts.close] : []),
       ...(metricsServer ? [() => new Promise<void>((resolve) => metricsServer.close(() => resolve()))] : []),
