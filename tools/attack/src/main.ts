@@ -10,7 +10,7 @@ import { jwtAttacks } from './attacks/jwt';
 import { lifecycleAttacks } from './attacks/lifecycle';
 import { escalation, massAssignment } from './attacks/privilege';
 import { IDLE_TIMEOUT_SEC, slowAttacks } from './attacks/slow';
-import { sprayAttacks } from './attacks/spray';
+import { PER_CLIENT_LIMIT, sprayAttacks } from './attacks/spray';
 import { tenancyAttacks } from './attacks/tenancy';
 import { agentClose, requestsSent } from './http';
 import { redacted, rememberPem, rememberSecret, scanLogs } from './leaks';
@@ -50,7 +50,10 @@ function rememberStackSecrets(stack: Stack): void {
 async function run(report: Report, started: number, onStack: (stack: Stack) => void): Promise<Stack> {
   const stack = await startStack({
     extraSecrets: { [OPERATOR_SECRET_VAR]: randomBytes(45).toString('base64url') },
-    extraEnv: { fileserver: { CLEARML__FILESERVER__IDLE_TIMEOUT_SEC: String(IDLE_TIMEOUT_SEC) } },
+    extraEnv: {
+      'auth-gateway': { CLEARML__AUTH_GATEWAY__LOGIN__LIMITS__PER_CLIENT__FAILURES: String(PER_CLIENT_LIMIT) },
+      fileserver: { CLEARML__FILESERVER__IDLE_TIMEOUT_SEC: String(IDLE_TIMEOUT_SEC) },
+    },
   });
   onStack(stack);
   rememberStackSecrets(stack);

@@ -24,7 +24,7 @@ export interface Tenant {
 
 export const randomHex = (bytes: number) => randomBytes(bytes).toString('hex');
 // Long and random: whatever password policy the gateway applies, these pass it.
-const newPassword = () => `Atk-${randomBytes(18).toString('base64url')}`;
+export const newPassword = () => `Atk-${randomBytes(18).toString('base64url')}`;
 
 /** auth.login with Basic credentials at the gateway; the token, or throws. */
 export async function login(stack: Stack, id: string, secret: string, via = stack.gateway): Promise<string> {

@@ -1,11 +1,12 @@
 // Token lifecycle: logout (and the renewed tokens of the same login), disable and re-enable, key
-// revocation, then the private Redis restarted empty: every token revoked before must still be
-// refused by the apiserver and the fileserver, within 2 s of Redis answering again.
+// revocation, password change and admin reset, then the private Redis restarted empty: every token
+// revoked before must still be refused by the apiserver and the fileserver, within 2 s of Redis
+// answering again.
 import { setTimeout as delay } from 'node:timers/promises';
 import { basic, bearer, call, dataOf, send, type Answer } from '../http';
-import { rememberToken } from '../leaks';
+import { rememberSecret, rememberToken } from '../leaks';
 import type { Expect } from '../report';
-import { addMember, type Member } from '../tenants';
+import { addMember, login, newPassword, type Member } from '../tenants';
 import type { World } from '../world';
 
 const REVOKED: Expect = { status: 401, code: 'ERR_JWT_REVOKED' };
@@ -106,6 +107,37 @@ async function keyRevoke(w: World, revoked: Revoked[]): Promise<Member> {
   return victim;
 }
 
+async function passwordChange(w: World, revoked: Revoked[]): Promise<void> {
+  const victim = await addMember(w.stack, w.a.admin, 'password changer');
+  const web = await login(w.stack, victim.username, victim.password);
+  const changed = newPassword();
+  rememberSecret('a changed password', changed);
+  w.report.answer('auth.change_password with a wrong old password', { status: 400, code: 'ERR_INVALID_OLD_PASSWORD' }, await call(w.stack.api, 'auth.change_password', web, { old_password: `${victim.password}x`, new_password: changed }));
+  const answer = await dataOf<{ token?: string }>(call(w.stack.api, 'auth.change_password', web, { old_password: victim.password, new_password: changed }), 'changing a password');
+  if (answer.token) rememberToken(answer.token);
+  await refusedEverywhere(w, 'password-login token after a password change', web);
+  await refusedEverywhere(w, 'API-key token after a password change', victim.token);
+  w.report.answer('the old password after a change', { status: 401, code: 'ERR_INVALID_CREDENTIALS' }, await send(w.stack.api, { path: '/auth.login', headers: basic(victim.username, victim.password) }));
+  revoked.push({ name: 'token ended by a password change', token: web });
+}
+
+async function passwordReset(w: World, revoked: Revoked[]): Promise<void> {
+  const victim = await addMember(w.stack, w.a.admin, 'reset victim');
+  const temporary = newPassword();
+  rememberSecret('a temporary password', temporary);
+  await dataOf(call(w.stack.gateway, 'auth.reset_password', w.a.admin.token, { user: victim.id, new_password: temporary }), 'resetting a password');
+  await refusedEverywhere(w, 'token from before an admin reset', victim.token);
+  revoked.push({ name: 'token from before an admin reset', token: victim.token });
+  // The next password login only lets the user change its password.
+  const pending = await login(w.stack, victim.username, temporary);
+  const change: Expect = { status: 403, code: 'ERR_PASSWORD_CHANGE_REQUIRED' };
+  w.report.answer('reset-pending token at the apiserver', change, await atApi(w, pending)());
+  w.report.answer('reset-pending token at the fileserver', change, await atFiles(w, pending)());
+  w.report.answer('reset-pending token creates API credentials', change, await call(w.stack.gateway, 'auth.create_credentials', pending));
+  w.report.answer('reset-pending token renews itself', change, await renew(w, pending));
+  w.report.answer('reset-pending token reads its own user (allowed)', { status: 200 }, await call(w.stack.gateway, 'users.get_current_user', pending));
+}
+
 async function redisRestart(w: World, revoked: Revoked[], disabled: Member, revokedKey: Member): Promise<void> {
   await w.stack.redisStop();
   // Logins are limited in Redis; without it they stop rather than go unlimited.
@@ -135,5 +167,7 @@ export async function lifecycleAttacks(w: World): Promise<void> {
   await logoutFamily(w, revoked);
   const disabled = await disableEnable(w, revoked);
   const revokedKey = await keyRevoke(w, revoked);
+  await passwordChange(w, revoked);
+  await passwordReset(w, revoked);
   await redisRestart(w, revoked, disabled, revokedKey);
 }

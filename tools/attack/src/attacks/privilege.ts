@@ -89,9 +89,12 @@ export async function escalation(w: World): Promise<void> {
   report.answer("user lists its admin's keys", FORBIDDEN, await asUser('auth.get_credentials', { user: a.admin.id }));
   report.answer("user relabels its admin's key", FORBIDDEN, await asUser('auth.edit_credentials', { access_key: a.admin.accessKey, label: 'mine' }));
   report.answer("user revokes its admin's key", FORBIDDEN, await asUser('auth.revoke_credentials', { access_key: a.admin.accessKey }));
+  report.answer("user resets its admin's password", FORBIDDEN, await asUser('auth.reset_password', { user: a.admin.id, new_password: `Pw-${randomHex(16)}` }));
   const asAdmin = (data: object) => call(stack.api, 'auth.create_user', a.admin.token, data);
   report.answer("admin creates an admin in B's company", FORBIDDEN, await asAdmin({ ...newUser(), role: 'admin', company: b.company }));
   report.answer('admin founds a new company', FORBIDDEN, await asAdmin({ ...newUser(), role: 'admin', company: randomHex(16), company_name: 'escalated' }));
+  report.answer("admin takes B's admin's username", { status: 409, code: 'ERR_USERNAME_TAKEN' }, await asAdmin({ username: b.admin.username, password: `Pw-${randomHex(16)}` }));
+  report.answer('admin creates a user with a common password', { status: 400, code: 'ERR_PASSWORD_POLICY' }, await asAdmin({ username: `esc-${randomHex(4)}`, password: 'password1234' }));
   report.answer('admin disables itself', { status: 400, code: 'ERR_BAD_REQUEST' }, await call(stack.api, 'auth.edit_user', a.admin.token, { user: a.admin.id, enabled: false }));
 
   await serviceIdentities(w);

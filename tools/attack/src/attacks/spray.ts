@@ -1,19 +1,22 @@
 // Password spraying from one client that forges a new address in every forwarding header on every
-// attempt, straight at the gateway and then through the apiserver. The gateway must key its
-// per-client limit on an address it can trust, so the spray meets 429 after the per-client limit,
-// and the same client cannot start afresh by going through the apiserver with forged headers.
-// Runs last: it leaves this client limited (the private Redis is flushed first).
+// attempt, straight at the gateway and through the apiserver. The gateway must key its per-client
+// limit on an address it can trust (its socket, or what the apiserver vouches for), so each spray
+// meets 429 after the per-client limit. Runs last: it leaves this client limited (the private
+// Redis is flushed before each spray).
 import { randomBytes } from 'node:crypto';
 import { basic, send, type Answer } from '../http';
 import { rememberSecret } from '../leaks';
 import type { World } from '../world';
 
-/** Failed logins one client address may make in the window (identity's perClient limit). */
-const PER_CLIENT_LIMIT = 100;
+/**
+ * Failed logins one client address may make in the window: the suite sets the gateway's limit
+ * (100 by default) this low so the spray costs 20 password hashes, not 100; what is tested, that
+ * forged headers do not make a new client, does not depend on the number.
+ */
+export const PER_CLIENT_LIMIT = 20;
 // A few attempts in flight: the gateway's password hashing is the cost, not the round trips.
 const CONCURRENCY = 3;
 const ATTEMPTS = PER_CLIENT_LIMIT + 2 * CONCURRENCY;
-const VIA_API_ATTEMPTS = 5;
 
 const forgedAddress = () => Array.from(randomBytes(4)).join('.');
 
@@ -73,8 +76,8 @@ function report(w: World, where: string, attempts: number, r: SprayResult, expec
 
 export async function sprayAttacks(w: World): Promise<void> {
   w.report.section('login spraying');
-  await w.stack.redisFlush();
-  report(w, 'gateway', ATTEMPTS, await spray(w.stack.gateway, ATTEMPTS, CONCURRENCY), PER_CLIENT_LIMIT + CONCURRENCY);
-  // The same client, now limited, through the apiserver: forged headers must not make it new.
-  report(w, 'then via the apiserver', VIA_API_ATTEMPTS, await spray(w.stack.api, VIA_API_ATTEMPTS, 1), 1);
+  for (const [where, base] of [['gateway', w.stack.gateway], ['via the apiserver', w.stack.api]]) {
+    await w.stack.redisFlush();
+    report(w, where, ATTEMPTS, await spray(base, ATTEMPTS, CONCURRENCY), PER_CLIENT_LIMIT + CONCURRENCY);
+  }
 }

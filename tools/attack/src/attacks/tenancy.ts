@@ -85,6 +85,7 @@ export async function tenancyAttacks(w: World): Promise<void> {
   await api("for B's user, as A's admin", bad('ERR_INVALID_USER'), 'auth.get_credentials', { user: w.b.user.id }, admin);
   await api("for B's user, as A's user", { status: 403, code: 'ERR_FORBIDDEN' }, 'auth.get_credentials', { user: w.b.user.id });
   await api("disabling B's admin, as A's admin", bad('ERR_INVALID_USER'), 'auth.edit_user', { user: w.b.admin.id, enabled: false }, admin);
+  await api("resetting B's user's password, as A's admin", bad('ERR_INVALID_USER'), 'auth.reset_password', { user: w.b.user.id, new_password: `Owned-${Date.now()}-password` }, admin);
   const key = bad('ERR_INVALID_ACCESS_KEY');
   await api("relabelling B's key, as A's admin", key, 'auth.edit_credentials', { access_key: w.b.user.accessKey, label: 'owned' }, admin);
   await api("revoking B's key, as A's admin", key, 'auth.revoke_credentials', { access_key: w.b.user.accessKey }, admin);
