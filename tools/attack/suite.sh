@@ -12,5 +12,6 @@ export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
 log=$(mktemp -t warden-attack-build.XXXXXX)
 npx nx run-many -t build -p auth-gateway apiserver fileserver --outputStyle=static >"$log" 2>&1 || { tail -n 30 "$log"; rm -f "$log"; echo "attack suite: building the apps failed" >&2; exit 1; }
 rm -f "$log"
-# exec: signals reach the suite itself, which stops what it started.
-exec node_modules/.bin/tsx --tsconfig tools/attack/tsconfig.json tools/attack/src/main.ts "$@"
+# exec, and tsx as a loader rather than its CLI (which kills a child that takes its time on SIGTERM):
+# signals reach the suite itself, which stops what it started.
+exec env TSX_TSCONFIG_PATH=tools/attack/tsconfig.json node --import tsx tools/attack/src/main.ts "$@"

@@ -47,14 +47,14 @@ function rememberStackSecrets(stack: Stack): void {
   rememberPem('the signing key', stack.signingKeyPem);
 }
 
-async function run(report: Report, started: number, onStack: (stack: Stack) => void): Promise<Stack> {
+async function run(report: Report, started: number, onStack: (stack: Stack) => void, onStop: (stop: () => Promise<void>) => void): Promise<Stack> {
   const stack = await startStack({
     extraSecrets: { [OPERATOR_SECRET_VAR]: randomBytes(45).toString('base64url') },
     extraEnv: {
       'auth-gateway': { CLEARML__AUTH_GATEWAY__LOGIN__LIMITS__PER_CLIENT__FAILURES: String(PER_CLIENT_LIMIT) },
       fileserver: { CLEARML__FILESERVER__IDLE_TIMEOUT_SEC: String(IDLE_TIMEOUT_SEC) },
     },
-  });
+  }, onStop);
   onStack(stack);
   rememberStackSecrets(stack);
   say(started, `stack up: gateway ${stack.gateway}, apiserver ${stack.api}, fileserver ${stack.files}`);
@@ -97,8 +97,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   const report = new Report();
   let stack: Stack | undefined;
-  let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= stack ? stack.stop() : Promise.resolve());
+  let stopStack: (() => Promise<void>) | undefined;
+  const stop = () => (stopStack ? stopStack() : Promise.resolve());
   const abort = (why: string, code: number) => {
     console.error(`attack suite: ${why}; cleaning up`);
     void stop().finally(() => process.exit(code));
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
 
   let setupError: unknown;
   try {
-    await run(report, started, (s) => (stack = s));
+    await run(report, started, (s) => (stack = s), (s) => (stopStack = s));
   } catch (error) {
     setupError = error;
   }

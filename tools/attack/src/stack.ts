@@ -38,8 +38,6 @@ export interface Stack {
   redisFlush(): Promise<void>;
   /** Companies whose Elasticsearch indices go at teardown. */
   companies: string[];
-  /** Stops everything started and removes the suite's databases, indices and files; never throws. */
-  stop(): Promise<void>;
 }
 
 function freePort(): Promise<number> {
@@ -89,8 +87,11 @@ export interface StackOptions {
   extraEnv?: Partial<Record<AppName, Record<string, string>>>;
 }
 
-/** Starts everything; on a failure part-way, stops what it started before rethrowing. */
-export async function startStack(options: StackOptions = {}): Promise<Stack> {
+/**
+ * Starts everything; on a failure part-way, stops what it started before rethrowing. `onStop`
+ * gets the clean-up at once, so a signal during start-up can stop what has started so far.
+ */
+export async function startStack(options: StackOptions, onStop: (stop: () => Promise<void>) => void): Promise<Stack> {
   const work = mkdtempSync(join(tmpdir(), 'warden-attack-'));
   const suffix = randomBytes(6).toString('hex');
   const databases = [`warden_attack_${suffix}_auth`, `warden_attack_${suffix}_backend`];
@@ -98,9 +99,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const redisDir = join(work, 'run');
   const services: Partial<Record<AppName, SpawnedService>> = {};
   const companies: string[] = [];
-  let redisUp = false;
+  // Set once clean-up begins: the start-up step under way finishes, no further one begins.
+  let stopping: Promise<void> | undefined;
+  let current: Promise<unknown> = Promise.resolve();
+  const step = async <T>(work: Promise<T>): Promise<T> => {
+    current = work.catch(() => undefined);
+    const value = await work;
+    if (stopping) throw new Error('the suite is stopping');
+    return value;
+  };
 
-  const stop = async () => {
+  const cleanUp = async () => {
+    await current;
     const problems: string[] = [];
     const attempt = async (what: string, step: () => Promise<unknown>) => {
       try {
@@ -110,16 +120,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       }
     };
     await Promise.all(Object.values(services).map((s) => attempt('stopping an app', () => stopWithin(s, 15_000))));
-    if (redisUp) await attempt('stopping the private Redis', () => redisCommand('stop', redisPort, redisDir));
+    await attempt('stopping the private Redis', () => redisCommand('stop', redisPort, redisDir));
     await attempt('dropping the suite databases', () => dropDatabases(databases));
     await attempt('removing the suite indices', () => dropEventIndices(companies));
     rmSync(work, { recursive: true, force: true });
     if (problems.length > 0) console.error(`attack suite clean-up: ${problems.join('; ')}`);
   };
+  const stop = () => (stopping ??= cleanUp());
+  onStop(stop);
 
   try {
-    await redisCommand('start', redisPort, redisDir);
-    redisUp = true;
+    await step(redisCommand('start', redisPort, redisDir));
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const signingKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const secrets = { ...Object.fromEntries(generateSecretSet().map((s) => [s.envVar, s.value])), ...options.extraSecrets };
@@ -132,19 +143,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     };
     const spawn = async (app: AppName, prefix: string, env: Record<string, string>) => {
       services[app] = await spawnService(app, { ...common, [`${prefix}__LISTEN_PORT`]: '0', [`${prefix}__METRICS__ENABLED`]: 'false', ...env, ...options.extraEnv?.[app] }, 30_000);
-      await waitForStatus(`${services[app]!.url}/ready`, (s) => s === 200, 40_000);
-      return services[app]!.url;
+      await waitForStatus(`${services[app].url}/ready`, (s) => s === 200, 40_000);
+      return services[app].url;
     };
-    const gateway = await spawn('auth-gateway', 'CLEARML__AUTH_GATEWAY', { CLEARML__SECURE__AUTH__SIGNING_KEY: signingKeyPem });
+    const gateway = await step(spawn('auth-gateway', 'CLEARML__AUTH_GATEWAY', { CLEARML__SECURE__AUTH__SIGNING_KEY: signingKeyPem }));
     const jwks = `${gateway}/.well-known/jwks.json`;
-    const [api, files] = await Promise.all([
+    // Both settle before the step ends, so clean-up never misses an app still starting.
+    const started = await step(Promise.allSettled([
       spawn('apiserver', 'CLEARML__APISERVER', { CLEARML__APISERVER__AUTH_GATEWAY__URL: gateway, CLEARML__APISERVER__AUTH__JWKS_URL: jwks }),
       spawn('fileserver', 'CLEARML__FILESERVER', {
         CLEARML__FILESERVER__AUTH__ENABLED: 'true',
         CLEARML__FILESERVER__AUTH__JWKS_URL: jwks,
         CLEARML__FILESERVER__STORAGE__PATH: join(work, 'files'),
       }),
-    ]);
+    ]));
+    const [api, files] = started.map((r) => {
+      if (r.status === 'rejected') throw r.reason;
+      return r.value;
+    });
     return {
       gateway,
       api,
@@ -161,7 +177,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       redisStop: () => redisCommand('stop', redisPort, redisDir),
       redisStart: () => redisCommand('start', redisPort, redisDir),
       redisFlush: async () => void (await run('redis-cli', ['-h', '127.0.0.1', '-p', String(redisPort), 'FLUSHALL'], { timeout: 10_000 })),
-      stop,
     };
   } catch (error) {
     const logs = Object.entries(services).map(([app, s]) => `----- ${app}\n${s?.output().slice(-4000)}`);
