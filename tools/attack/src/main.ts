@@ -7,7 +7,7 @@ import { bodyAttacks } from './attacks/bodies';
 import { corsAttacks, csrfAttacks } from './attacks/browser';
 import { fileAttacks } from './attacks/files';
 import { jwtAttacks } from './attacks/jwt';
-import { lifecycleAttacks } from './attacks/lifecycle';
+import { REVOCATION_STALENESS_SEC, lifecycleAttacks } from './attacks/lifecycle';
 import { escalation, massAssignment } from './attacks/privilege';
 import { IDLE_TIMEOUT_SEC, slowAttacks } from './attacks/slow';
 import { PER_CLIENT_LIMIT, sprayAttacks } from './attacks/spray';
@@ -52,7 +52,11 @@ async function run(report: Report, started: number, onStack: (stack: Stack) => v
     extraSecrets: { [OPERATOR_SECRET_VAR]: randomBytes(45).toString('base64url') },
     extraEnv: {
       'auth-gateway': { CLEARML__AUTH_GATEWAY__LOGIN__LIMITS__PER_CLIENT__FAILURES: String(PER_CLIENT_LIMIT) },
-      fileserver: { CLEARML__FILESERVER__IDLE_TIMEOUT_SEC: String(IDLE_TIMEOUT_SEC) },
+      apiserver: { CLEARML__APISERVER__AUTH__REVOCATION_MAX_STALENESS_SEC: String(REVOCATION_STALENESS_SEC) },
+      fileserver: {
+        CLEARML__FILESERVER__IDLE_TIMEOUT_SEC: String(IDLE_TIMEOUT_SEC),
+        CLEARML__FILESERVER__AUTH__REVOCATION_MAX_STALENESS_SEC: String(REVOCATION_STALENESS_SEC),
+      },
     },
   }, onStop);
   onStack(stack);

@@ -89,6 +89,9 @@ export async function escalation(w: World): Promise<void> {
   report.answer("user lists its admin's keys", FORBIDDEN, await asUser('auth.get_credentials', { user: a.admin.id }));
   report.answer("user relabels its admin's key", FORBIDDEN, await asUser('auth.edit_credentials', { access_key: a.admin.accessKey, label: 'mine' }));
   report.answer("user revokes its admin's key", FORBIDDEN, await asUser('auth.revoke_credentials', { access_key: a.admin.accessKey }));
+  // ClearML's users.* writes are not served: the gateway owns users and answers only get_*.
+  report.answer('user calls users.update with role admin', { status: 404, code: 'ERR_ENDPOINT_UNKNOWN' }, await asUser('users.update', { user: a.user.id, role: 'admin' }));
+  report.answer('user calls users.create in B', { status: 404, code: 'ERR_ENDPOINT_UNKNOWN' }, await asUser('users.create', { name: 'x', company: b.company, role: 'admin' }));
   report.answer("user resets its admin's password", FORBIDDEN, await asUser('auth.reset_password', { user: a.admin.id, new_password: `Pw-${randomHex(16)}` }));
   const asAdmin = (data: object) => call(stack.api, 'auth.create_user', a.admin.token, data);
   report.answer("admin creates an admin in B's company", FORBIDDEN, await asAdmin({ ...newUser(), role: 'admin', company: b.company }));
