@@ -6,7 +6,7 @@ import { WardenError } from '@warden/errors';
 import { DEFAULT_MAX_PATH_BYTES, fileserverRoutes, type FileserverCaller } from '@warden/fileserver';
 import { secretOrEphemeral, tokenAuthenticator, type Logger, type ServiceDefinition } from '@warden/http';
 import type { StorageAdapter } from '@warden/storage';
-import { createServiceVerifier, verifierDefaults, verifierSettingsSchema, type VerifierSettings } from '@warden/tokens';
+import { assertTenantMember, createServiceVerifier, verifierDefaults, verifierSettingsSchema, type VerifierSettings } from '@warden/tokens';
 import type { RedisClientType } from 'redis';
 import { openStorage, storagePath } from './fileserver-storage';
 
@@ -54,6 +54,7 @@ export function tokenAccess(settings: VerifierSettings, csrfKey: string, redis: 
   const authorize: FileserverAuthorize = async (req) => {
     const auth = await authenticate(req, 'token');
     if (!auth) throw new WardenError('ERR_UNAUTHORIZED');
+    assertTenantMember(auth.claims.identity);
     return { company: auth.claims.identity.company, role: auth.claims.identity.role };
   };
   return { authorize, close: tokens.close };

@@ -69,6 +69,7 @@ export const ERROR_TABLE = {
   ERR_FORBIDDEN: { status: 403, result: [403, 20], message: 'forbidden (not allowed for role)' },
   ERR_CSRF: { status: 403, result: [403, 10], message: 'forbidden (missing or wrong CSRF token)' },
   ERR_ORIGIN_NOT_ALLOWED: { status: 403, result: [403, 10], message: 'forbidden (origin not allowed)' },
+  ERR_TENANT_EXISTS: { status: 409, result: [400, 12], message: 'a company with this id already exists' },
   ERR_RATE_LIMITED: { status: 429, result: [429, 0], message: 'too many requests' },
   ERR_SERVICE_UNAVAILABLE: { status: 503, result: [500, 0], message: 'a backing service is unavailable' },
   ERR_INTERNAL: { status: 500, result: [500, 1], message: 'internal server error' },

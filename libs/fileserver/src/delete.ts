@@ -4,9 +4,9 @@ import { callerOf } from './caller';
 import type { FileserverCaller, FileserverOptions } from './fileserver-options';
 import { decodeUrlPath, tenantKey, validateObjectPath } from './object-path';
 
-/** A whole folder can hold another user's work; only admins (and the server itself) remove one. */
+/** A whole folder can hold another user's work; only admins remove one. */
 function mayDeleteFolders(caller: FileserverCaller): boolean {
-  return caller.role === 'admin' || caller.role === 'system';
+  return caller.role === 'admin';
 }
 
 /** `DELETE /<path>`: answers the path as a JSON string, as ClearML does. */

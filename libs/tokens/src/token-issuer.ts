@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { Identity, TokenClaims } from './claims';
+import type { Identity, TokenClaims, TokenFamily } from './claims';
 import type { KeyRing } from './key-ring';
 
 export interface IssuerOptions {
@@ -17,6 +17,8 @@ export interface IssueInput {
   audience: string[];
   expiresInSec: number;
   sessionId?: string;
+  /** The login this token renews; a new family starts when absent. */
+  family?: TokenFamily;
   auth: TokenClaims['auth'];
 }
 
@@ -44,6 +46,8 @@ export class TokenIssuer {
       sub: input.identity.user,
       jti,
       session_id: input.sessionId ?? jti,
+      fam: input.family?.id ?? randomUUID(),
+      auth_time: input.family?.startedAt ?? iat,
       iat,
       nbf: iat,
       exp: iat + input.expiresInSec,

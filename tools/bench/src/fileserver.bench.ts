@@ -142,7 +142,7 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   await open.stop();
   const anonymousServer = await fileserver(false);
   const secured = await fileserver(true);
-  const token = await login(gateway.url, secrets['CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_KEY'], secrets['CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_SECRET']);
+  const token = await tenantToken(gateway.url, secrets['CLEARML__SECURE__AUTH__OPERATOR_SECRET']);
   const bearer = { Authorization: `Bearer ${token}` };
   await uploadMultipart(anonymousServer.url, files.tiny, 'bench/tiny.bin');
   await uploadMultipart(secured.url, files.tiny, 'bench/tiny.bin', bearer);
@@ -192,7 +192,15 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   ].every(Boolean);
 }
 
-async function login(gatewayUrl: string, key: string, secret: string): Promise<string> {
+/** A token of a tenant's admin, founded by the operator: the fileserver serves no service identity. */
+async function tenantToken(gatewayUrl: string, operatorSecret: string): Promise<string> {
+  const founded = await fetch(`${gatewayUrl}/operator/tenants`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${operatorSecret}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ company_name: 'fileserver bench', admin: { username: `bench-${process.pid}-${Date.now()}` } }),
+  });
+  if (founded.status !== 201) throw new Error(`POST /operator/tenants answered ${founded.status}`);
+  const { access_key: key, secret_key: secret } = ((await founded.json()) as { credentials: { access_key: string; secret_key: string } }).credentials;
   const res = await fetch(`${gatewayUrl}/auth.login`, { method: 'POST', headers: { Authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}` } });
   const token = ((await res.json()) as { data?: { token?: string } }).data?.token;
   if (!token) throw new Error(`auth.login answered ${res.status} without a token`);
