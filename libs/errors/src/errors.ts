@@ -16,6 +16,8 @@ export const ERROR_TABLE = {
   ERR_TOO_MANY_PARTS: { status: 400, result: [400, 12], message: 'multipart body has too many parts' },
   ERR_MULTIPART_LIMIT: { status: 400, result: [400, 12], message: 'multipart field or part headers are too large' },
   ERR_UPLOAD_INCOMPLETE: { status: 400, result: [400, 12], message: 'upload ended before the multipart body was complete' },
+  ERR_UPLOAD_IDLE_TIMEOUT: { status: 408, result: [400, 12], message: 'upload stalled: no data arrived within the idle timeout' },
+  ERR_BATCH_TOO_LARGE: { status: 400, result: [400, 12], message: 'batch has more entries than allowed' },
   ERR_UNSUPPORTED_ENCODING: { status: 415, result: [400, 12], message: 'content encoding is not supported' },
   ERR_BATCH_DELETE_DISABLED: { status: 403, result: [403, 20], message: 'batch delete is turned off on this fileserver' },
   ERR_ENDPOINT_UNKNOWN: { status: 404, result: [400, 1], message: 'endpoint is not supported' },

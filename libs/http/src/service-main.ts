@@ -30,6 +30,8 @@ export interface ServiceParts {
   warnings?: string[];
   /** Proxies whose X-Forwarded-For is believed (Express `trust proxy`); none by default. */
   trustProxy?: string[];
+  /** For services that stream long transfers: see ListenOptions.idleTimeoutMs. */
+  idleTimeoutMs?: number;
   close?: () => Promise<void>;
 }
 
@@ -176,6 +178,7 @@ async function serve<C extends BaseConfig>(definition: ServiceDefinition<C>, { c
     logger,
     state,
     shutdownTimeoutMs: listener.shutdown_timeout_sec * 1000,
+    idleTimeoutMs: parts.idleTimeoutMs,
     onClose: [
       ...(parts.close ? [parts.close] : []),
       ...(metricsServer ? [() => new Promise<void>((resolve) => metricsServer.close(() => resolve()))] : []),

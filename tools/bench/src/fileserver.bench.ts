@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { spawnService, waitForStatus, type SpawnedService } from '@warden/http/testing';
 import { generateSecretSet } from '@warden/secrets';
+import { Cleanup, runBench } from './cleanup';
 import { memoryOf, peakRss } from './process-memory';
 import { spawnRawFileServer } from './raw-file-server';
 import { checkTarget, interleavedLoads, medianRoundRatio, printTable } from './report';
@@ -29,17 +30,6 @@ const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
 const mbps = (bytes: number, ms: number) => `${(rate(bytes, ms) / MB).toFixed(0)} MB/s`;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const commandLine = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-
-/** Everything started or written, undone in reverse order whatever happens. */
-class Cleanup {
-  private readonly steps: Array<() => Promise<unknown> | unknown> = [];
-  add(step: () => Promise<unknown> | unknown): void {
-    this.steps.unshift(step);
-  }
-  async run(): Promise<void> {
-    for (const step of this.steps.splice(0)) await Promise.resolve().then(step).catch((error: unknown) => console.error('cleanup:', error));
-  }
-}
 
 async function main(cleanup: Cleanup): Promise<boolean> {
   // One folder for the test files, the disk copy, the baseline server's object and the fileserver's
@@ -219,14 +209,4 @@ async function dropDatabase(name: string): Promise<void> {
   await connection.close();
 }
 
-const cleanup = new Cleanup();
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-  process.once(signal, () => void cleanup.run().finally(() => process.exit(code)));
-}
-main(cleanup)
-  .then((ok) => (process.exitCode = ok ? 0 : 1))
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(() => cleanup.run());
+runBench(main);
