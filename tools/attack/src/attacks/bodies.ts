@@ -47,10 +47,10 @@ export async function bodyAttacks(w: World): Promise<void> {
   await json('$-operator and dotted keys in runtime (stored escaped)', { status: 200 }, 'tasks.edit', { task, runtime: { $where: 'sleep(1000)', 'a.b': 1, $set: { company: 'x' } } });
 
   for (const pattern of ['\\u0041', '\\e', '\\Z', 'a{1001}', '(', '[z-a]']) {
-    for (const endpoint of ['projects.get_all', 'tasks.get_all', 'models.get_all']) await json(`name filter ${JSON.stringify(pattern)}`, REGEX, endpoint, { name: pattern });
+    for (const endpoint of ['projects.get_all', 'tasks.get_all', 'models.get_all']) await json(`name filter /${pattern}/ to ${endpoint}`, REGEX, endpoint, { name: pattern });
   }
   const orderBy = Array.from({ length: 40 }, (_, i) => `f${i}`);
-  for (const endpoint of ['projects.get_all', 'tasks.get_all', 'models.get_all']) await json('40 order_by keys', bad('ERR_BAD_REQUEST'), endpoint, { order_by: orderBy });
+  for (const endpoint of ['projects.get_all', 'tasks.get_all', 'models.get_all']) await json(`40 order_by keys to ${endpoint}`, bad('ERR_BAD_REQUEST'), endpoint, { order_by: orderBy });
   await json('order_by with an operator key', bad('ERR_BAD_REQUEST'), 'tasks.get_all', { order_by: ['-$where', '$natural'] });
   await json('1001 ids in a filter', bad('ERR_BAD_REQUEST'), 'tasks.get_all', { id: Array.from({ length: 1001 }, (_, i) => `t${i}`) });
   await json('negative page', bad('ERR_BAD_REQUEST'), 'tasks.get_all', { page: -1, page_size: 10 });
