@@ -163,7 +163,7 @@ async function redisRestart(w: World, revoked: Revoked[], disabled: Member, revo
       const refused = isRevoked(answer);
       const actual = refused ? `${answer.status} ${answer.code} ${sinceBack} ms after Redis returned` : `${answer.status} ${answer.code ?? ''} ${sinceBack} ms after Redis returned`;
       // Accepted at all after the restart is a bypass; refused but late only misses the 2 s target.
-      w.report.effect(`after Redis restart: ${r.name} at the ${where}`, `${REVOKED.status} ${REVOKED.code} within ${AFTER_RESTART_MS} ms`, actual, refused && sinceBack <= AFTER_RESTART_MS, accepted(answer));
+      w.report.effect(`after Redis restart, ${where}: ${r.name}`, `${REVOKED.status} ${REVOKED.code} within ${AFTER_RESTART_MS} ms`, actual, refused && sinceBack <= AFTER_RESTART_MS, accepted(answer));
     }
   }
   for (const [where, attempt] of [['apiserver', atApi(w, w.a.user.token)], ['fileserver', atFiles(w, w.a.user.token)]] as const) {
