@@ -6,9 +6,9 @@ export interface Expect {
   code?: string;
 }
 
-export type Verdict = 'pass' | 'FAIL' | 'BYPASS' | '5XX';
+type Verdict = 'pass' | 'FAIL' | 'BYPASS' | '5XX';
 
-export interface Row {
+interface Row {
   name: string;
   expected: string;
   actual: string;
@@ -16,7 +16,7 @@ export interface Row {
 }
 
 export const show = (e: Expect) => `${e.status}${e.code ? ` ${e.code}` : ''}`;
-export const actualOf = (a: Answer) => (a.status === 0 ? `no answer (${a.error})` : `${a.status}${a.code ? ` ${a.code}` : ''}`);
+const actualOf = (a: Answer) => (a.status === 0 ? `no answer (${a.error})` : `${a.status}${a.code ? ` ${a.code}` : ''}`);
 
 /**
  * The suite's table. A case is a BYPASS when a refusal was expected and the request got through (or

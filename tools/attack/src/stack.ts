@@ -14,7 +14,7 @@ const ROOT = resolve(__dirname, '../../..');
 const MONGO = 'mongodb://127.0.0.1:27017';
 const ELASTIC = 'http://127.0.0.1:9200';
 
-export type AppName = 'auth-gateway' | 'apiserver' | 'fileserver';
+type AppName = 'auth-gateway' | 'apiserver' | 'fileserver';
 
 /**
  * The production-mode stack the attacks run against: the three built apps as separate processes
@@ -80,7 +80,7 @@ async function dropEventIndices(companies: string[]): Promise<void> {
   }
 }
 
-export interface StackOptions {
+interface StackOptions {
   /** Extra secrets, given to every app with the generated ones. */
   extraSecrets?: Record<string, string>;
   /** Extra environment per app, on top of what every app gets. */

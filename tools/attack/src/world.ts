@@ -5,7 +5,7 @@ import type { Stack } from './stack';
 import { randomHex, setUpTenant, type Tenant } from './tenants';
 
 /** One of each object kind a tenant owns, by id. */
-export interface Objects {
+interface Objects {
   project: string;
   task: string;
   model: string;
