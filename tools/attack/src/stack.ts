@@ -8,11 +8,14 @@ import { promisify } from 'node:util';
 import mongoose from 'mongoose';
 import { spawnService, waitForStatus, type SpawnedService } from '@warden/http/testing';
 import { generateSecretSet } from '@warden/secrets';
+import { rememberPem, rememberSecret } from './leaks';
 
 const run = promisify(execFile);
 const ROOT = resolve(__dirname, '../../..');
 const MONGO = 'mongodb://127.0.0.1:27017';
 const ELASTIC = 'http://127.0.0.1:9200';
+// Access and secret keys that name, not open: the servers log access keys on purpose.
+const IDENTIFIER = /_(USER|ACCESS)_KEY$/;
 
 type AppName = 'auth-gateway' | 'apiserver' | 'fileserver';
 
@@ -134,6 +137,9 @@ export async function startStack(options: StackOptions, onStop: (stop: () => Pro
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const signingKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const secrets = { ...Object.fromEntries(generateSecretSet().map((s) => [s.envVar, s.value])), ...options.extraSecrets };
+    // Known to the log scan (and redacted from any output) before any app can log them.
+    for (const [name, value] of Object.entries(secrets)) if (!IDENTIFIER.test(name)) rememberSecret(name, value);
+    rememberPem('the signing key', signingKeyPem);
     const common = {
       ...secrets,
       NODE_ENV: 'production',
