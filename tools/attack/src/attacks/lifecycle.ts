@@ -20,6 +20,8 @@ const AFTER_RESTART_GIVE_UP_MS = 6000;
  * it, 30 s by default); after that it cannot know what was revoked and refuses with 503.
  */
 export const REVOCATION_STALENESS_SEC = 2;
+// auth_gateway.tokens.max_session_lifetime_sec's default (ClearML's default token lifetime).
+const MAX_SESSION_LIFETIME_SEC = 2_592_000;
 
 async function renew(w: World, token: string): Promise<Answer> {
   return call(w.stack.api, 'auth.login', token);
@@ -112,6 +114,25 @@ async function keyRevoke(w: World, revoked: Revoked[]): Promise<Member> {
   return victim;
 }
 
+/** A login's tokens, renewals included, live no longer than the family cap, whatever is asked. */
+async function lifetimes(w: World): Promise<void> {
+  const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8') || '{}') as { iat?: number; exp?: number };
+  const longest = { expiration_sec: 10_000_000_000 };
+  const first = await send(w.stack.api, { path: '/auth.login', body: longest, headers: basic(w.a.user.accessKey, w.a.user.secretKey) });
+  const token = String((first.json?.data as { token?: string } | undefined)?.token ?? '');
+  const start = claims(rememberToken(token)).iat ?? 0;
+  const life = (t: string) => (claims(t).exp ?? Infinity) - start;
+  w.report.effect('login asking for a 300-year token', `200, lives at most ${MAX_SESSION_LIFETIME_SEC} s`, `${first.status}, lives ${life(token)} s`, first.status === 200 && life(token) <= MAX_SESSION_LIFETIME_SEC);
+  // A second later: a renewal capped only by its own issue time would end after the login's cap.
+  await delay(1100);
+  const again = await renew(w, token);
+  const renewal = String((again.json?.data as { token?: string } | undefined)?.token ?? '');
+  if (renewal) rememberToken(renewal);
+  w.report.effect('renewal asking for a 300-year token', `200, ends at most ${MAX_SESSION_LIFETIME_SEC} s after the login`, `${again.status}, ends ${life(renewal)} s after the login`, again.status === 200 && life(renewal) <= MAX_SESSION_LIFETIME_SEC);
+  w.report.answer('login asking for a 0-second token', { status: 400, code: 'ERR_BAD_REQUEST' }, await send(w.stack.api, { path: '/auth.login', body: { expiration_sec: 0 }, headers: basic(w.a.user.accessKey, w.a.user.secretKey) }));
+  w.report.answer('login asking for expiration_sec "1e12"', { status: 400, code: 'ERR_BAD_REQUEST' }, await send(w.stack.api, { path: '/auth.login', body: { expiration_sec: '1e12' }, headers: basic(w.a.user.accessKey, w.a.user.secretKey) }));
+}
+
 async function passwordChange(w: World, revoked: Revoked[]): Promise<void> {
   const victim = await addMember(w.stack, w.a.admin, 'password changer');
   const web = await login(w.stack, victim.username, victim.password);
@@ -177,6 +198,7 @@ async function redisRestart(w: World, revoked: Revoked[], disabled: Member, revo
 export async function lifecycleAttacks(w: World): Promise<void> {
   w.report.section('lifecycle');
   const revoked: Revoked[] = [];
+  await lifetimes(w);
   await logoutFamily(w, revoked);
   const disabled = await disableEnable(w, revoked);
   const revokedKey = await keyRevoke(w, revoked);
