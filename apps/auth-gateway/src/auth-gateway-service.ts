@@ -99,7 +99,6 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
       readiness: [...backends.readiness, ...gateway.readiness],
       endpoints: gateway.endpoints,
       warnings,
-      trustProxy: config.auth_gateway.trusted_proxies,
       close: async () => {
         await gateway.close();
         await backends.close();

@@ -30,8 +30,6 @@ export interface ServiceParts {
   warnings?: string[];
   /** The ClearML endpoints (`service.action`) the service registered: logged at start, handed back by startService. */
   endpoints?: readonly string[];
-  /** Proxies whose X-Forwarded-For is believed (Express `trust proxy`); none by default. */
-  trustProxy?: string[];
   /** For services that stream long transfers: see ListenOptions.idleTimeoutMs. */
   idleTimeoutMs?: number;
   close?: () => Promise<void>;
@@ -168,7 +166,7 @@ async function serve<C extends BaseConfig>(definition: ServiceDefinition<C>, { c
     metrics,
     exposeStacks: resolved.mode !== 'production',
     routes: parts.routes,
-    trustProxy: parts.trustProxy,
+    trustProxy: listener.trusted_proxies,
   });
   // In a worker pool the primary serves the metrics of all workers.
   const metricsServer =
