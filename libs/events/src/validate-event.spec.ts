@@ -16,6 +16,10 @@ describe('validateEvent', () => {
     ['an array', [scalar], 'Event must be an object'],
     ['no type', { task: 't1' }, "Event must have a 'type' field"],
     ['an unknown type', { ...scalar, type: 'nope' }, 'Invalid event type nope'],
+    // Found by the API fuzz test: String() ran the parsed object's own toString key and threw (a 500).
+    ['a type object with a toString key', { ...scalar, type: JSON.parse('{"toString":1}') }, 'Invalid event type an object'],
+    ['a type array', { ...scalar, type: [{ valueOf: 1 }] }, 'Invalid event type an array'],
+    ['a model id object with a valueOf key', { ...scalar, task: undefined, model_event: true, model: { valueOf: 1 } }, 'Invalid task id'],
     ['no task', { type: 'log', msg: 'm' }, "Event must have a 'task' field"],
     ['an empty task', { ...scalar, task: '' }, 'Invalid task id'],
     ['a non-string task', { ...scalar, task: 7 }, 'Invalid task id'],

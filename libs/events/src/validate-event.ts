@@ -25,9 +25,11 @@ function fail(error: string): ValidatedEvent {
   return { ok: false, error };
 }
 
-// Client-chosen strings end up as errors_info keys; keep them short.
+// Client-chosen strings end up as errors_info keys; keep them short. String() of a parsed object
+// runs its own toString/valueOf keys ({"toString":1} throws), so only primitives are quoted.
 function quote(value: unknown): string {
-  return String(value).slice(0, 100);
+  const text = typeof value === 'object' && value !== null ? (Array.isArray(value) ? 'an array' : 'an object') : String(value);
+  return text.slice(0, 100);
 }
 
 function toIteration(value: unknown): number | undefined {
