@@ -16,8 +16,8 @@ function decodeJsonObject(segment: string): Record<string, unknown> | undefined 
 
 /**
  * The header of a compact JWS, NOT verified: only for choosing the key and refusing early. Undefined
- * when the token is not three base64url parts with JSON-object header and payload. The payload is
- * checked for shape but not returned: claims come only from the verifying library.
+ * when the token is not three base64url parts with a JSON-object header. The payload is left to the
+ * verifying library, which decodes it anyway: claims come only from there.
  */
 export function unverifiedHeader(token: string): Record<string, unknown> | undefined {
   const parts = token.split('.');
@@ -25,7 +25,12 @@ export function unverifiedHeader(token: string): Record<string, unknown> | undef
   const [headerPart, payloadPart, signaturePart] = parts;
   // Buffer's base64url decoder skips characters it does not know, so the alphabet is checked first.
   if (!headerPart || !payloadPart || !BASE64URL.test(headerPart) || !BASE64URL.test(payloadPart) || !BASE64URL.test(signaturePart)) return undefined;
-  return decodeJsonObject(payloadPart) && decodeJsonObject(headerPart);
+  return decodeJsonObject(headerPart);
+}
+
+/** Whether the payload of a token that passed unverifiedHeader is a JSON object; for telling a malformed token apart. */
+export function payloadIsObject(token: string): boolean {
+  return decodeJsonObject(token.split('.')[1]) !== undefined;
 }
 
 const ES256_SIGNATURE_BYTES = 64;

@@ -75,6 +75,8 @@ const rows: Array<[string, ErrorCode | 'accepted', (c: Ctx) => string]> = [
   ['empty string', 'ERR_JWT_MALFORMED', () => ''],
   ['header not JSON', 'ERR_JWT_MALFORMED', (c) => `${Buffer.from('{alg').toString('base64url')}.${c.valid.split('.').slice(1).join('.')}`],
   ['payload a JSON string', 'ERR_JWT_MALFORMED', (c) => `${c.valid.split('.')[0]}.${Buffer.from('"x"').toString('base64url')}.${c.valid.split('.')[2]}`],
+  ['payload a JSON list, signed by our key', 'ERR_JWT_MALFORMED', (c) => forgeToken({ header: c.header, payload: [c.claims] as unknown as Record<string, unknown>, key: c.key.privateKey })],
+  ['payload not JSON', 'ERR_JWT_MALFORMED', (c) => `${c.valid.split('.')[0]}.${Buffer.from('{"sub"').toString('base64url')}.${c.valid.split('.')[2]}`],
   ['characters outside base64url', 'ERR_JWT_MALFORMED', (c) => `${c.valid.split('.')[0]}.${c.valid.split('.')[1]}+/=.${c.valid.split('.')[2]}`],
   ['missing identity', 'ERR_JWT_CLAIM_INVALID', (c) => c.signed(without('identity'))],
   ['identity without company', 'ERR_JWT_CLAIM_INVALID', (c) => c.signed(withIdentity({ company: undefined }))],

@@ -3,7 +3,7 @@ import { WardenError, type ErrorCode } from '@warden/errors';
 import jwt from 'jsonwebtoken';
 import { TOKEN_ALGORITHMS, type TokenAlgorithm, type TokenClaims } from './claims';
 import { hasRequiredClaims } from './claims-shape';
-import { TOKEN_TYPE, signatureEncodingValid, unverifiedHeader } from './jws';
+import { TOKEN_TYPE, payloadIsObject, signatureEncodingValid, unverifiedHeader } from './jws';
 import type { KeySource } from './key-source';
 import { VerifiedCache } from './verified-cache';
 
@@ -83,7 +83,8 @@ export class TokenVerifier {
 
   /**
    * Our header checks first (shape, alg, typ, crit, kid, key, signature encoding), then jsonwebtoken
-   * checks the signature, nbf, exp, audience and issuer, then ours again: iat and the claims' shape.
+   * checks the signature, nbf, exp, audience and issuer (a payload that is not a JSON object is
+   * reported as malformed whatever it says), then ours again: iat and the claims' shape.
    */
   private async verifyUncached(token: string, nowMs: number, cacheKey: string): Promise<TokenClaims> {
     const header = token.length <= MAX_TOKEN_LENGTH ? unverifiedHeader(token) : undefined;
@@ -112,7 +113,8 @@ export class TokenVerifier {
         clockTimestamp: nowSec,
       });
     } catch (error) {
-      throw new WardenError(libraryErrorCode(error));
+      // Decoding the payload only here keeps it to once per token on the common path.
+      throw new WardenError(payloadIsObject(token) ? libraryErrorCode(error) : 'ERR_JWT_MALFORMED');
     }
     if (typeof payload !== 'object' || payload === null) throw new WardenError('ERR_JWT_MALFORMED');
     const claims = payload as Record<string, unknown>;
