@@ -148,6 +148,32 @@ describe('apiserver ClearML API (real gateway, Redis, MongoDB-wire server, Elast
     expect([future.status, future.body.meta.error_data?.code]).toEqual([400, 'ERR_API_VERSION']);
   });
 
+  it('refuses every call of a token that must change its password, until the change made through it', async () => {
+    const admin = await gateway.createTenant('tenant-reset', 'admin');
+    const adminToken = await gateway.login(admin.accessKey, admin.secretKey);
+    const username = `rosa-${db}`;
+    const temporary = 'temporary passphrase for rosa';
+    gateway.issued.push('rosas first passphrase', temporary, 'rosas chosen passphrase');
+    const created = await call('/auth.create_user', { token: adminToken, body: { username, password: 'rosas first passphrase' } });
+    expect(created.status).toBe(200);
+    expect((await call('/auth.reset_password', { token: adminToken, body: { user: created.body.data.id, new_password: temporary } })).status).toBe(200);
+
+    const basic = `Basic ${Buffer.from(`${username}:${temporary}`).toString('base64')}`;
+    const restricted = (await call('/auth.login', { headers: { Authorization: basic } })).body.data.token as string;
+    gateway.issued.push(restricted);
+    for (const path of ['/v2.23/projects.get_all', '/v2.23/tasks.create', '/v2.23/events.get_task_log']) {
+      const res = await call(path, { token: restricted, body: { name: 'x', type: 'training', task: 'x' } });
+      expect([path, res.status, res.body.meta.error_data?.code]).toEqual([path, 403, 'ERR_PASSWORD_CHANGE_REQUIRED']);
+    }
+    expect((await call('/v2.23/users.get_current_user', { token: restricted })).body.data.user).toMatchObject({ id: created.body.data.id });
+
+    const changed = await call('/auth.change_password', { token: restricted, body: { old_password: temporary, new_password: 'rosas chosen passphrase' } });
+    expect(changed.status).toBe(200);
+    const fresh = changed.body.data.token as string;
+    gateway.issued.push(fresh);
+    expect((await call('/v2.23/projects.get_all', { token: fresh, body: {} })).status).toBe(200);
+  }, 30_000);
+
   it('names a malformed JSON body instead of failing', async () => {
     const res = await call('/v2.23/debug.ping', { raw: '{"broken": ' });
     expect([res.status, res.body.meta.error_data?.code]).toEqual([400, 'ERR_INVALID_JSON']);

@@ -25,6 +25,12 @@ describe('auth-gateway start-up', () => {
     for (const value of Object.values(secrets)) expect(errors).not.toContain(value);
   });
 
+  it('refuses a password policy weaker than 8 characters, naming the key', async () => {
+    const { result, errors } = await startInIsolation(authGatewayService, { CLEARML__AUTH_GATEWAY__LOGIN__PASSWORD_POLICY__MIN_LENGTH: '4' });
+    expect(result).toEqual({ exitCode: EXIT_CONFIG });
+    expect(errors).toContain('auth_gateway.login.password_policy.min_length');
+  });
+
   it('refuses a token lifetime setting of the wrong type, naming the key', async () => {
     const { result, errors } = await startInIsolation(authGatewayService, { CLEARML__APISERVER__AUTH__MAX_EXPIRATION_SEC: 'forever' });
     expect(result).toEqual({ exitCode: EXIT_CONFIG });

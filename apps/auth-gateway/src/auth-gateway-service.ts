@@ -4,10 +4,11 @@ import {
   GATEWAY_AUTH_DEFAULTS,
   clearmlAuthSchema,
   createGateway,
+  fixedUserPolicyWarnings,
   gatewayAuthSchema,
 } from '@warden/auth-service';
 import { connectBackends } from '@warden/backends';
-import type { SystemCredentialName } from '@warden/identity';
+import { PasswordPolicy, type SystemCredentialName } from '@warden/identity';
 import { ConfigError, HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, serviceDefaults, serviceSchema, workersSchema } from '@warden/config';
 import { secretOrEphemeral, type ServiceDefinition } from '@warden/http';
 
@@ -75,6 +76,8 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
       logger,
     });
     const warnings = config.auth_gateway.login.free_access ? ['auth_gateway.login.free_access is on: anyone can log in as any user name (development only)'] : [];
+    // Development setups use throwaway fixed users; in production a weak one deserves a warning.
+    if (resolved.mode === 'production') warnings.push(...(await fixedUserPolicyWarnings(config.apiserver.auth, new PasswordPolicy(config.auth_gateway.login.password_policy))));
     return {
       routes: gateway.routes,
       readiness: [...backends.readiness, ...gateway.readiness],

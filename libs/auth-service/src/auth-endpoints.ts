@@ -1,9 +1,11 @@
 import type { Request, Response } from 'express';
 import { WardenError } from '@warden/errors';
-import { clearAuthCookies, csrfTokenFor, setAuthCookies, type ClearmlApi, type TokenAuth } from '@warden/http';
+import { clearAuthCookies, type ClearmlApi, type TokenAuth } from '@warden/http';
 import type { CredentialRecord } from '@warden/identity';
-import type { AuthService, IssuedLogin } from './auth-service';
+import type { AuthService } from './auth-service';
 import type { GatewayCaller } from './gateway-authenticator';
+import { loginAnswer } from './login-answer';
+import type { UsernameConflicts } from './username-conflicts';
 import { optionalInt, optionalString, requiredString } from './request-fields';
 
 // ClearML's ids: uuid4 hex without dashes.
@@ -13,6 +15,7 @@ export interface AuthEndpointOptions {
   service: AuthService;
   /** Keys CSRF tokens (secure.http.session_secret.apiserver). */
   sessionSecret: string;
+  usernameConflicts: UsernameConflicts;
 }
 
 function caller(auth: GatewayCaller): TokenAuth {
@@ -26,14 +29,10 @@ function credentialView(c: CredentialRecord) {
 
 /** ClearML's auth.* service on the gateway: logins, logout and API credentials. */
 export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: AuthEndpointOptions): void {
-  const { service, sessionSecret } = options;
+  const { service, sessionSecret, usernameConflicts } = options;
   const { store, audit, revocations, clearml } = service.deps;
   const cookieSettings = { name: clearml.session_auth_cookie_name, ...clearml.cookies };
-
-  const answerLogin = (req: Request, res: Response, issued: IssuedLogin) => {
-    setAuthCookies(req, res, cookieSettings, issued.token, csrfTokenFor(issued.claims.session_id, sessionSecret), issued.expiresInSec);
-    return { token: issued.token };
-  };
+  const answerLogin = loginAnswer(clearml, sessionSecret);
 
   api.endpoint('auth.login', { auth: 'login' }, async ({ auth, data, req, res }) => {
     const expirationSec = optionalInt(data, 'expiration_sec', 1);
@@ -101,7 +100,7 @@ export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: A
     const company = await companyForNewUser(identity, data, req.ip);
     const role = optionalString(data, 'role') ?? 'user';
     if (role !== 'user' && role !== 'admin') throw new WardenError('ERR_BAD_REQUEST', 'role must be user or admin', { field: 'role' });
-    const user = await store.createUser({
+    const user = await usernameConflicts.guard(identity, { username: data['username'], clientIp: req.ip }, () => store.createUser({
       company,
       username: requiredString(data, 'username'),
       name: optionalString(data, 'name'),
@@ -109,7 +108,7 @@ export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: A
       password: optionalString(data, 'password'),
       role,
       source: 'local',
-    });
+    }));
     audit.record({ type: 'user.create', outcome: 'success', user: user.id, company, client_ip: req.ip });
     return { id: user.id };
   });

@@ -31,6 +31,9 @@ export interface IssuedLogin {
   expiresInSec: number;
 }
 
+// A token that may only change the password has no reason to live long.
+export const PASSWORD_CHANGE_TOKEN_SEC = 15 * 60;
+
 export function identityOf(user: UserRecord): Identity {
   return { user: user.id, company: user.company, role: user.role, user_name: user.name, company_name: user.company_name };
 }
@@ -67,7 +70,11 @@ export class AuthService {
     return this.issueFor(claims.identity, claims.auth, expirationSec);
   }
 
+  /** A password login of a user whose password an admin reset yields a token only good for changing it. */
   issue(user: UserRecord, auth: { method: AuthMethod; access_key?: string }, expirationSec?: number): IssuedLogin {
+    if (user.must_change_password && auth.method === 'password') {
+      return this.issueFor(identityOf(user), { ...auth, password_change_required: true }, Math.min(expirationSec ?? PASSWORD_CHANGE_TOKEN_SEC, PASSWORD_CHANGE_TOKEN_SEC));
+    }
     return this.issueFor(identityOf(user), auth, expirationSec);
   }
 

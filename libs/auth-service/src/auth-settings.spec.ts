@@ -13,10 +13,20 @@ describe('auth settings', () => {
   });
 
   it('turns web login off only in free-access mode or with no login method at all', () => {
-    expect(webLoginEnabled(clearml, { ...gateway, login: { local_users: true, free_access: true } })).toBe(false);
-    expect(webLoginEnabled(clearml, { ...gateway, login: { local_users: false, free_access: false } })).toBe(false);
+    expect(webLoginEnabled(clearml, { ...gateway, login: { ...gateway.login, local_users: true, free_access: true } })).toBe(false);
+    expect(webLoginEnabled(clearml, { ...gateway, login: { ...gateway.login, local_users: false, free_access: false } })).toBe(false);
     const fixed = { ...clearml, fixed_users: { ...clearml.fixed_users, enabled: true } };
-    expect(webLoginEnabled(fixed, { ...gateway, login: { local_users: false, free_access: false } })).toBe(true);
+    expect(webLoginEnabled(fixed, { ...gateway, login: { ...gateway.login, local_users: false, free_access: false } })).toBe(true);
+  });
+
+  it('asks for passwords of 12 to 256 characters by default, and refuses a policy weaker than 8 or upside down', () => {
+    expect(gateway.login.password_policy).toEqual({ min_length: 12, max_length: 256 });
+    const policy = (p: object) => gatewayAuthSchema.safeParse({ ...GATEWAY_AUTH_DEFAULTS, login: { local_users: true, free_access: false, password_policy: p } });
+    expect(policy({ min_length: 16, max_length: 128 }).success).toBe(true);
+    expect(policy({ min_length: 4, max_length: 128 }).success).toBe(false);
+    const upsideDown = policy({ min_length: 64, max_length: 32 });
+    expect(upsideDown.success).toBe(false);
+    expect(JSON.stringify(upsideDown.error?.issues)).toContain('min_length must not be larger than max_length');
   });
 
   it('refuses a cookie name that could inject attributes', () => {

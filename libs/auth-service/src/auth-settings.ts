@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ConfigObject } from '@warden/config';
+import { DEFAULT_PASSWORD_POLICY, MAX_POLICY_LENGTH, MIN_POLICY_LENGTH } from '@warden/identity';
 
 /** ClearML's `apiserver.auth` section, as operators already write it; the gateway is its reader. */
 export const clearmlAuthSchema = z.object({
@@ -44,6 +45,13 @@ export const gatewayAuthSchema = z.object({
     local_users: z.boolean(),
     /** ClearML's username-only mode: development only, refused in production. */
     free_access: z.boolean(),
+    /** What a password set by a user or an admin must satisfy (not fixed users: the operator sets those). */
+    password_policy: z
+      .object({
+        min_length: z.number().int().min(MIN_POLICY_LENGTH).max(MAX_POLICY_LENGTH),
+        max_length: z.number().int().min(MIN_POLICY_LENGTH).max(MAX_POLICY_LENGTH),
+      })
+      .refine((p) => p.min_length <= p.max_length, { message: 'min_length must not be larger than max_length' }),
   }),
   cors: z.object({ allowed_origins: z.array(z.string().url()) }),
   /** Express `trust proxy` values whose X-Forwarded-For is believed (for per-client rate limits). */
@@ -52,7 +60,7 @@ export const gatewayAuthSchema = z.object({
 
 export const GATEWAY_AUTH_DEFAULTS: ConfigObject = {
   tokens: { algorithm: 'ES256', issuer: 'warden', api_audience: 'clearml-api', files_audience: 'clearml-files', rotation_days: 30, leeway_sec: 30 },
-  login: { local_users: true, free_access: false },
+  login: { local_users: true, free_access: false, password_policy: { ...DEFAULT_PASSWORD_POLICY } },
   cors: { allowed_origins: [] },
   // The apiserver forwards auth.* calls from the same host by default.
   trusted_proxies: ['loopback'],

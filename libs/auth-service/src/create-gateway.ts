@@ -11,7 +11,10 @@ import { AuthService } from './auth-service';
 import { webLoginEnabled, type ClearmlAuthSettings, type GatewayAuthSettings } from './auth-settings';
 import { gatewayAuthenticator, type GatewayCaller } from './gateway-authenticator';
 import { MongoSigningKeyStore } from './mongo-signing-key-store';
+import { loginAnswer } from './login-answer';
+import { registerPasswordEndpoints } from './password-endpoints';
 import { registerSessionEndpoints } from './session-endpoints';
+import { UsernameConflicts } from './username-conflicts';
 
 export interface GatewaySecrets {
   /** Keys the API-secret hashes and encrypts the stored signing keys. */
@@ -51,7 +54,7 @@ const KEY_RELOAD_MS = 5 * 60_000;
  */
 export function createGateway(options: GatewayOptions): Gateway {
   const { clearml, gateway, secrets, mongo, redis, logger } = options;
-  const store = new IdentityStore({ connection: mongo, credentialPepper: secrets.tokenSecret });
+  const store = new IdentityStore({ connection: mongo, credentialPepper: secrets.tokenSecret, passwordPolicy: gateway.login.password_policy });
   const audit = new AuditTrail({ connection: mongo, onError: (error) => logger.warn({ err: error }, 'audit trail write failed') });
   const limiter = new LoginRateLimiter({ redis, keyPrefix: options.rateLimitPrefix });
   const revocations = new RevocationList({ redis, onError: (error) => logger.warn({ err: error }, 'revocation list') });
@@ -121,7 +124,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       return authenticate(req, mode);
     },
   });
-  registerAuthEndpoints(api, { service, sessionSecret: secrets.sessionSecret });
+  const usernameConflicts = new UsernameConflicts({ redis, audit, keyPrefix: options.rateLimitPrefix });
+  registerAuthEndpoints(api, { service, sessionSecret: secrets.sessionSecret, usernameConflicts });
+  registerPasswordEndpoints(api, { service, answerLogin: loginAnswer(clearml, secrets.sessionSecret) });
   registerSessionEndpoints(api, service);
 
   const routes = Router();

@@ -165,7 +165,7 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
   it('lists only the users of the caller\'s company', async () => {
     const store = new IdentityStore({ connection: backends.mongo!.connection, credentialPepper: secrets.tokenSecret });
     const other = await store.ensureCompany({ name: 'Other Co' });
-    const outsider = await store.createUser({ company: other.id, username: 'outsider', password: 'outsiders own passphrase 9' });
+    const outsider = await store.createUser({ company: other.id, username: 'outsider', password: 'someone elses passphrase 9' });
     const bob = (await login('bob', 'bobs own passphrase 17')).body.data.token as string;
 
     const all = await request(app).post('/users.get_all').set('Authorization', bearer(bob)).send({});

@@ -10,6 +10,8 @@ export {
 } from './auth-settings';
 export { registerAuthEndpoints, type AuthEndpointOptions } from './auth-endpoints';
 export { registerSessionEndpoints } from './session-endpoints';
+export { registerPasswordEndpoints, type PasswordEndpointOptions } from './password-endpoints';
+export { fixedUserPolicyWarnings } from './fixed-user-warnings';
 export { gatewayAuthenticator, type GatewayCaller } from './gateway-authenticator';
 export { MongoSigningKeyStore } from './mongo-signing-key-store';
 export { DEFAULT_COMPANY, createGateway, type Gateway, type GatewayOptions, type GatewaySecrets } from './create-gateway';

@@ -29,6 +29,10 @@ export const ERROR_TABLE = {
   ERR_CREDENTIALS_REVOKED: { status: 401, result: [401, 22], message: 'unauthorized (credentials revoked)' },
   ERR_USER_DISABLED: { status: 401, result: [401, 22], message: 'unauthorized (user disabled)' },
   ERR_LOGIN_MODE_DISABLED: { status: 401, result: [401, 1], message: 'this login method is turned off' },
+  ERR_PASSWORD_POLICY: { status: 400, result: [400, 12], message: 'password does not meet the password policy' },
+  ERR_INVALID_OLD_PASSWORD: { status: 400, result: [400, 12], message: 'the current password is wrong' },
+  ERR_USERNAME_TAKEN: { status: 409, result: [400, 12], message: 'this username is not available' },
+  ERR_PASSWORD_CHANGE_REQUIRED: { status: 403, result: [403, 20], message: 'the password must be changed first: call auth.change_password' },
   // Token checks, one code per reason (named like jose's), all answered as ClearML's invalid_token.
   ERR_JWT_MALFORMED: { status: 401, result: [401, 30], message: 'invalid token (malformed)' },
   ERR_JWT_ALG_NOT_ALLOWED: { status: 401, result: [401, 30], message: 'invalid token (algorithm not allowed)' },

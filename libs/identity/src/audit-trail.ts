@@ -13,6 +13,8 @@ export type AuditEventType =
   | 'user.create'
   | 'company.create'
   | 'user.enable'
+  | 'password.change'
+  | 'password.reset'
   | 'system.bootstrap';
 
 export interface AuditEvent {

@@ -5,6 +5,7 @@ import { generateKey, generateSecret } from '@warden/secrets';
 import { LastUsedBatcher } from './last-used-batcher';
 import { identityModels, type CredentialDoc, type IdentityModels, type UserDoc } from './models';
 import { hashPassword, verifyPassword } from './password-hash';
+import { PasswordPolicy, type PasswordPolicySettings } from './password-policy';
 import { isDuplicateKey, randomHexId, toCompany, toCredential, toUser } from './records';
 import { TtlCache } from './ttl-cache';
 import type { CompanyRecord, CredentialRecord, NewCredentials, UserInput, UserRecord } from './types';
@@ -14,6 +15,8 @@ export interface IdentityStoreOptions {
   /** Keys the HMAC under which API secrets are stored, so a database dump alone cannot verify guesses. */
   credentialPepper: string;
   cacheTtlMs?: number;
+  /** Rules for every password set through the store (defaults: DEFAULT_PASSWORD_POLICY). */
+  passwordPolicy?: PasswordPolicySettings;
   now?: () => Date;
   /** Background failures (the batched last_used writes); nothing secret is ever passed. */
   onError?: (error: unknown) => void;
@@ -47,6 +50,7 @@ export class IdentityStore {
   private readonly models: IdentityModels;
   private readonly pepper: string;
   private readonly now: () => Date;
+  readonly passwordPolicy: PasswordPolicy;
   private readonly cache: TtlCache<string, CachedCredential>;
   private readonly inflight = new Map<string, Promise<CachedCredential | null>>();
   // Bumped on every revocation, so a lookup that started before it cannot re-cache stale state.
@@ -61,6 +65,7 @@ export class IdentityStore {
     this.models = identityModels(options.connection);
     this.pepper = options.credentialPepper;
     this.now = options.now ?? (() => new Date());
+    this.passwordPolicy = new PasswordPolicy(options.passwordPolicy);
     this.cache = new TtlCache(options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS, CACHE_MAX_ENTRIES);
     this.lastUsed = new LastUsedBatcher(this.models.credentials, LAST_USED_FLUSH_MS, options.onError ?? (() => undefined));
     this.decoySecretHash = this.secretHash(randomBytes(32).toString('hex'));
@@ -108,11 +113,12 @@ export class IdentityStore {
       source: input.source ?? 'local',
       created: this.now(),
     };
-    if (input.password !== undefined) doc.password_hash = await hashPassword(validPassword(input.password));
+    if (input.password !== undefined) doc.password_hash = await hashPassword(await this.passwordPolicy.assert(input.password, username));
     try {
       await this.models.users.create(doc);
     } catch (error) {
-      if (isDuplicateKey(error)) throw new WardenError('ERR_BAD_REQUEST', 'a user with this username or id already exists');
+      // Usernames are unique across companies: the answer says "taken", never where.
+      if (isDuplicateKey(error)) throw new WardenError('ERR_USERNAME_TAKEN');
       throw error;
     }
     return toUser(doc, companyName);
@@ -127,7 +133,7 @@ export class IdentityStore {
         return await this.createUser(input);
       } catch (error) {
         // Another replica created it first; fall through to the update on the next pass.
-        if (!(error instanceof WardenError && error.code === 'ERR_BAD_REQUEST')) throw error;
+        if (!(error instanceof WardenError && error.code === 'ERR_USERNAME_TAKEN')) throw error;
         const raced = await this.models.users.findOne({ username_lower: username.toLowerCase() }).lean();
         if (!raced) throw error;
         return this.updateUserProfile(raced, input);
@@ -163,10 +169,26 @@ export class IdentityStore {
     return toUser(doc, await this.companyName(doc.company));
   }
 
-  async setPassword(id: string, password: string): Promise<void> {
-    const passwordHash = await hashPassword(validPassword(password));
-    const result = await this.models.users.updateOne({ _id: id }, { $set: { password_hash: passwordHash } });
+  /**
+   * Sets a password that passes the policy. mustChange (an admin's reset) restricts the next
+   * password login to changing it; any other set clears that.
+   */
+  async setPassword(id: string, password: string, options: { mustChange?: boolean } = {}): Promise<void> {
+    const user = await this.models.users.findById(id).lean();
+    if (!user) throw new WardenError('ERR_NOT_FOUND', 'user not found');
+    const passwordHash = await hashPassword(await this.passwordPolicy.assert(password, user.username));
+    const update = options.mustChange ? { $set: { password_hash: passwordHash, must_change_password: true } } : { $set: { password_hash: passwordHash }, $unset: { must_change_password: 1 } };
+    const result = await this.models.users.updateOne({ _id: id }, update);
     if (result.matchedCount === 0) throw new WardenError('ERR_NOT_FOUND', 'user not found');
+    this.forget((entry) => entry.credential.user === id);
+  }
+
+  /** Whether the user's stored password is this one; a user without one costs the same as a wrong guess. */
+  async verifyUserPassword(id: string, password: string): Promise<boolean> {
+    const doc = await this.models.users.findById(id).select('+password_hash').lean();
+    const stored = doc?.password_hash ?? (await this.decoyPassword());
+    const ok = typeof password === 'string' && (await verifyPassword(password, stored));
+    return ok && doc?.password_hash !== undefined;
   }
 
   /** Unknown user and wrong password look the same, in answer and in time. */
@@ -411,9 +433,4 @@ function validUsername(username: string, source: UserInput['source']): string {
     throw new WardenError('ERR_BAD_REQUEST', `usernames starting with ${SYSTEM_USERNAME_PREFIX} are reserved`);
   }
   return trimmed;
-}
-
-function validPassword(password: string): string {
-  if (typeof password !== 'string' || password.length === 0) throw new WardenError('ERR_BAD_REQUEST', 'password must not be empty');
-  return password;
 }

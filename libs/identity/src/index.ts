@@ -10,3 +10,11 @@ export { FixedUsers, type FixedUser, type FixedUsersConfig } from './fixed-users
 export { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './login-limits';
 export { LoginRateLimiter, type LoginRateLimiterOptions } from './login-rate-limiter';
 export { AuditTrail, type AuditEvent, type AuditEventType, type AuditTrailOptions } from './audit-trail';
+export {
+  DEFAULT_PASSWORD_POLICY,
+  MAX_POLICY_LENGTH,
+  MIN_POLICY_LENGTH,
+  PasswordPolicy,
+  type PasswordPolicySettings,
+  type PasswordRule,
+} from './password-policy';

@@ -20,6 +20,8 @@ export interface UserDoc {
   source: UserRecord['source'];
   created: Date;
   password_hash?: string;
+  /** Set by an admin's reset: the next password login may only change the password. */
+  must_change_password?: boolean;
 }
 
 export interface CredentialDoc {
@@ -68,6 +70,7 @@ const userSchema = new Schema<UserDoc>(
     source: { type: String, required: true, enum: ['local', 'fixed', 'system', 'sso'] },
     created: { type: Date, required: true },
     password_hash: { type: String, select: false },
+    must_change_password: Boolean,
   },
   options,
 );

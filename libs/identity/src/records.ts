@@ -28,6 +28,7 @@ export function toUser(doc: UserDoc, companyName: string): UserRecord {
     enabled: doc.enabled,
     source: doc.source,
     created: doc.created,
+    ...(doc.must_change_password === true && { must_change_password: true }),
   };
 }
 

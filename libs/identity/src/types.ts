@@ -17,6 +17,8 @@ export interface UserRecord {
   enabled: boolean;
   source: 'local' | 'fixed' | 'system' | 'sso';
   created: Date;
+  /** Present after an admin's reset until the user changes its password. */
+  must_change_password?: true;
 }
 
 /** Never holds the secret or its hash. */

@@ -41,34 +41,34 @@ describe('IdentityStore users and password login (real FerretDB)', () => {
   });
 
   it('logs in with a password and never returns or stores it in clear', async () => {
-    const created = await store.createUser({ company: COMPANY, username: 'Grace', name: 'Grace H', email: 'g@example.com', password: 'pa55-Grace!' });
+    const created = await store.createUser({ company: COMPANY, username: 'Grace', name: 'Grace H', email: 'g@example.com', password: 'pa55-Amazing!-Admiral' });
     expect(created).toMatchObject({ username: 'Grace', role: 'user', source: 'local', enabled: true, company_name: 'Acme' });
     expect(created.id).toMatch(/^[0-9a-f]{32}$/);
     expect(Object.keys(created).filter((k) => /password|hash/i.test(k))).toEqual([]);
     const raw = await db.connection.collection('users').findOne({ _id: created.id as never });
-    expect(JSON.stringify(raw)).not.toContain('pa55-Grace!');
+    expect(JSON.stringify(raw)).not.toContain('pa55-Amazing!-Admiral');
     expect(raw?.password_hash).toMatch(/^\$scrypt\$/);
 
-    await expect(store.authenticatePassword('grace', 'pa55-Grace!')).resolves.toMatchObject({ id: created.id });
+    await expect(store.authenticatePassword('grace', 'pa55-Amazing!-Admiral')).resolves.toMatchObject({ id: created.id });
     const found = await store.getUser(created.id);
     expect(Object.keys(found ?? {}).filter((k) => /password|hash/i.test(k))).toEqual([]);
   });
 
   it('answers an unknown user and a wrong password alike, without the password in the error', async () => {
-    await store.createUser({ company: COMPANY, username: 'hopper', password: 'right-horse-battery' });
-    const wrong = await failure(store.authenticatePassword('hopper', 'wrong-horse-battery'));
-    const unknown = await failure(store.authenticatePassword('nobody', 'right-horse-battery'));
+    await store.createUser({ company: COMPANY, username: 'hopper', password: 'right-horse-battery-staple' });
+    const wrong = await failure(store.authenticatePassword('hopper', 'wrong-horse-battery-staple'));
+    const unknown = await failure(store.authenticatePassword('nobody', 'right-horse-battery-staple'));
     const empty = await failure(store.authenticatePassword('', ''));
     expect([wrong.code, unknown.code, empty.code]).toEqual(['ERR_INVALID_CREDENTIALS', 'ERR_INVALID_CREDENTIALS', 'ERR_INVALID_CREDENTIALS']);
     expect((wrong.error as Error).message).toBe((unknown.error as Error).message);
-    expectNoSecretIn(wrong.error, ['wrong-horse-battery', 'right-horse-battery', '$scrypt$']);
-    expectNoSecretIn(unknown.error, ['right-horse-battery']);
+    expectNoSecretIn(wrong.error, ['wrong-horse-battery-staple', 'right-horse-battery-staple', '$scrypt$']);
+    expectNoSecretIn(unknown.error, ['right-horse-battery-staple']);
   });
 
   it('refuses a disabled user only after the password is proven', async () => {
-    const user = await store.createUser({ company: COMPANY, username: 'disabled-dan', password: 'dan-password' });
+    const user = await store.createUser({ company: COMPANY, username: 'disabled-dan', password: 'dans-long-password-1' });
     await store.setUserEnabled(user.id, false);
-    expect((await failure(store.authenticatePassword('disabled-dan', 'dan-password'))).code).toBe('ERR_USER_DISABLED');
+    expect((await failure(store.authenticatePassword('disabled-dan', 'dans-long-password-1'))).code).toBe('ERR_USER_DISABLED');
     expect((await failure(store.authenticatePassword('disabled-dan', 'guess'))).code).toBe('ERR_INVALID_CREDENTIALS');
   });
 
@@ -79,20 +79,51 @@ describe('IdentityStore users and password login (real FerretDB)', () => {
   });
 
   it('changes the password with setPassword', async () => {
-    const user = await store.createUser({ company: COMPANY, username: 'rotator', password: 'old-password' });
-    await store.setPassword(user.id, 'new-password');
-    expect((await failure(store.authenticatePassword('rotator', 'old-password'))).code).toBe('ERR_INVALID_CREDENTIALS');
-    await expect(store.authenticatePassword('ROTATOR', 'new-password')).resolves.toMatchObject({ id: user.id });
+    const user = await store.createUser({ company: COMPANY, username: 'rotator', password: 'turning-old-secret' });
+    await store.setPassword(user.id, 'turning-new-secret');
+    expect((await failure(store.authenticatePassword('rotator', 'turning-old-secret'))).code).toBe('ERR_INVALID_CREDENTIALS');
+    await expect(store.authenticatePassword('ROTATOR', 'turning-new-secret')).resolves.toMatchObject({ id: user.id });
     const missing = await failure(store.setPassword('no-such-user', 'secret-password-xyz'));
     expect(missing.code).toBe('ERR_NOT_FOUND');
     expectNoSecretIn(missing.error, ['secret-password-xyz']);
   });
 
-  it('keeps usernames unique regardless of case', async () => {
+  it('keeps usernames unique regardless of case, answering a clash in any company alike', async () => {
     await store.createUser({ company: COMPANY, username: 'Linus' });
-    expect((await failure(store.createUser({ company: COMPANY, username: 'linus' }))).code).toBe('ERR_BAD_REQUEST');
-    expect((await failure(store.createUser({ company: COMPANY, username: ' LINUS ' }))).code).toBe('ERR_BAD_REQUEST');
+    const sameCompany = await failure(store.createUser({ company: COMPANY, username: 'linus' }));
+    const other = await store.ensureCompany({ name: 'Clash Co' });
+    const otherCompany = await failure(store.createUser({ company: other.id, username: ' LINUS ' }));
+    expect([sameCompany.code, otherCompany.code]).toEqual(['ERR_USERNAME_TAKEN', 'ERR_USERNAME_TAKEN']);
+    expect((otherCompany.error as Error).message).toBe((sameCompany.error as Error).message);
+    expect((otherCompany.error as Error).message).not.toMatch(/acme|linus/i);
     expect((await store.findUserByUsername('lInUs'))?.username).toBe('Linus');
+  });
+
+  it('applies the password policy to createUser and setPassword, and stores nothing refused', async () => {
+    const refused = await failure(store.createUser({ company: COMPANY, username: 'weak-walt', password: 'password1234' }));
+    expect([refused.code, (refused.error as { data?: unknown }).data]).toEqual(['ERR_PASSWORD_POLICY', { rule: 'common' }]);
+    expectNoSecretIn(refused.error, ['password1234']);
+    expect(await store.findUserByUsername('weak-walt')).toBeNull();
+    const user = await store.createUser({ company: COMPANY, username: 'walt', password: 'w first passphrase' });
+    expect((await failure(store.setPassword(user.id, 'short'))).code).toBe('ERR_PASSWORD_POLICY');
+    expect((await failure(store.setPassword(user.id, 'WALT-walt-WALT'))).code).toBe('ERR_PASSWORD_POLICY');
+    await expect(store.authenticatePassword('walt', 'w first passphrase')).resolves.toMatchObject({ id: user.id });
+    const strict = new IdentityStore({ connection: db.connection, credentialPepper: 'pepper-for-users-spec-0123456789', passwordPolicy: { min_length: 30, max_length: 64 } });
+    expect((await failure(strict.setPassword(user.id, 'w second passphrase'))).code).toBe('ERR_PASSWORD_POLICY');
+    await strict.close();
+  });
+
+  it('flags a reset password until the user sets its own, and verifies a password by user id', async () => {
+    const user = await store.createUser({ company: COMPANY, username: 'reset-rita', password: 'r first passphrase' });
+    await store.setPassword(user.id, 'temporary passphrase 7', { mustChange: true });
+    expect(await store.authenticatePassword('reset-rita', 'temporary passphrase 7')).toMatchObject({ id: user.id, must_change_password: true });
+    expect(await store.verifyUserPassword(user.id, 'temporary passphrase 7')).toBe(true);
+    expect(await store.verifyUserPassword(user.id, 'r first passphrase')).toBe(false);
+    expect(await store.verifyUserPassword('no-such-user', 'temporary passphrase 7')).toBe(false);
+    await store.setPassword(user.id, 'r own new passphrase');
+    const after = await store.authenticatePassword('reset-rita', 'r own new passphrase');
+    expect(after.must_change_password).toBeUndefined();
+    expect(await store.getUser(user.id)).not.toHaveProperty('must_change_password');
   });
 
   it('reserves __ usernames for system users and rejects unknown companies', async () => {
@@ -101,11 +132,11 @@ describe('IdentityStore users and password login (real FerretDB)', () => {
   });
 
   it('ensureUser is idempotent by username and updates the profile but not the password', async () => {
-    const first = await store.ensureUser({ company: COMPANY, username: 'ken', name: 'Ken', password: 'ken-first' });
-    const second = await store.ensureUser({ company: COMPANY, username: 'KEN', name: 'Ken T', role: 'admin', source: 'fixed', password: 'ken-second' });
+    const first = await store.ensureUser({ company: COMPANY, username: 'ken', name: 'Ken', password: 'first-k-passphrase' });
+    const second = await store.ensureUser({ company: COMPANY, username: 'KEN', name: 'Ken T', role: 'admin', source: 'fixed', password: 'second-k-passphrase' });
     expect(second).toMatchObject({ id: first.id, username: 'ken', name: 'Ken T', role: 'admin', source: 'fixed' });
-    await expect(store.authenticatePassword('ken', 'ken-first')).resolves.toMatchObject({ id: first.id });
-    expect((await failure(store.authenticatePassword('ken', 'ken-second'))).code).toBe('ERR_INVALID_CREDENTIALS');
+    await expect(store.authenticatePassword('ken', 'first-k-passphrase')).resolves.toMatchObject({ id: first.id });
+    expect((await failure(store.authenticatePassword('ken', 'second-k-passphrase'))).code).toBe('ERR_INVALID_CREDENTIALS');
   });
 
   it('lists the users of a company', async () => {

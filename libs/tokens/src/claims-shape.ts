@@ -25,6 +25,7 @@ export function hasRequiredClaims(payload: Record<string, unknown>): payload is 
     typeof payload.feature_set === 'string' &&
     isObject(auth) &&
     AUTH_METHODS.includes(auth.method as TokenClaims['auth']['method']) &&
-    (auth.access_key === undefined || nonEmpty(auth.access_key))
+    (auth.access_key === undefined || nonEmpty(auth.access_key)) &&
+    (auth.password_change_required === undefined || auth.password_change_required === true)
   );
 }

@@ -28,5 +28,9 @@ export interface TokenClaims {
   api_version: string;
   server_version: string;
   feature_set: string;
-  auth: { method: AuthMethod; access_key?: string };
+  /**
+   * password_change_required: a password login after an admin's reset. Every service refuses such a
+   * token except for the few calls that change the password, log out or say who the caller is.
+   */
+  auth: { method: AuthMethod; access_key?: string; password_change_required?: true };
 }

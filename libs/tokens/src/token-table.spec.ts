@@ -87,6 +87,7 @@ const rows: Array<[string, ErrorCode | 'accepted', (c: Ctx) => string]> = [
   ['missing exp', 'ERR_JWT_CLAIM_INVALID', (c) => c.signed(without('exp'))],
   ['exp not a number', 'ERR_JWT_CLAIM_INVALID', (c) => c.signed((p) => ({ ...p, exp: String(p.exp) }))],
   ['missing auth', 'ERR_JWT_CLAIM_INVALID', (c) => c.signed(without('auth'))],
+  ['password_change_required other than true', 'ERR_JWT_CLAIM_INVALID', (c) => c.signed((p) => ({ ...p, auth: { method: 'password', password_change_required: 'no' } }))],
   ['revoked session', 'ERR_JWT_REVOKED', (c) => c.signed((p) => ({ ...p, session_id: 'revoked-session' }))],
 ];
 

@@ -17,6 +17,11 @@ export interface TokenAuthenticatorOptions {
   csrfKey: string;
   /** Endpoints that only read may skip the CSRF check for cookie-borne tokens. */
   csrfExempt?: (req: Request) => boolean;
+  /**
+   * The calls a token marked password_change_required may make (the gateway's change-password,
+   * logout and who-am-I); every other service leaves this out and so refuses such tokens outright.
+   */
+  passwordChangeCalls?: (req: Request) => boolean;
 }
 
 /**
@@ -32,6 +37,7 @@ export function tokenAuthenticator(options: TokenAuthenticatorOptions) {
       throw new WardenError('ERR_UNAUTHORIZED', 'missing credentials: send Authorization: Bearer <token>');
     }
     const claims = await options.verifier.verify(found.token);
+    if (claims.auth.password_change_required && !options.passwordChangeCalls?.(req)) throw new WardenError('ERR_PASSWORD_CHANGE_REQUIRED');
     if (found.via === 'cookie' && !options.csrfExempt?.(req)) assertCsrf(req, claims.session_id, options.csrfKey);
     return { claims, token: found.token, via: found.via };
   };

@@ -8,14 +8,17 @@ import { basicCredentials } from './request-token';
 import { tokenAuthenticator } from './token-authenticator';
 
 const KEY = 'session-secret-for-tests-0123456789-0123456789-0123';
-const claims = { session_id: 'session-1' } as TokenClaims;
+const claims = { session_id: 'session-1', auth: { method: 'password' } } as TokenClaims;
+const mustChange = { session_id: 'session-3', auth: { method: 'password', password_change_required: true } } as TokenClaims;
+const tokens: Record<string, TokenClaims> = { good: claims, 'must-change': mustChange };
 
 function app() {
   const authenticate = tokenAuthenticator({
-    verifier: { verify: async (token) => (token === 'good' ? claims : Promise.reject(new WardenError('ERR_JWS_SIGNATURE_INVALID'))) },
+    verifier: { verify: async (token) => tokens[token] ?? Promise.reject(new WardenError('ERR_JWS_SIGNATURE_INVALID')) },
     cookieNames: ['clearml_token_basic'],
     csrfKey: KEY,
     csrfExempt: (req) => req.path === '/read',
+    passwordChangeCalls: (req) => req.path === '/optional',
   });
   const a = express();
   a.use(corsPolicy(['https://ui.example.org']));
@@ -47,6 +50,8 @@ describe('request authentication', () => {
     ['a cookie with a CSRF token under another key', { Cookie: 'clearml_token_basic=good', 'X-CSRF-Token': csrfTokenFor('session-1', `${KEY}x`) }, '/write', 403, { code: 'ERR_CSRF' }],
     ['a cookie with this session\'s CSRF token', { Cookie: 'clearml_token_basic=good', 'X-CSRF-Token': csrfTokenFor('session-1', KEY) }, '/write', 200, { via: 'cookie' }],
     ['a cookie on a read-only endpoint', { Cookie: 'other=1; clearml_token_basic=good' }, '/read', 200, { via: 'cookie' }],
+    ['a token that must change its password, elsewhere', { Authorization: 'Bearer must-change' }, '/read', 403, { code: 'ERR_PASSWORD_CHANGE_REQUIRED' }],
+    ['a token that must change its password, on a call it may make', { Authorization: 'Bearer must-change' }, '/optional', 200, { via: 'header' }],
   ])('%s', async (_label, headers, path, status, body) => {
     const res = await request(app()).post(path).set(headers as Record<string, string>);
     expect([res.status, res.body]).toEqual([status, body]);
