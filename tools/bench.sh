@@ -14,6 +14,7 @@ bash tools/ensure-deps.sh
 services=(redis mongo)
 # Only the events bench writes to Elasticsearch; the others need not wait for it.
 [[ $name == events ]] && services+=(elasticsearch)
-bash tools/services.sh up "${services[@]}"
+# The fault run stops and starts backends: it runs private ones of its own, never the shared ones.
+[[ $name == faults ]] || bash tools/services.sh up "${services[@]}"
 npx nx run-many -t build -p auth-gateway apiserver fileserver --outputStyle=static >/dev/null
 exec node_modules/.bin/tsx --tsconfig tools/bench/tsconfig.json "tools/bench/src/$name.bench.ts" "$@"

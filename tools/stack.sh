@@ -83,6 +83,7 @@ Warden is running (development mode):
   log in        user admin, password in $admin (never commit it); then create API credentials:
                 curl -u admin:PASSWORD http://127.0.0.1:8008/auth.login  ->  token
                 curl -H "Authorization: Bearer TOKEN" http://127.0.0.1:8008/auth.create_credentials
+  new tenant    (set -a; . $secrets; npm run tenant -- create --name COMPANY --admin USERNAME)
 Ctrl-C stops the apps.
 MSG
 wait

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The ClearML SDK compatibility suite against the real Warden stack on loopback (tools/test.sh runs it
 # after the integration tier). It starts a private Elasticsearch node and the three built apps as separate
-# production processes with freshly generated secrets (fileserver auth on), sets up two tenants through
-# the gateway's API (tenants.py), then runs two scenarios with the pinned, unmodified SDK (run.sh):
+# production processes with freshly generated secrets (fileserver auth on), has the operator found two
+# tenants on the gateway and each tenant's admin add the user the SDK runs as (tenants.py), then runs
+# two scenarios with the pinned, unmodified SDK (run.sh):
 #   basic      scenario.py as tenant A; check.py as A and B (status, scalars each stored once, log lines,
 #              artifacts by sha256 through the authenticated fileserver, B sees none of it)
 #   es-outage  Elasticsearch stopped: an SDK run starts and a direct events.add_batch answers 503;
@@ -156,13 +157,11 @@ api=$(wait_ready apiserver) || fail "apiserver did not start (above)"
 files=$(wait_ready fileserver) || fail "fileserver did not start (above)"
 say "auth-gateway $gateway, apiserver $api, fileserver $files (auth on), Elasticsearch 127.0.0.1:$es_port"
 
-# ---- tenants A and B, through the API
+# ---- tenants A and B: founded by the operator, their users added by their admins
 step=tenants
 export CHECK_TOKEN_SIGNATURES="$work/token-signatures"
-system_key=$(sed -n 's/^CLEARML__SECURE__CREDENTIALS__APISERVER__USER_KEY=//p' "$work/secrets.env")
-system_secret=$(sed -n 's/^CLEARML__SECURE__CREDENTIALS__APISERVER__USER_SECRET=//p' "$work/secrets.env")
-WARDEN_SYSTEM_ACCESS_KEY=$system_key WARDEN_SYSTEM_SECRET_KEY=$system_secret \
-  "$python" "$here/tenants.py" "$api" "$work/tenants.env" || fail "could not set up the tenants (above)"
+WARDEN_OPERATOR_SECRET=$(sed -n 's/^CLEARML__SECURE__AUTH__OPERATOR_SECRET=//p' "$work/secrets.env") \
+  "$python" "$here/tenants.py" "$gateway" "$api" "$work/tenants.env" || fail "could not set up the tenants (above)"
 tenant() { sed -n "s/^TENANT_$1_$2=//p" "$work/tenants.env"; }
 
 # An SDK run as tenant A: "${sdk_run[@]}" SCENARIO_TASK=name bash run.sh (JSON result last on stdout)

@@ -103,6 +103,32 @@ describe('apiserver ClearML API (real gateway, Redis, MongoDB-wire server, Elast
     expect(theirs.body.data).toEqual({});
   });
 
+  it('serves no service identity: the apiserver\'s own credentials read, write and found nothing', async () => {
+    const key = gateway.secrets['CLEARML__SECURE__CREDENTIALS__APISERVER__USER_KEY'];
+    const secret = gateway.secrets['CLEARML__SECURE__CREDENTIALS__APISERVER__USER_SECRET'];
+    const login = await call('/auth.login', { headers: { Authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}` } });
+    const systemToken = login.body.data.token as string;
+    gateway.issued.push(systemToken);
+    const attempts = [
+      ['/v2.23/projects.get_all', {}],
+      ['/v2.23/projects.create', { name: 'planted', description: '' }],
+      ['/v2.23/tasks.get_all', {}],
+      ['/v2.23/events.add_batch', { task: 'any', type: 'log', msg: 'x' }],
+      ['/v2.23/users.get_all', {}],
+      ['/v2.23/auth.create_user', { company: 'e'.repeat(32), company_name: 'planted', username: `planted-${db}`, role: 'admin' }],
+    ] as const;
+    for (const [path, body] of attempts) {
+      const res = await call(path, { token: systemToken, body });
+      expect([path, res.status, res.body.meta.error_data?.code]).toEqual([path, 403, 'ERR_FORBIDDEN']);
+    }
+  });
+
+  it('does not forward the operator endpoint: founding a tenant is the gateway\'s alone', async () => {
+    const operatorSecret = gateway.secrets['CLEARML__SECURE__AUTH__OPERATOR_SECRET'];
+    const res = await call('/operator/tenants', { headers: { Authorization: `Bearer ${operatorSecret}` }, body: { company_name: 'via-api', admin: { username: `via-api-${db}` } } });
+    expect([res.status, res.body.meta.error_data?.code]).toEqual([404, 'ERR_ENDPOINT_UNKNOWN']);
+  });
+
   it('answers the probes without a token, in the envelope', async () => {
     const ping = await call('/debug.ping', { method: 'GET' });
     expect([ping.status, ping.body.data]).toEqual([200, { msg: 'ClearML server' }]);

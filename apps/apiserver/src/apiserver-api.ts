@@ -14,6 +14,7 @@ import {
 import { WardenError } from '@warden/errors';
 import { EventStore, registerEventEndpoints } from '@warden/events';
 import { registerExperimentEndpoints } from '@warden/experiments';
+import { assertTenantMember } from '@warden/tokens';
 import { schemaSetup } from './schema-setup';
 
 export interface ApiserverApiOptions extends Omit<TokenAuthenticatorOptions, 'csrfExempt'> {
@@ -37,6 +38,7 @@ export function apiserverApi(options: ApiserverApiOptions): { routes: Router; re
     authenticate: async (req, mode) => {
       const auth = await authenticate(req, mode);
       if (!auth) throw new WardenError('ERR_UNAUTHORIZED');
+      assertTenantMember(auth.claims.identity);
       return auth;
     },
   });

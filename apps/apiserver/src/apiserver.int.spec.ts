@@ -1,25 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { generateSecretSet } from '@warden/secrets';
-import { spawnService, waitForStatus, type SpawnedService } from '@warden/http/testing';
+import { spawnService, startOwnRedis, waitForStatus, type SpawnedService } from '@warden/http/testing';
 
 // Integration tier: the built app as its own process, in production mode, against the real services.
 const secrets = Object.fromEntries(generateSecretSet().map((s) => [s.envVar, s.value]));
 const production = { ...secrets, NODE_ENV: 'production', CLEARML__APISERVER__LISTEN_PORT: '0', CLEARML__APISERVER__METRICS__ENABLED: 'false' };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A Redis of this test's own, so that stopping it disturbs nothing else. */
-function startRedis(port: number): ChildProcess {
-  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-}
 
 describe('apiserver process', () => {
   let service: SpawnedService | undefined;
@@ -37,18 +21,18 @@ describe('apiserver process', () => {
   }, 30_000);
 
   it('answers 503 naming Redis while it is down, and 200 again once it is back', async () => {
-    const port = await freePort();
-    let redis = startRedis(port);
+    // A Redis of this test's own, so that stopping it disturbs nothing else.
+    const redis = await startOwnRedis();
     try {
-      service = await spawnService('apiserver', { ...production, CLEARML_REDIS_SERVICE_PORT: String(port) });
+      service = await spawnService('apiserver', { ...production, CLEARML_REDIS_SERVICE_PORT: String(redis.port) });
       await waitForStatus(`${service.url}/ready`, (s) => s === 200);
-      redis.kill('SIGKILL');
+      await redis.kill();
       const down = await waitForStatus(`${service.url}/ready`, (s) => s === 503);
       expect(down.body).toMatchObject({ status: 'not_ready', failing: ['redis'] });
-      redis = startRedis(port);
+      await redis.start();
       await waitForStatus(`${service.url}/ready`, (s) => s === 200);
     } finally {
-      redis.kill('SIGKILL');
+      await redis.kill();
     }
   }, 60_000);
 

@@ -36,4 +36,50 @@ describe('auth-gateway start-up', () => {
     expect(result).toEqual({ exitCode: EXIT_CONFIG });
     expect(errors).toContain('apiserver.auth.max_expiration_sec');
   });
+
+  it('refuses production with a weak operator secret, naming it but not its value', async () => {
+    const secrets = Object.fromEntries(generateSecretSet().map((s) => [s.envVar, s.value]));
+    const weak = 'operator-secret-too-short-42';
+    const { result, errors } = await startInIsolation(authGatewayService, { ...secrets, NODE_ENV: 'production', CLEARML__SECURE__AUTH__OPERATOR_SECRET: weak });
+    expect(result).toEqual({ exitCode: EXIT_CONFIG });
+    expect(errors).toContain('secure.auth.operator_secret is shorter than 50 characters');
+    expect(errors).not.toContain(weak);
+  });
+
+  it('runs tenant create only with the operator secret from its configuration, never from the command line', async () => {
+    const secret = generateSecretSet().find((s) => s.envVar === 'CLEARML__SECURE__AUTH__OPERATOR_SECRET')!.value;
+    const argvSecret = await startInIsolation(authGatewayService, { CLEARML__SECURE__AUTH__OPERATOR_SECRET: secret }, {
+      argv: ['tenant', 'create', '--name', 'Acme', '--admin', 'ada', '--operator-secret', secret],
+    });
+    expect(argvSecret.result).toEqual({ exitCode: 2 });
+    expect(argvSecret.errors).toContain('--operator-secret: secrets are never read from the command line');
+    expect(argvSecret.errors).not.toContain(secret);
+
+    const unset = await startInIsolation(authGatewayService, {}, { argv: ['tenant', 'create', '--name', 'Acme', '--admin', 'ada'] });
+    expect(unset.result).toEqual({ exitCode: 2 });
+    expect(unset.errors).toContain('secure.auth.operator_secret is not set');
+
+    // The gateway this deployment runs is not there: the command says so instead of hanging.
+    const offline = await startInIsolation(authGatewayService, { CLEARML__SECURE__AUTH__OPERATOR_SECRET: secret, CLEARML__AUTH_GATEWAY__LISTEN_PORT: '1' }, {
+      argv: ['tenant', 'create', '--name', 'Acme', '--admin', 'ada'],
+    });
+    expect(offline.result).toEqual({ exitCode: 1 });
+    expect(offline.errors).toContain('cannot reach the gateway at http://127.0.0.1:1');
+    expect(offline.errors).not.toContain(secret);
+  });
+
+  it.each([
+    [['tenant'], 'missing verb'],
+    [['tenant', 'delete'], "unknown verb 'delete'"],
+    [['tenant', 'create', '--name', 'Acme'], '--name and --admin are required'],
+    [['tenant', 'create', '--name', 'Acme', '--admin', 'ada', '--admin-password', 'hunter2'], 'secrets are never read from the command line'],
+    [['tenant', 'create', '--name', 'Acme', '--admin'], '--admin needs a value'],
+    [['tenant', 'create', '--name', 'Acme', '--admin', 'ada', '--role', 'root'], "unknown option '--role'"],
+  ])('answers a usage error for %j', async (argv, message) => {
+    const { result, errors } = await startInIsolation(authGatewayService, {}, { argv });
+    expect(result).toEqual({ exitCode: 2 });
+    expect(errors).toContain(message);
+    expect(errors).toContain('usage: tenant create');
+    expect(errors).not.toContain('hunter2');
+  });
 });

@@ -6,6 +6,7 @@ import {
   createGateway,
   fixedUserPolicyWarnings,
   gatewayAuthSchema,
+  runTenantCommand,
 } from '@warden/auth-service';
 import { connectBackends } from '@warden/backends';
 import { PasswordPolicy, type SystemCredentialName } from '@warden/identity';
@@ -16,7 +17,7 @@ export const GATEWAY_PORT = 8080;
 
 const credential = z.object({ user_key: z.string().optional(), user_secret: z.string().optional() }).optional();
 const secureSchema = z.object({
-  auth: z.object({ token_secret: z.string().optional(), signing_key: z.string().optional() }).default({}),
+  auth: z.object({ token_secret: z.string().optional(), signing_key: z.string().optional(), operator_secret: z.string().optional() }).default({}),
   http: z.object({ session_secret: z.object({ apiserver: z.string().optional() }).default({}) }).default({}),
   credentials: z.object({ apiserver: credential, fileserver: credential, webserver: credential, tests: credential }).default({}),
 });
@@ -31,10 +32,12 @@ const schema = z.object({
 
 export type AuthGatewayConfig = z.infer<typeof schema>;
 
-// In development a missing secret is only a warning; a per-process stand-in keeps the gateway
-// usable, at the price of hashes and stored keys that do not survive a restart.
+export const FILESERVER_CREDENTIALS_UNUSED =
+  'secure.credentials.fileserver is set but no longer used: the fileserver holds no credentials, and the ones stored for it are revoked (remove CLEARML__SECURE__CREDENTIALS__FILESERVER__*)';
+
+// The fileserver's are left out: it holds none, and the gateway revokes any stored by older versions.
 function systemCredentials(secure: AuthGatewayConfig['secure']) {
-  const names: SystemCredentialName[] = ['apiserver', 'fileserver', 'webserver', 'tests'];
+  const names: SystemCredentialName[] = ['apiserver', 'webserver', 'tests'];
   return names.flatMap((name) => {
     const c = secure.credentials[name];
     return c?.user_key && c.user_secret ? [{ name, accessKey: c.user_key, secretKey: c.user_secret }] : [];
@@ -51,6 +54,13 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
     logging: LOGGING_DEFAULTS,
   },
   listener: (config) => config.auth_gateway,
+  commands: {
+    tenant: (args, { config, print, printError }) => {
+      const { listen_ip, listen_port } = config.auth_gateway;
+      const host = listen_ip === '0.0.0.0' || listen_ip === '::' ? '127.0.0.1' : listen_ip;
+      return runTenantCommand(args, { operatorSecret: config.secure.auth.operator_secret, defaultUrl: `http://${host.includes(':') ? `[${host}]` : host}:${listen_port}`, print, printError });
+    },
+  },
   workers: (config) => config.auth_gateway.workers,
   start: async ({ config, resolved, logger }) => {
     if (config.auth_gateway.login.free_access && resolved.mode === 'production') {
@@ -64,18 +74,24 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
     const gateway = createGateway({
       clearml: config.apiserver.auth,
       gateway: config.auth_gateway,
+      // In development a missing secret is only a warning; a per-process stand-in keeps the gateway
+      // usable, at the price of hashes and stored keys that do not survive a restart.
       secrets: {
         tokenSecret: secretOrEphemeral(secure.auth.token_secret, 'secure.auth.token_secret', logger),
         sessionSecret: secretOrEphemeral(secure.http.session_secret.apiserver, 'secure.http.session_secret.apiserver', logger),
         signingKeyPem: secure.auth.signing_key,
         systemCredentials: systemCredentials(secure),
+        operatorSecret: secure.auth.operator_secret,
       },
       // connectBackends opened both because they were asked for above.
       mongo: backends.mongo!.connection,
       redis: backends.redis!.client,
       logger,
     });
-    const warnings = config.auth_gateway.login.free_access ? ['auth_gateway.login.free_access is on: anyone can log in as any user name (development only)'] : [];
+    const warnings = [
+      ...(config.auth_gateway.login.free_access ? ['auth_gateway.login.free_access is on: anyone can log in as any user name (development only)'] : []),
+      ...(secure.credentials.fileserver ? [FILESERVER_CREDENTIALS_UNUSED] : []),
+    ];
     // Development setups use throwaway fixed users; in production a weak one deserves a warning.
     if (resolved.mode === 'production') warnings.push(...(await fixedUserPolicyWarnings(config.apiserver.auth, new PasswordPolicy(config.auth_gateway.login.password_policy))));
     return {

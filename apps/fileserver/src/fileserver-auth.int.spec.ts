@@ -4,12 +4,17 @@ import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { IdentityStore } from '@warden/identity';
 import { spawnService, waitForStatus, type SpawnedService } from '@warden/http/testing';
-import { generateSecretSet } from '@warden/secrets';
+import { generateKey, generateSecret, generateSecretSet } from '@warden/secrets';
 
 // Integration tier: the built gateway and fileserver as production processes against the real Redis
 // and MongoDB-wire server. The fileserver verifies every token itself against the gateway's JWKS.
 const db = `warden_int_files_${process.pid}_${Date.now()}`;
-const secrets = Object.fromEntries(generateSecretSet().map((s) => [s.envVar, s.value]));
+// ClearML deployments still set fileserver credentials: every app must start with them, and unused.
+const secrets: Record<string, string> = {
+  ...Object.fromEntries(generateSecretSet().map((s) => [s.envVar, s.value])),
+  CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_KEY: generateKey(),
+  CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_SECRET: generateSecret(),
+};
 const common = { ...secrets, NODE_ENV: 'production', CLEARML__HOSTS__MONGO__AUTH__HOST: `mongodb://127.0.0.1:27017/${db}` };
 const storageRoot = mkdtempSync(join(tmpdir(), 'warden-files-auth-'));
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
@@ -24,6 +29,7 @@ describe('fileserver with auth on (real gateway, Redis, MongoDB-wire server)', (
   let files: SpawnedService;
   let tokenA: string;
   let tokenB: string;
+  let credsA: { access_key: string; secret_key: string };
   const tokens: string[] = [];
 
   const login = async (id: string, secret: string): Promise<string> => {
@@ -54,16 +60,20 @@ describe('fileserver with auth on (real gateway, Redis, MongoDB-wire server)', (
     });
     await waitForStatus(`${files.url}/ready`, (s) => s === 200);
 
-    // Tenant A: the fileserver's own system identity; tenant B: a user of a second company.
-    tokenA = await login(secrets['CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_KEY'], secrets['CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_SECRET']);
+    // Two tenants, each a user of its own company.
     const connection = await mongoose.createConnection(`mongodb://127.0.0.1:27017/${db}`).asPromise();
     const store = new IdentityStore({ connection, credentialPepper: secrets['CLEARML__SECURE__AUTH__TOKEN_SECRET'] });
-    const company = await store.ensureCompany({ name: 'tenant-b' });
-    const user = await store.createUser({ company: company.id, username: `bee-${db}`, role: 'user' });
-    const creds = await store.createCredentials(user.id);
+    const tenant = async (name: string) => {
+      const company = await store.ensureCompany({ name });
+      const user = await store.createUser({ company: company.id, username: `${name}-${db}`, role: 'user' });
+      return store.createCredentials(user.id);
+    };
+    credsA = await tenant('tenant-a');
+    const credsB = await tenant('tenant-b');
     await store.close();
     await connection.close();
-    tokenB = await login(creds.access_key, creds.secret_key);
+    tokenA = await login(credsA.access_key, credsA.secret_key);
+    tokenB = await login(credsB.access_key, credsB.secret_key);
   }, 60_000);
 
   afterAll(async () => {
@@ -122,7 +132,7 @@ describe('fileserver with auth on (real gateway, Redis, MongoDB-wire server)', (
   });
 
   it('refuses a token within 2 s of its logout', async () => {
-    const token = await login(secrets['CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_KEY'], secrets['CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_SECRET']);
+    const token = await login(credsA.access_key, credsA.secret_key);
     expect((await get(token, 'missing.txt')).status).toBe(404);
     const out = await fetch(`${gateway.url}/auth.logout`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
     expect(out.status).toBe(200);
@@ -131,5 +141,24 @@ describe('fileserver with auth on (real gateway, Redis, MongoDB-wire server)', (
     while (res.status !== 401 && Date.now() - started < 2000) res = await get(token, 'missing.txt');
     expect([res.status, await codeOf(res)]).toEqual([401, 'ERR_JWT_REVOKED']);
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('serves no service identity: the apiserver credentials get no file, no upload and no delete', async () => {
+    const token = await login(secrets['CLEARML__SECURE__CREDENTIALS__APISERVER__USER_KEY'], secrets['CLEARML__SECURE__CREDENTIALS__APISERVER__USER_SECRET']);
+    const answers = [
+      await upload(token, 'system/planted.bin', 'planted'),
+      await get(token, 'shared/model.bin'),
+      await fetch(`${files.url}/shared`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } }),
+    ];
+    for (const res of answers) expect([res.status, await codeOf(res)]).toEqual([403, 'ERR_FORBIDDEN']);
+  });
+
+  it('gives the fileserver no credentials: the ones a ClearML deployment still configures do not log in', async () => {
+    const res = await fetch(`${gateway.url}/auth.login`, {
+      method: 'POST',
+      headers: { Authorization: basic(secrets['CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_KEY'], secrets['CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_SECRET']) },
+    });
+    expect([res.status, await codeOf(res)]).toEqual([401, 'ERR_INVALID_CREDENTIALS']);
+    expect(gateway.output()).toContain('secure.credentials.fileserver is set but no longer used');
   });
 });

@@ -6,7 +6,7 @@ import { WardenError } from '@warden/errors';
 import { DEFAULT_MAX_PATH_BYTES, fileserverRoutes, type FileserverCaller } from '@warden/fileserver';
 import { secretOrEphemeral, tokenAuthenticator, type Logger, type ServiceDefinition } from '@warden/http';
 import type { StorageAdapter } from '@warden/storage';
-import { createServiceVerifier, verifierDefaults, verifierSettingsSchema, type VerifierSettings } from '@warden/tokens';
+import { assertTenantMember, createServiceVerifier, verifierDefaults, verifierSettingsSchema, type VerifierSettings } from '@warden/tokens';
 import type { RedisClientType } from 'redis';
 import { openStorage, storagePath } from './fileserver-storage';
 
@@ -19,7 +19,9 @@ const schema = z.object({
   fileserver: serviceSchema().extend({
     auth: verifierSettingsSchema.extend({ enabled: z.boolean() }),
     upload: z.object({ max_upload_size_mb: z.number().min(0), max_parts: z.number().int().positive().max(10_000) }),
-    delete: z.object({ allow_batch: z.boolean() }),
+    // Longer would hold a stalled client's connection and temp file; a day covers any sane pause.
+    idle_timeout_sec: z.number().positive().max(86_400),
+    delete: z.object({ allow_batch: z.boolean(), max_batch: z.number().int().positive().max(10_000) }),
     // No default here: it comes from CLEARML_UPLOAD_FOLDER when that is set (see storagePath).
     storage: z.object({ path: z.string().min(1).optional() }).optional(),
   }),
@@ -54,6 +56,7 @@ export function tokenAccess(settings: VerifierSettings, csrfKey: string, redis: 
   const authorize: FileserverAuthorize = async (req) => {
     const auth = await authenticate(req, 'token');
     if (!auth) throw new WardenError('ERR_UNAUTHORIZED');
+    assertTenantMember(auth.claims.identity);
     return { company: auth.claims.identity.company, role: auth.claims.identity.role };
   };
   return { authorize, close: tokens.close };
@@ -72,6 +75,7 @@ export function fileserverParts(config: FileserverConfig, storage: StorageAdapte
       maxFieldBytes: 64 * 1024,
       maxHeaderPairs: 100,
       maxPathBytes: DEFAULT_MAX_PATH_BYTES,
+      maxBatchDelete: config.fileserver.delete.max_batch,
     },
     allowBatchDelete: config.fileserver.delete.allow_batch,
   });
@@ -88,9 +92,13 @@ export const fileserverService: ServiceDefinition<FileserverConfig> = {
     fileserver: {
       ...serviceDefaults(FILESERVER_PORT),
       auth: { enabled: true, ...verifierDefaults('clearml-files') },
-      // ClearML's defaults: no upload size limit, batch delete on.
-      upload: { max_upload_size_mb: 0, max_parts: 100 },
-      delete: { allow_batch: true },
+      // ClearML sets no upload limit; one unbounded stream could fill the disk. 16 GiB holds a
+      // 7B-parameter model in 16-bit (about 13.5 GiB) as one file, and sharded checkpoints (5 GB
+      // shards are the usual default) of any total size; 0 restores ClearML's "unlimited".
+      upload: { max_upload_size_mb: 16 * 1024, max_parts: 100 },
+      // Uploads and downloads run as long as data keeps moving (no total-request limit).
+      idle_timeout_sec: 60,
+      delete: { allow_batch: true, max_batch: 1000 },
     },
     hosts: HOSTS_DEFAULTS,
     logging: LOGGING_DEFAULTS,
@@ -108,6 +116,7 @@ export const fileserverService: ServiceDefinition<FileserverConfig> = {
     const access = auth.enabled ? tokenAccess(auth, sessionSecret(config, logger), redis.client, logger) : { authorize: openAccess, close: async () => undefined };
     return {
       routes: fileserverParts(config, storage, access.authorize),
+      idleTimeoutMs: config.fileserver.idle_timeout_sec * 1000,
       readiness: [redis.readiness],
       warnings: auth.enabled ? [] : [AUTH_DISABLED_WARNING],
       close: async () => {

@@ -8,9 +8,6 @@ import { loginAnswer } from './login-answer';
 import type { UsernameConflicts } from './username-conflicts';
 import { optionalInt, optionalString, requiredString } from './request-fields';
 
-// ClearML's ids: uuid4 hex without dashes.
-const COMPANY_ID = /^[0-9a-f]{32}$/;
-
 export interface AuthEndpointOptions {
   service: AuthService;
   /** Keys CSRF tokens (secure.http.session_secret.apiserver). */
@@ -30,7 +27,7 @@ function credentialView(c: CredentialRecord) {
 /** ClearML's auth.* service on the gateway: logins, logout and API credentials. */
 export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: AuthEndpointOptions): void {
   const { service, sessionSecret, usernameConflicts } = options;
-  const { store, audit, revocations, clearml } = service.deps;
+  const { store, audit, clearml } = service.deps;
   const cookieSettings = { name: clearml.session_auth_cookie_name, ...clearml.cookies };
   const answerLogin = loginAnswer(clearml, sessionSecret);
 
@@ -44,7 +41,8 @@ export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: A
 
   const logout = async ({ auth, req, res }: { auth: GatewayCaller; req: Request; res: Response }) => {
     const { claims } = caller(auth);
-    await revocations.revokeSession(claims.session_id, claims.exp);
+    // The whole login ends: a token renewed from this one is refused too.
+    await service.sessions.endFamily(claims);
     clearAuthCookies(req, res, cookieSettings);
     audit.record({ type: 'logout', outcome: 'success', user: claims.identity.user, company: claims.identity.company, client_ip: req.ip });
     return {};
@@ -90,14 +88,14 @@ export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: A
     const credential = await ownedCredential(identity, requiredString(data, 'access_key'));
     await store.revokeCredentials(credential.access_key);
     // Tokens already issued under this key die with it, everywhere.
-    await revocations.revokeCredential(credential.access_key, nowSec() + clearml.max_expiration_sec);
+    await service.sessions.revokeCredentialTokens(credential.access_key);
     audit.record({ type: 'credentials.revoke', outcome: 'success', user: identity.user, company: identity.company, access_key: credential.access_key, client_ip: req.ip });
     return { revoked: 1 };
   });
 
   api.endpoint('auth.create_user', { auth: 'token' }, async ({ auth, data, req }) => {
     const { identity } = caller(auth).claims;
-    const company = await companyForNewUser(identity, data, req.ip);
+    const company = await companyForNewUser(identity, data);
     const role = optionalString(data, 'role') ?? 'user';
     if (role !== 'user' && role !== 'admin') throw new WardenError('ERR_BAD_REQUEST', 'role must be user or admin', { field: 'role' });
     const user = await usernameConflicts.guard(identity, { username: data['username'], clientIp: req.ip }, () => store.createUser({
@@ -113,23 +111,13 @@ export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: A
     return { id: user.id };
   });
 
-  // As in ClearML, create_user names the company. An admin adds users to its own company; only a
-  // system identity (the operator's bootstrap) names another one, and founds it with company_name.
-  async function companyForNewUser(identity: TokenAuth['claims']['identity'], data: Record<string, unknown>, clientIp: string | undefined): Promise<string> {
+  // An admin adds users to its own company, and nobody else adds any: a company and its first
+  // admin are founded by the operator (POST /operator/tenants), never by a token of any role.
+  async function companyForNewUser(identity: TokenAuth['claims']['identity'], data: Record<string, unknown>): Promise<string> {
+    if (identity.role !== 'admin') throw new WardenError('ERR_FORBIDDEN', 'only an admin creates users');
     const requested = optionalString(data, 'company');
-    if (identity.role === 'admin') {
-      if (requested !== undefined && requested !== identity.company) throw new WardenError('ERR_FORBIDDEN', 'an admin creates users in its own company only');
-      return identity.company;
-    }
-    if (identity.role !== 'system') throw new WardenError('ERR_FORBIDDEN', 'only an admin creates users');
-    const id = requiredString(data, 'company');
-    if (!COMPANY_ID.test(id)) throw new WardenError('ERR_BAD_REQUEST', 'company must be a 32-character lowercase hex id', { field: 'company' });
-    if (await store.getCompany(id)) return id;
-    const name = optionalString(data, 'company_name');
-    if (!name) throw new WardenError('ERR_BAD_REQUEST', `company ${id} does not exist: give company_name to create it`, { field: 'company_name' });
-    await store.ensureCompany({ id, name });
-    audit.record({ type: 'company.create', outcome: 'success', user: identity.user, company: id, client_ip: clientIp });
-    return id;
+    if (requested !== undefined && requested !== identity.company) throw new WardenError('ERR_FORBIDDEN', 'an admin creates users in its own company only');
+    return identity.company;
   }
 
   api.endpoint('auth.edit_user', { auth: 'token' }, async ({ auth, data, req }) => {
@@ -139,11 +127,24 @@ export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: A
     const enabled = data['enabled'];
     if (typeof enabled !== 'boolean') throw new WardenError('ERR_BAD_REQUEST', 'enabled must be true or false');
     if (userId === identity.user && !enabled) throw new WardenError('ERR_BAD_REQUEST', 'an admin cannot disable itself');
+    // Tokens end before the disable, so a failure between the two never leaves a disabled user's
+    // tokens alive; re-enabling lifts nothing: only logins after it work again.
+    if (!enabled) await service.sessions.endUserTokens(userId);
     await store.setUserEnabled(userId, enabled);
-    if (enabled) await revocations.restoreUser(userId);
-    else await revocations.revokeUser(userId, nowSec() + clearml.max_expiration_sec);
     audit.record({ type: enabled ? 'user.enable' : 'user.disable', outcome: 'success', user: userId, company: identity.company, client_ip: req.ip });
     return { updated: 1, fields: { enabled } };
+  });
+
+  // "Sign out everywhere": every token of the user's logins so far, the caller's own included when it
+  // names itself (the default). An admin may do it for a user of its company.
+  api.endpoint('auth.revoke_sessions', { auth: 'token' }, async ({ auth, data, req, res }) => {
+    const { identity } = caller(auth).claims;
+    const userId = optionalString(data, 'user') ?? identity.user;
+    if (userId !== identity.user) await assertAdminOf(identity, userId);
+    await service.sessions.endUserTokens(userId);
+    if (userId === identity.user) clearAuthCookies(req, res, cookieSettings);
+    audit.record({ type: 'sessions.revoke', outcome: 'success', user: userId, company: identity.company, client_ip: req.ip });
+    return { revoked: 1 };
   });
 
   async function assertAdminOf(identity: TokenAuth['claims']['identity'], userId: string): Promise<void> {
@@ -151,8 +152,4 @@ export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: A
     const user = await store.getUser(userId);
     if (!user || user.company !== identity.company) throw new WardenError('ERR_INVALID_USER', `user ${userId} not found`);
   }
-}
-
-function nowSec(): number {
-  return Math.floor(Date.now() / 1000);
 }

@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import { WardenError } from '@warden/errors';
 import type { AuditTrail, FixedUsers, IdentityStore, LoginRateLimiter, UserRecord } from '@warden/identity';
-import type { AuthMethod, Identity, RevocationList, TokenClaims, TokenIssuer } from '@warden/tokens';
+import { familyOf, type AuthMethod, type Identity, type RevocationList, type TokenClaims, type TokenFamily, type TokenIssuer } from '@warden/tokens';
 import type { ClearmlAuthSettings, GatewayAuthSettings } from './auth-settings';
+import { SessionRevoker } from './session-revoker';
 
 export interface AuthServiceDeps {
   store: IdentityStore;
@@ -40,7 +41,15 @@ export function identityOf(user: UserRecord): Identity {
 
 /** Logins and token issuing: the only place a token is minted. */
 export class AuthService {
-  constructor(readonly deps: AuthServiceDeps) {}
+  /** Logout, key revocation, disable and "sign out everywhere" end tokens through this. */
+  readonly sessions: SessionRevoker;
+
+  constructor(readonly deps: AuthServiceDeps) {
+    this.sessions = new SessionRevoker(deps.revocations, {
+      maxExpirationSec: deps.clearml.max_expiration_sec,
+      maxSessionLifetimeSec: deps.gateway.tokens.max_session_lifetime_sec,
+    });
+  }
 
   /**
    * Basic credentials are an API key pair when the id is a known access key, a web login otherwise.
@@ -65,9 +74,12 @@ export class AuthService {
     }
   }
 
-  /** A new token for an already verified caller (the SDK renews its token this way). */
+  /**
+   * A new token of the same family for an already verified caller (the SDK renews its token this
+   * way): logout still ends it, and it expires no later than the family's maximum lifetime.
+   */
   renew(claims: TokenClaims, expirationSec?: number): IssuedLogin {
-    return this.issueFor(claims.identity, claims.auth, expirationSec);
+    return this.issueFor(claims.identity, claims.auth, expirationSec, familyOf(claims));
   }
 
   /** A password login of a user whose password an admin reset yields a token only good for changing it. */
@@ -78,11 +90,14 @@ export class AuthService {
     return this.issueFor(identityOf(user), auth, expirationSec);
   }
 
-  private issueFor(identity: Identity, auth: TokenClaims['auth'], expirationSec?: number): IssuedLogin {
+  private issueFor(identity: Identity, auth: TokenClaims['auth'], expirationSec?: number, family?: TokenFamily): IssuedLogin {
     const { clearml, gateway, issuer } = this.deps;
-    const expiresInSec = Math.min(expirationSec ?? clearml.default_expiration_sec, clearml.max_expiration_sec);
+    const maxSession = gateway.tokens.max_session_lifetime_sec;
+    const sessionLeftSec = family ? family.startedAt + maxSession - Math.floor(Date.now() / 1000) : maxSession;
+    if (sessionLeftSec < 1) throw new WardenError('ERR_JWT_EXPIRED', 'this login has reached its maximum lifetime: log in again');
+    const expiresInSec = Math.min(expirationSec ?? clearml.default_expiration_sec, clearml.max_expiration_sec, sessionLeftSec);
     const audience = [gateway.tokens.api_audience, gateway.tokens.files_audience];
-    const { token, claims } = issuer.issue({ identity, audience, expiresInSec, auth });
+    const { token, claims } = issuer.issue({ identity, audience, expiresInSec, auth, family });
     return { token, claims, expiresInSec };
   }
 

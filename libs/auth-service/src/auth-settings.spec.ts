@@ -29,6 +29,13 @@ describe('auth settings', () => {
     expect(JSON.stringify(upsideDown.error?.issues)).toContain('min_length must not be larger than max_length');
   });
 
+  it('bounds a login to 30 days and a stale revocation list to 30 s by default, and refuses a login that cannot last', () => {
+    expect(gateway.tokens).toMatchObject({ max_session_lifetime_sec: 2_592_000, revocation_max_staleness_sec: 30 });
+    const tokens = (changes: object) => gatewayAuthSchema.safeParse({ ...GATEWAY_AUTH_DEFAULTS, tokens: { ...gateway.tokens, ...changes } }).success;
+    expect(tokens({ max_session_lifetime_sec: 0 })).toBe(false);
+    expect(tokens({ revocation_max_staleness_sec: -1 })).toBe(false);
+  });
+
   it('refuses a cookie name that could inject attributes', () => {
     expect(clearmlAuthSchema.safeParse({ ...CLEARML_AUTH_DEFAULTS, session_auth_cookie_name: 'a; Domain=evil' }).success).toBe(false);
   });

@@ -39,6 +39,10 @@ export const gatewayAuthSchema = z.object({
     files_audience: z.string().min(1),
     rotation_days: z.number().positive(),
     leeway_sec: z.number().int().min(0).max(300),
+    /** The longest a login's tokens, renewals included, may last; each token also stays within max_expiration_sec. */
+    max_session_lifetime_sec: z.number().int().positive(),
+    /** How long the gateway's last complete revocation list keeps serving while Redis cannot confirm it. */
+    revocation_max_staleness_sec: z.number().int().min(0).max(3600),
   }),
   login: z.object({
     /** Web login with users stored in MongoDB (passwords under a slow hash). */
@@ -59,7 +63,17 @@ export const gatewayAuthSchema = z.object({
 });
 
 export const GATEWAY_AUTH_DEFAULTS: ConfigObject = {
-  tokens: { algorithm: 'ES256', issuer: 'warden', api_audience: 'clearml-api', files_audience: 'clearml-files', rotation_days: 30, leeway_sec: 30 },
+  tokens: {
+    algorithm: 'ES256',
+    issuer: 'warden',
+    api_audience: 'clearml-api',
+    files_audience: 'clearml-files',
+    rotation_days: 30,
+    leeway_sec: 30,
+    // ClearML's default token lifetime: a login renewed by its token lasts at most this long.
+    max_session_lifetime_sec: 2_592_000,
+    revocation_max_staleness_sec: 30,
+  },
   login: { local_users: true, free_access: false, password_policy: { ...DEFAULT_PASSWORD_POLICY } },
   cors: { allowed_origins: [] },
   // The apiserver forwards auth.* calls from the same host by default.

@@ -4,14 +4,15 @@ import type { RedisClientType } from 'redis';
 import type { Logger } from 'pino';
 import { WardenError } from '@warden/errors';
 import { CLEARML_API_VERSION, CLEARML_FEATURE_SET, CLEARML_SERVER_VERSION, ClearmlApi, corsPolicy, type ReadinessCheck } from '@warden/http';
-import { AuditTrail, FixedUsers, IdentityStore, LoginRateLimiter, type SystemCredentialName } from '@warden/identity';
-import { KeyRing, RevocationList, StaticKeySource, TokenIssuer, TokenVerifier } from '@warden/tokens';
+import { AuditTrail, FailureLimiter, FixedUsers, IdentityStore, LoginRateLimiter, MongoRevocationRecord, TenantFounder, type SystemCredentialName } from '@warden/identity';
+import { KeyRing, REVOCATION_MARGIN_SEC, RevocationList, StaticKeySource, TokenIssuer, TokenVerifier, assertTenantMember } from '@warden/tokens';
 import { registerAuthEndpoints } from './auth-endpoints';
 import { AuthService } from './auth-service';
 import { webLoginEnabled, type ClearmlAuthSettings, type GatewayAuthSettings } from './auth-settings';
 import { gatewayAuthenticator, type GatewayCaller } from './gateway-authenticator';
 import { MongoSigningKeyStore } from './mongo-signing-key-store';
 import { loginAnswer } from './login-answer';
+import { operatorRoutes } from './operator-endpoints';
 import { registerPasswordEndpoints } from './password-endpoints';
 import { registerSessionEndpoints } from './session-endpoints';
 import { UsernameConflicts } from './username-conflicts';
@@ -23,6 +24,8 @@ export interface GatewaySecrets {
   sessionSecret: string;
   signingKeyPem?: string;
   systemCredentials: { name: SystemCredentialName; accessKey: string; secretKey: string }[];
+  /** Opens POST /operator/tenants; the endpoint is off while unset. */
+  operatorSecret?: string;
 }
 
 export interface GatewayOptions {
@@ -45,6 +48,10 @@ export interface Gateway {
 // ClearML's default company, so data moved from a ClearML server keeps its owner.
 export const DEFAULT_COMPANY = { id: 'd1bd92a3b039400cbafc60a7a5b1e52b', name: 'clearml' };
 const SETUP_RETRY_MS = 2000;
+// The fileserver only verifies tokens: credentials stored for it by earlier versions are revoked.
+const RETIRED_SYSTEM_CREDENTIALS: readonly SystemCredentialName[] = ['fileserver'];
+// A 50+ character random secret cannot be guessed; this only keeps a prober's noise down.
+const OPERATOR_FAILURES = { points: 10, durationSec: 15 * 60 };
 const KEY_RELOAD_MS = 5 * 60_000;
 
 /**
@@ -57,7 +64,13 @@ export function createGateway(options: GatewayOptions): Gateway {
   const store = new IdentityStore({ connection: mongo, credentialPepper: secrets.tokenSecret, passwordPolicy: gateway.login.password_policy });
   const audit = new AuditTrail({ connection: mongo, onError: (error) => logger.warn({ err: error }, 'audit trail write failed') });
   const limiter = new LoginRateLimiter({ redis, keyPrefix: options.rateLimitPrefix });
-  const revocations = new RevocationList({ redis, onError: (error) => logger.warn({ err: error }, 'revocation list') });
+  // MongoDB is the record; this list writes it first, and republishes it whenever Redis has lost it.
+  const revocations = new RevocationList({
+    redis,
+    record: new MongoRevocationRecord({ connection: mongo, horizonSec: clearml.max_expiration_sec + REVOCATION_MARGIN_SEC }),
+    maxStalenessMs: gateway.tokens.revocation_max_staleness_sec * 1000,
+    onError: (error) => logger.warn({ err: error }, 'revocation list'),
+  });
   const keyRing = new KeyRing({
     store: new MongoSigningKeyStore(mongo, secrets.tokenSecret),
     algorithm: gateway.tokens.algorithm,
@@ -92,8 +105,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     await store.ensureIndexes();
     await store.ensureCompany(DEFAULT_COMPANY);
     await loadKeys();
-    const revoke = webLoginEnabled(clearml, gateway) ? ['webserver', 'tests'] : [];
-    const bootstrap = await store.bootstrapSystemCredentials({ companyId: DEFAULT_COMPANY.id, companyName: DEFAULT_COMPANY.name, credentials: secrets.systemCredentials, revoke });
+    const revoke = [...RETIRED_SYSTEM_CREDENTIALS, ...(webLoginEnabled(clearml, gateway) ? ['webserver', 'tests'] : [])];
+    const credentials = secrets.systemCredentials.filter((c) => !RETIRED_SYSTEM_CREDENTIALS.includes(c.name));
+    const bootstrap = await store.bootstrapSystemCredentials({ companyId: DEFAULT_COMPANY.id, companyName: DEFAULT_COMPANY.name, credentials, revoke });
     if (clearml.fixed_users.enabled) await new FixedUsers(clearml.fixed_users).sync(store, DEFAULT_COMPANY);
     await revocations.start();
     logger.info({ active: bootstrap.active, revoked: bootstrap.revoked, kid: keyRing.active().kid }, 'gateway set up: system credentials and signing keys');
@@ -121,7 +135,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   const api = new ClearmlApi<GatewayCaller>({
     authenticate: async (req, mode) => {
       if (setupError) throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'the gateway is still setting up');
-      return authenticate(req, mode);
+      const caller = await authenticate(req, mode);
+      // A service identity may log in (and renew), but no endpoint acting for a caller serves it.
+      if (mode === 'token' && caller.token) assertTenantMember(caller.token.claims.identity);
+      return caller;
     },
   });
   const usernameConflicts = new UsernameConflicts({ redis, audit, keyPrefix: options.rateLimitPrefix });
@@ -135,6 +152,18 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (setupError) throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'signing keys are not loaded yet');
     res.set('Cache-Control', 'public, max-age=300').json(keyRing.jwks());
   });
+  routes.use(
+    operatorRoutes({
+      operatorSecret: secrets.operatorSecret,
+      founder: new TenantFounder(store, mongo),
+      audit,
+      limiter: new FailureLimiter({ redis, keyPrefix: options.rateLimitPrefix ? `${options.rateLimitPrefix}:operator` : 'warden:operator', ...OPERATOR_FAILURES }),
+      logger,
+      assertReady: () => {
+        if (setupError) throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'the gateway is still setting up');
+      },
+    }),
+  );
   routes.use(api.router);
 
   return {

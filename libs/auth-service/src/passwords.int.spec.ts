@@ -187,8 +187,9 @@ describe('passwords: policy, change, admin reset (real Redis and MongoDB-wire se
       const res = await call('auth.change_password', fixed, { old_password: WEAK_FIXED.password, new_password: 'a new fixed passphrase' });
       expect(codeOf(res)).toEqual([400, 'ERR_BAD_REQUEST']);
       expect(res.body.meta.result_msg).toContain('apiserver.auth.fixed_users');
+      // A service identity is refused before any endpoint acting for a caller runs.
       const systemToken = await tokenOf(system.accessKey, system.secretKey);
-      expect(codeOf(await call('auth.change_password', systemToken, { old_password: 'x', new_password: 'a new system passphrase' }))).toEqual([400, 'ERR_BAD_REQUEST']);
+      expect(codeOf(await call('auth.change_password', systemToken, { old_password: 'x', new_password: 'a new system passphrase' }))).toEqual([403, 'ERR_FORBIDDEN']);
     });
   });
 

@@ -19,7 +19,8 @@ const QUIT_GRACE_MS = 1000;
 export function connectRedis(hosts: HostsConfig, logger: Logger): RedisBackend {
   const { host, port, db, password } = hosts.redis.apiserver;
   const client: RedisClientType = createClient({
-    socket: { host, port, connectTimeout: 2000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2000) },
+    // Retries at most every 500 ms: token verifiers refuse while Redis is gone, so come back quickly.
+    socket: { host, port, connectTimeout: 2000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 500) },
     database: db,
     password: password || undefined,
     disableOfflineQueue: true,

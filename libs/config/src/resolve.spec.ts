@@ -200,12 +200,12 @@ describe('validation', () => {
 describe('secret policy through the resolver', () => {
   it('refuses production with defaults, listing every key and its env var, but never a value', () => {
     const config = resolveConfig({
-      app: 'fileserver',
+      app: 'apiserver',
       defaults: {},
       env: {
         NODE_ENV: 'production',
         CLEARML_CONFIG_DIR: tempDir(),
-        CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_KEY: 'GSQWPEKSKNKF354LC9V6BHXKTYFD5I',
+        CLEARML__SECURE__CREDENTIALS__APISERVER__USER_KEY: 'GSQWPEKSKNKF354LC9V6BHXKTYFD5I',
       },
       cwd: tempDir(),
     });
@@ -216,10 +216,10 @@ describe('secret policy through the resolver', () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toContain('secure.credentials.fileserver.user_key is a publicly known default value');
-    expect(message).toContain('set by env CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_KEY');
-    expect(message).toContain('secure.credentials.fileserver.user_secret is not set');
-    expect(message).toContain('CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_SECRET_FILE');
+    expect(message).toContain('secure.credentials.apiserver.user_key is a publicly known default value');
+    expect(message).toContain('set by env CLEARML__SECURE__CREDENTIALS__APISERVER__USER_KEY');
+    expect(message).toContain('secure.credentials.apiserver.user_secret is not set');
+    expect(message).toContain('CLEARML__SECURE__CREDENTIALS__APISERVER__USER_SECRET_FILE');
     expect(message).not.toContain('GSQWPEKSKNKF354LC9V6BHXKTYFD5I');
   });
 

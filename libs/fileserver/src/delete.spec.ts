@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { COMPANY_A, as, rawRequest, startTestFileserver, upload, walk, type TestFileserver } from './spec-helpers';
+import { COMPANY_A, TEST_LIMITS, as, rawRequest, startTestFileserver, upload, walk, type TestFileserver } from './spec-helpers';
 
 const A = as(COMPANY_A);
 const ADMIN = as(COMPANY_A, 'admin');
@@ -64,6 +64,22 @@ describe('fileserver delete', () => {
   ])('refuses a batch with %s', async (_label, body, status) => {
     expect((await rawRequest(fs.url, 'POST', '/delete_many', A, body)).status).toBe(status);
     expect(files()).toHaveLength(4);
+  });
+
+  it('refuses a batch over the entry cap with 400 and deletes nothing; a batch at the cap runs', async () => {
+    const capped = await startTestFileserver({ limits: { ...TEST_LIMITS, maxBatchDelete: 3 } });
+    try {
+      await upload(capped, A, ['a', 'b', 'c', 'd'].map((n) => ({ name: `${n}.txt`, content: n })));
+      const over = await rawRequest(capped.url, 'POST', '/delete_many', A, json({ files: ['a.txt', 'b.txt', 'c.txt', 'd.txt'] }));
+      expect(over.status).toBe(400);
+      expect(over.json()).toMatchObject({ meta: { error_data: { code: 'ERR_BATCH_TOO_LARGE' }, result_msg: expect.stringContaining('at most 3 files') } });
+      expect(walk(join(capped.root, COMPANY_A))).toEqual(['a.txt', 'b.txt', 'c.txt', 'd.txt']);
+      const at = await rawRequest(capped.url, 'POST', '/delete_many', A, json({ files: ['a.txt', 'b.txt', 'c.txt'] }));
+      expect([at.status, Object.keys((at.json() as { deleted: object }).deleted)]).toEqual([200, ['a.txt', 'b.txt', 'c.txt']]);
+      expect(walk(join(capped.root, COMPANY_A))).toEqual(['d.txt']);
+    } finally {
+      await capped.close();
+    }
   });
 
   it('refuses batches when batch delete is turned off', async () => {

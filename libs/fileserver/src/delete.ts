@@ -4,9 +4,9 @@ import { callerOf } from './caller';
 import type { FileserverCaller, FileserverOptions } from './fileserver-options';
 import { decodeUrlPath, tenantKey, validateObjectPath } from './object-path';
 
-/** A whole folder can hold another user's work; only admins (and the server itself) remove one. */
+/** A whole folder can hold another user's work; only admins remove one. */
 function mayDeleteFolders(caller: FileserverCaller): boolean {
-  return caller.role === 'admin' || caller.role === 'system';
+  return caller.role === 'admin';
 }
 
 /** `DELETE /<path>`: answers the path as a JSON string, as ClearML does. */
@@ -39,6 +39,9 @@ export function batchDeleteHandler(o: FileserverOptions): RequestHandler {
       if (!body || typeof body !== 'object') throw new WardenError('ERR_BAD_REQUEST', 'Json payload is missing');
       const files = (body as { files?: unknown }).files;
       if (!Array.isArray(files) || files.length === 0) throw new WardenError('ERR_BAD_REQUEST', 'files are missing');
+      if (files.length > o.limits.maxBatchDelete) {
+        throw new WardenError('ERR_BATCH_TOO_LARGE', `delete_many takes at most ${o.limits.maxBatchDelete} files per call (got ${files.length}); send several batches`);
+      }
       const caller = callerOf(res);
       const deleted: Record<string, string> = {};
       const errors: Record<string, string[]> = {};

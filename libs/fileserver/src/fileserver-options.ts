@@ -16,6 +16,8 @@ export interface FileserverLimits {
   /** Passed to busboy; busboy 1.6 also caps each part's headers at 16 KiB and 2000 pairs itself. */
   maxHeaderPairs: number;
   maxPathBytes: number;
+  /** Entries in one `delete_many` body: each is a disk operation done while the caller waits. */
+  maxBatchDelete: number;
 }
 
 export interface FileserverOptions {

@@ -5,7 +5,7 @@ import { downloadHandler } from './download';
 import type { FileserverOptions } from './fileserver-options';
 import { uploadHandler } from './upload';
 
-// The apiserver sends up to 10,000 paths per batch.
+// Room for a batch of the largest allowed size (maxBatchDelete) of long paths.
 const BATCH_BODY_LIMIT = '8mb';
 const ANY_OBJECT = /^\/.+/;
 

@@ -15,7 +15,7 @@ import { fileserverRoutes } from './fileserver-routes';
 export const COMPANY_A = 'company-a';
 export const COMPANY_B = 'company-b';
 
-export const TEST_LIMITS: FileserverLimits = { maxUploadBytes: 0, maxParts: 10, maxFieldBytes: 1024, maxHeaderPairs: 100, maxPathBytes: 1024 };
+export const TEST_LIMITS: FileserverLimits = { maxUploadBytes: 0, maxParts: 10, maxFieldBytes: 1024, maxHeaderPairs: 100, maxPathBytes: 1024, maxBatchDelete: 1000 };
 
 /** Tests name the caller in headers; no header, no access. */
 async function headerAuthorize(req: Request): Promise<FileserverCaller> {

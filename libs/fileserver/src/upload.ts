@@ -123,6 +123,13 @@ class UploadSession {
     this.req.on('end', () => {
       if (!this.failure) parser.end();
     });
+    // The server bounds a request by idleness, not duration (service kit `idleTimeoutMs`): a stalled
+    // upload is answered and dropped with nothing stored; a second timeout while the answer cannot
+    // be flushed ends the connection.
+    this.req.on('timeout', () => {
+      if (this.failure) return void this.req.socket.destroy();
+      this.stop(new WardenError('ERR_UPLOAD_IDLE_TIMEOUT'));
+    });
     this.req.on('close', () => {
       if (!this.req.complete) this.stop(new WardenError('ERR_UPLOAD_INCOMPLETE', 'the client closed the connection during the upload'));
     });

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { SecretScrubber } from '@warden/secrets';
+import { fromUnreachableBackend } from './backend-errors';
 import { errorEnvelope } from './envelope';
 import { WardenError, type ErrorCode } from '@warden/errors';
 
@@ -30,7 +31,7 @@ export const unknownEndpoint: RequestHandler = (req, _res, next) => {
 export function errorMiddleware(options: { logger: Logger; scrubber: SecretScrubber; exposeStacks: boolean }): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) return next(error);
-    const known = error instanceof WardenError ? error : fromBodyParser(error as BodyParserError);
+    const known = error instanceof WardenError ? error : (fromBodyParser(error as BodyParserError) ?? fromUnreachableBackend(error));
     const wardenError = known ?? new WardenError('ERR_INTERNAL');
     if (!known) (req.log ?? options.logger).error({ err: error }, 'unhandled error');
     const stack = !known && options.exposeStacks && error instanceof Error ? options.scrubber.scrub(error.stack ?? '') : null;

@@ -8,6 +8,8 @@ export {
   serviceMain,
   startService,
   type BaseConfig,
+  type CommandContext,
+  type ServiceCommand,
   type ServiceContext,
   type ServiceDefinition,
   type ServiceParts,

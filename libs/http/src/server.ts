@@ -18,12 +18,23 @@ export interface ListenOptions {
   logger: Logger;
   state: ServiceState;
   shutdownTimeoutMs: number;
+  /**
+   * Bound each connection by idleness (no byte moving either way for this long) instead of by the
+   * total time a request takes to arrive, Node's `requestTimeout` of 300 s, which cuts an honest
+   * upload that is still flowing. Headers must still arrive within Node's `headersTimeout`.
+   */
+  idleTimeoutMs?: number;
   /** Run after the last request, in order: close backends, the metrics listener... */
   onClose?: Array<() => Promise<void>>;
 }
 
 export function listen(options: ListenOptions): Promise<RunningServer> {
   const server = createServer(options.app);
+  if (options.idleTimeoutMs) {
+    server.requestTimeout = 0;
+    // Node refreshes a socket's timer on every read and write: no work per chunk here.
+    server.timeout = options.idleTimeoutMs;
+  }
   let closing: Promise<void> | undefined;
 
   const shutdown = (reason: string): Promise<void> => {

@@ -30,6 +30,8 @@ export interface ServiceParts {
   warnings?: string[];
   /** Proxies whose X-Forwarded-For is believed (Express `trust proxy`); none by default. */
   trustProxy?: string[];
+  /** For services that stream long transfers: see ListenOptions.idleTimeoutMs. */
+  idleTimeoutMs?: number;
   close?: () => Promise<void>;
 }
 
@@ -43,7 +45,18 @@ export interface ServiceDefinition<C extends BaseConfig> {
   /** Services that can run as several worker processes say how many; the others always run one. */
   workers?: (config: C) => WorkersSetting;
   start(context: ServiceContext<C>): Promise<ServiceParts>;
+  /** The app's own operator verbs (e.g. the gateway's `tenant`), run instead of serving. */
+  commands?: Record<string, ServiceCommand<C>>;
 }
+
+export interface CommandContext<C> {
+  config: C;
+  print: (text: string) => void;
+  printError: (text: string) => void;
+}
+
+/** Runs with the validated configuration (the secret policy is the serving process's concern); returns the exit code. */
+export type ServiceCommand<C> = (args: readonly string[], context: CommandContext<C>) => Promise<number>;
 
 export interface StartOptions {
   argv?: readonly string[];
@@ -82,7 +95,8 @@ function prepare<C extends BaseConfig>(definition: ServiceDefinition<C>, options
     const resolved = resolveConfig({ app: definition.app, defaults: definition.defaults, env: options.env, cwd: options.cwd });
     if (argv[0] === 'config') return { exitCode: runConfigCommand(argv.slice(1), resolved, definition.schema, print) };
     if (!isServeCommand(argv)) {
-      printError(options, `unknown command '${argv[0]}': use serve, config or secrets`);
+      const verbs = ['serve', 'config', 'secrets', ...Object.keys(definition.commands ?? {})].join(', ');
+      printError(options, `unknown command '${argv[0]}': use ${verbs}`);
       return { exitCode: 2 };
     }
     const config = resolved.validate(definition.schema);
@@ -104,8 +118,23 @@ function printError(options: StartOptions, text: string): void {
  * verbs `config dump|explain|check` and `secrets generate` run instead of serving.
  */
 export async function startService<C extends BaseConfig>(definition: ServiceDefinition<C>, options: StartOptions = {}): Promise<StartResult> {
+  const [verb, ...args] = options.argv ?? [];
+  const command = verb === undefined ? undefined : definition.commands?.[verb];
+  if (command) return { exitCode: await runCommand(definition, command, args, options) };
   const prepared = prepare(definition, options);
   return 'exitCode' in prepared ? prepared : serve(definition, prepared, options);
+}
+
+async function runCommand<C extends BaseConfig>(definition: ServiceDefinition<C>, command: ServiceCommand<C>, args: readonly string[], options: StartOptions): Promise<number> {
+  const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
+  try {
+    const config = resolveConfig({ app: definition.app, defaults: definition.defaults, env: options.env, cwd: options.cwd }).validate(definition.schema);
+    return await command(args, { config, print, printError: (text) => printError(options, text) });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    printError(options, `${definition.app}: ${error.code}: ${error.message}`);
+    return EXIT_CONFIG;
+  }
 }
 
 async function serve<C extends BaseConfig>(definition: ServiceDefinition<C>, { config, resolved, warnings }: Prepared<C>, options: StartOptions): Promise<StartResult> {
@@ -149,6 +178,7 @@ async function serve<C extends BaseConfig>(definition: ServiceDefinition<C>, { c
     logger,
     state,
     shutdownTimeoutMs: listener.shutdown_timeout_sec * 1000,
+    idleTimeoutMs: parts.idleTimeoutMs,
     onClose: [
       ...(parts.close ? [parts.close] : []),
       ...(metricsServer ? [() => new Promise<void>((resolve) => metricsServer.close(() => resolve()))] : []),

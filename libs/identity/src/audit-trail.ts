@@ -12,7 +12,10 @@ export type AuditEventType =
   | 'user.disable'
   | 'user.create'
   | 'company.create'
+  /** The operator founding a company and its first admin (POST /operator/tenants), every attempt. */
+  | 'tenant.create'
   | 'user.enable'
+  | 'sessions.revoke'
   | 'password.change'
   | 'password.reset'
   | 'system.bootstrap';

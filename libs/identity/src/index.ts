@@ -10,6 +10,8 @@ export { FixedUsers, type FixedUser, type FixedUsersConfig } from './fixed-users
 export { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './login-limits';
 export { LoginRateLimiter, type LoginRateLimiterOptions } from './login-rate-limiter';
 export { AuditTrail, type AuditEvent, type AuditEventType, type AuditTrailOptions } from './audit-trail';
+export { FailureLimiter, type FailureLimiterOptions } from './failure-limiter';
+export { TenantFounder, type FoundedTenant, type TenantInput } from './tenant-founding';
 export {
   DEFAULT_PASSWORD_POLICY,
   MAX_POLICY_LENGTH,
@@ -18,3 +20,4 @@ export {
   type PasswordPolicySettings,
   type PasswordRule,
 } from './password-policy';
+export { MongoRevocationRecord, type MongoRevocationRecordOptions } from './revocation-record';

@@ -22,6 +22,8 @@ export interface UserDoc {
   password_hash?: string;
   /** Set by an admin's reset: the next password login may only change the password. */
   must_change_password?: boolean;
+  /** Tokens of logins at or before this time are refused, for good (set on disable, never lifted). */
+  tokens_valid_after?: Date;
 }
 
 export interface CredentialDoc {
@@ -35,6 +37,12 @@ export interface CredentialDoc {
   last_used?: Date;
   last_used_from?: string;
   revoked?: Date;
+}
+
+/** A logged-out token family, refused until every token of it has expired. */
+export interface RevokedFamilyDoc {
+  _id: string;
+  until: Date;
 }
 
 export interface AuthEventDoc {
@@ -71,6 +79,7 @@ const userSchema = new Schema<UserDoc>(
     created: { type: Date, required: true },
     password_hash: { type: String, select: false },
     must_change_password: Boolean,
+    tokens_valid_after: { type: Date, index: true },
   },
   options,
 );
@@ -86,10 +95,12 @@ const credentialSchema = new Schema<CredentialDoc>(
     created: { type: Date, required: true },
     last_used: Date,
     last_used_from: String,
-    revoked: Date,
+    revoked: { type: Date, index: true },
   },
   options,
 );
+
+const revokedFamilySchema = new Schema<RevokedFamilyDoc>({ _id: { type: String, required: true }, until: { type: Date, required: true, index: true } }, options);
 
 const authEventSchema = new Schema<AuthEventDoc>(
   {
@@ -114,6 +125,7 @@ export interface IdentityModels {
   users: Model<UserDoc>;
   credentials: Model<CredentialDoc>;
   authEvents: Model<AuthEventDoc>;
+  revokedFamilies: Model<RevokedFamilyDoc>;
 }
 
 // Models live on the given connection, so stores on different connections never share one.
@@ -127,5 +139,6 @@ export function identityModels(connection: Connection): IdentityModels {
     users: modelOn(connection, 'IdentityUser', userSchema, 'users'),
     credentials: modelOn(connection, 'IdentityCredential', credentialSchema, 'credentials'),
     authEvents: modelOn(connection, 'IdentityAuthEvent', authEventSchema, 'auth_events'),
+    revokedFamilies: modelOn(connection, 'IdentityRevokedFamily', revokedFamilySchema, 'revoked_families'),
   };
 }

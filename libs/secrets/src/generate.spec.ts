@@ -39,8 +39,11 @@ describe('secret generator', () => {
     const helm = formatSecrets(set, 'helm');
     expect(helm).toMatch(/^authGateway:\n {2}extraEnvs:\n {4}- name: CLEARML__/);
     const fileserverPart = helm.slice(helm.indexOf('fileserver:'));
-    expect(fileserverPart).toContain('CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_SECRET');
-    // The fileserver does not use the token secret, so it is not handed one.
+    expect(fileserverPart).toContain('CLEARML__SECURE__HTTP__SESSION_SECRET__APISERVER');
+    // The fileserver uses no token secret, credentials or operator secret, so it is handed none.
     expect(fileserverPart).not.toContain('TOKEN_SECRET');
+    expect(fileserverPart).not.toContain('CREDENTIALS');
+    expect(fileserverPart).not.toContain('OPERATOR_SECRET');
+    expect(helm.slice(0, helm.indexOf('apiserver:'))).toContain('CLEARML__SECURE__AUTH__OPERATOR_SECRET');
   });
 });

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { generateKey, generateSecret } from './generate';
 import { describeFindings, evaluateSecrets } from './policy';
-import { findSecretSetting, isSecretPath } from './registry';
+import { findSecretSetting, isSecretPath, secretsUsedBy } from './registry';
 
 const setting = (path: string) => findSecretSetting(path)!;
 
@@ -45,6 +45,20 @@ describe('secret policy', () => {
     expect(evaluateSecrets([{ setting: signing, value: ec }])).toEqual([]);
     expect(evaluateSecrets([{ setting: signing, value: weak }])[0].problem).toBe('invalid-private-key');
     expect(evaluateSecrets([{ setting: signing, value: 'not a key' }])[0].problem).toBe('invalid-private-key');
+  });
+
+  it('checks the optional operator secret only when set, like any other secret', () => {
+    const operator = setting('secure.auth.operator_secret');
+    expect(operator).toMatchObject({ required: false, kind: 'secret', usedBy: ['auth-gateway'] });
+    expect(evaluateSecrets([{ setting: operator, value: undefined }])).toEqual([]);
+    expect(evaluateSecrets([{ setting: operator, value: generateSecret() }])).toEqual([]);
+    expect(evaluateSecrets([{ setting: operator, value: 'changeme' }])[0].problem).toBe('known-default');
+    expect(evaluateSecrets([{ setting: operator, value: 'o'.repeat(49) }])[0].problem).toBe('too-short');
+  });
+
+  it('gives the fileserver no credentials to hold', () => {
+    expect(findSecretSetting('secure.credentials.fileserver.user_key')).toBeUndefined();
+    expect(secretsUsedBy('fileserver').map((s) => s.path).sort()).toEqual(['hosts.redis.apiserver.password', 'secure.http.session_secret.apiserver']);
   });
 
   it('describes each finding with the key and env var but never the value', () => {

@@ -49,8 +49,16 @@ export const SECRET_SETTINGS: readonly SecretSetting[] = [
     usedBy: ['auth-gateway'],
     purpose: 'signs JWTs (generated and persisted on first start when not set)',
   },
+  {
+    path: 'secure.auth.operator_secret',
+    kind: 'secret',
+    required: false,
+    usedBy: ['auth-gateway'],
+    purpose: 'authenticates the operator founding tenants (POST /operator/tenants, off while unset)',
+  },
+  // The apiserver's identity towards the gateway, with no power over tenants. The fileserver holds
+  // none: it only verifies tokens (the gateway revokes a fileserver credential stored by older versions).
   ...credentials('apiserver', ['auth-gateway', 'apiserver'], 'the apiserver service identity towards the gateway'),
-  ...credentials('fileserver', ['auth-gateway', 'fileserver'], 'the fileserver service identity towards the gateway'),
   ...credentials('webserver', ['auth-gateway'], 'the web UI system user (revoked when web login is on)'),
   ...credentials('tests', ['auth-gateway'], 'the default test user (revoked when web login is on)'),
   {

@@ -12,6 +12,8 @@ export function hasRequiredClaims(payload: Record<string, unknown>): payload is 
     (payload.nbf === undefined || Number.isFinite(payload.nbf)) &&
     nonEmpty(payload.jti) &&
     nonEmpty(payload.session_id) &&
+    (payload.fam === undefined || nonEmpty(payload.fam)) &&
+    (payload.auth_time === undefined || (Number.isFinite(payload.auth_time) && (payload.auth_time as number) <= (payload.iat as number))) &&
     nonEmpty(payload.sub) &&
     isObject(identity) &&
     nonEmpty(identity.user) &&

@@ -20,6 +20,10 @@ export interface TokenClaims {
   sub: string;
   jti: string;
   session_id: string;
+  /** The family: every token of one login, renewals included, shares it; logout ends them all. */
+  fam?: string;
+  /** When the family's login happened (epoch seconds); renewals keep it. */
+  auth_time?: number;
   iat: number;
   nbf: number;
   exp: number;
@@ -33,4 +37,15 @@ export interface TokenClaims {
    * token except for the few calls that change the password, log out or say who the caller is.
    */
   auth: { method: AuthMethod; access_key?: string; password_change_required?: true };
+}
+
+export interface TokenFamily {
+  id: string;
+  /** Epoch seconds of the login that started it. */
+  startedAt: number;
+}
+
+/** A token issued before families existed is a family of its own, started when it was issued. */
+export function familyOf(claims: TokenClaims): TokenFamily {
+  return { id: claims.fam ?? claims.session_id, startedAt: claims.auth_time ?? claims.iat };
 }

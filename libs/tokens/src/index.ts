@@ -1,4 +1,4 @@
-export type { AuthMethod, Identity, Role, TokenAlgorithm, TokenClaims } from './claims';
+export { familyOf, type AuthMethod, type Identity, type Role, type TokenAlgorithm, type TokenClaims, type TokenFamily } from './claims';
 export type { PublicJwk, VerificationKey } from './jwk';
 export { fromStoredKey, generateSigningKey, signingKeyFromPem, toStoredKey, type SigningKey, type StoredSigningKey } from './signing-key';
 export { MemorySigningKeyStore, type SigningKeyStore } from './signing-key-store';
@@ -10,5 +10,7 @@ export { StaticKeySource } from './static-key-source';
 export { TokenVerifier, type RevocationChecker, type VerifierOptions } from './token-verifier';
 export { tokenFingerprint } from './fingerprint';
 export { RevocationList, type RevocationListOptions } from './revocation-list';
+export { REVOCATION_MARGIN_SEC, type Revocation, type RevocationKind, type RevocationRecord } from './revocation-record';
 export { benchVerify } from './bench/verify-bench';
 export { createServiceVerifier, verifierDefaults, verifierSettingsSchema, type ServiceVerifier, type VerifierSettings } from './service-verifier';
+export { assertTenantMember } from './service-identity';

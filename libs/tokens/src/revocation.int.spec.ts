@@ -3,18 +3,20 @@ import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { createClient, type RedisClientType } from 'redis';
 import type { TokenClaims } from './claims';
-import { RevocationList } from './revocation-list';
+import { setTimeout as delay } from 'node:timers/promises';
+import { RevocationList, type RevocationListOptions } from './revocation-list';
+import type { Revocation, RevocationRecord } from './revocation-record';
 import { FakeClock, TEST_AUDIENCE, TEST_ISSUER, createTokenTestKit, testIdentity } from './testing';
 
 // Integration tier: the Redis from `tools/services.sh up redis` on its default loopback port.
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const WORKSPACE = resolve(__dirname, '../../..');
 
-async function eventually(check: () => void, timeoutMs = 5_000): Promise<void> {
+async function eventually(check: () => void | Promise<void>, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      return check();
+      return await check();
     } catch (error) {
       if (Date.now() > deadline) throw error;
       await new Promise((r) => setTimeout(r, 10));
@@ -24,7 +26,7 @@ async function eventually(check: () => void, timeoutMs = 5_000): Promise<void> {
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 
-function claimsFor(overrides: { session?: string; accessKey?: string; user?: string; iat?: number } = {}): TokenClaims {
+function claimsFor(overrides: { family?: string; accessKey?: string; user?: string; iat?: number; authTime?: number } = {}): TokenClaims {
   const iat = overrides.iat ?? nowSec();
   const identity = testIdentity({ user: overrides.user ?? `u-${randomUUID()}` });
   return {
@@ -32,7 +34,9 @@ function claimsFor(overrides: { session?: string; accessKey?: string; user?: str
     aud: TEST_AUDIENCE,
     sub: identity.user,
     jti: randomUUID(),
-    session_id: overrides.session ?? randomUUID(),
+    session_id: randomUUID(),
+    fam: overrides.family ?? randomUUID(),
+    auth_time: overrides.authTime ?? iat,
     iat,
     nbf: iat,
     exp: iat + 3600,
@@ -42,6 +46,17 @@ function claimsFor(overrides: { session?: string; accessKey?: string; user?: str
     feature_set: 'basic',
     auth: overrides.accessKey ? { method: 'credentials', access_key: overrides.accessKey } : { method: 'password' },
   };
+}
+
+/** A record kept in memory: stands in for the gateway's MongoDB record, which identity's specs cover. */
+class ArrayRecord implements RevocationRecord {
+  readonly saved: Revocation[] = [];
+  async save(revocation: Revocation): Promise<void> {
+    this.saved.push(revocation);
+  }
+  async live(now: number): Promise<Revocation[]> {
+    return this.saved.filter((r) => r.until > now);
+  }
 }
 
 describe('RevocationList (real Redis)', () => {
@@ -57,6 +72,8 @@ describe('RevocationList (real Redis)', () => {
   });
 
   beforeEach(async () => {
+    // What a gateway sets once Redis holds the whole record; without it no list counts as complete.
+    await redis.set(`${prefix}:generation`, 'test-generation');
     writer = new RevocationList({ redis, channelPrefix: prefix });
     reader = new RevocationList({ redis, channelPrefix: prefix, resyncIntervalMs: 200 });
     await writer.start();
@@ -73,47 +90,49 @@ describe('RevocationList (real Redis)', () => {
     await redis.quit();
   });
 
-  it('shows a revoked session to another list, with a Redis TTL until the given time', async () => {
+  it('shows a revoked family to another list, with a Redis TTL until the given time', async () => {
     const claims = claimsFor();
+    const renewal = claimsFor({ family: claims.fam, iat: nowSec() + 5, authTime: claims.auth_time });
     expect(reader.isRevoked(claims)).toBe(false);
-    await writer.revokeSession(claims.session_id, nowSec() + 600);
+    await writer.revokeFamily(claims.fam!, nowSec() + 600);
     expect(writer.isRevoked(claims)).toBe(true);
     await eventually(() => expect(reader.isRevoked(claims)).toBe(true));
+    expect(reader.isRevoked(renewal)).toBe(true);
     expect(reader.isRevoked(claimsFor())).toBe(false);
-    const ttl = await redis.ttl(`${prefix}:session:${claims.session_id}`);
+    const ttl = await redis.ttl(`${prefix}:family:${claims.fam}`);
     expect(ttl).toBeGreaterThan(590);
     expect(ttl).toBeLessThanOrEqual(600);
   });
 
-  it('shows a revoked credential to another list', async () => {
-    const claims = claimsFor({ accessKey: `AK${randomUUID()}` });
-    await writer.revokeCredential(claims.auth.access_key!, nowSec() + 600);
+  it('shows a revoked credential to another list, renewals of its logins included', async () => {
+    const accessKey = `AK${randomUUID()}`;
+    const claims = claimsFor({ accessKey, iat: nowSec() - 60 });
+    await writer.revokeCredential(accessKey, nowSec() + 600);
     await eventually(() => expect(reader.isRevoked(claims)).toBe(true));
+    expect(reader.isRevoked(claimsFor({ accessKey, iat: nowSec() + 5, authTime: claims.iat }))).toBe(true);
     expect(reader.isRevoked(claimsFor())).toBe(false);
   });
 
-  it('refuses a revoked user’s earlier tokens but not later ones, until restored', async () => {
+  it('refuses a revoked user’s earlier logins, renewed later or not, but not later logins', async () => {
     const user = `u-${randomUUID()}`;
     const earlier = claimsFor({ user, iat: nowSec() - 60 });
     await writer.revokeUser(user, nowSec() + 600);
     await eventually(() => expect(reader.isRevoked(earlier)).toBe(true));
+    expect(reader.isRevoked(claimsFor({ user, iat: nowSec() + 5, authTime: earlier.iat }))).toBe(true);
     expect(reader.isRevoked(claimsFor({ user, iat: nowSec() + 2 }))).toBe(false);
-
-    await writer.restoreUser(user);
-    await eventually(() => expect(reader.isRevoked(earlier)).toBe(false));
   });
 
   it('picks up by resync a revocation written while it was not listening', async () => {
     await reader.stop();
     const missed = claimsFor();
-    await writer.revokeSession(missed.session_id, nowSec() + 600);
+    await writer.revokeFamily(missed.fam!, nowSec() + 600);
     reader = new RevocationList({ redis, channelPrefix: prefix, resyncIntervalMs: 200 });
     await reader.start();
     expect(reader.isRevoked(missed)).toBe(true);
 
     // Written straight to Redis with no message at all: only the periodic resync can see it.
     const silent = claimsFor();
-    await redis.set(`${prefix}:session:${silent.session_id}`, String(nowSec() + 600), { EX: 600 });
+    await redis.set(`${prefix}:family:${silent.fam}`, String(nowSec() + 600), { EX: 600 });
     expect(reader.isRevoked(silent)).toBe(false);
     await eventually(() => expect(reader.isRevoked(silent)).toBe(true), 2_000);
   });
@@ -127,7 +146,7 @@ describe('RevocationList (real Redis)', () => {
     await list.start();
     try {
       const silent = claimsFor();
-      await redis.set(`${prefix}:session:${silent.session_id}`, String(nowSec() + 600), { EX: 600 });
+      await redis.set(`${prefix}:family:${silent.fam}`, String(nowSec() + 600), { EX: 600 });
       expect(list.isRevoked(silent)).toBe(false);
 
       const clients = (await redis.sendCommand<string>(['CLIENT', 'LIST'])).split('\n');
@@ -153,9 +172,9 @@ describe('RevocationList (real Redis)', () => {
 
   it('ignores an until that has already passed', async () => {
     const claims = claimsFor();
-    await writer.revokeSession(claims.session_id, nowSec() - 1);
+    await writer.revokeFamily(claims.fam!, nowSec() - 1);
     expect(writer.isRevoked(claims)).toBe(false);
-    expect(await redis.exists(`${prefix}:session:${claims.session_id}`)).toBe(0);
+    expect(await redis.exists(`${prefix}:family:${claims.fam}`)).toBe(0);
   });
 
   it('reaches a verifier in another process in under 2 s', async () => {
@@ -195,7 +214,7 @@ describe('RevocationList (real Redis)', () => {
         throw new Error(`watcher never became ready: ${stderr}\n${error}`);
       });
       const revokedAt = Date.now();
-      await writer.revokeSession(claims.session_id, claims.exp);
+      await writer.revokeFamily(claims.fam!, claims.exp);
       await eventually(() => expect(events.map((e) => e.event)).toContain('refused'), 5_000);
       const refused = events.find((e) => e.event === 'refused')!;
       const elapsedMs = refused.at - revokedAt;
@@ -207,4 +226,113 @@ describe('RevocationList (real Redis)', () => {
       if (child.exitCode === null) child.kill('SIGTERM');
     }
   }, 30_000);
+});
+
+describe('RevocationList when Redis loses its contents (real Redis)', () => {
+  const prefixes: string[] = [];
+  const lists: RevocationList[] = [];
+  let redis: RedisClientType;
+  const unavailable = expect.objectContaining({ code: 'ERR_SERVICE_UNAVAILABLE' });
+
+  const freshPrefix = () => {
+    const prefix = `warden:test:revocation:${randomUUID()}`;
+    prefixes.push(prefix);
+    return prefix;
+  };
+  const listOn = async (prefix: string, options: Partial<RevocationListOptions> = {}) => {
+    const list = new RevocationList({ redis, channelPrefix: prefix, pollIntervalMs: 100, incompletePollIntervalMs: 50, onError: () => undefined, ...options });
+    lists.push(list);
+    await list.start();
+    return list;
+  };
+  // What a Redis restarted without persistence holds under the prefix: nothing, marker included;
+  // one DEL, as a restart is one event to a publisher that may be republishing meanwhile.
+  const empty = async (prefix: string) => {
+    const keys: string[] = [];
+    for await (const key of redis.scanIterator({ MATCH: `${prefix}:*` })) keys.push(key);
+    if (keys.length > 0) await redis.del(keys);
+  };
+
+  beforeAll(async () => {
+    redis = createClient({ url: REDIS_URL });
+    await redis.connect();
+  });
+
+  afterEach(async () => {
+    for (const list of lists.splice(0)) await list.stop();
+  });
+
+  afterAll(async () => {
+    for (const prefix of prefixes) await empty(prefix);
+    await redis.quit();
+  });
+
+  it('refuses while it never had a complete list, and serves once the generation marker appears', async () => {
+    const prefix = freshPrefix();
+    const list = await listOn(prefix);
+    expect(() => list.isRevoked(claimsFor())).toThrow(unavailable);
+    await redis.set(`${prefix}:generation`, 'g1');
+    await eventually(() => expect(list.isRevoked(claimsFor())).toBe(false), 2_000);
+  });
+
+  it('keeps its last complete list while Redis is empty, for maxStalenessMs only, then fails closed', async () => {
+    const prefix = freshPrefix();
+    await redis.set(`${prefix}:generation`, 'g1');
+    const writer = await listOn(prefix);
+    const reader = await listOn(prefix, { maxStalenessMs: 1000, resyncIntervalMs: 100 });
+    const revoked = claimsFor();
+    await writer.revokeFamily(revoked.fam!, nowSec() + 600);
+    await eventually(() => expect(reader.isRevoked(revoked)).toBe(true));
+
+    await empty(prefix);
+    const emptiedAt = Date.now();
+    // Several polls and full re-reads have seen the empty Redis by now: none may forget the revocation.
+    await delay(500);
+    expect(reader.isRevoked(revoked)).toBe(true);
+    expect(reader.isRevoked(claimsFor())).toBe(false);
+    await eventually(() => expect(() => reader.isRevoked(claimsFor())).toThrow(unavailable), 3_000);
+    expect(Date.now() - emptiedAt).toBeGreaterThanOrEqual(1000);
+    expect(() => reader.isRevoked(revoked)).toThrow(unavailable);
+  });
+
+  it('republishes the record when the marker is gone, so lists that never saw a revocation refuse its tokens', async () => {
+    const prefix = freshPrefix();
+    const record = new ArrayRecord();
+    const gateway = await listOn(prefix, { record });
+    const user = `u-${randomUUID()}`;
+    const userToken = claimsFor({ user, iat: nowSec() - 10 });
+    const familyToken = claimsFor();
+    const keyToken = claimsFor({ accessKey: `AK${randomUUID()}`, iat: nowSec() - 10 });
+    await gateway.revokeUser(user, nowSec() + 600);
+    await gateway.revokeFamily(familyToken.fam!, nowSec() + 600);
+    await gateway.revokeCredential(keyToken.auth.access_key!, nowSec() + 600);
+    expect(record.saved.map((r) => r.kind)).toEqual(['user', 'family', 'credential']);
+
+    await empty(prefix);
+    await eventually(async () => expect(await redis.get(`${prefix}:generation`)).not.toBeNull(), 2_000);
+    const late = await listOn(prefix);
+    for (const claims of [userToken, familyToken, keyToken]) expect(late.isRevoked(claims)).toBe(true);
+    expect(late.isRevoked(claimsFor())).toBe(false);
+  });
+
+  it('after a write that reached the record but not Redis, republishes under a new generation', async () => {
+    const prefix = freshPrefix();
+    const own: RedisClientType = redis.duplicate();
+    await own.connect();
+    try {
+      const gateway = await listOn(prefix, { redis: own, record: new ArrayRecord() });
+      const reader = await listOn(prefix);
+      const before = await redis.get(`${prefix}:generation`);
+      await own.disconnect();
+      const claims = claimsFor();
+      await expect(gateway.revokeFamily(claims.fam!, nowSec() + 600)).rejects.toThrow();
+      expect(reader.isRevoked(claims)).toBe(false);
+
+      await own.connect();
+      await eventually(() => expect(reader.isRevoked(claims)).toBe(true), 2_000);
+      expect(await redis.get(`${prefix}:generation`)).not.toBe(before);
+    } finally {
+      if (own.isOpen) await own.quit();
+    }
+  });
 });

@@ -15,6 +15,8 @@ export const verifierSettingsSchema = z.object({
   audience: z.string().min(1),
   leeway_sec: z.number().int().min(0).max(300),
   cookie_names: z.array(z.string().regex(/^[\w-]+$/, 'must be a plain cookie name')),
+  /** How long the last complete revocation list keeps serving while Redis cannot confirm it; then 503. */
+  revocation_max_staleness_sec: z.number().int().min(0).max(3600),
 });
 
 export type VerifierSettings = z.infer<typeof verifierSettingsSchema>;
@@ -27,6 +29,7 @@ export function verifierDefaults(audience: string) {
     audience,
     leeway_sec: 30,
     cookie_names: ['clearml_token_basic'],
+    revocation_max_staleness_sec: 30,
   };
 }
 
@@ -42,7 +45,7 @@ export interface ServiceVerifier {
  */
 export function createServiceVerifier(settings: VerifierSettings, redis: RedisClientType, onError: (error: unknown) => void): ServiceVerifier {
   const keys: KeySource = settings.public_key_file ? StaticKeySource.fromFile(settings.public_key_file) : new JwksKeySource({ url: settings.jwks_url });
-  const revocations = new RevocationList({ redis, onError });
+  const revocations = new RevocationList({ redis, onError, maxStalenessMs: settings.revocation_max_staleness_sec * 1000 });
   const verifier = new TokenVerifier({ keys, issuer: settings.issuer, audience: settings.audience, leewaySec: settings.leeway_sec, revocations });
   let closed = false;
   let retry: NodeJS.Timeout | undefined;

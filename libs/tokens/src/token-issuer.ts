@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { Identity, TokenClaims } from './claims';
+import type { Identity, TokenClaims, TokenFamily } from './claims';
 import { TOKEN_TYPE } from './jws';
 import type { KeyRing } from './key-ring';
 
@@ -18,6 +18,8 @@ export interface IssueInput {
   audience: string[];
   expiresInSec: number;
   sessionId?: string;
+  /** The login this token renews; a new family starts when absent. */
+  family?: TokenFamily;
   auth: TokenClaims['auth'];
 }
 
@@ -45,6 +47,8 @@ export class TokenIssuer {
       sub: input.identity.user,
       jti,
       session_id: input.sessionId ?? jti,
+      fam: input.family?.id ?? randomUUID(),
+      auth_time: input.family?.startedAt ?? iat,
       iat,
       nbf: iat,
       exp: iat + input.expiresInSec,

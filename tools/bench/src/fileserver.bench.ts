@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { spawnService, waitForStatus, type SpawnedService } from '@warden/http/testing';
 import { generateSecretSet } from '@warden/secrets';
+import { Cleanup, runBench } from './cleanup';
 import { memoryOf, peakRss } from './process-memory';
 import { spawnRawFileServer } from './raw-file-server';
 import { checkTarget, interleavedLoads, medianRoundRatio, printTable } from './report';
@@ -29,17 +30,6 @@ const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
 const mbps = (bytes: number, ms: number) => `${(rate(bytes, ms) / MB).toFixed(0)} MB/s`;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const commandLine = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-
-/** Everything started or written, undone in reverse order whatever happens. */
-class Cleanup {
-  private readonly steps: Array<() => Promise<unknown> | unknown> = [];
-  add(step: () => Promise<unknown> | unknown): void {
-    this.steps.unshift(step);
-  }
-  async run(): Promise<void> {
-    for (const step of this.steps.splice(0)) await Promise.resolve().then(step).catch((error: unknown) => console.error('cleanup:', error));
-  }
-}
 
 async function main(cleanup: Cleanup): Promise<boolean> {
   // One folder for the test files, the disk copy, the baseline server's object and the fileserver's
@@ -142,7 +132,7 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   await open.stop();
   const anonymousServer = await fileserver(false);
   const secured = await fileserver(true);
-  const token = await login(gateway.url, secrets['CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_KEY'], secrets['CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_SECRET']);
+  const token = await tenantToken(gateway.url, secrets['CLEARML__SECURE__AUTH__OPERATOR_SECRET']);
   const bearer = { Authorization: `Bearer ${token}` };
   await uploadMultipart(anonymousServer.url, files.tiny, 'bench/tiny.bin');
   await uploadMultipart(secured.url, files.tiny, 'bench/tiny.bin', bearer);
@@ -192,7 +182,15 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   ].every(Boolean);
 }
 
-async function login(gatewayUrl: string, key: string, secret: string): Promise<string> {
+/** A token of a tenant's admin, founded by the operator: the fileserver serves no service identity. */
+async function tenantToken(gatewayUrl: string, operatorSecret: string): Promise<string> {
+  const founded = await fetch(`${gatewayUrl}/operator/tenants`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${operatorSecret}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ company_name: 'fileserver bench', admin: { username: `bench-${process.pid}-${Date.now()}` } }),
+  });
+  if (founded.status !== 201) throw new Error(`POST /operator/tenants answered ${founded.status}`);
+  const { access_key: key, secret_key: secret } = ((await founded.json()) as { credentials: { access_key: string; secret_key: string } }).credentials;
   const res = await fetch(`${gatewayUrl}/auth.login`, { method: 'POST', headers: { Authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}` } });
   const token = ((await res.json()) as { data?: { token?: string } }).data?.token;
   if (!token) throw new Error(`auth.login answered ${res.status} without a token`);
@@ -211,14 +209,4 @@ async function dropDatabase(name: string): Promise<void> {
   await connection.close();
 }
 
-const cleanup = new Cleanup();
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-  process.once(signal, () => void cleanup.run().finally(() => process.exit(code)));
-}
-main(cleanup)
-  .then((ok) => (process.exitCode = ok ? 0 : 1))
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(() => cleanup.run());
+runBench(main);

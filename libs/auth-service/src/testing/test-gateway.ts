@@ -30,10 +30,11 @@ const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secr
 /**
  * The built gateway as its own production process with fresh secrets, on the real Redis and
  * MongoDB-wire server: the issuer other services' integration tests verify tokens against.
+ * `extraEnv` (e.g. another Redis port) goes into `env`, so the other apps of the test share it.
  */
-export async function spawnTestGateway(db: string): Promise<TestGateway> {
+export async function spawnTestGateway(db: string, extraEnv: Record<string, string> = {}): Promise<TestGateway> {
   const secrets = Object.fromEntries(generateSecretSet().map((s) => [s.envVar, s.value]));
-  const env = { ...secrets, NODE_ENV: 'production', CLEARML__HOSTS__MONGO__AUTH__HOST: `mongodb://127.0.0.1:27017/${db}` };
+  const env = { ...secrets, NODE_ENV: 'production', CLEARML__HOSTS__MONGO__AUTH__HOST: `mongodb://127.0.0.1:27017/${db}`, ...extraEnv };
   const service = await spawnService('auth-gateway', { ...env, CLEARML__AUTH_GATEWAY__LISTEN_PORT: '0', CLEARML__AUTH_GATEWAY__METRICS__ENABLED: 'false' });
   await waitForStatus(`${service.url}/ready`, (s) => s === 200, 30_000);
   const issued: string[] = [];

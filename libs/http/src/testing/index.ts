@@ -1,3 +1,4 @@
 export { CapturedLogs } from './captured-logs';
 export { spawnService, waitForStatus, type SpawnedService } from './spawn-service';
 export { startInIsolation, type IsolatedStart } from './start-in-isolation';
+export { startOwnRedis, type OwnRedis } from './own-redis';
