@@ -31,7 +31,7 @@ const READ_ONLY = /\.(get_\w+|scalar_metrics_iter_histogram)$/i;
  * The ClearML API the SDK and workers call. Every call but the two probes verifies its token here,
  * against the gateway's published keys; the handlers act in the token's company only.
  */
-export function apiserverApi(options: ApiserverApiOptions): { routes: Router; readiness: ReadinessCheck } {
+export function apiserverApi(options: ApiserverApiOptions): { routes: Router; readiness: ReadinessCheck; endpoints: string[] } {
   const authenticate = tokenAuthenticator({ ...options, csrfExempt: (req) => READ_ONLY.test(req.path) });
   const api = new ClearmlApi<TokenAuth>({
     maxBodyBytes: options.maxBodyBytes,
@@ -60,5 +60,5 @@ export function apiserverApi(options: ApiserverApiOptions): { routes: Router; re
 
   const routes = Router();
   routes.use(probes.router, api.router);
-  return { routes, readiness };
+  return { routes, readiness, endpoints: [...probes.endpointNames(), ...api.endpointNames()] };
 }

@@ -16,7 +16,13 @@ const schema = z.object({
     max_request_mb: z.number().positive().max(512),
     workers: workersSchema,
   }),
-  secure: z.object({ http: z.object({ session_secret: z.object({ apiserver: z.string().optional() }).default({}) }).default({}) }).default({}),
+  secure: z
+    .object({
+      http: z.object({ session_secret: z.object({ apiserver: z.string().optional() }).default({}) }).default({}),
+      // The apiserver's service secret, which the gateway also holds: it signs the caller's address on forwarded calls.
+      credentials: z.object({ apiserver: z.object({ user_secret: z.string().optional() }).default({}) }).default({}),
+    })
+    .default({}),
   hosts: hostsSchema,
   logging: loggingSchema,
 });
@@ -59,12 +65,18 @@ export const apiserverService: ServiceDefinition<ApiserverConfig> = {
       elastic: backends.elasticsearch!.client,
       logger,
     });
+    const clientSecret = config.secure.credentials.apiserver.user_secret;
+    const warnings = clientSecret
+      ? []
+      : ['secure.credentials.apiserver.user_secret is not set: the gateway sees every forwarded login as coming from this apiserver, so they share one rate limit'];
     const routes = Router();
-    routes.use(forwardCalls({ target: config.apiserver.auth_gateway.url, paths: GATEWAY_PATHS }));
+    routes.use(forwardCalls({ target: config.apiserver.auth_gateway.url, paths: GATEWAY_PATHS, clientSecret }));
     routes.use(api.routes);
     return {
       routes,
       readiness: [...backends.readiness, api.readiness],
+      endpoints: api.endpoints,
+      warnings,
       close: async () => {
         await tokens.close();
         await backends.close();

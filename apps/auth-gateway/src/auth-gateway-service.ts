@@ -97,8 +97,8 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
     return {
       routes: gateway.routes,
       readiness: [...backends.readiness, ...gateway.readiness],
+      endpoints: gateway.endpoints,
       warnings,
-      trustProxy: config.auth_gateway.trusted_proxies,
       close: async () => {
         await gateway.close();
         await backends.close();

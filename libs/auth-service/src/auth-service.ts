@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { WardenError } from '@warden/errors';
 import type { AuditTrail, FixedUsers, IdentityStore, LoginRateLimiter, UserRecord } from '@warden/identity';
@@ -53,21 +54,25 @@ export class AuthService {
 
   /**
    * Basic credentials are an API key pair when the id is a known access key, a web login otherwise.
-   * Every outcome is rate limited, audited and logged without the secret.
+   * Every outcome is rate limited (per client, and per account only for what is not an access key),
+   * audited and logged without the secret.
    */
   async login(attempt: LoginAttempt): Promise<IssuedLogin> {
-    const { limiter, audit, logger } = this.deps;
-    const { failuresToClear } = await limiter.assertAllowed(attempt.id, attempt.clientIp);
+    const { limiter, audit, logger, store } = this.deps;
+    const subject = { isKey: await store.isAccessKey(attempt.id) };
+    const { delayMs } = await limiter.admit(attempt.id, attempt.clientIp, subject);
+    // The account is past its ceiling of failures from everywhere: slowed, right or wrong, never locked.
+    if (delayMs > 0) await setTimeout(delayMs);
     try {
       const { user, method, accessKey } = await this.authenticate(attempt);
-      if (failuresToClear) await limiter.recordSuccess(attempt.id);
+      await limiter.recordSuccess(attempt.id, attempt.clientIp, subject);
       const issued = this.issue(user, { method, access_key: accessKey }, attempt.expirationSec);
       audit.record({ type: 'login', outcome: 'success', user: user.id, company: user.company, access_key: accessKey, method, client_ip: attempt.clientIp });
       logger.info({ event: 'login', user: user.id, method, access_key: accessKey, session: issued.claims.session_id }, 'login succeeded');
       return issued;
     } catch (error) {
       if (!(error instanceof WardenError)) throw error;
-      await limiter.recordFailure(attempt.id, attempt.clientIp);
+      await limiter.recordFailure(attempt.id, attempt.clientIp, subject);
       audit.record({ type: 'login', outcome: 'failure', username: attempt.id, client_ip: attempt.clientIp, reason: error.code });
       logger.warn({ event: 'login', outcome: 'failure', code: error.code, client_ip: attempt.clientIp }, 'login refused');
       throw error;

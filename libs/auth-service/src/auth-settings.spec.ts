@@ -1,4 +1,5 @@
-import { CLEARML_AUTH_DEFAULTS, GATEWAY_AUTH_DEFAULTS, clearmlAuthSchema, gatewayAuthSchema, webLoginEnabled } from './auth-settings';
+import { DEFAULT_LOGIN_LIMITS } from '@warden/identity';
+import { CLEARML_AUTH_DEFAULTS, GATEWAY_AUTH_DEFAULTS, clearmlAuthSchema, gatewayAuthSchema, loginLimits, webLoginEnabled } from './auth-settings';
 
 const clearml = clearmlAuthSchema.parse(CLEARML_AUTH_DEFAULTS);
 const gateway = gatewayAuthSchema.parse(GATEWAY_AUTH_DEFAULTS);
@@ -19,9 +20,22 @@ describe('auth settings', () => {
     expect(webLoginEnabled(fixed, { ...gateway, login: { ...gateway.login, local_users: false, free_access: false } })).toBe(true);
   });
 
+  it("defaults the login limits to the limiter's documented ones", () => {
+    expect(loginLimits(gateway.login.limits)).toEqual(DEFAULT_LOGIN_LIMITS);
+  });
+
+  it.each([
+    ['a zero failure count', { per_client: { failures: 0, window_sec: 900 } }],
+    ['a back-off cap below its base', { backoff: { after_failures: 5, base_sec: 10, max_sec: 5 } }],
+    ['a delay over 30 s', { per_account: { slow_after_failures: 50, window_sec: 900, delay_ms: 60_000 } }],
+  ])('refuses login limits with %s', (_label, change) => {
+    const login = { ...gateway.login, limits: { ...gateway.login.limits, ...change } };
+    expect(gatewayAuthSchema.safeParse({ ...GATEWAY_AUTH_DEFAULTS, login }).success).toBe(false);
+  });
+
   it('asks for passwords of 12 to 256 characters by default, and refuses a policy weaker than 8 or upside down', () => {
     expect(gateway.login.password_policy).toEqual({ min_length: 12, max_length: 256 });
-    const policy = (p: object) => gatewayAuthSchema.safeParse({ ...GATEWAY_AUTH_DEFAULTS, login: { local_users: true, free_access: false, password_policy: p } });
+    const policy = (p: object) => gatewayAuthSchema.safeParse({ ...GATEWAY_AUTH_DEFAULTS, login: { ...gateway.login, password_policy: p } });
     expect(policy({ min_length: 16, max_length: 128 }).success).toBe(true);
     expect(policy({ min_length: 4, max_length: 128 }).success).toBe(false);
     const upsideDown = policy({ min_length: 64, max_length: 32 });

@@ -3,12 +3,12 @@ import type { Connection } from 'mongoose';
 import type { RedisClientType } from 'redis';
 import type { Logger } from 'pino';
 import { WardenError } from '@warden/errors';
-import { CLEARML_API_VERSION, CLEARML_FEATURE_SET, CLEARML_SERVER_VERSION, ClearmlApi, corsPolicy, type ReadinessCheck } from '@warden/http';
+import { CLEARML_API_VERSION, CLEARML_FEATURE_SET, CLEARML_SERVER_VERSION, ClearmlApi, corsPolicy, trustForwardedClient, type ReadinessCheck } from '@warden/http';
 import { AuditTrail, FailureLimiter, FixedUsers, IdentityStore, LoginRateLimiter, MongoRevocationRecord, TenantFounder, type SystemCredentialName } from '@warden/identity';
 import { KeyRing, REVOCATION_MARGIN_SEC, RevocationList, StaticKeySource, TokenIssuer, TokenVerifier, assertTenantMember } from '@warden/tokens';
 import { registerAuthEndpoints } from './auth-endpoints';
 import { AuthService } from './auth-service';
-import { webLoginEnabled, type ClearmlAuthSettings, type GatewayAuthSettings } from './auth-settings';
+import { loginLimits, webLoginEnabled, type ClearmlAuthSettings, type GatewayAuthSettings } from './auth-settings';
 import { gatewayAuthenticator, type GatewayCaller } from './gateway-authenticator';
 import { MongoSigningKeyStore } from './mongo-signing-key-store';
 import { loginAnswer } from './login-answer';
@@ -35,13 +35,15 @@ export interface GatewayOptions {
   mongo: Connection;
   redis: RedisClientType;
   logger: Logger;
-  /** Namespaces the rate-limit counters in Redis (tests use their own). */
+  /** Namespaces the gateway's counters in Redis (login limits, username conflicts); in-process tests use their own. */
   rateLimitPrefix?: string;
 }
 
 export interface Gateway {
   routes: Router;
   readiness: ReadinessCheck[];
+  /** The ClearML endpoints the gateway answers (`auth.*`, `login.*`, `users.*`). */
+  endpoints: string[];
   close(): Promise<void>;
 }
 
@@ -63,7 +65,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const { clearml, gateway, secrets, mongo, redis, logger } = options;
   const store = new IdentityStore({ connection: mongo, credentialPepper: secrets.tokenSecret, passwordPolicy: gateway.login.password_policy });
   const audit = new AuditTrail({ connection: mongo, onError: (error) => logger.warn({ err: error }, 'audit trail write failed') });
-  const limiter = new LoginRateLimiter({ redis, keyPrefix: options.rateLimitPrefix });
+  const limiter = new LoginRateLimiter({ redis, keyPrefix: options.rateLimitPrefix ?? gateway.login.limits.key_prefix, limits: loginLimits(gateway.login.limits) });
   // MongoDB is the record; this list writes it first, and republishes it whenever Redis has lost it.
   const revocations = new RevocationList({
     redis,
@@ -147,6 +149,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   registerSessionEndpoints(api, service);
 
   const routes = Router();
+  // The apiserver vouches for its callers' addresses with its service secret; nobody else can.
+  routes.use(trustForwardedClient(secrets.systemCredentials.find((c) => c.name === 'apiserver')?.secretKey));
   routes.use(corsPolicy(gateway.cors.allowed_origins));
   routes.get('/.well-known/jwks.json', (_req, res) => {
     if (setupError) throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'signing keys are not loaded yet');
@@ -168,6 +172,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   return {
     routes,
+    endpoints: api.endpointNames(),
     readiness: [
       {
         name: 'identity',

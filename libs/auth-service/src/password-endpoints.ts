@@ -45,12 +45,14 @@ export function registerPasswordEndpoints(api: ClearmlApi<GatewayCaller>, option
   // The old password is guessed against the same counters as logins, so a stolen token cannot
   // be used to try passwords faster than the login page allows.
   const proveOldPassword = async (user: UserRecord, oldPassword: string, clientIp: string): Promise<void> => {
-    const { failuresToClear } = await limiter.assertAllowed(user.username, clientIp);
+    const password = { isKey: false };
+    const { delayMs } = await limiter.admit(user.username, clientIp, password);
+    if (delayMs > 0) await delay(delayMs);
     if (await store.verifyUserPassword(user.id, oldPassword)) {
-      if (failuresToClear) await limiter.recordSuccess(user.username);
+      await limiter.recordSuccess(user.username, clientIp, password);
       return;
     }
-    await limiter.recordFailure(user.username, clientIp);
+    await limiter.recordFailure(user.username, clientIp, password);
     audit.record({ type: 'password.change', outcome: 'failure', user: user.id, company: user.company, client_ip: clientIp, reason: 'ERR_INVALID_OLD_PASSWORD' });
     throw new WardenError('ERR_INVALID_OLD_PASSWORD');
   };

@@ -1,8 +1,30 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { ConfigObject } from './hocon/parse';
 
 const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1);
+
+/** An IPv4/IPv6 address or a CIDR block of them (`10.0.0.0/8`, `fd00::/8`). */
+export function isAddressOrCidr(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * The proxies in front of a service whose X-Forwarded-For it believes: explicit addresses or
+ * CIDRs, none by default. Named sets such as Express's `loopback` are refused on purpose: on a
+ * shared host any local process could then choose the client address.
+ */
+export const trustedProxiesSchema = z.array(
+  z.string().refine(isAddressOrCidr, (entry) => ({
+    message: `'${entry}' is not an IP address or CIDR block: list the proxies in front of this service, e.g. ["10.0.0.5", "10.1.0.0/16"] (write 127.0.0.1 explicitly for a proxy on this host)`,
+  })),
+);
 
 /** Where a service listens, its metrics listener and how long it drains on shutdown. */
 export function serviceSchema() {
@@ -11,6 +33,7 @@ export function serviceSchema() {
     listen_port: port,
     shutdown_timeout_sec: z.number().positive().max(600),
     metrics: z.object({ enabled: z.boolean(), listen_ip: host, listen_port: port }),
+    trusted_proxies: trustedProxiesSchema,
   });
 }
 
@@ -28,6 +51,8 @@ export function serviceDefaults(defaultPort: number): ConfigObject {
     listen_port: defaultPort,
     shutdown_timeout_sec: 10,
     metrics: { enabled: true, listen_ip: '127.0.0.1', listen_port: defaultPort + 1000 },
+    // Client addresses come from the socket unless the operator names the proxies in front.
+    trusted_proxies: [],
   };
 }
 

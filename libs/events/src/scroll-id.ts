@@ -48,11 +48,24 @@ function isScroll(v: unknown): v is TaskEventsScroll & { v: 1 } {
     typeof s.task === 'string' &&
     (s.event_type === '*' || (EVENT_TYPES as readonly unknown[]).includes(s.event_type)) &&
     (s.order === 'asc' || s.order === 'desc') &&
-    (s.total === null || typeof s.total === 'number') &&
-    (s.after === null || (Array.isArray(s.after) && s.after.every((x) => typeof x === 'string' || typeof x === 'number'))) &&
+    (s.total === null || (Number.isSafeInteger(s.total) && (s.total as number) >= 0)) &&
+    isSortPosition(s.after) &&
     Array.isArray(s.metrics) &&
     s.metrics.every(isMetricVariants)
   );
+}
+
+/**
+ * Where paging resumes: nothing yet ([]), done (null), or the sort values of the last event, which
+ * are (iter, timestamp, event_id) as Elasticsearch answers them. Anything else once reached
+ * Elasticsearch and came back as a 500.
+ */
+function isSortPosition(after: unknown): boolean {
+  if (after === null) return true;
+  if (!Array.isArray(after)) return false;
+  if (after.length === 0) return true;
+  const [iter, timestamp, eventId] = after as unknown[];
+  return after.length === 3 && Number.isSafeInteger(iter) && Number.isSafeInteger(timestamp) && typeof eventId === 'string' && eventId.length <= 128;
 }
 
 export function isMetricVariants(m: unknown): m is MetricVariants {

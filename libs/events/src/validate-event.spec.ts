@@ -3,6 +3,13 @@ import { validateEvent, type ValidateOptions } from './validate-event';
 const opts: ValidateOptions = { maxEventBytes: 2000, worker: 'w1', now: () => 1_700_000_000_000 };
 const scalar = { type: 'training_stats_scalar', task: 't1', metric: 'loss', variant: 'train', iter: 1, value: 0.5 };
 
+/** Arrays `levels` deep: JSON.stringify of 10,000 levels overflows the stack. */
+function deep(levels: number): unknown {
+  let value: unknown = 1;
+  for (let i = 0; i < levels; i++) value = [value];
+  return value;
+}
+
 describe('validateEvent', () => {
   it.each([
     ['a non-object', 'x', 'Event must be an object'],
@@ -23,6 +30,8 @@ describe('validateEvent', () => {
     ['a vector with non-numbers', { type: 'training_stats_vector', task: 't1', values: ['a'] }, "Vector event must have numeric 'values'"],
     ['a model log event', { type: 'log', task: 't1', model_event: true }, 'Task log events are not supported for models'],
     ['an oversized event', { type: 'log', task: 't1', msg: 'x'.repeat(3000) }, 'Event exceeds the 2000 bytes limit'],
+    ['an event nested 10,000 deep', { type: 'log', task: 't1', extra: deep(10_000) }, 'Event is nested deeper than 20 levels'],
+    ['an event nested 21 deep', { type: 'log', task: 't1', extra: deep(20) }, 'Event is nested deeper than 20 levels'],
   ])('rejects %s', (_name, event, error) => {
     expect(validateEvent(event, opts)).toEqual({ ok: false, error });
   });

@@ -18,6 +18,8 @@ export interface ValidateOptions {
 // request's `method` ("get") to every event line. `ts` and `values` are aliases, stored renamed.
 const DROPPED_FIELDS = new Set(['x_axis_label', 'allow_locked', 'model', 'event_id', 'company_id', '@timestamp', 'method', 'ts', 'values']);
 const INTEGER_STRING = /^-?\d{1,16}$/;
+/** Elasticsearch's default index.mapping.depth.limit; events are flat, and a 6,000-deep one overflowed JSON.stringify (a 500). */
+export const MAX_EVENT_DEPTH = 20;
 
 function fail(error: string): ValidatedEvent {
   return { ok: false, error };
@@ -42,6 +44,7 @@ function toIteration(value: unknown): number | undefined {
  */
 export function validateEvent(raw: unknown, opts: ValidateOptions): ValidatedEvent {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('Event must be an object');
+  if (nestedDeeperThan(raw, MAX_EVENT_DEPTH)) return fail(`Event is nested deeper than ${MAX_EVENT_DEPTH} levels`);
   if (Buffer.byteLength(JSON.stringify(raw)) > opts.maxEventBytes) return fail(`Event exceeds the ${opts.maxEventBytes} bytes limit`);
   const source = raw as Record<string, unknown>;
 
@@ -86,6 +89,14 @@ export function validateEvent(raw: unknown, opts: ValidateOptions): ValidatedEve
   const id = type === 'log' ? randomUUID().replace(/-/g, '') : eventId(doc);
   doc.event_id = id;
   return { ok: true, id, doc };
+}
+
+/** True when objects or arrays nest more than `levels` deep; stops there, so any depth is safe to ask about. */
+function nestedDeeperThan(value: unknown, levels: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (levels === 0) return true;
+  for (const inner of Object.values(value)) if (nestedDeeperThan(inner, levels - 1)) return true;
+  return false;
 }
 
 /** The event's own fields to store, copied key by key: deleting keys would slow every later access. */

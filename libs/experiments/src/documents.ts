@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
+import { WardenError } from '@warden/errors';
 import type { TaskStatus } from './task-status';
 
 /** ClearML's ids: a uuid4 as 32 lowercase hex digits. */
@@ -172,6 +173,24 @@ const modelSchema = new Schema<ModelDoc>(
   options,
 );
 companyIndexes(modelSchema, ['project', 'task', 'name', 'uri', 'system_tags']);
+
+/**
+ * A write the database cannot hold because the document would pass 16 MiB: the driver's BSON
+ * buffer overflows while serializing it (a RangeError), or the server refuses it (10334, or 17419
+ * and 17420 for an update). A request under the body limit can cause it (a JSON array costs 2
+ * bytes an element, BSON about 10), and edits add up, so it is the client's doing, not a 500.
+ */
+function isDocumentTooLarge(error: unknown): boolean {
+  // By name, not instanceof: Node's own errors come from another realm under test runners.
+  const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
+  return (name === 'RangeError' && code === 'ERR_OUT_OF_RANGE') || code === 10334 || code === 17419 || code === 17420;
+}
+
+for (const schema of [projectSchema, taskSchema, modelSchema] as Schema[]) {
+  schema.post(/^(save|updateOne|updateMany|insertMany|findOneAndUpdate)$/, { errorHandler: true }, (error: unknown, _result: unknown, next: (error?: Error) => void) => {
+    next(isDocumentTooLarge(error) ? new WardenError('ERR_DOCUMENT_TOO_LARGE') : (error as Error));
+  });
+}
 
 export interface ExperimentModels {
   projects: Model<ProjectDoc>;

@@ -30,12 +30,16 @@ export interface TestApp {
   deletedTasks: string[];
   /** Calls an endpoint the way the SDK does: GET with a JSON body carrying `"method": "get"`. */
   call(as: 'alice' | 'anna' | 'bob', endpoint: string, body?: Record<string, unknown>): Promise<{ status: number; data: Record<string, unknown>; meta: Record<string, unknown> }>;
+  /** Sends a body as the given JSON text, for bodies JSON.stringify cannot make (too deep). */
+  callRaw(as: 'alice' | 'anna' | 'bob', endpoint: string, json: string): Promise<{ status: number; data: Record<string, unknown>; meta: Record<string, unknown> }>;
   close(): Promise<void>;
 }
 
-export async function startTestApp(): Promise<TestApp> {
+/** `maxBodyBytes`: the API's body limit (ClearmlApi's 1 MiB default; the apiserver's is 16 MiB). */
+export async function startTestApp(options: { maxBodyBytes?: number } = {}): Promise<TestApp> {
   const connection = await mongoose.createConnection(`mongodb://127.0.0.1:27017/warden_test_experiments_${randomBytes(6).toString('hex')}`, { serverSelectionTimeoutMS: 3000, autoIndex: false }).asPromise();
   const api = new ClearmlApi<TokenAuth>({
+    maxBodyBytes: options.maxBodyBytes,
     authenticate: async (req) => testAuth((req.get('Authorization') ?? '').replace(/^Bearer /, '')),
   });
   const deletedTasks: string[] = [];
@@ -50,18 +54,16 @@ export async function startTestApp(): Promise<TestApp> {
     exposeStacks: false,
     routes: api.router,
   });
+  const callRaw = async (as: string, endpoint: string, json: string) => {
+    const res = await request(app).get(`/v2.23/${endpoint}`).set('Authorization', `Bearer ${as}`).set('Content-Type', 'application/json').send(json);
+    return { status: res.status, data: res.body.data, meta: res.body.meta };
+  };
   return {
     experiments,
     connection,
     deletedTasks,
-    call: async (as, endpoint, body = {}) => {
-      const res = await request(app)
-        .get(`/v2.23/${endpoint}`)
-        .set('Authorization', `Bearer ${as}`)
-        .set('Content-Type', 'application/json')
-        .send(JSON.stringify({ ...body, method: 'get' }));
-      return { status: res.status, data: res.body.data, meta: res.body.meta };
-    },
+    call: (as, endpoint, body = {}) => callRaw(as, endpoint, JSON.stringify({ ...body, method: 'get' })),
+    callRaw,
     close: async () => {
       await connection.dropDatabase();
       await connection.close();

@@ -5,7 +5,7 @@ import { anyOf, listFilter, listPage, mustFind, type Context, type Identity } fr
 import { newId, type ModelDoc } from './documents';
 import { pick } from './query';
 import { id, listFields, opt, parseRequest, text } from './request';
-import { compact, fromStored, toStored } from './stored-values';
+import { compact, fromStored, toStored, toStoredFields } from './stored-values';
 import { assertOutputsWritable } from './task-status';
 import { modelView } from './views';
 
@@ -62,7 +62,7 @@ export function registerModelEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context)
 
   const createModel = async (identity: Identity, fields: ModelFields & { name: string }) => {
     const now = new Date();
-    const doc: ModelDoc = { _id: newId(), company: identity.company, user: identity.user, ready: false, ...toStored(compact(fields)), created: now, last_update: now, last_change: now, last_changed_by: identity.user };
+    const doc: ModelDoc = { _id: newId(), company: identity.company, user: identity.user, ready: false, ...toStoredFields(compact(fields)), created: now, last_update: now, last_change: now, last_changed_by: identity.user };
     await models.create(doc);
     return doc._id;
   };
@@ -74,7 +74,7 @@ export function registerModelEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context)
     if (Object.keys(given).length === 0) return { updated: 0 };
     const now = new Date();
     const stamps = { last_change: now, last_changed_by: identity.user, ...(CONTENT_FIELDS.some((f) => f in given) && { last_update: now }) };
-    const result = await models.updateOne({ _id: model._id, company: identity.company }, { $set: { ...toStored(given), ...stamps } });
+    const result = await models.updateOne({ _id: model._id, company: identity.company }, { $set: { ...toStoredFields(given), ...stamps } });
     return { updated: result.matchedCount, fields: fromStored({ ...given, ...stamps }) };
   };
 
@@ -122,7 +122,7 @@ export function registerModelEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context)
     const request = parseRequest(metadataRequest, data);
     await ownedModel(company, request.model);
     const items = Object.fromEntries(request.metadata.map((item) => [item.key, compact(item)]));
-    const stored = toStored(items);
+    const stored = toStored(items, 'metadata');
     const set = request.replace_metadata ? { metadata: stored } : Object.fromEntries(Object.entries(stored).map(([key, item]) => [`metadata.${key}`, item]));
     const now = new Date();
     const result = await models.updateOne({ _id: request.model, company }, { $set: { ...set, last_update: now, last_change: now, last_changed_by: user } });

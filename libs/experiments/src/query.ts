@@ -1,4 +1,5 @@
 import { WardenError } from '@warden/errors';
+import { portableRegex } from './portable-regex';
 
 export type Filter = Record<string, unknown>;
 
@@ -6,24 +7,12 @@ export type Filter = Record<string, unknown>;
 export const MAX_PAGE_SIZE = 500;
 export const MAX_PATTERN_LENGTH = 256;
 
-// Lookarounds and backreferences: the database's regex engine may not have them (FerretDB's RE2
-// has neither) and they are what makes backtracking engines exponential.
-const UNSAFE_PATTERN = /\(\?<?[=!]|\\[1-9]|\\k</;
-
 /** A `name` filter: a regex, as the SDK looks names up (`^escaped\-name$`), case-insensitive like ClearML. */
 export function patternFilter(field: string, pattern: string): Filter {
   if (pattern.length > MAX_PATTERN_LENGTH) {
     throw new WardenError('ERR_INVALID_REGEX', `${field} pattern is longer than ${MAX_PATTERN_LENGTH} characters`, { field });
   }
-  if (UNSAFE_PATTERN.test(pattern)) {
-    throw new WardenError('ERR_INVALID_REGEX', `${field} pattern uses a lookaround or a backreference`, { field });
-  }
-  try {
-    new RegExp(pattern);
-  } catch {
-    throw new WardenError('ERR_INVALID_REGEX', `${field} is not a valid regular expression`, { field });
-  }
-  return { [field]: { $regex: pattern, $options: 'i' } };
+  return { [field]: { $regex: portableRegex(pattern, field), $options: 'i' } };
 }
 
 const OPERATORS: Record<string, '$and' | '$or'> = { __$all: '$and', __$and: '$and', __$any: '$or', __$or: '$or' };

@@ -30,9 +30,10 @@ export const tagList = z.array(z.string().max(256)).max(MAX_LIST);
 export const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 export const int = z.union([z.number().int(), z.string().regex(/^-?\d+$/, 'must be an integer').transform(Number)]);
 /** Filters accept one value or a list, as clearml-server does. */
-export const stringList = z
-  .union([z.string().max(1024), z.array(z.string().max(1024)).max(MAX_LIST)])
-  .transform((v) => (Array.isArray(v) ? v : [v]));
+const listOf = (max: number) => z.union([z.string().max(1024), z.array(z.string().max(1024)).max(max)]).transform((v) => (Array.isArray(v) ? v : [v]));
+export const stringList = listOf(MAX_LIST);
+/** MongoDB sorts on at most 32 keys (40 once answered 500); the id always ends the order. */
+export const MAX_ORDER_BY = 16;
 /** Free-form documents (script, execution, runtime, …): stored as given, keys escaped. */
 export const json = z.record(z.unknown());
 
@@ -57,7 +58,7 @@ export const listFields = {
   tags: opt.of(tagQuery),
   system_tags: opt.of(tagQuery),
   only_fields: opt.of(z.array(z.string().max(256)).max(200)),
-  order_by: opt.list,
+  order_by: opt.of(listOf(MAX_ORDER_BY)),
   page: opt.of(int.pipe(z.number().min(0))),
   page_size: opt.of(int.pipe(z.number().min(1))),
   search_hidden: opt.flag,

@@ -74,7 +74,7 @@ export function registerTaskEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context):
     const { user, company } = auth.claims.identity;
     const { task, requirements } = parseRequest(setRequirementsRequest, data);
     const now = new Date();
-    const result = await tasks.updateOne({ _id: task, company }, { $set: { 'script.requirements': toStored(requirements), last_change: now, last_changed_by: user, last_update: now } });
+    const result = await tasks.updateOne({ _id: task, company }, { $set: { 'script.requirements': toStored(requirements, 'requirements'), last_change: now, last_changed_by: user, last_update: now } });
     if (result.matchedCount === 0) throw new WardenError('ERR_INVALID_TASK_ID', `task ${task} not found`, { id: task });
     return { updated: 1, fields: { 'script.requirements': requirements } };
   });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { compact, toStored } from './stored-values';
+import { compact, toStored, toStoredFields } from './stored-values';
 import { TASK_TYPES } from './task-status';
 import { id, json, opt } from './request';
 
@@ -92,11 +92,11 @@ const EMBEDDED = new Set(['execution', 'script', 'models', 'output']);
 /** The stored form of the given task fields: keys escaped, artifacts keyed, output_dest under output. */
 export function storedTaskFields(fields: TaskFields, now: Date): Record<string, unknown> {
   const { output_dest, execution, models, ...rest } = fields;
-  const stored: Record<string, unknown> = toStored(compact(rest));
+  const stored: Record<string, unknown> = toStoredFields(compact(rest));
   if (output_dest !== undefined) stored.output = { destination: output_dest };
   if (execution) {
     const { artifacts, ...other } = execution;
-    stored.execution = { ...toStored(compact(other)), ...(artifacts && { artifacts: Object.fromEntries(artifacts.map((a) => [artifactId(a), toStored(compact(a))])) }) };
+    stored.execution = { ...toStoredFields(compact(other), 'execution'), ...(artifacts && { artifacts: Object.fromEntries(artifacts.map((a) => [artifactId(a), toStored(compact(a), 'execution.artifacts')])) }) };
   }
   if (models) stored.models = Object.fromEntries(Object.entries(compact(models)).map(([kind, items]) => [kind, items?.map((item) => ({ ...item, updated: now }))]));
   return stored;

@@ -75,7 +75,7 @@ export function registerTaskRunEndpoints(api: ClearmlApi<TokenAuth>, ctx: Contex
     const request = parseRequest(artifactsRequest, data);
     const task = await writableTask(identity.company, request.task);
     // One field per key and mode: the SDK resends the whole list, and each entry replaces its own.
-    const set = Object.fromEntries(request.artifacts.map((a) => [`execution.artifacts.${artifactId(a)}`, toStored(a)]));
+    const set = Object.fromEntries(request.artifacts.map((a) => [`execution.artifacts.${artifactId(a)}`, toStored(a, 'artifacts')]));
     const result = await tasks.updateOne({ _id: task._id, company: identity.company }, { $set: { ...set, ...stamps(identity) } });
     return { updated: result.matchedCount };
   });

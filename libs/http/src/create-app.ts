@@ -18,6 +18,7 @@ export interface ServiceAppOptions {
   exposeStacks: boolean;
   /** The service's own routes, mounted after the kit's middleware and before its error handling. */
   routes: Router;
+  /** Addresses/CIDRs of the proxies whose X-Forwarded-For is believed for req.ip; none when empty. */
   trustProxy?: string[];
 }
 

@@ -2,22 +2,9 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { SecretScrubber } from '@warden/secrets';
 import { fromUnreachableBackend } from './backend-errors';
+import { bodyParserError } from './body-errors';
 import { errorEnvelope } from './envelope';
 import { WardenError, type ErrorCode } from '@warden/errors';
-
-interface BodyParserError {
-  type?: string;
-  status?: number;
-  expose?: boolean;
-}
-
-/** Errors from express' body parsers carry a `type`; map the ones clients cause. */
-function fromBodyParser(error: BodyParserError): WardenError | undefined {
-  if (error.type === 'entity.too.large') return new WardenError('ERR_PAYLOAD_TOO_LARGE');
-  if (error.type === 'entity.parse.failed') return new WardenError('ERR_INVALID_JSON');
-  if (error.type && error.status && error.status < 500 && error.expose) return new WardenError('ERR_BAD_REQUEST', 'malformed request body');
-  return undefined;
-}
 
 export const unknownEndpoint: RequestHandler = (req, _res, next) => {
   next(new WardenError('ERR_ENDPOINT_UNKNOWN', `unknown endpoint ${req.method} ${req.path}`));
@@ -31,7 +18,7 @@ export const unknownEndpoint: RequestHandler = (req, _res, next) => {
 export function errorMiddleware(options: { logger: Logger; scrubber: SecretScrubber; exposeStacks: boolean }): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) return next(error);
-    const known = error instanceof WardenError ? error : (fromBodyParser(error as BodyParserError) ?? fromUnreachableBackend(error));
+    const known = error instanceof WardenError ? error : (bodyParserError(error) ?? fromUnreachableBackend(error));
     const wardenError = known ?? new WardenError('ERR_INTERNAL');
     if (!known) (req.log ?? options.logger).error({ err: error }, 'unhandled error');
     const stack = !known && options.exposeStacks && error instanceof Error ? options.scrubber.scrub(error.stack ?? '') : null;

@@ -21,3 +21,4 @@ export type { BodyKind } from './clearml-api/request-body';
 export { CLEARML_API_VERSION, CLEARML_FEATURE_SET, CLEARML_SERVER_VERSION, compareVersions } from './clearml-api/api-version';
 export * from './web';
 export { forwardCalls, type ForwardOptions } from './forward-calls';
+export { FORWARDED_CLIENT_HEADER, trustForwardedClient } from './forwarded-client';

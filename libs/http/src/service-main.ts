@@ -28,8 +28,8 @@ export interface ServiceParts {
   routes: Router;
   readiness: ReadinessCheck[];
   warnings?: string[];
-  /** Proxies whose X-Forwarded-For is believed (Express `trust proxy`); none by default. */
-  trustProxy?: string[];
+  /** The ClearML endpoints (`service.action`) the service registered: logged at start, handed back by startService. */
+  endpoints?: readonly string[];
   /** For services that stream long transfers: see ListenOptions.idleTimeoutMs. */
   idleTimeoutMs?: number;
   close?: () => Promise<void>;
@@ -70,7 +70,7 @@ export interface StartOptions {
   printError?: (text: string) => void;
 }
 
-export type StartResult = { exitCode: number } | (RunningServer & { metrics?: Server; logger: Logger });
+export type StartResult = { exitCode: number } | (RunningServer & { metrics?: Server; logger: Logger; endpoints: readonly string[] });
 
 /** EX_CONFIG from sysexits: the configuration is wrong; restarting will not help. */
 export const EXIT_CONFIG = 78;
@@ -152,6 +152,8 @@ async function serve<C extends BaseConfig>(definition: ServiceDefinition<C>, { c
     return { exitCode: EXIT_CONFIG };
   }
   const state: ServiceState = { draining: false, warnings: parts.warnings ?? [] };
+  // What this build serves, for operators and for tests that drive every endpoint of a running app.
+  if (parts.endpoints?.length) logger.info({ endpoints: parts.endpoints }, `${parts.endpoints.length} ClearML endpoints registered`);
   for (const warning of state.warnings) logger.warn(warning);
 
   const listener = definition.listener(config);
@@ -164,7 +166,7 @@ async function serve<C extends BaseConfig>(definition: ServiceDefinition<C>, { c
     metrics,
     exposeStacks: resolved.mode !== 'production',
     routes: parts.routes,
-    trustProxy: parts.trustProxy,
+    trustProxy: listener.trusted_proxies,
   });
   // In a worker pool the primary serves the metrics of all workers.
   const metricsServer =
@@ -185,7 +187,7 @@ async function serve<C extends BaseConfig>(definition: ServiceDefinition<C>, { c
     ],
   });
   logger.info({ url: `http://${listener.listen_ip}:${running.port}`, mode: resolved.mode }, `${definition.app} listening`);
-  return { ...running, metrics: metricsServer, logger };
+  return { ...running, metrics: metricsServer, logger, endpoints: parts.endpoints ?? [] };
 }
 
 /**

@@ -167,6 +167,24 @@ describe('IdentityStore credentials (real FerretDB)', () => {
     expect(commands.filter((c) => c === 'find')).toHaveLength(3);
   });
 
+  it('does the same database work for a known key with a wrong secret as for an unknown key, cold and warm', async () => {
+    const { access_key } = await store.createCredentials(userId);
+    const unknown = 'UNKNOWNKEY' + access_key.slice(10);
+    const attempt = (id: string) => commandsDuring(() => failure(store.authenticateCredentials(id, 'wrong-secret-of-fifty-characters-0123456789abcdef')));
+    const cold = [await attempt(access_key), await attempt(unknown)];
+    expect(cold[0]).toEqual(['find']);
+    expect(cold[1]).toEqual(cold[0]);
+    expect([await attempt(access_key), await attempt(unknown)]).toEqual([[], []]);
+    expect([await store.isAccessKey(access_key), await store.isAccessKey(unknown), await store.isAccessKey('')]).toEqual([true, false, false]);
+  });
+
+  it('forgets that a key was unknown once it is created', async () => {
+    const accessKey = 'LATERKEY0123456789ABCDEFGHIJKL';
+    expect(await store.isAccessKey(accessKey)).toBe(false);
+    const { secret_key } = await store.createCredentials(userId, { accessKey });
+    await expect(store.authenticateCredentials(accessKey, secret_key)).resolves.toMatchObject({ credential: { access_key: accessKey } });
+  });
+
   it('refuses to revoke a system credential outside the bootstrap', async () => {
     const { access_key } = await store.createCredentials(userId, { system: 'apiserver' });
     expect(await codeOf(store.revokeCredentials(access_key))).toBe('ERR_FORBIDDEN');

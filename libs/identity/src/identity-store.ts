@@ -35,7 +35,8 @@ export interface SystemCredentialsInput {
 interface CachedCredential {
   credential: CredentialRecord;
   secretHash: Buffer;
-  user: UserRecord | null;
+  /** Read only once a caller proved the secret, so a wrong secret costs what an unknown key does. */
+  owner?: Promise<UserRecord | null>;
 }
 
 const DEFAULT_CACHE_TTL_MS = 2000;
@@ -51,7 +52,8 @@ export class IdentityStore {
   private readonly pepper: string;
   private readonly now: () => Date;
   readonly passwordPolicy: PasswordPolicy;
-  private readonly cache: TtlCache<string, CachedCredential>;
+  // Unknown keys are cached too (as null): a key that exists must not answer faster than one that does not.
+  private readonly cache: TtlCache<string, CachedCredential | null>;
   private readonly inflight = new Map<string, Promise<CachedCredential | null>>();
   // Bumped on every revocation, so a lookup that started before it cannot re-cache stale state.
   private generation = 0;
@@ -239,19 +241,28 @@ export class IdentityStore {
     context: { clientIp?: string } = {},
   ): Promise<{ user: UserRecord; credential: CredentialRecord }> {
     if (typeof accessKey !== 'string' || typeof secretKey !== 'string' || !accessKey) throw invalidCredentials();
+    // Known key with a wrong secret and unknown key do the same work: one lookup (cached either
+    // way), one HMAC, one constant-time comparison; the owner is read only after the proof.
     const entry = await this.lookup(accessKey);
     const matches = timingSafeEqual(this.secretHash(secretKey), entry?.secretHash ?? this.decoySecretHash);
     if (!entry || !matches) throw invalidCredentials();
     // Revocation and disabling are only told to a caller who proved the secret.
     if (entry.credential.revoked) throw new WardenError('ERR_CREDENTIALS_REVOKED');
-    if (!entry.user) throw invalidCredentials();
-    if (!entry.user.enabled) throw new WardenError('ERR_USER_DISABLED');
+    const user = await this.ownerOf(entry);
+    if (!user) throw invalidCredentials();
+    if (!user.enabled) throw new WardenError('ERR_USER_DISABLED');
     const use = { at: this.now(), ...(context.clientIp && { from: context.clientIp }) };
     this.lastUsed.note(accessKey, use);
     const credential = { ...entry.credential, last_used: use.at };
     if (use.from) credential.last_used_from = use.from;
     else delete credential.last_used_from;
-    return { user: { ...entry.user }, credential };
+    return { user: { ...user }, credential };
+  }
+
+  /** Whether a login id names stored API credentials (revoked ones included); as cheap for either answer. */
+  async isAccessKey(id: string): Promise<boolean> {
+    if (typeof id !== 'string' || !id) return false;
+    return (await this.lookup(id)) !== null;
   }
 
   async getCredential(accessKey: string): Promise<CredentialRecord | null> {
@@ -392,7 +403,7 @@ export class IdentityStore {
 
   private async lookup(accessKey: string): Promise<CachedCredential | null> {
     const cached = this.cache.get(accessKey);
-    if (cached) return cached;
+    if (cached !== undefined) return cached;
     const pending = this.inflight.get(accessKey);
     if (pending) return pending;
     const load = this.load(accessKey).finally(() => this.inflight.delete(accessKey));
@@ -403,18 +414,24 @@ export class IdentityStore {
   private async load(accessKey: string): Promise<CachedCredential | null> {
     const generation = this.generation;
     const doc = await this.models.credentials.findById(accessKey).select('+secret_hash').lean();
-    if (!doc) return null;
-    const userDoc = await this.models.users.findById(doc.user).lean();
-    const user = userDoc ? toUser(userDoc, await this.companyName(userDoc.company)) : null;
-    const entry = { credential: toCredential(doc), secretHash: Buffer.from(doc.secret_hash, 'hex'), user };
+    const entry = doc ? { credential: toCredential(doc), secretHash: Buffer.from(doc.secret_hash, 'hex') } : null;
     if (generation === this.generation) this.cache.set(accessKey, entry);
     return entry;
+  }
+
+  /** The credential's user, read once per cached entry (a revocation or user change drops the entry). */
+  private ownerOf(entry: CachedCredential): Promise<UserRecord | null> {
+    entry.owner ??= this.getUser(entry.credential.user).catch((error: unknown) => {
+      entry.owner = undefined;
+      throw error;
+    });
+    return entry.owner;
   }
 
   private forget(predicate: (entry: CachedCredential) => boolean): void {
     this.generation++;
     this.inflight.clear();
-    this.cache.deleteWhere(predicate);
+    this.cache.deleteWhere((entry) => entry !== null && predicate(entry));
   }
 
   private decoyPassword(): Promise<string> {

@@ -22,7 +22,11 @@ describe('backoffDelaySec', () => {
   });
 
   it('defaults match the documented policy', () => {
-    expect(DEFAULT_LOGIN_LIMITS.perAccount).toEqual({ points: 10, durationSec: 900 });
-    expect(DEFAULT_LOGIN_LIMITS.perClient).toEqual({ points: 100, durationSec: 900 });
+    expect(DEFAULT_LOGIN_LIMITS).toEqual({
+      perClient: { failures: 100, windowSec: 900 },
+      perAccountClient: { failures: 10, windowSec: 900 },
+      backoff: { afterFailures: 5, baseSec: 1, maxSec: 900 },
+      perAccount: { slowAfterFailures: 50, windowSec: 900, delayMs: 1000 },
+    });
   });
 });

@@ -20,8 +20,8 @@ export interface TestGateway {
   /** Secrets and tokens handed out so far, for tests that check no log line holds one. */
   issued: string[];
   login(accessKey: string, secretKey: string): Promise<string>;
-  /** A new company with one user and API credentials, written straight to the identity database. */
-  createTenant(name: string, role?: 'user' | 'admin'): Promise<TestTenant>;
+  /** A new company with one user (username `<name>-<db>`) and API credentials, written straight to the identity database. */
+  createTenant(name: string, role?: 'user' | 'admin', password?: string): Promise<TestTenant>;
   stop(): Promise<number | null>;
 }
 
@@ -30,11 +30,19 @@ const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secr
 /**
  * The built gateway as its own production process with fresh secrets, on the real Redis and
  * MongoDB-wire server: the issuer other services' integration tests verify tokens against.
- * `extraEnv` (e.g. another Redis port) goes into `env`, so the other apps of the test share it.
+ * `extraEnv` (e.g. another Redis port, the gateway's login limits) goes into `env`, so the other apps
+ * of the test share it.
  */
 export async function spawnTestGateway(db: string, extraEnv: Record<string, string> = {}): Promise<TestGateway> {
   const secrets = Object.fromEntries(generateSecretSet().map((s) => [s.envVar, s.value]));
-  const env = { ...secrets, NODE_ENV: 'production', CLEARML__HOSTS__MONGO__AUTH__HOST: `mongodb://127.0.0.1:27017/${db}`, ...extraEnv };
+  const env = {
+    ...secrets,
+    NODE_ENV: 'production',
+    CLEARML__HOSTS__MONGO__AUTH__HOST: `mongodb://127.0.0.1:27017/${db}`,
+    // Each test's failed logins count apart, so one test's sprays never limit another's logins.
+    CLEARML__AUTH_GATEWAY__LOGIN__LIMITS__KEY_PREFIX: `warden:test:login:${db}`,
+    ...extraEnv,
+  };
   const service = await spawnService('auth-gateway', { ...env, CLEARML__AUTH_GATEWAY__LISTEN_PORT: '0', CLEARML__AUTH_GATEWAY__METRICS__ENABLED: 'false' });
   await waitForStatus(`${service.url}/ready`, (s) => s === 200, 30_000);
   const issued: string[] = [];
@@ -47,12 +55,12 @@ export async function spawnTestGateway(db: string, extraEnv: Record<string, stri
     return token;
   };
 
-  const createTenant = async (name: string, role: 'user' | 'admin' = 'user'): Promise<TestTenant> => {
+  const createTenant = async (name: string, role: 'user' | 'admin' = 'user', password?: string): Promise<TestTenant> => {
     const connection = await mongoose.createConnection(`mongodb://127.0.0.1:27017/${db}`).asPromise();
     const store = new IdentityStore({ connection, credentialPepper: secrets['CLEARML__SECURE__AUTH__TOKEN_SECRET'] });
     try {
       const company = await store.ensureCompany({ name });
-      const user = await store.createUser({ company: company.id, username: `${name}-${db}`, role });
+      const user = await store.createUser({ company: company.id, username: `${name}-${db}`, role, password });
       const creds = await store.createCredentials(user.id);
       issued.push(creds.secret_key);
       return { company: company.id, user: user.id, accessKey: creds.access_key, secretKey: creds.secret_key };

@@ -16,7 +16,8 @@ export const taskLogRequest = z.object({
   task: taskId,
   batch_size: z.number().int().min(1).optional(),
   navigate_earlier: z.boolean().optional(),
-  from_timestamp: z.number().optional(),
+  // Epoch milliseconds; Elasticsearch refuses what a long cannot hold.
+  from_timestamp: z.number().safe().optional(),
   order: order.optional(),
   metrics: metrics.optional(),
 });

@@ -68,6 +68,11 @@ export class ClearmlApi<A> {
     this.router.use(this.dispatch());
   }
 
+  /** Every registered `service.action`, lower-case: what the service answers (tests drive each one). */
+  endpointNames(): string[] {
+    return [...this.endpoints.keys()];
+  }
+
   /** Registers `service.action`. */
   endpoint(name: string, options: EndpointOptions, handler: EndpointHandler<A>): this {
     const { auth, minVersion, body = 'json' } = options;

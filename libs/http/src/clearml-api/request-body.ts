@@ -1,5 +1,6 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { WardenError } from '@warden/errors';
+import { bodyParserError } from '../body-errors';
 import { parseJsonLines } from './json-lines';
 
 /** 'json-lines' marks a batch endpoint (ClearML's batch_request), e.g. events.add_batch. */
@@ -32,8 +33,7 @@ function read(parser: RequestHandler, req: Request, res: Response, endpoint: str
   return new Promise((resolve, reject) => {
     parser(req, res, (error?: unknown) => {
       if (!error) return resolve();
-      const tooLarge = (error as { type?: string }).type === 'entity.too.large';
-      reject(tooLarge ? new WardenError('ERR_PAYLOAD_TOO_LARGE', `request body exceeds the ${limit} bytes ${endpoint} accepts`, { limit }) : error);
+      reject(bodyParserError(error, { limit, endpoint }) ?? error);
     });
   });
 }

@@ -1,0 +1,96 @@
+import { startTestApp, type TestApp } from './int-test-app';
+
+// Inputs that once ended in a 500 from the database: each must be a 400 with a stable code.
+describe('hostile inputs to projects, tasks and models (real FerretDB)', () => {
+  let t: TestApp;
+  let task: string;
+  let model: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    task = (await t.call('alice', 'tasks.create', { name: 'hostile', type: 'training' })).data.id as string;
+    model = (await t.call('alice', 'models.create', { name: 'hostile', uri: 'file:///m' })).data.id as string;
+  });
+  afterAll(() => t.close());
+
+  const outcome = (res: { status: number; meta: Record<string, unknown> }) => [res.status, (res.meta.error_data as { code?: string; field?: string }).code, (res.meta.error_data as { field?: string }).field];
+
+  const nested = (depth: number): Record<string, unknown> => {
+    let value: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < depth; i++) value = { a: value };
+    return value;
+  };
+  // JSON.stringify overflows the stack long before 20,000 levels, so the text is built directly.
+  const DEEP = `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`;
+
+  it('refuses a free-form object nested too deep, on every endpoint that stores one', async () => {
+    const cases: [string, string, string][] = [
+      ['tasks.create', `{"name":"deep","type":"training","runtime":${DEEP}}`, 'runtime'],
+      ['tasks.edit', `{"task":"${task}","runtime":${DEEP}}`, 'runtime'],
+      ['tasks.edit', `{"task":"${task}","execution":{"parameters":${DEEP}}}`, 'execution.parameters'],
+      ['tasks.set_requirements', `{"task":"${task}","requirements":${DEEP}}`, 'requirements'],
+      ['models.create', `{"name":"deep","uri":"u","design":${DEEP}}`, 'design'],
+      ['models.update', `{"model":"${model}","ui_cache":${DEEP}}`, 'ui_cache'],
+    ];
+    for (const [endpoint, body, field] of cases) {
+      expect([endpoint, ...outcome(await t.callRaw('alice', endpoint, body))]).toEqual([endpoint, 400, 'ERR_STORED_VALUE', field]);
+    }
+  });
+
+  it('keeps a reasonably nested object as given', async () => {
+    const runtime = nested(30);
+    expect((await t.call('alice', 'tasks.edit', { task, runtime })).status).toBe(200);
+    expect((await t.call('alice', 'tasks.get_by_id', { task })).data.task).toMatchObject({ runtime });
+  });
+
+  it('stores arrays inside arrays (which the MongoDB-wire stand-in refuses) and answers them as given', async () => {
+    const runtime = { table: [[1, [2, ['x']]], []], deepest: nested(60) };
+    expect((await t.call('alice', 'tasks.edit', { task, runtime })).status).toBe(200);
+    const artifact = { key: 'preview', type: 'table', display_data: [['a', 1], ['b', [2]]] };
+    expect((await t.call('alice', 'tasks.add_or_update_artifacts', { task, artifacts: [artifact] })).status).toBe(200);
+    const read = (await t.call('alice', 'tasks.get_by_id', { task })).data.task as { runtime: unknown; execution: { artifacts: unknown[] } };
+    expect(read.runtime).toEqual(runtime);
+    expect(read.execution.artifacts).toEqual([expect.objectContaining(artifact)]);
+  });
+
+  it('refuses a NUL in an object key or a tag, wherever a client names keys', async () => {
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['tasks.edit', { task, runtime: { 'a\u0000b': 1 } }, 'runtime'],
+      ['tasks.edit', { task, hyperparams: { 'sec\u0000': { p: { value: '1' } } } }, 'hyperparams'],
+      ['tasks.edit', { task, configuration: { 'c\u0000': { value: 'v' } } }, 'configuration'],
+      ['tasks.edit', { task, container: { 'i\u0000': 'x' } }, 'container'],
+      ['models.edit', { model, labels: { 'l\u0000': 1 } }, 'labels'],
+      ['models.add_or_update_metadata', { model, metadata: [{ key: 'k\u0000', value: 'v' }] }, 'metadata'],
+    ];
+    for (const [endpoint, body, field] of cases) {
+      expect([endpoint, ...outcome(await t.call('alice', endpoint, body))]).toEqual([endpoint, 400, 'ERR_STORED_VALUE', field]);
+    }
+  });
+
+  it.each(['\\u0041', '\\e', '\\Z', 'a{1001}', '\\cA', '[[:alpha:]]', '(?i)a', '\\p{L}', 'a**', '(?P<n>a)'])('answers the name filter %s with 200 or 400 ERR_INVALID_REGEX naming the field, never 500', async (name) => {
+    for (const endpoint of ['projects.get_all', 'tasks.get_all', 'models.get_all']) {
+      const res = await t.call('alice', endpoint, { name });
+      if (res.status === 200) continue;
+      expect([endpoint, ...outcome(res)]).toEqual([endpoint, 400, 'ERR_INVALID_REGEX', 'name']);
+    }
+  });
+
+  it.each(['a.b*c+d?e{2}f{2,}g{2,5}h*?', '(?:ab|cd)+|^$', '[a-z0-9_\\-\\]]', '[^\\d\\s.]', '\\bword\\B', 'ünïcödé 😀+ }', '(a{10}){100}', 'my\\ project\\ \\#1\\ \\&\\ co\\~', '^caf\\é$'])('runs the portable pattern %s on the database', async (name) => {
+    for (const endpoint of ['projects.get_all', 'tasks.get_all', 'models.get_all']) expect([endpoint, (await t.call('alice', endpoint, { name })).status]).toEqual([endpoint, 200]);
+  });
+
+  it('still finds names with the SDK\'s escaped patterns, old re.escape\'s included', async () => {
+    const res = await t.call('alice', 'tasks.get_all', { name: '^hos\\-?tile$' });
+    expect((res.data.tasks as unknown[]).length).toBe(1);
+    await t.call('alice', 'tasks.create', { name: 'café #1', type: 'training' });
+    const escaped = await t.call('alice', 'tasks.get_all', { name: '^caf\\é\\ \\#1$' });
+    expect((escaped.data.tasks as { name: string }[]).map((task) => task.name)).toEqual(['café #1']);
+  });
+
+  it('refuses more order_by keys than the database sorts on', async () => {
+    const orderBy = Array.from({ length: 40 }, (_, i) => `f${i}`);
+    for (const endpoint of ['projects.get_all', 'tasks.get_all', 'models.get_all']) {
+      expect([endpoint, ...outcome(await t.call('alice', endpoint, { order_by: orderBy }))]).toEqual([endpoint, 400, 'ERR_BAD_REQUEST', 'order_by']);
+    }
+  });
+});
