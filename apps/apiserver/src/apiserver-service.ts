@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { connectBackends } from '@warden/backends';
-import { HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, serviceDefaults, serviceSchema, workersSchema } from '@warden/config';
+import { HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, refuseCleartextUrls, serviceDefaults, serviceSchema, workersSchema } from '@warden/config';
 import { forwardCalls, secretOrEphemeral, type ServiceDefinition } from '@warden/http';
 import { createServiceVerifier, verifierDefaults, verifierSettingsSchema } from '@warden/tokens';
 import { apiserverApi } from './apiserver-api';
@@ -49,9 +49,11 @@ export const apiserverService: ServiceDefinition<ApiserverConfig> = {
   },
   listener: (config) => config.apiserver,
   workers: (config) => config.apiserver.workers,
-  start: async ({ config, logger }) => {
-    const backends = connectBackends(config.hosts, { redis: true, mongo: 'backend', elasticsearch: true }, logger);
+  start: async ({ config, resolved, logger }) => {
     const { auth } = config.apiserver;
+    // Keys decide whom we trust; the gateway URL carries every login. A key file needs no URL.
+    refuseCleartextUrls(resolved, ['apiserver.auth_gateway.url', ...(auth.public_key_file ? [] : ['apiserver.auth.jwks_url'])]);
+    const backends = connectBackends(config.hosts, { redis: true, mongo: 'backend', elasticsearch: true }, logger);
     // connectBackends opened all three because they were asked for above.
     const tokens = createServiceVerifier(auth, backends.redis!.client, (error) => logger.warn({ err: error }, 'token revocation list'));
     const api = apiserverApi({

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT_CONFIG } from '@warden/http';
 import { CapturedLogs, startInIsolation } from '@warden/http/testing';
-import { generateKey, generateSecret } from '@warden/secrets';
+import { generateKey, generateSecret, generateSecretSet } from '@warden/secrets';
 import { AUTH_DISABLED_WARNING, DEFAULT_COMPANY, fileserverService } from './fileserver-service';
 import { DEFAULT_STORAGE_PATH, openStorage, storagePath } from './fileserver-storage';
 
@@ -56,6 +56,37 @@ describe('fileserver start-up', () => {
     } finally {
       await result.shutdown('test');
     }
+  });
+});
+
+describe('fileserver JWKS URL in production', () => {
+  const production = (env: Record<string, string>) => ({
+    ...Object.fromEntries(generateSecretSet().map((s) => [s.envVar, s.value])),
+    NODE_ENV: 'production',
+    CLEARML__fileserver__storage__path: tempDir(),
+    CLEARML__FILESERVER__LISTEN_PORT: '0',
+    CLEARML__FILESERVER__METRICS__ENABLED: 'false',
+    CLEARML_REDIS_SERVICE_PORT: '1',
+    ...env,
+  });
+  const REMOTE_HTTP = 'http://gateway.internal:8080/.well-known/jwks.json';
+
+  it('refuses plain http to another host, saying what to set', async () => {
+    const { result, errors } = await startInIsolation(fileserverService, production({ CLEARML__FILESERVER__AUTH__JWKS_URL: REMOTE_HTTP }), { destination: new CapturedLogs() });
+    expect(result).toEqual({ exitCode: EXIT_CONFIG });
+    expect(errors).toContain('fileserver: ERR_CONFIG_INVALID: fileserver refuses to start in production with cleartext URLs');
+    expect(errors).toContain('fileserver.auth.jwks_url (from env CLEARML__FILESERVER__AUTH__JWKS_URL) is not https but goes to gateway.internal');
+    expect(errors).toContain('CLEARML__FILESERVER__AUTH__JWKS_URL=https://');
+  });
+
+  it.each([
+    ['http to localhost', { CLEARML__FILESERVER__AUTH__JWKS_URL: 'http://localhost:8080/.well-known/jwks.json' }],
+    ['https to another host', { CLEARML__FILESERVER__AUTH__JWKS_URL: 'https://gateway.internal/.well-known/jwks.json' }],
+    ['an unused URL, auth being off', { CLEARML__FILESERVER__AUTH__JWKS_URL: REMOTE_HTTP, CLEARML__fileserver__auth__enabled: 'false' }],
+  ])('starts with %s', async (_name, env) => {
+    const { result, errors } = await startInIsolation(fileserverService, production(env), { destination: new CapturedLogs() });
+    if ('exitCode' in result) throw new Error(`exited ${result.exitCode}: ${errors}`);
+    await result.shutdown('test');
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Request, Router } from 'express';
 import { z } from 'zod';
 import { connectRedis } from '@warden/backends/redis';
-import { HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, serviceDefaults, serviceSchema } from '@warden/config';
+import { HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, refuseCleartextUrls, serviceDefaults, serviceSchema } from '@warden/config';
 import { WardenError } from '@warden/errors';
 import { DEFAULT_MAX_PATH_BYTES, fileserverRoutes, type FileserverCaller } from '@warden/fileserver';
 import { secretOrEphemeral, tokenAuthenticator, type Logger, type ServiceDefinition } from '@warden/http';
@@ -105,13 +105,14 @@ export const fileserverService: ServiceDefinition<FileserverConfig> = {
   },
   listener: (config) => config.fileserver,
   start: async ({ config, resolved, logger }) => {
+    const { auth } = config.fileserver;
+    refuseCleartextUrls(resolved, auth.enabled && !auth.public_key_file ? ['fileserver.auth.jwks_url'] : []);
     const { path, source } = storagePath(config.fileserver.storage?.path, resolved.env);
     const { storage, removed } = await openStorage(path, source);
     logger.info({ path, source, removedTempFiles: removed }, 'fileserver storage ready');
     // Redis carries token revocations to the fileserver. Imported on its own: the bundle would
     // otherwise load the MongoDB and Elasticsearch clients too, some 25 MB of memory for nothing.
     const redis = connectRedis(config.hosts, logger);
-    const { auth } = config.fileserver;
     const access = auth.enabled ? tokenAccess(auth, sessionSecret(config, logger), redis.client, logger) : { authorize: openAccess, close: async () => undefined };
     return {
       routes: fileserverParts(config, storage, access.authorize),

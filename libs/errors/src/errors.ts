@@ -39,6 +39,8 @@ export const ERROR_TABLE = {
   // Token checks, one code per reason (named like jose's), all answered as ClearML's invalid_token.
   ERR_JWT_MALFORMED: { status: 401, result: [401, 30], message: 'invalid token (malformed)' },
   ERR_JWT_ALG_NOT_ALLOWED: { status: 401, result: [401, 30], message: 'invalid token (algorithm not allowed)' },
+  ERR_JWT_TYPE_INVALID: { status: 401, result: [401, 30], message: 'invalid token (not a JWT: typ header)' },
+  ERR_JWS_CRIT_UNSUPPORTED: { status: 401, result: [401, 30], message: 'invalid token (critical header not supported)' },
   ERR_JWKS_NO_MATCHING_KEY: { status: 401, result: [401, 30], message: 'invalid token (unknown signing key)' },
   ERR_JWS_SIGNATURE_INVALID: { status: 401, result: [401, 30], message: 'invalid token (bad signature)' },
   ERR_JWT_EXPIRED: { status: 401, result: [401, 30], message: 'invalid token (expired)' },

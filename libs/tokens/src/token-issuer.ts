@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Identity, TokenClaims, TokenFamily } from './claims';
+import { TOKEN_TYPE } from './jws';
 import type { KeyRing } from './key-ring';
 
 export interface IssuerOptions {
@@ -57,7 +58,7 @@ export class TokenIssuer {
       feature_set: this.options.featureSet,
       auth: { ...input.auth },
     };
-    const token = jwt.sign({ ...claims }, key.privateKey, { algorithm: key.alg, keyid: key.kid, header: { alg: key.alg, kid: key.kid, typ: 'JWT' } });
+    const token = jwt.sign({ ...claims }, key.privateKey, { algorithm: key.alg, keyid: key.kid, header: { alg: key.alg, kid: key.kid, typ: TOKEN_TYPE } });
     return { token, claims };
   }
 }

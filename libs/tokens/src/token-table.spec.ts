@@ -53,6 +53,18 @@ const rows: Array<[string, ErrorCode | 'accepted', (c: Ctx) => string]> = [
   ['audience list without ours', 'ERR_JWT_AUDIENCE_INVALID', (c) => c.signed((p) => ({ ...p, aud: ['fileserver', 'webserver'] }))],
   ['unknown kid', 'ERR_JWKS_NO_MATCHING_KEY', (c) => forgeToken({ header: { ...c.header, kid: 'not-a-kid' }, payload: { ...c.claims }, key: c.key.privateKey })],
   ['no kid', 'ERR_JWKS_NO_MATCHING_KEY', (c) => forgeToken({ header: { alg: 'ES256', typ: 'JWT' }, payload: { ...c.claims }, key: c.key.privateKey })],
+  ['no typ header', 'ERR_JWT_TYPE_INVALID', (c) => forgeToken({ header: { alg: c.key.alg, kid: c.key.kid }, payload: { ...c.claims }, key: c.key.privateKey })],
+  ['typ of another token kind (at+jwt)', 'ERR_JWT_TYPE_INVALID', (c) => forgeToken({ header: { ...c.header, typ: 'at+jwt' }, payload: { ...c.claims }, key: c.key.privateKey })],
+  ['typ a list', 'ERR_JWT_TYPE_INVALID', (c) => forgeToken({ header: { ...c.header, typ: ['JWT'] }, payload: { ...c.claims }, key: c.key.privateKey })],
+  [
+    'crit naming an extension we do not implement',
+    'ERR_JWS_CRIT_UNSUPPORTED',
+    (c) => forgeToken({ header: { ...c.header, crit: ['x-warden-scope'], 'x-warden-scope': 'all' }, payload: { ...c.claims }, key: c.key.privateKey }),
+  ],
+  ['crit unencoded payload (b64: false)', 'ERR_JWS_CRIT_UNSUPPORTED', (c) => forgeToken({ header: { ...c.header, crit: ['b64'], b64: false }, payload: { ...c.claims }, key: c.key.privateKey })],
+  ['crit an empty list', 'ERR_JWS_CRIT_UNSUPPORTED', (c) => forgeToken({ header: { ...c.header, crit: [] }, payload: { ...c.claims }, key: c.key.privateKey })],
+  ['ES256 signature DER-encoded, by our key', 'ERR_JWS_SIGNATURE_INVALID', (c) => forgeToken({ header: c.header, payload: { ...c.claims }, key: c.key.privateKey, ecdsaEncoding: 'der' })],
+  ['signature with non-zero base64url padding bits', 'ERR_JWS_SIGNATURE_INVALID', (c) => withPaddingBitSet(c.valid)],
   ['payload altered, original signature', 'ERR_JWS_SIGNATURE_INVALID', (c) => alterPayload(c.valid, withIdentity({ role: 'admin' }))],
   ['signature truncated', 'ERR_JWS_SIGNATURE_INVALID', (c) => c.valid.slice(0, -4)],
   ['signature empty', 'ERR_JWS_SIGNATURE_INVALID', (c) => c.valid.slice(0, c.valid.lastIndexOf('.') + 1)],
@@ -63,6 +75,8 @@ const rows: Array<[string, ErrorCode | 'accepted', (c: Ctx) => string]> = [
   ['empty string', 'ERR_JWT_MALFORMED', () => ''],
   ['header not JSON', 'ERR_JWT_MALFORMED', (c) => `${Buffer.from('{alg').toString('base64url')}.${c.valid.split('.').slice(1).join('.')}`],
   ['payload a JSON string', 'ERR_JWT_MALFORMED', (c) => `${c.valid.split('.')[0]}.${Buffer.from('"x"').toString('base64url')}.${c.valid.split('.')[2]}`],
+  ['payload a JSON list, signed by our key', 'ERR_JWT_MALFORMED', (c) => forgeToken({ header: c.header, payload: [c.claims] as unknown as Record<string, unknown>, key: c.key.privateKey })],
+  ['payload not JSON', 'ERR_JWT_MALFORMED', (c) => `${c.valid.split('.')[0]}.${Buffer.from('{"sub"').toString('base64url')}.${c.valid.split('.')[2]}`],
   ['characters outside base64url', 'ERR_JWT_MALFORMED', (c) => `${c.valid.split('.')[0]}.${c.valid.split('.')[1]}+/=.${c.valid.split('.')[2]}`],
   ['missing identity', 'ERR_JWT_CLAIM_INVALID', (c) => c.signed(without('identity'))],
   ['identity without company', 'ERR_JWT_CLAIM_INVALID', (c) => c.signed(withIdentity({ company: undefined }))],
@@ -76,6 +90,20 @@ const rows: Array<[string, ErrorCode | 'accepted', (c: Ctx) => string]> = [
   ['password_change_required other than true', 'ERR_JWT_CLAIM_INVALID', (c) => c.signed((p) => ({ ...p, auth: { method: 'password', password_change_required: 'no' } }))],
   ['revoked session', 'ERR_JWT_REVOKED', (c) => c.signed((p) => ({ ...p, session_id: 'revoked-session' }))],
 ];
+
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * The same signature bytes spelled differently: an 86-character ES256 signature carries 4 unused
+ * bits in its last character, which lenient base64 decoders ignore.
+ */
+function withPaddingBitSet(token: string): string {
+  const last = token.at(-1) ?? '';
+  const respelled = `${token.slice(0, -1)}${BASE64URL_ALPHABET[BASE64URL_ALPHABET.indexOf(last) ^ 1]}`;
+  const signature = (t: string) => Buffer.from(t.slice(t.lastIndexOf('.') + 1), 'base64url');
+  if (!signature(respelled).equals(signature(token))) throw new Error('respelling changed the signature bytes');
+  return respelled;
+}
 
 let rsa: KeyObject | undefined;
 function rsaKey(): KeyObject {

@@ -1,7 +1,8 @@
+import { verify as cryptoVerify } from 'node:crypto';
 import type { ErrorCode } from '@warden/errors';
 import type { KeySource } from './key-source';
 import { StaticKeySource } from './static-key-source';
-import { FakeRevocations, createTokenTestKit, type TokenTestKit } from './testing';
+import { FakeRevocations, createTokenTestKit, forgeToken, type TokenTestKit } from './testing';
 
 /** Counts key lookups: a verify that reaches the key source did not come from the cache. */
 function countingKeys(kit: TokenTestKit): KeySource & { lookups: number } {
@@ -94,6 +95,20 @@ describe('TokenVerifier cache', () => {
   it('refuses an algorithm left out of the pinned list', async () => {
     const verifier = kit.verifier({ algorithms: ['RS256'] });
     expect(await codeOf(verifier.verify(kit.issue().token))).toBe('ERR_JWT_ALG_NOT_ALLOWED');
+  });
+
+  it('refuses an ES256 signature in DER form although it is a valid signature of the same input', async () => {
+    const key = kit.keyRing.active();
+    const { claims } = kit.issue();
+    const sign = (ecdsaEncoding: 'ieee-p1363' | 'der') => forgeToken({ header: { alg: 'ES256', kid: key.kid, typ: 'JWT' }, payload: { ...claims }, key: key.privateKey, ecdsaEncoding });
+    const [raw, der] = [sign('ieee-p1363'), sign('der')];
+    const [input, signature] = [der.slice(0, der.lastIndexOf('.')), Buffer.from(der.slice(der.lastIndexOf('.') + 1), 'base64url')];
+    expect(raw.startsWith(`${input}.`)).toBe(true);
+    expect(cryptoVerify('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'der' }, signature)).toBe(true);
+
+    const verifier = kit.verifier();
+    expect((await verifier.verify(raw)).jti).toBe(claims.jti);
+    expect(await codeOf(verifier.verify(der))).toBe('ERR_JWS_SIGNATURE_INVALID');
   });
 
   it('verifies RS256 tokens', async () => {

@@ -8,20 +8,22 @@ export interface ForgeInput {
    * (HS256, as in the attack that keys HMAC with the server's public key); none leaves the signature empty.
    */
   key?: KeyObject | string | Buffer;
+  /** ES256 signatures are raw r‖s in a JWS; 'der' signs the same input in the ASN.1 form other APIs use. */
+  ecdsaEncoding?: 'ieee-p1363' | 'der';
 }
 
 export const encodeSegment = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** Builds any compact JWS, valid or hostile, without the checks a real signing library would apply. */
-export function forgeToken({ header, payload, key }: ForgeInput): string {
+export function forgeToken({ header, payload, key, ecdsaEncoding = 'ieee-p1363' }: ForgeInput): string {
   const signingInput = `${encodeSegment(header)}.${encodeSegment(payload)}`;
-  return `${signingInput}.${signatureOf(signingInput, header.alg, key)}`;
+  return `${signingInput}.${signatureOf(signingInput, header.alg, key, ecdsaEncoding)}`;
 }
 
-function signatureOf(signingInput: string, alg: unknown, key: ForgeInput['key']): string {
+function signatureOf(signingInput: string, alg: unknown, key: ForgeInput['key'], dsaEncoding: 'ieee-p1363' | 'der'): string {
   if (key === undefined) return '';
   if (typeof key === 'string' || Buffer.isBuffer(key)) return createHmac('sha256', key).update(signingInput).digest('base64url');
-  const options = alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' as const } : key;
+  const options = alg === 'ES256' ? { key, dsaEncoding } : key;
   return sign('sha256', Buffer.from(signingInput), options).toString('base64url');
 }
 
