@@ -13,7 +13,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
-    '^@warden/([^/]+)/testing$': path.join(__dirname, 'libs/$1/src/testing/index.ts'),
+    '^@warden/([^/]+)/(testing|bench)$': path.join(__dirname, 'libs/$1/src/$2/index.ts'),
     '^@warden/backends/redis$': path.join(__dirname, 'libs/backends/src/redis.ts'),
     '^@warden/([^/]+)$': path.join(__dirname, 'libs/$1/src/index.ts'),
   },

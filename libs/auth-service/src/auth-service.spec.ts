@@ -1,4 +1,5 @@
-import { FakeClock, createTokenTestKit } from '@warden/tokens/testing';
+import { createTokenTestKit } from '@warden/token-issuer/testing';
+import { FakeClock } from '@warden/tokens/testing';
 import type { TokenClaims } from '@warden/tokens';
 import { AuthService, type AuthServiceDeps } from './auth-service';
 import { CLEARML_AUTH_DEFAULTS, GATEWAY_AUTH_DEFAULTS, clearmlAuthSchema, gatewayAuthSchema } from './auth-settings';

@@ -2,7 +2,8 @@ import { setTimeout } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { WardenError } from '@warden/errors';
 import type { AuditTrail, FixedUsers, IdentityStore, LoginRateLimiter, UserRecord } from '@warden/identity';
-import { familyOf, type AuthMethod, type Identity, type RevocationList, type TokenClaims, type TokenFamily, type TokenIssuer } from '@warden/tokens';
+import { familyOf, type AuthMethod, type Identity, type RevocationList, type TokenClaims, type TokenFamily } from '@warden/tokens';
+import type { TokenIssuer } from '@warden/token-issuer';
 import type { ClearmlAuthSettings, GatewayAuthSettings } from './auth-settings';
 import { SessionRevoker } from './session-revoker';
 

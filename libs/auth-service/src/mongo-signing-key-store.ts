@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { SigningKeyStore, StoredSigningKey, TokenAlgorithm } from '@warden/tokens';
+import type { SigningKeyStore, StoredSigningKey } from '@warden/token-issuer';
+import type { TokenAlgorithm } from '@warden/tokens';
 
 interface SigningKeyDoc {
   _id: string;

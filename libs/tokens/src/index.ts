@@ -1,9 +1,6 @@
 export { familyOf, type AuthMethod, type Identity, type Role, type TokenAlgorithm, type TokenClaims, type TokenFamily } from './claims';
-export type { PublicJwk, VerificationKey } from './jwk';
-export { fromStoredKey, generateSigningKey, signingKeyFromPem, toStoredKey, type SigningKey, type StoredSigningKey } from './signing-key';
-export { MemorySigningKeyStore, type SigningKeyStore } from './signing-key-store';
-export { KeyRing, type KeyRingOptions } from './key-ring';
-export { TokenIssuer, type IssueInput, type IssuerOptions } from './token-issuer';
+export { algorithmForKey, jwkThumbprint, publicJwkFor, type PublicJwk, type VerificationKey } from './jwk';
+export { TOKEN_TYPE } from './jws';
 export type { KeySource } from './key-source';
 export { JwksKeySource, type JwksKeySourceOptions } from './jwks-key-source';
 export { StaticKeySource } from './static-key-source';
@@ -11,6 +8,5 @@ export { TokenVerifier, type RevocationChecker, type VerifierOptions } from './t
 export { tokenFingerprint } from './fingerprint';
 export { RevocationList, type RevocationListOptions } from './revocation-list';
 export { REVOCATION_MARGIN_SEC, type Revocation, type RevocationKind, type RevocationRecord } from './revocation-record';
-export { benchVerify } from './bench/verify-bench';
 export { createServiceVerifier, verifierDefaults, verifierSettingsSchema, type ServiceVerifier, type VerifierSettings } from './service-verifier';
 export { assertTenantMember } from './service-identity';

@@ -1,13 +1,12 @@
 import { WardenError } from '@warden/errors';
 import { JwksKeySource } from './jwks-key-source';
-import { generateSigningKey } from './signing-key';
-import { startJwksServer, type JwksServer } from './testing';
+import { startJwksServer, testKey, type JwksServer } from './testing';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('JwksKeySource against a local JWKS endpoint', () => {
-  const first = generateSigningKey('ES256');
-  const second = generateSigningKey('RS256');
+  const first = testKey('ES256');
+  const second = testKey('RS256');
   let server: JwksServer;
 
   beforeEach(async () => {

@@ -2,8 +2,8 @@ import { createPublicKey } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSigningKey, toStoredKey, type SigningKey } from './signing-key';
 import { StaticKeySource } from './static-key-source';
+import { testKey, type TestKey } from './testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-tokens-'));
 function file(name: string, content: string): string {
@@ -11,11 +11,11 @@ function file(name: string, content: string): string {
   writeFileSync(path, content);
   return path;
 }
-const publicPem = (key: SigningKey) => createPublicKey(key.privateKey).export({ type: 'spki', format: 'pem' }).toString();
+const publicPem = (key: TestKey) => createPublicKey(key.privateKey).export({ type: 'spki', format: 'pem' }).toString();
 
 describe('StaticKeySource', () => {
-  const ec = generateSigningKey('ES256');
-  const rsa = generateSigningKey('RS256');
+  const ec = testKey('ES256');
+  const rsa = testKey('RS256');
 
   it('reads a JWKS file', async () => {
     const source = StaticKeySource.fromFile(file('jwks.json', JSON.stringify({ keys: [ec.publicJwk, rsa.publicJwk] })));
@@ -30,7 +30,7 @@ describe('StaticKeySource', () => {
   });
 
   it('refuses a private key, an empty file and broken JSON without echoing them', () => {
-    const pem = toStoredKey(ec).privateKeyPem;
+    const pem = ec.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     expect(() => StaticKeySource.fromFile(file('private.pem', pem))).toThrow(/holds a private key/);
     expect(() => StaticKeySource.fromFile(file('empty.pem', ''))).toThrow(/no usable/);
     const broken = '{"keys": [secret';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { WardenError, type ErrorCode } from '@warden/errors';
-import jwt from 'jsonwebtoken';
+import * as jwt from './jwt-verify';
 import { TOKEN_ALGORITHMS, type TokenAlgorithm, type TokenClaims } from './claims';
 import { hasRequiredClaims } from './claims-shape';
 import { TOKEN_TYPE, payloadIsObject, signatureEncodingValid, unverifiedHeader } from './jws';

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { spawnService, waitForStatus, type SpawnedService } from '@warden/http/testing';
 import { generateSecretSet } from '@warden/secrets';
-import { benchVerify } from '@warden/tokens';
+import { benchVerify } from '@warden/token-issuer/bench';
 import { checkTarget, interleavedLoads, load, medianRoundRatio, printTable, type LoadResult } from './report';
 
 /** The gateway in production mode with `workers` processes, once every one of them listens. */

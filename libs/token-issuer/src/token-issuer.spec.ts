@@ -1,4 +1,4 @@
-import { tokenFingerprint } from './fingerprint';
+import { tokenFingerprint } from '@warden/tokens';
 import { createTokenTestKit, testIdentity, TEST_ISSUER } from './testing';
 
 const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));

@@ -1,10 +1,8 @@
-import type { Identity, TokenAlgorithm, TokenClaims } from '../claims';
+import { StaticKeySource, TokenVerifier, type Identity, type TokenAlgorithm, type TokenClaims, type VerifierOptions } from '@warden/tokens';
+import { FakeClock } from '@warden/tokens/testing';
 import { KeyRing } from '../key-ring';
 import { MemorySigningKeyStore } from '../signing-key-store';
-import { StaticKeySource } from '../static-key-source';
 import { TokenIssuer, type IssueInput } from '../token-issuer';
-import { TokenVerifier, type VerifierOptions } from '../token-verifier';
-import { FakeClock } from './fake-clock';
 
 export const TEST_ISSUER = 'https://auth.warden.test';
 export const TEST_AUDIENCE = 'apiserver';

@@ -1,5 +1,4 @@
-import type { TokenAlgorithm } from './claims';
-import type { PublicJwk } from './jwk';
+import type { PublicJwk, TokenAlgorithm } from '@warden/tokens';
 import { fromStoredKey, generateSigningKey, signingKeyFromPem, toStoredKey, type SigningKey } from './signing-key';
 import type { SigningKeyStore } from './signing-key-store';
 

@@ -1,5 +1,5 @@
 import { createTokenTestKit } from '../testing/token-test-kit';
-import type { TokenVerifier } from '../token-verifier';
+import type { TokenVerifier } from '@warden/tokens';
 
 /** Verifies `token` as often as it can for `seconds`; checks the time every batch so Date.now() stays out of the cost. */
 async function rate(verifier: TokenVerifier, token: string, seconds: number): Promise<number> {

@@ -1,12 +1,11 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { jwkThumbprint } from './jwk';
+import { StaticKeySource, TokenVerifier, jwkThumbprint } from '@warden/tokens';
+import { FakeClock } from '@warden/tokens/testing';
 import { KeyRing, type KeyRingOptions } from './key-ring';
 import { generateSigningKey, signingKeyFromPem, toStoredKey } from './signing-key';
 import { MemorySigningKeyStore } from './signing-key-store';
-import { StaticKeySource } from './static-key-source';
-import { FakeClock, TEST_AUDIENCE, TEST_ISSUER, testIdentity } from './testing';
+import { TEST_AUDIENCE, TEST_ISSUER, testIdentity } from './testing';
 import { TokenIssuer } from './token-issuer';
-import { TokenVerifier } from './token-verifier';
 
 const DAY_SEC = 86_400;
 

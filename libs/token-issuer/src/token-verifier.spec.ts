@@ -1,8 +1,8 @@
 import { verify as cryptoVerify } from 'node:crypto';
 import type { ErrorCode } from '@warden/errors';
-import type { KeySource } from './key-source';
-import { StaticKeySource } from './static-key-source';
-import { FakeRevocations, createTokenTestKit, forgeToken, type TokenTestKit } from './testing';
+import { StaticKeySource, type KeySource } from '@warden/tokens';
+import { FakeRevocations, forgeToken } from '@warden/tokens/testing';
+import { createTokenTestKit, type TokenTestKit } from './testing';
 
 /** Counts key lookups: a verify that reaches the key source did not come from the cache. */
 function countingKeys(kit: TokenTestKit): KeySource & { lookups: number } {

@@ -2,11 +2,10 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { createClient, type RedisClientType } from 'redis';
-import type { TokenClaims } from './claims';
+import { RevocationList, type Revocation, type RevocationListOptions, type RevocationRecord, type TokenClaims } from '@warden/tokens';
+import { FakeClock } from '@warden/tokens/testing';
 import { setTimeout as delay } from 'node:timers/promises';
-import { RevocationList, type RevocationListOptions } from './revocation-list';
-import type { Revocation, RevocationRecord } from './revocation-record';
-import { FakeClock, TEST_AUDIENCE, TEST_ISSUER, createTokenTestKit, testIdentity } from './testing';
+import { TEST_AUDIENCE, TEST_ISSUER, createTokenTestKit, testIdentity } from './testing';
 
 // Integration tier: the Redis from `tools/services.sh up redis` on its default loopback port.
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -183,7 +182,7 @@ describe('RevocationList (real Redis)', () => {
     const { token, claims } = kit.issue();
     const child = spawn(
       join(WORKSPACE, 'node_modules/.bin/tsx'),
-      ['--tsconfig', 'libs/tokens/tsconfig.json', 'libs/tokens/src/fixtures/revocation-watcher.ts'],
+      ['--tsconfig', 'libs/token-issuer/tsconfig.json', 'libs/token-issuer/src/fixtures/revocation-watcher.ts'],
       {
         cwd: WORKSPACE,
         env: {

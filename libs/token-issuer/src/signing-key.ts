@@ -1,6 +1,5 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import type { TokenAlgorithm } from './claims';
-import { algorithmForKey, jwkThumbprint, publicJwkFor, type PublicJwk } from './jwk';
+import { algorithmForKey, jwkThumbprint, publicJwkFor, type PublicJwk, type TokenAlgorithm } from '@warden/tokens';
 
 export interface SigningKey {
   kid: string;

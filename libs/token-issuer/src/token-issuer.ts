@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { Identity, TokenClaims, TokenFamily } from './claims';
-import { TOKEN_TYPE } from './jws';
+import { TOKEN_TYPE, type Identity, type TokenClaims, type TokenFamily } from '@warden/tokens';
 import type { KeyRing } from './key-ring';
 
 export interface IssuerOptions {

@@ -1,9 +1,9 @@
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { isWardenError, type ErrorCode } from '@warden/errors';
-import type { TokenClaims } from './claims';
+import type { TokenClaims, TokenVerifier } from '@warden/tokens';
+import { FakeRevocations, alterPayload, forgeToken } from '@warden/tokens/testing';
 import { generateSigningKey, type SigningKey } from './signing-key';
-import { FakeRevocations, alterPayload, createTokenTestKit, forgeToken, type TokenTestKit } from './testing';
-import type { TokenVerifier } from './token-verifier';
+import { createTokenTestKit, type TokenTestKit } from './testing';
 
 interface Ctx {
   kit: TokenTestKit;

@@ -1,0 +1,1 @@
+export { benchVerify } from './verify-bench';

@@ -1,0 +1,4 @@
+export type { StoredSigningKey } from './signing-key';
+export type { SigningKeyStore } from './signing-key-store';
+export { KeyRing, type KeyRingOptions } from './key-ring';
+export { TokenIssuer, type IssueInput, type IssuerOptions } from './token-issuer';

@@ -1,0 +1,1 @@
+export { TEST_AUDIENCE, TEST_ISSUER, createTokenTestKit, testIdentity, type TokenTestKit } from './token-test-kit';
