@@ -9,4 +9,3 @@ export type { TaskEventsOptions, TaskEventsResult } from './task-events';
 export type { TaskLogOptions, TaskLogResult } from './task-log';
 export type { TaskMetricsResult } from './task-metrics';
 export { registerEventEndpoints, type EventEndpointDeps, type EventEndpoints, type TaskOwnership } from './api/event-endpoints';
-export { benchIngest, bulkIndex, scalarEvents, storedDocuments, type IngestBenchOptions, type IngestBenchResult, type StoredDocument } from './bench/ingest-bench';

@@ -1,4 +1,4 @@
-import { startTestApp, type TestApp } from './int-test-app';
+import { startTestApp, type TestApp } from './testing/int-test-app';
 
 // Inputs that once ended in a 500 from the database: each must be a 400 with a stable code.
 describe('hostile inputs to projects, tasks and models (real FerretDB)', () => {

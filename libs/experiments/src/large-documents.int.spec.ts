@@ -1,4 +1,4 @@
-import { startTestApp, type TestApp } from './int-test-app';
+import { startTestApp, type TestApp } from './testing/int-test-app';
 
 // With the apiserver's 16 MiB body limit, a request can still make a document the database will
 // not hold: a JSON array costs 2 bytes an element, BSON about 10.

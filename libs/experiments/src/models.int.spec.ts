@@ -1,4 +1,4 @@
-import { ALICE, startTestApp, type TestApp } from './int-test-app';
+import { ALICE, startTestApp, type TestApp } from './testing/int-test-app';
 
 describe('models endpoints (real FerretDB)', () => {
   let t: TestApp;

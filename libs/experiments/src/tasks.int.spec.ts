@@ -1,4 +1,4 @@
-import { ALICE, BOB, startTestApp, type TestApp } from './int-test-app';
+import { ALICE, BOB, startTestApp, type TestApp } from './testing/int-test-app';
 
 describe('projects and tasks endpoints (real FerretDB)', () => {
   let t: TestApp;

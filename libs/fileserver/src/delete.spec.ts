@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { COMPANY_A, TEST_LIMITS, as, rawRequest, startTestFileserver, upload, walk, type TestFileserver } from './spec-helpers';
+import { COMPANY_A, TEST_LIMITS, as, rawRequest, startTestFileserver, upload, walk, type TestFileserver } from './testing/test-fileserver';
 
 const A = as(COMPANY_A);
 const ADMIN = as(COMPANY_A, 'admin');

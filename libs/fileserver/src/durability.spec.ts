@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TEMP_DIR_NAME } from '@warden/storage';
-import { COMPANY_A, as, startTestFileserver, upload, type TestFileserver } from './spec-helpers';
+import { COMPANY_A, as, startTestFileserver, upload, type TestFileserver } from './testing/test-fileserver';
 
 const A = as(COMPANY_A);
 const TOTAL = 200 * 1024 * 1024;

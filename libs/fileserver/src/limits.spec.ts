@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { TEMP_DIR_NAME } from '@warden/storage';
-import { COMPANY_A, TEST_LIMITS, as, multipart, rawRequest, startTestFileserver, upload, walk, type RawResponse, type TestFileserver } from './spec-helpers';
+import { COMPANY_A, TEST_LIMITS, as, multipart, rawRequest, startTestFileserver, upload, walk, type RawResponse, type TestFileserver } from './testing/test-fileserver';
 
 const A = as(COMPANY_A);
 const LIMIT = 64 * 1024;

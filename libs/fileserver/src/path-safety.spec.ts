@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { TEMP_DIR_NAME } from '@warden/storage';
 import { validateObjectPath } from './object-path';
-import { COMPANY_A, as, rawRequest, startTestFileserver, upload, walk, type TestFileserver } from './spec-helpers';
+import { COMPANY_A, as, rawRequest, startTestFileserver, upload, walk, type TestFileserver } from './testing/test-fileserver';
 
 const A = as(COMPANY_A);
 const long = (n: number) => 'x'.repeat(n);

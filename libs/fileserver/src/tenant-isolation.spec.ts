@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { COMPANY_A, COMPANY_B, as, rawRequest, startTestFileserver, upload, walk, type TestFileserver } from './spec-helpers';
+import { COMPANY_A, COMPANY_B, as, rawRequest, startTestFileserver, upload, walk, type TestFileserver } from './testing/test-fileserver';
 
 const A = as(COMPANY_A);
 const B = as(COMPANY_B);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { COMPANY_A, as, rawRequest, startTestFileserver, upload, walk, type TestFileserver } from './spec-helpers';
+import { COMPANY_A, as, rawRequest, startTestFileserver, upload, walk, type TestFileserver } from './testing/test-fileserver';
 
 describe('fileserver upload and download', () => {
   let fs: TestFileserver;

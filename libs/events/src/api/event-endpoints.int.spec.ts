@@ -3,7 +3,7 @@ import { Client } from '@elastic/elasticsearch';
 import request from 'supertest';
 import { EventStore } from '../event-store';
 import { deletePrefixed } from '../mappings';
-import { eventsApp, fixedTasks, jsonLines } from './spec-helpers';
+import { eventsApp, fixedTasks, jsonLines } from '../testing/events-app';
 
 // Integration tier: the event endpoints in the service kit over the shared Elasticsearch
 // (`tools/services.sh up elasticsearch`), with task ownership standing in for the experiments service.

@@ -1,7 +1,7 @@
 import { Client } from '@elastic/elasticsearch';
 import request from 'supertest';
 import { EventStore } from '../event-store';
-import { eventsApp, fixedTasks, jsonLines } from './spec-helpers';
+import { eventsApp, fixedTasks, jsonLines } from '../testing/events-app';
 
 // Nothing listens on port 1: a call that reached Elasticsearch would answer 503, so every answer
 // below shows the request was settled before the store touched it.

@@ -5,7 +5,7 @@ import { WardenError } from '@warden/errors';
 import { elastic } from '../elastic-errors';
 import { EventStore } from '../event-store';
 import { deletePrefixed } from '../mappings';
-import { eventsApp, fixedTasks, jsonLines } from './spec-helpers';
+import { eventsApp, fixedTasks, jsonLines } from '../testing/events-app';
 
 // Forged paging state and queries Elasticsearch refuses must be 400s with a code, never 500s.
 const client = new Client({ node: 'http://127.0.0.1:9200', maxRetries: 0, requestTimeout: 30_000 });

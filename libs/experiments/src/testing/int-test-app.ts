@@ -5,8 +5,8 @@ import { WardenError } from '@warden/errors';
 import { ClearmlApi, createLogger, createServiceApp, type TokenAuth } from '@warden/http';
 import { CapturedLogs } from '@warden/http/testing';
 import { SecretScrubber } from '@warden/secrets';
-import type { Identity } from './context';
-import { registerExperimentEndpoints, type Experiments } from './experiments';
+import type { Identity } from '../context';
+import { registerExperimentEndpoints, type Experiments } from '../experiments';
 
 // Integration specs only: the experiments endpoints in an express app against the real FerretDB
 // from `tools/services.sh up mongo`. The token check is the apiserver's; here a bearer value

@@ -4,7 +4,7 @@ import { ClearmlApi, createLogger, createServiceApp, type TokenAuth } from '@war
 import { CapturedLogs } from '@warden/http/testing';
 import { SecretScrubber } from '@warden/secrets';
 import type { EventStore } from '../event-store';
-import { registerEventEndpoints, type EventEndpoints, type TaskOwnership } from './event-endpoints';
+import { registerEventEndpoints, type EventEndpoints, type TaskOwnership } from '../api/event-endpoints';
 
 /** Tests name the caller's company as its bearer token; no token, no access. */
 async function companyFromBearer(req: Request): Promise<TokenAuth> {

@@ -9,8 +9,8 @@ import { createLogger, createServiceApp } from '@warden/http';
 import { CapturedLogs } from '@warden/http/testing';
 import { SecretScrubber } from '@warden/secrets';
 import { LocalStorage } from '@warden/storage';
-import type { FileserverCaller, FileserverLimits, FileserverOptions } from './fileserver-options';
-import { fileserverRoutes } from './fileserver-routes';
+import type { FileserverCaller, FileserverLimits, FileserverOptions } from '../fileserver-options';
+import { fileserverRoutes } from '../fileserver-routes';
 
 export const COMPANY_A = 'company-a';
 export const COMPANY_B = 'company-b';
