@@ -36,6 +36,8 @@ export type ApiserverConfig = z.infer<typeof schema>;
 export const apiserverService: ServiceDefinition<ApiserverConfig> = {
   app: 'apiserver',
   schema,
+  // ClearML's half of apiserver.auth (token lifetimes, cookies, fixed users) is the gateway's to read and check.
+  keys: { owned: ['apiserver'], readElsewhere: ['apiserver.auth'] },
   defaults: {
     apiserver: {
       ...serviceDefaults(API_PORT),

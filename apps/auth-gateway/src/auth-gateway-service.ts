@@ -12,6 +12,7 @@ import { connectBackends } from '@warden/backends';
 import { PasswordPolicy, type SystemCredentialName } from '@warden/identity';
 import { ConfigError, HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, serviceDefaults, serviceSchema, workersSchema } from '@warden/config';
 import { secretOrEphemeral, type ServiceDefinition } from '@warden/http';
+import { verifierSettingsSchema } from '@warden/tokens';
 
 export const GATEWAY_PORT = 8080;
 
@@ -47,6 +48,8 @@ function systemCredentials(secure: AuthGatewayConfig['secure']) {
 export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
   app: 'auth-gateway',
   schema,
+  // The gateway answers for all of apiserver.auth, the apiserver's token-verifier keys included.
+  keys: { owned: ['auth_gateway', 'apiserver.auth'], alsoRead: [z.object({ apiserver: z.object({ auth: verifierSettingsSchema }) })] },
   defaults: {
     auth_gateway: { ...serviceDefaults(GATEWAY_PORT), ...GATEWAY_AUTH_DEFAULTS, workers: 1 },
     apiserver: { auth: CLEARML_AUTH_DEFAULTS },

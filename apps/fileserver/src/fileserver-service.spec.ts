@@ -28,7 +28,7 @@ describe('fileserver start-up', () => {
     expect(errors).toContain('fileserver.auth.enabled: Expected boolean, received string ("sometimes" from env CLEARML__fileserver__auth__enabled)');
   });
 
-  it('warns at start-up and on /ready when auth is turned off', async () => {
+  it('warns at start-up and on /ready when auth is turned off, and once about keys it does not read', async () => {
     const logs = new CapturedLogs();
     const secret = generateSecret();
     const { result } = await startInIsolation(
@@ -36,6 +36,7 @@ describe('fileserver start-up', () => {
       {
         CLEARML__fileserver__auth__enabled: 'false',
         CLEARML__fileserver__storage__path: tempDir(),
+        CLEARML__FILESERVER__STORAGE__BACKEND: 'bogus',
         CLEARML__FILESERVER__LISTEN_PORT: '0',
         CLEARML__FILESERVER__METRICS__ENABLED: 'false',
         CLEARML_REDIS_SERVICE_PORT: '1',
@@ -52,6 +53,8 @@ describe('fileserver start-up', () => {
       expect(body.failing).toEqual(['redis']);
       expect(body.warnings).toEqual([AUTH_DISABLED_WARNING]);
       expect(logs.text).toContain(AUTH_DISABLED_WARNING);
+      expect(logs.text.split('unknown key').length - 1).toBe(1);
+      expect(logs.text).toContain('unknown key fileserver.storage.backend (from env CLEARML__FILESERVER__STORAGE__BACKEND [env]): no Warden service reads it');
       expect(logs.text).not.toContain(secret);
     } finally {
       await result.shutdown('test');

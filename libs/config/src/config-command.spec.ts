@@ -6,7 +6,7 @@ import { runConfigCommand } from './config-command';
 import { resolveConfig } from './resolve';
 
 const SECRET = 'Zq3v9LmN2xR8tY6wB1cD4fG7hJ0kP5sU-aE_iO9uQ2zX8yV3nM6bL1';
-const schema = z.object({ apiserver: z.object({ listen_port: z.number() }) });
+const schema = z.object({ apiserver: z.object({ listen_port: z.number(), log_format: z.enum(['json', 'text']).default('json') }) });
 
 function run(args: string[], env: Record<string, string> = {}) {
   const cwd = mkdtempSync(join(tmpdir(), 'warden-cmd-'));
@@ -46,6 +46,19 @@ describe('config command', () => {
     const invalid = run(['check'], { CLEARML__APISERVER__LISTEN_PORT: 'x' });
     expect(invalid.code).toBe(1);
     expect(invalid.text).toContain('apiserver.listen_port: Expected number');
+  });
+
+  it('checks: unknown keys warn and pass, values outside the allowed set fail', () => {
+    const typo = run(['check'], { CLEARML__APISERVER__LISTEN_PROT: '9', CLEARML__FILESERVER__ANYTHING: '1' });
+    expect(typo.code).toBe(0);
+    expect(typo.text).toContain(
+      'warning: unknown key apiserver.listen_prot (from env CLEARML__APISERVER__LISTEN_PROT [env]): no Warden service reads it; did you mean apiserver.listen_port?',
+    );
+    expect(typo.text).not.toContain('fileserver');
+    expect(typo.text).toContain('apiserver: configuration valid');
+    const invalid = run(['check'], { CLEARML__APISERVER__LOG_FORMAT: 'xml' });
+    expect(invalid.code).toBe(1);
+    expect(invalid.text).toContain('apiserver.log_format: must be one of "json", "text" ("xml" from env CLEARML__APISERVER__LOG_FORMAT)');
   });
 
   it('prints usage for anything else', () => {

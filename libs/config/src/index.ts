@@ -5,6 +5,7 @@ export type { Layer, Origin } from './layered-tree';
 export { resolveConfig, type ResolveOptions } from './resolve';
 export { ResolvedConfig, type Mode, type SecretCheck } from './resolved-config';
 export { runConfigCommand } from './config-command';
+export type { KeyScope } from './unknown-keys';
 export { isLoopbackHost, refuseCleartextUrls } from './url-policy';
 export {
   HOSTS_DEFAULTS,

@@ -10,10 +10,11 @@ import {
   type AppName,
   type SecretFinding,
 } from '@warden/secrets';
-import type { ZodType, ZodTypeDef } from 'zod';
+import type { ZodIssue, ZodType, ZodTypeAny, ZodTypeDef } from 'zod';
 import { ConfigError } from './errors';
 import type { ConfigValue } from './hocon/parse';
 import type { LayeredTree, Origin } from './layered-tree';
+import { defaultKeyScope, findUnknownKeys, type KeyScope } from './unknown-keys';
 
 export type Mode = 'production' | 'development';
 
@@ -82,9 +83,25 @@ export class ResolvedConfig {
       const path = issue.path.join('.');
       const value = this.get(path);
       const where = value === undefined ? 'not set' : `${this.shown(path, value)} from ${this.sourceOf(path)}`;
-      return `  - ${path || '(root)'}: ${redactUrlCredentials(issue.message)} (${where})`;
+      return `  - ${path || '(root)'}: ${redactUrlCredentials(describeIssue(issue))} (${where})`;
     });
     throw new ConfigError('ERR_CONFIG_INVALID', `invalid configuration for ${this.app}:\n${problems.join('\n')}`);
+  }
+
+  /**
+   * One warning per key set in a section this app owns that nothing reads (a typo, or a ClearML
+   * setting Warden does not implement), naming where it was set. Never an error: one environment
+   * feeds every service and ClearML's files carry keys Warden has no use for.
+   */
+  unknownKeys(schema: ZodTypeAny, scope: KeyScope = defaultKeyScope(this.app)): string[] {
+    return findUnknownKeys(this.tree.root, [schema], scope).map(({ path, suggestion }) => {
+      // An object's leaves below it, or the list the key sits in.
+      const [below] = this.tree.originsOf(path).values();
+      const origin = below ? below[below.length - 1] : this.tree.originOf(path);
+      const from = origin ? ` (from ${describe(origin)})` : '';
+      const hint = suggestion ? `; did you mean ${suggestion}?` : '';
+      return `unknown key ${path}${from}: no Warden service reads it${hint}`;
+    });
   }
 
   /** Applies the secret policy to every secret this app uses. */
@@ -128,6 +145,18 @@ function collectSecrets(value: ConfigValue, path: string, scrubber: SecretScrubb
   else if (value !== null && typeof value === 'object') {
     for (const [key, child] of Object.entries(value)) collectSecrets(child, `${path}.${key}`, scrubber);
   } else if (isSecretPath(path)) scrubber.add(value);
+}
+
+/**
+ * Zod's wording for a value outside an allowed set repeats the value, which may be a secret; the
+ * caller shows it redacted beside this, so the message only lists what is allowed.
+ */
+function describeIssue(issue: ZodIssue): string {
+  if (issue.code === 'invalid_enum_value') return `must be one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
+  if (issue.code !== 'invalid_union') return issue.message;
+  const branches = issue.unionErrors.flatMap((e) => e.issues.filter((i) => i.path.join('.') === issue.path.join('.')));
+  const allowed = branches.map((i) => (i.code === 'invalid_type' ? `a ${i.expected}` : i.code === 'invalid_literal' ? JSON.stringify(i.expected) : undefined));
+  return allowed.length && allowed.every(Boolean) ? `must be ${allowed.join(' or ')}` : issue.message;
 }
 
 function describe(origin: Origin): string {

@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import type { Router } from 'express';
 import type { ZodType, ZodTypeDef } from 'zod';
-import { ConfigError, resolveConfig, runConfigCommand, type ConfigObject, type LoggingConfig, type ResolvedConfig, type ServiceConfig, type WorkersSetting } from '@warden/config';
+import { ConfigError, resolveConfig, runConfigCommand, type ConfigObject, type KeyScope, type LoggingConfig, type ResolvedConfig, type ServiceConfig, type WorkersSetting } from '@warden/config';
 import { runSecretsCommand, type AppName, type SecretScrubber } from '@warden/secrets';
 import type { DestinationStream } from 'pino';
 import { createServiceApp } from './create-app';
@@ -42,6 +42,8 @@ export interface ServiceDefinition<C extends BaseConfig> {
   defaults: ConfigObject;
   // Input may differ from output: defaults fill in what the layers leave out.
   schema: ZodType<C, ZodTypeDef, unknown>;
+  /** The config sections this app answers for in unknown-key warnings; its own section by default. */
+  keys?: KeyScope;
   /** Services that can run as several worker processes say how many; the others always run one. */
   workers?: (config: C) => WorkersSetting;
   start(context: ServiceContext<C>): Promise<ServiceParts>;
@@ -93,7 +95,7 @@ function prepare<C extends BaseConfig>(definition: ServiceDefinition<C>, options
   if (argv[0] === 'secrets') return { exitCode: runSecretsCommand(argv.slice(1), print) };
   try {
     const resolved = resolveConfig({ app: definition.app, defaults: definition.defaults, env: options.env, cwd: options.cwd });
-    if (argv[0] === 'config') return { exitCode: runConfigCommand(argv.slice(1), resolved, definition.schema, print) };
+    if (argv[0] === 'config') return { exitCode: runConfigCommand(argv.slice(1), resolved, definition.schema, print, definition.keys) };
     if (!isServeCommand(argv)) {
       const verbs = ['serve', 'config', 'secrets', ...Object.keys(definition.commands ?? {})].join(', ');
       printError(options, `unknown command '${argv[0]}': use ${verbs}`);
@@ -101,7 +103,8 @@ function prepare<C extends BaseConfig>(definition: ServiceDefinition<C>, options
     }
     const config = resolved.validate(definition.schema);
     const secretWarnings = resolved.enforceSecretPolicy();
-    return { config, resolved, warnings: [...resolved.warnings, ...secretWarnings] };
+    const unknownKeys = resolved.unknownKeys(definition.schema, definition.keys);
+    return { config, resolved, warnings: [...resolved.warnings, ...unknownKeys, ...secretWarnings] };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     printError(options, `${definition.app}: ${error.code}: ${error.message}`);
