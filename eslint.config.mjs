@@ -1,4 +1,5 @@
 import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier/flat';
 import tseslint from 'typescript-eslint';
 
 // Apps are wiring only; libs never reach up into apps or sideways into features.
@@ -18,6 +19,25 @@ const scopeConstraints = [
 ];
 const boundaries = (depConstraints) => ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints }];
 
+// Type-aware rules, chosen for a server made of async handlers rather than the whole
+// recommendedTypeChecked set: its no-unsafe-* family flags every JSON.parse and every untyped body
+// (hundreds of findings that are checked by zod at run time anyway), while these catch real bugs:
+// a promise nobody awaits (an unhandled rejection kills the process, or a write lands after the
+// answer), an async function where a void callback is expected (Express 5 does catch a rejected
+// handler, but event emitters, timers and node:http callbacks do not), awaiting a non-promise,
+// casts the compiler already knows, and throwing or rejecting with something that is not an Error
+// (no stack, and the error mapper only recognises Error subclasses). require-await is left out:
+// its findings here are in-memory implementations of async interfaces (key stores, test fakes),
+// where `async` is what turns a throw into the rejection callers expect.
+const typeAwareRules = {
+  '@typescript-eslint/no-floating-promises': 'error',
+  '@typescript-eslint/no-misused-promises': 'error',
+  '@typescript-eslint/await-thenable': 'error',
+  '@typescript-eslint/no-unnecessary-type-assertion': 'error',
+  '@typescript-eslint/only-throw-error': 'error',
+  '@typescript-eslint/prefer-promise-reject-errors': 'error',
+};
+
 export default [
   { ignores: ['**/dist', '**/node_modules', '**/.nx', '**/.warden', 'tools/services/ferretdb'] },
   ...tseslint.configs.recommended,
@@ -26,7 +46,9 @@ export default [
   {
     files: ['**/*.ts'],
     plugins: { '@nx': nx },
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
+      ...typeAwareRules,
       '@nx/enforce-module-boundaries': boundaries([...typeConstraints, ...scopeConstraints]),
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
@@ -36,4 +58,6 @@ export default [
     files: ['**/*.spec.ts', '**/src/testing/**/*.ts', '**/src/fixtures/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': boundaries(typeConstraints) },
   },
+  // Last: turns off every stylistic rule that would fight Prettier, which owns the layout.
+  prettier,
 ];
