@@ -30,5 +30,5 @@ export function optionalStringList(data: Record<string, unknown>, field: string)
   if (value === undefined || value === null) return undefined;
   const list = Array.isArray(value) ? value : [value];
   if (!list.every((item) => typeof item === 'string')) throw new WardenError('ERR_BAD_REQUEST', `${field} must be a string or a list of strings`, { field });
-  return list as string[];
+  return list;
 }

@@ -42,7 +42,7 @@ export class LayeredTree {
         this.forget(canonical.join('.'));
         node[key] = {};
       }
-      node = node[key] as ConfigObject;
+      node = node[key];
     });
     const path = canonical.join('.');
     const key = canonical[canonical.length - 1];

@@ -61,7 +61,7 @@ const UPLOAD_BUFFER_BYTES = 1024 * 1024;
 class UploadSession {
   readonly staging: Promise<StagedObject>[] = [];
   readonly paths: string[] = [];
-  failure: unknown;
+  failure?: Error;
   readonly finished: Promise<void>;
 
   private readonly controller = new AbortController();
@@ -162,7 +162,8 @@ class UploadSession {
   /** Without an error: the body is complete. With one: abort every staged write and drop the rest of the body. */
   private stop(error?: unknown): void {
     if (error !== undefined && this.failure === undefined) {
-      this.failure = error;
+      // Every caller passes an Error; the wrap keeps `throw` honest should a stream reject with less.
+      this.failure = error instanceof Error ? error : new Error(String(error));
       this.controller.abort();
       this.parser?.destroy();
       this.req.resume();

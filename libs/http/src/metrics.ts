@@ -36,18 +36,17 @@ export function createMetrics(service: string): ServiceMetrics {
 
 /** Metrics get their own listener (loopback by default) so they are never on the public port. */
 export function startMetricsServer(render: () => Promise<string>, contentType: string, host: string, port: number): Promise<Server> {
-  const server = createServer(async (req, res) => {
+  // node:http drops whatever its callback returns, so the render's outcome is handled right here.
+  const server = createServer((req, res) => {
     if (req.url !== '/metrics') {
       res.writeHead(404).end();
       return;
     }
-    try {
-      const body = await render();
-      res.writeHead(200, { 'Content-Type': contentType }).end(body);
-    } catch {
+    render().then(
+      (body) => res.writeHead(200, { 'Content-Type': contentType }).end(body),
       // A worker that does not answer (starting, dying) makes the aggregate time out.
-      res.writeHead(503).end();
-    }
+      () => res.writeHead(503).end(),
+    );
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

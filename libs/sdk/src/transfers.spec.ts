@@ -64,13 +64,13 @@ function exposeGc(): () => void {
 /** The fake servers in a child process, so their buffers do not count against the client's RSS. */
 async function startFakeInChildProcess() {
   const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(__dirname, 'testing', 'fake-clearml-main.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+  const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   const info = JSON.parse(line) as { apiHost: string; filesHost: string; storageDir: string; accessKey: string; secretKey: string };
   return {
     storageDir: info.storageDir,
     config: { apiHost: info.apiHost, filesHost: info.filesHost, accessKey: info.accessKey, secretKey: info.secretKey },
     stop: async () => {
-      child.stdin!.end();
+      child.stdin.end();
       await once(child, 'exit');
     },
   };

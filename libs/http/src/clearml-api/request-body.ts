@@ -33,7 +33,7 @@ function read(parser: RequestHandler, req: Request, res: Response, endpoint: str
   return new Promise((resolve, reject) => {
     parser(req, res, (error?: unknown) => {
       if (!error) return resolve();
-      reject(bodyParserError(error, { limit, endpoint }) ?? error);
+      reject(bodyParserError(error, { limit, endpoint }) ?? (error instanceof Error ? error : new Error(String(error))));
     });
   });
 }

@@ -136,7 +136,7 @@ export function hostileRequests(refs: Readonly<Record<string, string>> = {}): fc
   );
   const encoding = fc.oneof({ weight: 8, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('gzip', 'deflate', 'br', 'x-unknown', 'gzip, gzip') });
   const contentType = fc.oneof({ weight: 8, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'application/json; charset=latin1', 'multipart/form-data; boundary=x', '') });
-  const query = fc.oneof({ weight: 4, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.dictionary(fc.constantFrom(...FIELDS, '__proto__', 'a[b]'), fc.constantFrom(...HOSTILE_STRINGS.slice(0, 40), '1e999', '-5'), { minKeys: 1, maxKeys: 3 }).map((q) => `?${new URLSearchParams(q as Record<string, string>).toString()}`) });
+  const query = fc.oneof({ weight: 4, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.dictionary(fc.constantFrom(...FIELDS, '__proto__', 'a[b]'), fc.constantFrom(...HOSTILE_STRINGS.slice(0, 40), '1e999', '-5'), { minKeys: 1, maxKeys: 3 }).map((q) => `?${new URLSearchParams(q).toString()}`) });
   return fc.record({ method: fc.constantFrom('GET' as const, 'POST' as const), body, encoding, contentType, query }).map(({ method, body: b, encoding: enc, contentType: type, query: q }) => ({
     method,
     query: q,

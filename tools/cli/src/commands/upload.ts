@@ -27,7 +27,9 @@ export async function uploadCommand({ io, args, ledgerPath, quiet }: CommandCont
       await client.uploadFolder(localPath, prefix ?? basename(localPath), {
         signal: io.signal,
         onProgress: (p) => progress.update(p),
-        onFileUploaded: (file) => (pending = pending.then(() => record(file))),
+        onFileUploaded: (file) => {
+          pending = pending.then(() => record(file));
+        },
         onSkipped: (relative) => io.stderr.write(`skipped ${relative} (not a regular file)\n`),
       });
       await pending;
