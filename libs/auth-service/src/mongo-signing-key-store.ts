@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { SigningKeyStore, StoredSigningKey } from '@warden/token-issuer';
 import type { TokenAlgorithm } from '@warden/tokens';
+import { modelOn } from '@warden/backends';
 
 interface SigningKeyDoc {
   _id: string;
@@ -26,7 +27,7 @@ export class MongoSigningKeyStore implements SigningKeyStore {
   private readonly key: Buffer;
 
   constructor(connection: Connection, secret: string) {
-    this.model = connection.models['SigningKey'] ?? connection.model<SigningKeyDoc>('SigningKey', schema);
+    this.model = modelOn(connection, 'SigningKey', schema);
     this.key = Buffer.from(hkdfSync('sha256', secret, 'warden', 'signing-key-encryption', 32));
   }
 

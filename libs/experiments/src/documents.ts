@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { WardenError } from '@warden/errors';
+import { modelOn } from '@warden/backends';
 import type { TaskStatus } from './task-status';
 
 /** ClearML's ids: a uuid4 as 32 lowercase hex digits. */
@@ -196,10 +197,6 @@ export interface ExperimentModels {
   projects: Model<ProjectDoc>;
   tasks: Model<TaskDoc>;
   models: Model<ModelDoc>;
-}
-
-function modelOn<T>(connection: Connection, name: string, schema: Schema<T>, collection: string): Model<T> {
-  return (connection.models[name] as Model<T> | undefined) ?? connection.model<T>(name, schema, collection);
 }
 
 export function experimentModels(connection: Connection): ExperimentModels {

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import { modelOn } from '@warden/backends';
 import type { Role, UserRecord } from './types';
 
 export interface CompanyDoc {
@@ -126,11 +127,6 @@ export interface IdentityModels {
   credentials: Model<CredentialDoc>;
   authEvents: Model<AuthEventDoc>;
   revokedFamilies: Model<RevokedFamilyDoc>;
-}
-
-// Models live on the given connection, so stores on different connections never share one.
-function modelOn<T>(connection: Connection, name: string, schema: Schema<T>, collection: string): Model<T> {
-  return (connection.models[name] as Model<T> | undefined) ?? connection.model<T>(name, schema, collection);
 }
 
 export function identityModels(connection: Connection): IdentityModels {
