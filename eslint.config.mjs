@@ -42,7 +42,11 @@ export default [
   { ignores: ['**/dist', '**/node_modules', '**/.nx', '**/.warden', 'tools/services/ferretdb'] },
   ...tseslint.configs.recommended,
   // Jest configs and the preset are CommonJS by design.
-  { files: ['**/*.js'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', process: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  {
+    files: ['**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', process: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
   {
     files: ['**/*.ts'],
     plugins: { '@nx': nx },

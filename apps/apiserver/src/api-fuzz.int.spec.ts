@@ -86,7 +86,12 @@ describe('every API endpoint under hostile calls (apiserver and gateway in produ
     const secrets = Object.fromEntries(generateSecretSet().map((s) => [s.envVar, s.value]));
     secretValues.push(...Object.values(secrets));
     const env = { ...secrets, NODE_ENV: 'production', CLEARML_REDIS_SERVICE_PORT: String(redis.port) };
-    const gateway = await spawnService('auth-gateway', { ...env, CLEARML__HOSTS__MONGO__AUTH__HOST: `mongodb://127.0.0.1:27017/${db}`, CLEARML__AUTH_GATEWAY__LISTEN_PORT: '0', CLEARML__AUTH_GATEWAY__METRICS__ENABLED: 'false' });
+    const gateway = await spawnService('auth-gateway', {
+      ...env,
+      CLEARML__HOSTS__MONGO__AUTH__HOST: `mongodb://127.0.0.1:27017/${db}`,
+      CLEARML__AUTH_GATEWAY__LISTEN_PORT: '0',
+      CLEARML__AUTH_GATEWAY__METRICS__ENABLED: 'false',
+    });
     services.push(gateway);
     gatewayUrl = gateway.url;
     await waitForStatus(`${gatewayUrl}/ready`, (s) => s === 200, 30_000);
@@ -102,7 +107,13 @@ describe('every API endpoint under hostile calls (apiserver and gateway in produ
     apiUrl = api.url;
     await waitForStatus(`${apiUrl}/ready`, (s) => s === 200, 30_000);
     // The gateway's endpoints also through the apiserver, which forwards them as the SDK calls them.
-    targets.push(...endpointsOf(api).map((endpoint) => ({ url: apiUrl, endpoint })), ...endpointsOf(gateway).flatMap((endpoint) => [{ url: gatewayUrl, endpoint }, { url: apiUrl, endpoint }]));
+    targets.push(
+      ...endpointsOf(api).map((endpoint) => ({ url: apiUrl, endpoint })),
+      ...endpointsOf(gateway).flatMap((endpoint) => [
+        { url: gatewayUrl, endpoint },
+        { url: apiUrl, endpoint },
+      ]),
+    );
     // Deletes last, so the objects every other endpoint is called with still exist.
     targets.sort((a, b) => Number(/\.delete/.test(a.endpoint)) - Number(/\.delete/.test(b.endpoint)));
 
@@ -121,7 +132,10 @@ describe('every API endpoint under hostile calls (apiserver and gateway in produ
     await connection.close();
     company = tenant.id;
     login = async () => {
-      const res = await fetch(`${gatewayUrl}/auth.login`, { method: 'POST', headers: { Authorization: `Basic ${Buffer.from(`${creds.access_key}:${creds.secret_key}`).toString('base64')}` } });
+      const res = await fetch(`${gatewayUrl}/auth.login`, {
+        method: 'POST',
+        headers: { Authorization: `Basic ${Buffer.from(`${creds.access_key}:${creds.secret_key}`).toString('base64')}` },
+      });
       const answer = (await res.json()) as { data?: { token?: string } };
       if (!answer.data?.token) throw new Error(`the fuzz caller can no longer log in (${res.status}): a generated call locked it out`);
       token = answer.data.token;
@@ -131,7 +145,11 @@ describe('every API endpoint under hostile calls (apiserver and gateway in produ
 
     // Real objects of the caller, so generated calls that name them reach past "not found".
     const make = async (endpoint: string, body: object) => {
-      const res = await send(`${apiUrl}${endpoint}`, { method: 'POST', query: '', headers: { 'Content-Type': 'application/json' }, body: Buffer.from(JSON.stringify(body)), label: 'set-up' }, token);
+      const res = await send(
+        `${apiUrl}${endpoint}`,
+        { method: 'POST', query: '', headers: { 'Content-Type': 'application/json' }, body: Buffer.from(JSON.stringify(body)), label: 'set-up' },
+        token,
+      );
       return (JSON.parse(res.text) as { data: { id: string } }).data.id;
     };
     const project = await make('/projects.create', { name: `fuzz ${db}` });
@@ -150,40 +168,65 @@ describe('every API endpoint under hostile calls (apiserver and gateway in produ
     await connection.close();
   });
 
-  it('drives every registered endpoint and finds no 5xx but a backend 503, and no stack', async () => {
-    console.info(`api fuzz: seed ${SEED} (replay with WARDEN_FUZZ_SEED=${SEED}), ${targets.length} endpoints, ${BUDGET_MS} ms`);
-    expect(targets.map((t) => t.endpoint)).toEqual(expect.arrayContaining(['tasks.create', 'events.add_batch', 'auth.login', 'users.get_current_user']));
-    const perEndpointMs = Math.floor(BUDGET_MS / targets.length);
-    const failures: string[] = [];
-    let calls = 0;
-    // Answers by endpoint, status and code: the totals by status are printed, all of it with WARDEN_FUZZ_DEBUG=1.
-    const tally = new Map<string, number>();
-    const count = (key: string) => tally.set(key, (tally.get(key) ?? 0) + 1);
-    for (const [index, target] of targets.entries()) {
-      // The time limit is kept here, not by fast-check: its interruption races a call in flight and
-      // would drop a failure that arrives after the deadline. Calls past it pass without being sent.
-      const deadline = Date.now() + perEndpointMs;
-      const property = fc.asyncProperty(hostileRequests(refs), fc.integer({ min: 0, max: 9 }).map((n) => n === 0), async (call, anonymous) => {
-        if (Date.now() > deadline) return;
-        calls++;
-        let answer = await send(`${target.url}/${target.endpoint}`, call, anonymous ? undefined : token);
-        // A fuzzed logout or revocation may end the session: log in again and go on.
-        if (answer.status === 401 && !anonymous) answer = await send(`${target.url}/${target.endpoint}`, call, await login());
-        count(`${target.endpoint} ${answer.status} ${/"code":"(\w+)"/.exec(answer.text)?.[1] ?? 'OK'}`);
-        const problem = problemWith(answer);
-        if (problem) throw new Error(`${problem}: ${answer.text.slice(0, 600)}\nsent ${call.method} ${call.query} ${JSON.stringify(call.headers)} (${call.label}): ${call.body.toString().slice(0, 400)}`);
-      });
-      const details = await fc.check(property, { seed: SEED + index, numRuns: RUNS, endOnFailure: true });
-      if (details.failed) failures.push(`${target.url}/${target.endpoint} (seed ${SEED + index}, path ${details.counterexamplePath}): ${String(details.errorInstance).slice(0, 1500)}`);
-    }
-    const byStatus = new Map<string, number>();
-    for (const [key, n] of tally) byStatus.set(key.split(' ')[1], (byStatus.get(key.split(' ')[1]) ?? 0) + n);
-    console.info(`api fuzz: ${calls} calls to ${targets.length} endpoints; answers by status: ${[...byStatus].sort().map(([status, n]) => `${status}: ${n}`).join(', ')}`);
-    if (process.env.WARDEN_FUZZ_DEBUG) console.info([...tally].sort().map(([key, n]) => `${key}: ${n}`).join('\n'));
-    expect(failures).toEqual([]);
-    // Every answer was tallied: none may be a 5xx but a backend's 503.
-    expect([...tally.keys()].filter((key) => /^\S+ 5\d\d /.test(key) && !/ 503 ERR_SERVICE_UNAVAILABLE$/.test(key))).toEqual([]);
-    expect(calls).toBeGreaterThanOrEqual(targets.length * 5);
-    for (const service of services) for (const secret of [token, ...secretValues]) expect(service.output()).not.toContain(secret);
-  }, BUDGET_MS + 60_000);
+  it(
+    'drives every registered endpoint and finds no 5xx but a backend 503, and no stack',
+    async () => {
+      console.info(`api fuzz: seed ${SEED} (replay with WARDEN_FUZZ_SEED=${SEED}), ${targets.length} endpoints, ${BUDGET_MS} ms`);
+      expect(targets.map((t) => t.endpoint)).toEqual(expect.arrayContaining(['tasks.create', 'events.add_batch', 'auth.login', 'users.get_current_user']));
+      const perEndpointMs = Math.floor(BUDGET_MS / targets.length);
+      const failures: string[] = [];
+      let calls = 0;
+      // Answers by endpoint, status and code: the totals by status are printed, all of it with WARDEN_FUZZ_DEBUG=1.
+      const tally = new Map<string, number>();
+      const count = (key: string) => tally.set(key, (tally.get(key) ?? 0) + 1);
+      for (const [index, target] of targets.entries()) {
+        // The time limit is kept here, not by fast-check: its interruption races a call in flight and
+        // would drop a failure that arrives after the deadline. Calls past it pass without being sent.
+        const deadline = Date.now() + perEndpointMs;
+        const property = fc.asyncProperty(
+          hostileRequests(refs),
+          fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
+          async (call, anonymous) => {
+            if (Date.now() > deadline) return;
+            calls++;
+            let answer = await send(`${target.url}/${target.endpoint}`, call, anonymous ? undefined : token);
+            // A fuzzed logout or revocation may end the session: log in again and go on.
+            if (answer.status === 401 && !anonymous) answer = await send(`${target.url}/${target.endpoint}`, call, await login());
+            count(`${target.endpoint} ${answer.status} ${/"code":"(\w+)"/.exec(answer.text)?.[1] ?? 'OK'}`);
+            const problem = problemWith(answer);
+            if (problem)
+              throw new Error(
+                `${problem}: ${answer.text.slice(0, 600)}\nsent ${call.method} ${call.query} ${JSON.stringify(call.headers)} (${call.label}): ${call.body.toString().slice(0, 400)}`,
+              );
+          },
+        );
+        const details = await fc.check(property, { seed: SEED + index, numRuns: RUNS, endOnFailure: true });
+        if (details.failed)
+          failures.push(
+            `${target.url}/${target.endpoint} (seed ${SEED + index}, path ${details.counterexamplePath}): ${String(details.errorInstance).slice(0, 1500)}`,
+          );
+      }
+      const byStatus = new Map<string, number>();
+      for (const [key, n] of tally) byStatus.set(key.split(' ')[1], (byStatus.get(key.split(' ')[1]) ?? 0) + n);
+      console.info(
+        `api fuzz: ${calls} calls to ${targets.length} endpoints; answers by status: ${[...byStatus]
+          .sort()
+          .map(([status, n]) => `${status}: ${n}`)
+          .join(', ')}`,
+      );
+      if (process.env.WARDEN_FUZZ_DEBUG)
+        console.info(
+          [...tally]
+            .sort()
+            .map(([key, n]) => `${key}: ${n}`)
+            .join('\n'),
+        );
+      expect(failures).toEqual([]);
+      // Every answer was tallied: none may be a 5xx but a backend's 503.
+      expect([...tally.keys()].filter((key) => /^\S+ 5\d\d /.test(key) && !/ 503 ERR_SERVICE_UNAVAILABLE$/.test(key))).toEqual([]);
+      expect(calls).toBeGreaterThanOrEqual(targets.length * 5);
+      for (const service of services) for (const secret of [token, ...secretValues]) expect(service.output()).not.toContain(secret);
+    },
+    BUDGET_MS + 60_000,
+  );
 });

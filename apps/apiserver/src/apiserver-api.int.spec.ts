@@ -7,7 +7,14 @@ import type { SpawnedService } from '@warden/http/testing';
 const db = `warden_int_api_${process.pid}_${Date.now()}`;
 
 interface Envelope {
-  meta: { result_code: number; result_subcode: number; result_msg: string; error_data?: { code?: string }; error_stack?: unknown; endpoint: { name: string; requested_version: string; actual_version: string } };
+  meta: {
+    result_code: number;
+    result_subcode: number;
+    result_msg: string;
+    error_data?: { code?: string };
+    error_stack?: unknown;
+    endpoint: { name: string; requested_version: string; actual_version: string };
+  };
   data: Record<string, unknown>;
 }
 
@@ -22,7 +29,12 @@ describe('apiserver ClearML API (real gateway, Redis, MongoDB-wire server, Elast
       const payload = init.raw ?? (init.body === undefined ? '' : JSON.stringify(init.body));
       const req = httpRequest(`${api.url}${path}`, {
         method: init.method ?? 'POST',
-        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...(init.token && { Authorization: `Bearer ${init.token}` }), ...init.headers },
+        headers: {
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(payload),
+          ...(init.token && { Authorization: `Bearer ${init.token}` }),
+          ...init.headers,
+        },
       });
       req.on('response', (res) => {
         let text = '';
@@ -58,7 +70,7 @@ describe('apiserver ClearML API (real gateway, Redis, MongoDB-wire server, Elast
     expect(me.body.data.user).toMatchObject({ id: tenant.user, company: { id: tenant.company } });
   });
 
-  it('runs each call in the token\'s company: another tenant\'s task is answered like a missing one', async () => {
+  it("runs each call in the token's company: another tenant's task is answered like a missing one", async () => {
     const project = await call('/v2.23/projects.create', { token, method: 'GET', body: { name: 'isolated', description: '', method: 'get' } });
     expect(project.status).toBe(200);
     const task = await call('/v2.23/tasks.create', { token, body: { name: 'isolated task', project: project.body.data.id, type: 'training' } });
@@ -78,14 +90,24 @@ describe('apiserver ClearML API (real gateway, Redis, MongoDB-wire server, Elast
     expect((await call('/v2.23/tasks.get_by_id', { token, body: { task: id } })).body.data.task).not.toHaveProperty('comment', 'taken over');
   });
 
-  it('stores events for the caller\'s own tasks only and serves them back to that company alone', async () => {
+  it("stores events for the caller's own tasks only and serves them back to that company alone", async () => {
     const task = await call('/v2.23/tasks.create', { token, body: { name: 'events task', type: 'training' } });
     const id = task.body.data.id as string;
     const other = await gateway.createTenant('tenant-events');
     const otherToken = await gateway.login(other.accessKey, other.secretKey);
     const foreignTask = (await call('/v2.23/tasks.create', { token: otherToken, body: { name: 'not yours', type: 'training' } })).body.data.id as string;
 
-    const line = (task: string, iter: number) => JSON.stringify({ timestamp: Date.now(), type: 'training_stats_scalar', task, iter, metric: 'loss', variant: 'train', value: 1 / (iter + 1), method: 'get' });
+    const line = (task: string, iter: number) =>
+      JSON.stringify({
+        timestamp: Date.now(),
+        type: 'training_stats_scalar',
+        task,
+        iter,
+        metric: 'loss',
+        variant: 'train',
+        value: 1 / (iter + 1),
+        method: 'get',
+      });
     const batch = [line(id, 0), line(id, 1), line(foreignTask, 0)].join('\n');
     const added = await call('/v2.23/events.add_batch', { token, method: 'GET', raw: batch, headers: { 'Content-Type': 'application/json-lines' } });
     expect([added.status, added.body.data.added, added.body.data.errors]).toEqual([200, 2, 1]);
@@ -103,7 +125,7 @@ describe('apiserver ClearML API (real gateway, Redis, MongoDB-wire server, Elast
     expect(theirs.body.data).toEqual({});
   });
 
-  it('serves no service identity: the apiserver\'s own credentials read, write and found nothing', async () => {
+  it("serves no service identity: the apiserver's own credentials read, write and found nothing", async () => {
     const key = gateway.secrets['CLEARML__SECURE__CREDENTIALS__APISERVER__USER_KEY'];
     const secret = gateway.secrets['CLEARML__SECURE__CREDENTIALS__APISERVER__USER_SECRET'];
     const login = await call('/auth.login', { headers: { Authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}` } });
@@ -123,9 +145,12 @@ describe('apiserver ClearML API (real gateway, Redis, MongoDB-wire server, Elast
     }
   });
 
-  it('does not forward the operator endpoint: founding a tenant is the gateway\'s alone', async () => {
+  it("does not forward the operator endpoint: founding a tenant is the gateway's alone", async () => {
     const operatorSecret = gateway.secrets['CLEARML__SECURE__AUTH__OPERATOR_SECRET'];
-    const res = await call('/operator/tenants', { headers: { Authorization: `Bearer ${operatorSecret}` }, body: { company_name: 'via-api', admin: { username: `via-api-${db}` } } });
+    const res = await call('/operator/tenants', {
+      headers: { Authorization: `Bearer ${operatorSecret}` },
+      body: { company_name: 'via-api', admin: { username: `via-api-${db}` } },
+    });
     expect([res.status, res.body.meta.error_data?.code]).toEqual([404, 'ERR_ENDPOINT_UNKNOWN']);
   });
 

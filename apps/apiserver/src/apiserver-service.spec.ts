@@ -64,11 +64,11 @@ describe('apiserver unknown keys', () => {
   it('answers for its own sections of a shared environment', async () => {
     const out: string[] = [];
     const env = {
-  CLEARML__APISERVER__AUTH__MAX_EXPIRATION_SEC: '60',
-  CLEARML__APISERVER__AUTH__JWKS_URL: 'https://gateway.example/jwks',
-  CLEARML__APISERVER__AUTH__JWKS_URLL: 'x',
-  CLEARML__APISERVER__MAX_REQUEST_MB: '8',
-};
+      CLEARML__APISERVER__AUTH__MAX_EXPIRATION_SEC: '60',
+      CLEARML__APISERVER__AUTH__JWKS_URL: 'https://gateway.example/jwks',
+      CLEARML__APISERVER__AUTH__JWKS_URLL: 'x',
+      CLEARML__APISERVER__MAX_REQUEST_MB: '8',
+    };
     const { result } = await startInIsolation(apiserverService, env, { argv: ['config', 'check'], print: (text) => out.push(text) });
     expect(result).toEqual({ exitCode: 0 });
     const warnings = out.filter((line) => line.startsWith('warning:'));

@@ -1,7 +1,16 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { connectBackends } from '@warden/backends';
-import { HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, refuseCleartextUrls, serviceDefaults, serviceSchema, workersSchema } from '@warden/config';
+import {
+  HOSTS_DEFAULTS,
+  LOGGING_DEFAULTS,
+  hostsSchema,
+  loggingSchema,
+  refuseCleartextUrls,
+  serviceDefaults,
+  serviceSchema,
+  workersSchema,
+} from '@warden/config';
 import { forwardCalls, secretOrEphemeral, type ServiceDefinition } from '@warden/http';
 import { createServiceVerifier, verifierDefaults, verifierSettingsSchema } from '@warden/tokens';
 import { apiserverApi } from './apiserver-api';
@@ -61,7 +70,12 @@ export const apiserverService: ServiceDefinition<ApiserverConfig> = {
     const api = apiserverApi({
       verifier: tokens.verifier,
       cookieNames: auth.cookie_names,
-      csrfKey: secretOrEphemeral(config.secure.http.session_secret.apiserver, 'secure.http.session_secret.apiserver', logger, 'cookie-authenticated changes are refused'),
+      csrfKey: secretOrEphemeral(
+        config.secure.http.session_secret.apiserver,
+        'secure.http.session_secret.apiserver',
+        logger,
+        'cookie-authenticated changes are refused',
+      ),
       maxBodyBytes: config.apiserver.max_request_mb * 1024 * 1024,
       mongo: backends.mongo!.connection,
       elastic: backends.elasticsearch!.client,
@@ -70,7 +84,9 @@ export const apiserverService: ServiceDefinition<ApiserverConfig> = {
     const clientSecret = config.secure.credentials.apiserver.user_secret;
     const warnings = clientSecret
       ? []
-      : ['secure.credentials.apiserver.user_secret is not set: the gateway sees every forwarded login as coming from this apiserver, so they share one rate limit'];
+      : [
+          'secure.credentials.apiserver.user_secret is not set: the gateway sees every forwarded login as coming from this apiserver, so they share one rate limit',
+        ];
     const routes = Router();
     routes.use(forwardCalls({ target: config.apiserver.auth_gateway.url, paths: GATEWAY_PATHS, clientSecret }));
     routes.use(api.routes);

@@ -39,14 +39,18 @@ describe('apiserver process', () => {
   it.each([
     ['mongodb', { CLEARML_MONGODB_SERVICE_PORT: '1' }],
     ['elasticsearch', { CLEARML_ELASTIC_SERVICE_PORT: '1' }],
-  ])('answers 503 naming %s when it cannot be reached', async (name, env) => {
-    service = await spawnService('apiserver', { ...production, ...env });
-    // The schema set-up waits on the same backend, so it is named too; on a loaded machine another
-    // backend's check may time out once, so this waits for the answer that names only the dead one.
-    const namesOnly = (body: unknown) => (body as { failing?: string[] }).failing?.filter((f) => f !== 'schema').join() === name;
-    const res = await waitForStatus(`${service.url}/ready`, (s, body) => s === 503 && namesOnly(body));
-    expect((res.body as { failing: string[] }).failing).toContain(name);
-  }, 30_000);
+  ])(
+    'answers 503 naming %s when it cannot be reached',
+    async (name, env) => {
+      service = await spawnService('apiserver', { ...production, ...env });
+      // The schema set-up waits on the same backend, so it is named too; on a loaded machine another
+      // backend's check may time out once, so this waits for the answer that names only the dead one.
+      const namesOnly = (body: unknown) => (body as { failing?: string[] }).failing?.filter((f) => f !== 'schema').join() === name;
+      const res = await waitForStatus(`${service.url}/ready`, (s, body) => s === 503 && namesOnly(body));
+      expect((res.body as { failing: string[] }).failing).toContain(name);
+    },
+    30_000,
+  );
 
   it('drains and exits 0 on SIGTERM', async () => {
     service = await spawnService('apiserver', production);

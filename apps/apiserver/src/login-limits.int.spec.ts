@@ -40,15 +40,22 @@ function login(baseUrl: string, id: string, secret: string, from: string, header
       method: 'POST',
       localAddress: from,
       agent: false,
-      headers: { Authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`, 'Content-Type': 'application/json', 'Content-Length': 2, ...headers },
+      headers: {
+        Authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
+        'Content-Type': 'application/json',
+        'Content-Length': 2,
+        ...headers,
+      },
     });
     req.on('response', (res) => {
       let text = '';
-      res.on('data', (c) => (text += c)).on('end', () => {
-        const body = JSON.parse(text) as { meta: { error_data?: { code?: string } }; data: { token?: string } };
-        const retryAfter = res.headers['retry-after'] === undefined ? undefined : Number(res.headers['retry-after']);
-        resolve({ status: res.statusCode ?? 0, code: body.meta.error_data?.code, retryAfter, token: body.data.token, ms: Date.now() - started });
-      });
+      res
+        .on('data', (c) => (text += c))
+        .on('end', () => {
+          const body = JSON.parse(text) as { meta: { error_data?: { code?: string } }; data: { token?: string } };
+          const retryAfter = res.headers['retry-after'] === undefined ? undefined : Number(res.headers['retry-after']);
+          resolve({ status: res.statusCode ?? 0, code: body.meta.error_data?.code, retryAfter, token: body.data.token, ms: Date.now() - started });
+        });
     });
     req.on('error', reject).end('{}');
   });
@@ -95,7 +102,10 @@ describe('login limits that cannot be dodged or turned against users (real gatew
   it.each([
     ['a forged X-Forwarded-For', () => ({ 'X-Forwarded-For': randomIp() })],
     ['a forged signed-client header', () => ({ [FORWARDED_CLIENT_HEADER]: forgedForwardedClient() })],
-    ['both, and Forwarded', () => ({ 'X-Forwarded-For': `${randomIp()}, ${randomIp()}`, Forwarded: `for=${randomIp()}`, [FORWARDED_CLIENT_HEADER]: forgedForwardedClient() })],
+    [
+      'both, and Forwarded',
+      () => ({ 'X-Forwarded-For': `${randomIp()}, ${randomIp()}`, Forwarded: `for=${randomIp()}`, [FORWARDED_CLIENT_HEADER]: forgedForwardedClient() }),
+    ],
   ])('limits a spray sent straight to the gateway with %s per attempt', async (_label, headers) => {
     expectLimitedAfter(await spray(gateway.service.url, headers), PER_CLIENT);
   });

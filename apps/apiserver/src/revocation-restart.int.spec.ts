@@ -40,10 +40,19 @@ describe('revocations survive a Redis that restarts empty (gateway, apiserver, f
   };
   const answer = async (res: Response): Promise<Answer> => {
     const text = await res.text();
-    const code = res.headers.get('content-type')?.includes('json') ? (JSON.parse(text) as { meta?: { error_data?: { code?: string } } }).meta?.error_data?.code : undefined;
+    const code = res.headers.get('content-type')?.includes('json')
+      ? (JSON.parse(text) as { meta?: { error_data?: { code?: string } } }).meta?.error_data?.code
+      : undefined;
     return { status: res.status, code };
   };
-  const atApi = async (token: string) => answer(await fetch(`${api.url}/projects.get_all`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: '{}' }));
+  const atApi = async (token: string) =>
+    answer(
+      await fetch(`${api.url}/projects.get_all`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: '{}',
+      }),
+    );
   const atFiles = async (token: string) => answer(await fetch(`${files.url}/missing.txt`, { headers: { Authorization: `Bearer ${token}` } }));
   const accepted = (a: Answer) => a.status === 200 || a.status === 404;
   const revoked = (a: Answer) => a.status === 401 && a.code === 'ERR_JWT_REVOKED';
@@ -110,8 +119,10 @@ describe('revocations survive a Redis that restarts empty (gateway, apiserver, f
       Object.entries(answers).every(([name, a]) => (name.startsWith('control@') ? accepted(a) : revoked(a)));
 
     let answers = await check();
-    for (const deadline = Date.now() + 2000; !allAsExpected(answers) && Date.now() < deadline; ) answers = await check();
-    expect(answers).toEqual(expect.objectContaining({ 'control@api': { status: 200, code: undefined }, 'control@files': expect.objectContaining({ status: 404 }) }));
+    for (const deadline = Date.now() + 2000; !allAsExpected(answers) && Date.now() < deadline;) answers = await check();
+    expect(answers).toEqual(
+      expect.objectContaining({ 'control@api': { status: 200, code: undefined }, 'control@files': expect.objectContaining({ status: 404 }) }),
+    );
     expect(allAsExpected(answers)).toBe(true);
 
     // Down longer than the staleness bound: every verifier refuses rather than trust an old list.
@@ -132,7 +143,14 @@ describe('revocations survive a Redis that restarts empty (gateway, apiserver, f
     const elapsedMs = Date.now() - back;
     console.log(`after Redis came back empty, both services refused every revoked token in ${elapsedMs} ms`);
     expect(seenAccepted).toEqual([]);
-    expect(answers).toEqual(Object.fromEntries(Object.keys(answers).map((name) => [name, name.startsWith('control@') ? expect.objectContaining({ status: name.endsWith('@api') ? 200 : 404 }) : { status: 401, code: 'ERR_JWT_REVOKED' }])));
+    expect(answers).toEqual(
+      Object.fromEntries(
+        Object.keys(answers).map((name) => [
+          name,
+          name.startsWith('control@') ? expect.objectContaining({ status: name.endsWith('@api') ? 200 : 404 }) : { status: 401, code: 'ERR_JWT_REVOKED' },
+        ]),
+      ),
+    );
     expect(elapsedMs).toBeLessThan(2000);
 
     // Past the staleness bound, the list they use is the rebuilt one, not the one from before.

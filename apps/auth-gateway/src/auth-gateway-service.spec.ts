@@ -48,9 +48,13 @@ describe('auth-gateway start-up', () => {
 
   it('runs tenant create only with the operator secret from its configuration, never from the command line', async () => {
     const secret = generateSecretSet().find((s) => s.envVar === 'CLEARML__SECURE__AUTH__OPERATOR_SECRET')!.value;
-    const argvSecret = await startInIsolation(authGatewayService, { CLEARML__SECURE__AUTH__OPERATOR_SECRET: secret }, {
-      argv: ['tenant', 'create', '--name', 'Acme', '--admin', 'ada', '--operator-secret', secret],
-    });
+    const argvSecret = await startInIsolation(
+      authGatewayService,
+      { CLEARML__SECURE__AUTH__OPERATOR_SECRET: secret },
+      {
+        argv: ['tenant', 'create', '--name', 'Acme', '--admin', 'ada', '--operator-secret', secret],
+      },
+    );
     expect(argvSecret.result).toEqual({ exitCode: 2 });
     expect(argvSecret.errors).toContain('--operator-secret: secrets are never read from the command line');
     expect(argvSecret.errors).not.toContain(secret);
@@ -60,9 +64,13 @@ describe('auth-gateway start-up', () => {
     expect(unset.errors).toContain('secure.auth.operator_secret is not set');
 
     // The gateway this deployment runs is not there: the command says so instead of hanging.
-    const offline = await startInIsolation(authGatewayService, { CLEARML__SECURE__AUTH__OPERATOR_SECRET: secret, CLEARML__AUTH_GATEWAY__LISTEN_PORT: '1' }, {
-      argv: ['tenant', 'create', '--name', 'Acme', '--admin', 'ada'],
-    });
+    const offline = await startInIsolation(
+      authGatewayService,
+      { CLEARML__SECURE__AUTH__OPERATOR_SECRET: secret, CLEARML__AUTH_GATEWAY__LISTEN_PORT: '1' },
+      {
+        argv: ['tenant', 'create', '--name', 'Acme', '--admin', 'ada'],
+      },
+    );
     expect(offline.result).toEqual({ exitCode: 1 });
     expect(offline.errors).toContain('cannot reach the gateway at http://127.0.0.1:1');
     expect(offline.errors).not.toContain(secret);
@@ -88,11 +96,11 @@ describe('auth-gateway unknown keys', () => {
   it('answers for its own sections of a shared environment', async () => {
     const out: string[] = [];
     const env = {
-  CLEARML__APISERVER__AUTH__MAX_EXPIRATION_SEC: '60',
-  CLEARML__APISERVER__AUTH__JWKS_URL: 'https://gateway.example/jwks',
-  CLEARML__APISERVER__AUTH__JWKS_URLL: 'x',
-  CLEARML__APISERVER__MAX_REQUEST_MB: '8',
-};
+      CLEARML__APISERVER__AUTH__MAX_EXPIRATION_SEC: '60',
+      CLEARML__APISERVER__AUTH__JWKS_URL: 'https://gateway.example/jwks',
+      CLEARML__APISERVER__AUTH__JWKS_URLL: 'x',
+      CLEARML__APISERVER__MAX_REQUEST_MB: '8',
+    };
     const { result } = await startInIsolation(authGatewayService, env, { argv: ['config', 'check'], print: (text) => out.push(text) });
     expect(result).toEqual({ exitCode: 0 });
     const warnings = out.filter((line) => line.startsWith('warning:'));

@@ -61,7 +61,12 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
     tenant: (args, { config, print, printError }) => {
       const { listen_ip, listen_port } = config.auth_gateway;
       const host = listen_ip === '0.0.0.0' || listen_ip === '::' ? '127.0.0.1' : listen_ip;
-      return runTenantCommand(args, { operatorSecret: config.secure.auth.operator_secret, defaultUrl: `http://${host.includes(':') ? `[${host}]` : host}:${listen_port}`, print, printError });
+      return runTenantCommand(args, {
+        operatorSecret: config.secure.auth.operator_secret,
+        defaultUrl: `http://${host.includes(':') ? `[${host}]` : host}:${listen_port}`,
+        print,
+        printError,
+      });
     },
   },
   workers: (config) => config.auth_gateway.workers,
@@ -96,7 +101,8 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
       ...(secure.credentials.fileserver ? [FILESERVER_CREDENTIALS_UNUSED] : []),
     ];
     // Development setups use throwaway fixed users; in production a weak one deserves a warning.
-    if (resolved.mode === 'production') warnings.push(...(await fixedUserPolicyWarnings(config.apiserver.auth, new PasswordPolicy(config.auth_gateway.login.password_policy))));
+    if (resolved.mode === 'production')
+      warnings.push(...(await fixedUserPolicyWarnings(config.apiserver.auth, new PasswordPolicy(config.auth_gateway.login.password_policy))));
     return {
       routes: gateway.routes,
       readiness: [...backends.readiness, ...gateway.readiness],

@@ -92,7 +92,11 @@ describe('auth-gateway process', () => {
 
   describe('tenant create, the operator command run inside the deployment', () => {
     const main = resolve(__dirname, '../../../dist/apps/auth-gateway/main.js');
-    const operatorEnv = { PATH: process.env.PATH ?? '', CLEARML_CONFIG_DIR: '/nonexistent-warden-config', CLEARML__SECURE__AUTH__OPERATOR_SECRET: secrets['CLEARML__SECURE__AUTH__OPERATOR_SECRET'] };
+    const operatorEnv = {
+      PATH: process.env.PATH ?? '',
+      CLEARML_CONFIG_DIR: '/nonexistent-warden-config',
+      CLEARML__SECURE__AUTH__OPERATOR_SECRET: secrets['CLEARML__SECURE__AUTH__OPERATOR_SECRET'],
+    };
     const tenant = (args: string[], env: Record<string, string> = operatorEnv) =>
       promisify(execFile)(process.execPath, [main, 'tenant', 'create', '--url', gateway.url, ...args], { env }).then(
         (out) => ({ code: 0, ...out }),
@@ -103,42 +107,61 @@ describe('auth-gateway process', () => {
     const CLI_TIMEOUT_MS = 20_000;
     beforeAll(() => waitForStatus(`${gateway.url}/ready`, (s) => s === 200, 30_000), 35_000);
 
-    it('founds a company whose admin logs in through the apiserver with the key pair printed once', async () => {
-      const out = await tenant(['--name', 'Cli Co', '--admin', `cli-admin-${process.pid}`, '--admin-name', 'Cli Admin']);
-      expect(out.code).toBe(0);
-      const founded = JSON.parse(out.stdout) as { company: { id: string; name: string }; admin: { role: string }; credentials: { access_key: string; secret_key: string } };
-      expect(founded).toMatchObject({ company: { name: 'Cli Co' }, admin: { role: 'admin' }, password_set: false });
-      const { access_key, secret_key } = founded.credentials;
-      const login = await fetch(`${apiserver.url}/auth.login`, { method: 'POST', headers: { Authorization: basic(access_key, secret_key) } });
-      const token = ((await login.json()) as { data: { token: string } }).data.token;
-      const me = await fetch(`${apiserver.url}/users.get_current_user`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
-      expect(((await me.json()) as { data: { user: unknown } }).data.user).toMatchObject({ role: 'admin', company: founded.company });
-      expect(gateway.output()).toContain('tenant founded');
-      expect(gateway.output()).not.toContain(secret_key);
-    }, CLI_TIMEOUT_MS);
+    it(
+      'founds a company whose admin logs in through the apiserver with the key pair printed once',
+      async () => {
+        const out = await tenant(['--name', 'Cli Co', '--admin', `cli-admin-${process.pid}`, '--admin-name', 'Cli Admin']);
+        expect(out.code).toBe(0);
+        const founded = JSON.parse(out.stdout) as {
+          company: { id: string; name: string };
+          admin: { role: string };
+          credentials: { access_key: string; secret_key: string };
+        };
+        expect(founded).toMatchObject({ company: { name: 'Cli Co' }, admin: { role: 'admin' }, password_set: false });
+        const { access_key, secret_key } = founded.credentials;
+        const login = await fetch(`${apiserver.url}/auth.login`, { method: 'POST', headers: { Authorization: basic(access_key, secret_key) } });
+        const token = ((await login.json()) as { data: { token: string } }).data.token;
+        const me = await fetch(`${apiserver.url}/users.get_current_user`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+        expect(((await me.json()) as { data: { user: unknown } }).data.user).toMatchObject({ role: 'admin', company: founded.company });
+        expect(gateway.output()).toContain('tenant founded');
+        expect(gateway.output()).not.toContain(secret_key);
+      },
+      CLI_TIMEOUT_MS,
+    );
 
-    it('reads the admin password from a file, and the operator secret from a _FILE variant', async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'warden-tenant-cli-'));
-      writeFileSync(join(dir, 'password'), 'a founding admin passphrase 8\n', { mode: 0o600 });
-      writeFileSync(join(dir, 'operator'), secrets['CLEARML__SECURE__AUTH__OPERATOR_SECRET'], { mode: 0o600 });
-      const out = await tenant(['--name', 'File Co', '--admin', `file-admin-${process.pid}`, '--admin-password-file', join(dir, 'password')], {
-        PATH: operatorEnv.PATH,
-        CLEARML_CONFIG_DIR: operatorEnv.CLEARML_CONFIG_DIR,
-        CLEARML__SECURE__AUTH__OPERATOR_SECRET_FILE: join(dir, 'operator'),
-      });
-      expect([out.code, JSON.parse(out.stdout).password_set]).toEqual([0, true]);
-      const login = await fetch(`${gateway.url}/auth.login`, { method: 'POST', headers: { Authorization: basic(`file-admin-${process.pid}`, 'a founding admin passphrase 8') } });
-      expect(login.status).toBe(200);
-    }, CLI_TIMEOUT_MS);
+    it(
+      'reads the admin password from a file, and the operator secret from a _FILE variant',
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'warden-tenant-cli-'));
+        writeFileSync(join(dir, 'password'), 'a founding admin passphrase 8\n', { mode: 0o600 });
+        writeFileSync(join(dir, 'operator'), secrets['CLEARML__SECURE__AUTH__OPERATOR_SECRET'], { mode: 0o600 });
+        const out = await tenant(['--name', 'File Co', '--admin', `file-admin-${process.pid}`, '--admin-password-file', join(dir, 'password')], {
+          PATH: operatorEnv.PATH,
+          CLEARML_CONFIG_DIR: operatorEnv.CLEARML_CONFIG_DIR,
+          CLEARML__SECURE__AUTH__OPERATOR_SECRET_FILE: join(dir, 'operator'),
+        });
+        expect([out.code, JSON.parse(out.stdout).password_set]).toEqual([0, true]);
+        const login = await fetch(`${gateway.url}/auth.login`, {
+          method: 'POST',
+          headers: { Authorization: basic(`file-admin-${process.pid}`, 'a founding admin passphrase 8') },
+        });
+        expect(login.status).toBe(200);
+      },
+      CLI_TIMEOUT_MS,
+    );
 
-    it('fails with the gateway\'s refusal for a wrong operator secret, and prints no secret', async () => {
-      const wrong = generateSecretSet().find((s) => s.envVar === 'CLEARML__SECURE__AUTH__OPERATOR_SECRET')!.value;
-      const out = await tenant(['--name', 'Wrong Co', '--admin', `wrong-${process.pid}`], { ...operatorEnv, CLEARML__SECURE__AUTH__OPERATOR_SECRET: wrong });
-      expect(out.code).toBe(1);
-      expect(out.stderr).toContain('tenant create refused: 401 ERR_INVALID_CREDENTIALS');
-      expect(out.stdout + out.stderr).not.toContain(wrong);
-      expect(gateway.output()).not.toContain(wrong);
-    }, CLI_TIMEOUT_MS);
+    it(
+      "fails with the gateway's refusal for a wrong operator secret, and prints no secret",
+      async () => {
+        const wrong = generateSecretSet().find((s) => s.envVar === 'CLEARML__SECURE__AUTH__OPERATOR_SECRET')!.value;
+        const out = await tenant(['--name', 'Wrong Co', '--admin', `wrong-${process.pid}`], { ...operatorEnv, CLEARML__SECURE__AUTH__OPERATOR_SECRET: wrong });
+        expect(out.code).toBe(1);
+        expect(out.stderr).toContain('tenant create refused: 401 ERR_INVALID_CREDENTIALS');
+        expect(out.stdout + out.stderr).not.toContain(wrong);
+        expect(gateway.output()).not.toContain(wrong);
+      },
+      CLI_TIMEOUT_MS,
+    );
   });
 });
 

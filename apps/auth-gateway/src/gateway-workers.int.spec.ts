@@ -16,13 +16,20 @@ const basic = `Basic ${Buffer.from(`${secrets['CLEARML__SECURE__CREDENTIALS__API
 
 function workerPids(primary: SpawnedService): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(primary.child.pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-P', String(primary.child.pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return []; // pgrep exits 1 when there is none
   }
 }
 
-const listeningLines = (service: SpawnedService) => service.output().split('\n').filter((line) => line.includes('auth-gateway listening')).length;
+const listeningLines = (service: SpawnedService) =>
+  service
+    .output()
+    .split('\n')
+    .filter((line) => line.includes('auth-gateway listening')).length;
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -105,6 +112,8 @@ describe('auth-gateway with workers but no shared secret', () => {
     const withoutSecret: Record<string, string> = { ...env };
     delete withoutSecret['CLEARML__SECURE__AUTH__TOKEN_SECRET'];
     const start = spawnService('auth-gateway', { ...withoutSecret, NODE_ENV: 'development' }, 40_000);
-    await expect(start).rejects.toThrow(/exited with 78 before listening[\s\S]*secure\.auth\.token_secret is not set, and the workers of one service must share it/);
+    await expect(start).rejects.toThrow(
+      /exited with 78 before listening[\s\S]*secure\.auth\.token_secret is not set, and the workers of one service must share it/,
+    );
   }, 45_000);
 });

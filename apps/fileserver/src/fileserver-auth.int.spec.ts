@@ -156,7 +156,9 @@ describe('fileserver with auth on (real gateway, Redis, MongoDB-wire server)', (
   it('gives the fileserver no credentials: the ones a ClearML deployment still configures do not log in', async () => {
     const res = await fetch(`${gateway.url}/auth.login`, {
       method: 'POST',
-      headers: { Authorization: basic(secrets['CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_KEY'], secrets['CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_SECRET']) },
+      headers: {
+        Authorization: basic(secrets['CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_KEY'], secrets['CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_SECRET']),
+      },
     });
     expect([res.status, await codeOf(res)]).toEqual([401, 'ERR_INVALID_CREDENTIALS']);
     expect(gateway.output()).toContain('secure.credentials.fileserver is set but no longer used');

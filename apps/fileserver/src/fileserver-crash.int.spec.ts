@@ -23,7 +23,10 @@ async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
 }
 
 function form(name: string, content: string): { body: string; type: string } {
-  return { body: `--b\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\n\r\n${content}\r\n--b--\r\n`, type: 'multipart/form-data; boundary=b' };
+  return {
+    body: `--b\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\n\r\n${content}\r\n--b--\r\n`,
+    type: 'multipart/form-data; boundary=b',
+  };
 }
 
 describe('fileserver process crash', () => {

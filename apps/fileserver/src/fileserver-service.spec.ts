@@ -75,7 +75,9 @@ describe('fileserver JWKS URL in production', () => {
   const REMOTE_HTTP = 'http://gateway.internal:8080/.well-known/jwks.json';
 
   it('refuses plain http to another host, saying what to set', async () => {
-    const { result, errors } = await startInIsolation(fileserverService, production({ CLEARML__FILESERVER__AUTH__JWKS_URL: REMOTE_HTTP }), { destination: new CapturedLogs() });
+    const { result, errors } = await startInIsolation(fileserverService, production({ CLEARML__FILESERVER__AUTH__JWKS_URL: REMOTE_HTTP }), {
+      destination: new CapturedLogs(),
+    });
     expect(result).toEqual({ exitCode: EXIT_CONFIG });
     expect(errors).toContain('fileserver: ERR_CONFIG_INVALID: fileserver refuses to start in production with cleartext URLs');
     expect(errors).toContain('fileserver.auth.jwks_url (from env CLEARML__FILESERVER__AUTH__JWKS_URL) is not https but goes to gateway.internal');
@@ -104,7 +106,7 @@ describe('fileserver storage and access', () => {
   const multipartBody = (name: string, content: string) =>
     `--b\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\n\r\n${content}\r\n--b--\r\n`;
 
-  it('takes the storage path from config, then CLEARML_UPLOAD_FOLDER, then ClearML\'s folder', () => {
+  it("takes the storage path from config, then CLEARML_UPLOAD_FOLDER, then ClearML's folder", () => {
     expect(storagePath('/conf', { CLEARML_UPLOAD_FOLDER: '/env' }).path).toBe('/conf');
     expect(storagePath(undefined, { CLEARML_UPLOAD_FOLDER: '/env' })).toEqual({ path: '/env', source: 'env CLEARML_UPLOAD_FOLDER' });
     expect(storagePath(undefined, {}).path).toBe(DEFAULT_STORAGE_PATH);
@@ -119,11 +121,13 @@ describe('fileserver storage and access', () => {
     });
   });
 
-  it('with auth off, stores under ClearML\'s default company and cleans crash leftovers at start-up', async () => {
+  it("with auth off, stores under ClearML's default company and cleans crash leftovers at start-up", async () => {
     const storage = tempDir();
     mkdirSync(join(storage, '.warden-tmp'));
     writeFileSync(join(storage, '.warden-tmp', 'crashed.part'), 'partial');
-    const { result } = await startInIsolation(fileserverService, base(storage, { CLEARML__fileserver__auth__enabled: 'false' }), { destination: new CapturedLogs() });
+    const { result } = await startInIsolation(fileserverService, base(storage, { CLEARML__fileserver__auth__enabled: 'false' }), {
+      destination: new CapturedLogs(),
+    });
     if ('exitCode' in result) throw new Error(`exited ${result.exitCode}`);
     try {
       expect(readdirSync(join(storage, '.warden-tmp'))).toEqual([]);

@@ -34,8 +34,7 @@ export type FileserverConfig = z.infer<typeof schema>;
 
 export type FileserverAuthorize = (req: Request) => Promise<FileserverCaller>;
 
-export const AUTH_DISABLED_WARNING =
-  'fileserver.auth.enabled is false: anyone who can reach the fileserver can read, write and delete every file';
+export const AUTH_DISABLED_WARNING = 'fileserver.auth.enabled is false: anyone who can reach the fileserver can read, write and delete every file';
 
 /** With auth off every caller is ClearML's default company, with full rights, as in ClearML. */
 export const openAccess: FileserverAuthorize = async () => ({ company: DEFAULT_COMPANY, role: 'admin' });
@@ -82,7 +81,12 @@ export function fileserverParts(config: FileserverConfig, storage: StorageAdapte
 }
 
 function sessionSecret(config: FileserverConfig, logger: Logger): string {
-  return secretOrEphemeral(config.secure.http.session_secret.apiserver, 'secure.http.session_secret.apiserver', logger, 'cookie-authenticated uploads and deletes are refused');
+  return secretOrEphemeral(
+    config.secure.http.session_secret.apiserver,
+    'secure.http.session_secret.apiserver',
+    logger,
+    'cookie-authenticated uploads and deletes are refused',
+  );
 }
 
 export const fileserverService: ServiceDefinition<FileserverConfig> = {
@@ -113,7 +117,9 @@ export const fileserverService: ServiceDefinition<FileserverConfig> = {
     // Redis carries token revocations to the fileserver. Imported on its own: the bundle would
     // otherwise load the MongoDB and Elasticsearch clients too, some 25 MB of memory for nothing.
     const redis = connectRedis(config.hosts, logger);
-    const access = auth.enabled ? tokenAccess(auth, sessionSecret(config, logger), redis.client, logger) : { authorize: openAccess, close: async () => undefined };
+    const access = auth.enabled
+      ? tokenAccess(auth, sessionSecret(config, logger), redis.client, logger)
+      : { authorize: openAccess, close: async () => undefined };
     return {
       routes: fileserverParts(config, storage, access.authorize),
       idleTimeoutMs: config.fileserver.idle_timeout_sec * 1000,

@@ -21,7 +21,14 @@ function caller(auth: GatewayCaller): TokenAuth {
 }
 
 function credentialView(c: CredentialRecord) {
-  return { access_key: c.access_key, label: c.label ?? null, last_used: c.last_used ?? null, last_used_from: c.last_used_from ?? null, created: c.created, revoked: c.revoked ?? null };
+  return {
+    access_key: c.access_key,
+    label: c.label ?? null,
+    last_used: c.last_used ?? null,
+    last_used_from: c.last_used_from ?? null,
+    created: c.created,
+    revoked: c.revoked ?? null,
+  };
 }
 
 /** ClearML's auth.* service on the gateway: logins, logout and API credentials. */
@@ -54,7 +61,14 @@ export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: A
     const { identity } = caller(auth).claims;
     if (identity.role === 'system') throw new WardenError('ERR_FORBIDDEN', 'system identities cannot create credentials');
     const created = await store.createCredentials(identity.user, { label: optionalString(data, 'label') });
-    audit.record({ type: 'credentials.create', outcome: 'success', user: identity.user, company: identity.company, access_key: created.access_key, client_ip: req.ip });
+    audit.record({
+      type: 'credentials.create',
+      outcome: 'success',
+      user: identity.user,
+      company: identity.company,
+      access_key: created.access_key,
+      client_ip: req.ip,
+    });
     return { credentials: { access_key: created.access_key, secret_key: created.secret_key, label: created.record.label ?? null } };
   });
 
@@ -71,7 +85,8 @@ export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: A
   const ownedCredential = async (identity: TokenAuth['claims']['identity'], accessKey: string) => {
     const credential = await store.getCredential(accessKey);
     if (!credential || credential.company !== identity.company) throw new WardenError('ERR_INVALID_ACCESS_KEY', 'invalid user or invalid access key');
-    if (credential.user !== identity.user && identity.role !== 'admin') throw new WardenError('ERR_FORBIDDEN', 'only an admin manages the credentials of other users');
+    if (credential.user !== identity.user && identity.role !== 'admin')
+      throw new WardenError('ERR_FORBIDDEN', 'only an admin manages the credentials of other users');
     return credential;
   };
 
@@ -79,7 +94,14 @@ export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: A
     const { identity } = caller(auth).claims;
     const credential = await ownedCredential(identity, requiredString(data, 'access_key'));
     await store.editCredentials(credential.access_key, { label: optionalString(data, 'label') });
-    audit.record({ type: 'credentials.edit', outcome: 'success', user: identity.user, company: identity.company, access_key: credential.access_key, client_ip: req.ip });
+    audit.record({
+      type: 'credentials.edit',
+      outcome: 'success',
+      user: identity.user,
+      company: identity.company,
+      access_key: credential.access_key,
+      client_ip: req.ip,
+    });
     return { updated: 1 };
   });
 
@@ -89,7 +111,14 @@ export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: A
     await store.revokeCredentials(credential.access_key);
     // Tokens already issued under this key die with it, everywhere.
     await service.sessions.revokeCredentialTokens(credential.access_key);
-    audit.record({ type: 'credentials.revoke', outcome: 'success', user: identity.user, company: identity.company, access_key: credential.access_key, client_ip: req.ip });
+    audit.record({
+      type: 'credentials.revoke',
+      outcome: 'success',
+      user: identity.user,
+      company: identity.company,
+      access_key: credential.access_key,
+      client_ip: req.ip,
+    });
     return { revoked: 1 };
   });
 
@@ -98,15 +127,17 @@ export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: A
     const company = await companyForNewUser(identity, data);
     const role = optionalString(data, 'role') ?? 'user';
     if (role !== 'user' && role !== 'admin') throw new WardenError('ERR_BAD_REQUEST', 'role must be user or admin', { field: 'role' });
-    const user = await usernameConflicts.guard(identity, { username: data['username'], clientIp: req.ip }, () => store.createUser({
-      company,
-      username: requiredString(data, 'username'),
-      name: optionalString(data, 'name'),
-      email: optionalString(data, 'email'),
-      password: optionalString(data, 'password'),
-      role,
-      source: 'local',
-    }));
+    const user = await usernameConflicts.guard(identity, { username: data['username'], clientIp: req.ip }, () =>
+      store.createUser({
+        company,
+        username: requiredString(data, 'username'),
+        name: optionalString(data, 'name'),
+        email: optionalString(data, 'email'),
+        password: optionalString(data, 'password'),
+        role,
+        source: 'local',
+      }),
+    );
     audit.record({ type: 'user.create', outcome: 'success', user: user.id, company, client_ip: req.ip });
     return { id: user.id };
   });

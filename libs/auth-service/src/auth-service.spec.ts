@@ -17,7 +17,10 @@ describe('AuthService token families', () => {
     const gateway = { ...defaults, tokens: { ...defaults.tokens, max_session_lifetime_sec: MAX_SESSION } };
     // Issuing touches only the issuer and the settings; logins, stores and Redis are the gateway spec's.
     service = new AuthService({ issuer: kit.issuer, clearml: clearmlAuthSchema.parse(CLEARML_AUTH_DEFAULTS), gateway } as unknown as AuthServiceDeps);
-    first = service.issue({ id: 'u1', company: 'c1', role: 'user', name: 'U', company_name: 'C', username: 'u', enabled: true, source: 'local', created: new Date() }, { method: 'password' }).claims;
+    first = service.issue(
+      { id: 'u1', company: 'c1', role: 'user', name: 'U', company_name: 'C', username: 'u', enabled: true, source: 'local', created: new Date() },
+      { method: 'password' },
+    ).claims;
   });
 
   it('starts a family at login, capped at the maximum session lifetime', () => {

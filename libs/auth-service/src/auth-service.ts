@@ -91,7 +91,11 @@ export class AuthService {
   /** A password login of a user whose password an admin reset yields a token only good for changing it. */
   issue(user: UserRecord, auth: { method: AuthMethod; access_key?: string }, expirationSec?: number): IssuedLogin {
     if (user.must_change_password && auth.method === 'password') {
-      return this.issueFor(identityOf(user), { ...auth, password_change_required: true }, Math.min(expirationSec ?? PASSWORD_CHANGE_TOKEN_SEC, PASSWORD_CHANGE_TOKEN_SEC));
+      return this.issueFor(
+        identityOf(user),
+        { ...auth, password_change_required: true },
+        Math.min(expirationSec ?? PASSWORD_CHANGE_TOKEN_SEC, PASSWORD_CHANGE_TOKEN_SEC),
+      );
     }
     return this.issueFor(identityOf(user), auth, expirationSec);
   }
@@ -119,7 +123,13 @@ export class AuthService {
     if (clearml.fixed_users.enabled) {
       const fixed = await fixedUsers.authenticate(attempt.id, attempt.secret);
       if (fixed) {
-        const user = await store.ensureUser({ company: defaultCompany.id, username: fixed.username, name: fixed.name, role: fixed.admin ? 'admin' : 'user', source: 'fixed' });
+        const user = await store.ensureUser({
+          company: defaultCompany.id,
+          username: fixed.username,
+          name: fixed.name,
+          role: fixed.admin ? 'admin' : 'user',
+          source: 'fixed',
+        });
         if (!user.enabled) throw new WardenError('ERR_USER_DISABLED');
         return { user, method: 'fixed_user' };
       }

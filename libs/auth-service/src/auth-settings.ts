@@ -31,7 +31,11 @@ export const CLEARML_AUTH_DEFAULTS: ConfigObject = {
 };
 
 const count = z.number().int().min(1);
-const windowSec = z.number().int().min(1).max(7 * 24 * 60 * 60);
+const windowSec = z
+  .number()
+  .int()
+  .min(1)
+  .max(7 * 24 * 60 * 60);
 
 /** Failed-login limits (see LoginLimits in libs/identity for what each one guards against). */
 const loginLimitsSchema = z.object({

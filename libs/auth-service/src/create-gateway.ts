@@ -3,8 +3,25 @@ import type { Connection } from 'mongoose';
 import type { RedisClientType } from 'redis';
 import type { Logger } from 'pino';
 import { WardenError } from '@warden/errors';
-import { CLEARML_API_VERSION, CLEARML_FEATURE_SET, CLEARML_SERVER_VERSION, ClearmlApi, corsPolicy, trustForwardedClient, type ReadinessCheck } from '@warden/http';
-import { AuditTrail, FailureLimiter, FixedUsers, IdentityStore, LoginRateLimiter, MongoRevocationRecord, TenantFounder, type SystemCredentialName } from '@warden/identity';
+import {
+  CLEARML_API_VERSION,
+  CLEARML_FEATURE_SET,
+  CLEARML_SERVER_VERSION,
+  ClearmlApi,
+  corsPolicy,
+  trustForwardedClient,
+  type ReadinessCheck,
+} from '@warden/http';
+import {
+  AuditTrail,
+  FailureLimiter,
+  FixedUsers,
+  IdentityStore,
+  LoginRateLimiter,
+  MongoRevocationRecord,
+  TenantFounder,
+  type SystemCredentialName,
+} from '@warden/identity';
 import { KeyRing, TokenIssuer } from '@warden/token-issuer';
 import { REVOCATION_MARGIN_SEC, RevocationList, StaticKeySource, TokenVerifier, assertTenantMember } from '@warden/tokens';
 import { registerAuthEndpoints } from './auth-endpoints';
@@ -66,7 +83,11 @@ export function createGateway(options: GatewayOptions): Gateway {
   const { clearml, gateway, secrets, mongo, redis, logger } = options;
   const store = new IdentityStore({ connection: mongo, credentialPepper: secrets.tokenSecret, passwordPolicy: gateway.login.password_policy });
   const audit = new AuditTrail({ connection: mongo, onError: (error) => logger.warn({ err: error }, 'audit trail write failed') });
-  const limiter = new LoginRateLimiter({ redis, keyPrefix: options.rateLimitPrefix ?? gateway.login.limits.key_prefix, limits: loginLimits(gateway.login.limits) });
+  const limiter = new LoginRateLimiter({
+    redis,
+    keyPrefix: options.rateLimitPrefix ?? gateway.login.limits.key_prefix,
+    limits: loginLimits(gateway.login.limits),
+  });
   // MongoDB is the record; this list writes it first, and republishes it whenever Redis has lost it.
   const revocations = new RevocationList({
     redis,
@@ -81,8 +102,25 @@ export function createGateway(options: GatewayOptions): Gateway {
     maxTokenLifetimeSec: clearml.max_expiration_sec,
     configuredKeyPem: secrets.signingKeyPem,
   });
-  const issuer = new TokenIssuer({ keyRing, issuer: gateway.tokens.issuer, apiVersion: CLEARML_API_VERSION, serverVersion: CLEARML_SERVER_VERSION, featureSet: CLEARML_FEATURE_SET });
-  const service = new AuthService({ store, audit, limiter, fixedUsers: new FixedUsers(clearml.fixed_users), issuer, revocations, clearml, gateway, defaultCompany: DEFAULT_COMPANY, logger });
+  const issuer = new TokenIssuer({
+    keyRing,
+    issuer: gateway.tokens.issuer,
+    apiVersion: CLEARML_API_VERSION,
+    serverVersion: CLEARML_SERVER_VERSION,
+    featureSet: CLEARML_FEATURE_SET,
+  });
+  const service = new AuthService({
+    store,
+    audit,
+    limiter,
+    fixedUsers: new FixedUsers(clearml.fixed_users),
+    issuer,
+    revocations,
+    clearml,
+    gateway,
+    defaultCompany: DEFAULT_COMPANY,
+    logger,
+  });
 
   let verifier: TokenVerifier | undefined;
   // Replicas pick up each other's rotations on reload, so it runs far more often than keys retire.
@@ -162,7 +200,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       operatorSecret: secrets.operatorSecret,
       founder: new TenantFounder(store, mongo),
       audit,
-      limiter: new FailureLimiter({ redis, keyPrefix: options.rateLimitPrefix ? `${options.rateLimitPrefix}:operator` : 'warden:operator', ...OPERATOR_FAILURES }),
+      limiter: new FailureLimiter({
+        redis,
+        keyPrefix: options.rateLimitPrefix ? `${options.rateLimitPrefix}:operator` : 'warden:operator',
+        ...OPERATOR_FAILURES,
+      }),
       logger,
       assertReady: () => {
         if (setupError) throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'the gateway is still setting up');
@@ -191,4 +233,3 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
   };
 }
-

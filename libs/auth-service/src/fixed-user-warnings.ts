@@ -12,7 +12,9 @@ export async function fixedUserPolicyWarnings(clearml: ClearmlAuthSettings, poli
   for (const user of users) {
     const broken = await policy.violation(user.password, user.username);
     if (broken) {
-      warnings.push(`fixed user ${user.username}: the configured password breaks the password policy (${broken.message}); it still logs in, but set a stronger one in apiserver.auth.fixed_users`);
+      warnings.push(
+        `fixed user ${user.username}: the configured password breaks the password policy (${broken.message}); it still logs in, but set a stronger one in apiserver.auth.fixed_users`,
+      );
     }
   }
   return warnings;

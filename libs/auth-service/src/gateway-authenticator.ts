@@ -16,7 +16,11 @@ const PASSWORD_CHANGE_CALLS = /(^|\/)(auth\.change_password|auth\.logout|login\.
  * or, to renew, a token; every other mode is the shared token check.
  */
 export function gatewayAuthenticator(options: Omit<TokenAuthenticatorOptions, 'csrfExempt'>) {
-  const byToken = tokenAuthenticator({ ...options, csrfExempt: (req) => READ_ONLY.test(req.path), passwordChangeCalls: (req) => PASSWORD_CHANGE_CALLS.test(req.path) });
+  const byToken = tokenAuthenticator({
+    ...options,
+    csrfExempt: (req) => READ_ONLY.test(req.path),
+    passwordChangeCalls: (req) => PASSWORD_CHANGE_CALLS.test(req.path),
+  });
   return async (req: Request, mode: string): Promise<GatewayCaller> => {
     if (mode === 'login') {
       const basic = basicCredentials(req);

@@ -13,13 +13,23 @@ import { DEFAULT_COMPANY, createGateway } from './create-gateway';
 
 // Integration tier: the gateway in-process against the real Redis and MongoDB-wire server.
 const db = `warden_int_gateway_${process.pid}_${Date.now()}`;
-const hosts = hostsSchema.parse({ ...HOSTS_DEFAULTS, mongo: { backend: { host: `mongodb://127.0.0.1:27017/${db}` }, auth: { host: `mongodb://127.0.0.1:27017/${db}` } } });
+const hosts = hostsSchema.parse({
+  ...HOSTS_DEFAULTS,
+  mongo: { backend: { host: `mongodb://127.0.0.1:27017/${db}` }, auth: { host: `mongodb://127.0.0.1:27017/${db}` } },
+});
 const system = Object.fromEntries(['apiserver', 'fileserver', 'webserver', 'tests'].map((n) => [n, { accessKey: generateKey(), secretKey: generateSecret() }]));
 const secrets = { tokenSecret: generateSecret(), sessionSecret: generateSecret(), operatorSecret: generateSecret() };
 const ADMIN = { username: 'ada', password: 'correct horse battery staple 42' };
 const clearml = clearmlAuthSchema.parse({
   ...CLEARML_AUTH_DEFAULTS,
-  fixed_users: { enabled: true, pass_hashed: false, users: [{ ...ADMIN, name: 'Ada Admin', admin: true }, { username: 'bob', password: 'bobs own passphrase 17', name: 'Bob' }] },
+  fixed_users: {
+    enabled: true,
+    pass_hashed: false,
+    users: [
+      { ...ADMIN, name: 'Ada Admin', admin: true },
+      { username: 'bob', password: 'bobs own passphrase 17', name: 'Bob' },
+    ],
+  },
 });
 const gatewaySettings = gatewayAuthSchema.parse(GATEWAY_AUTH_DEFAULTS);
 
@@ -40,11 +50,17 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
     logger,
     rateLimitPrefix: `warden-test-login-${db}`,
   });
-  const app = createServiceApp({ logger, scrubber, readiness: gateway.readiness, state: { draining: false, warnings: [] }, exposeStacks: false, routes: gateway.routes });
+  const app = createServiceApp({
+    logger,
+    scrubber,
+    readiness: gateway.readiness,
+    state: { draining: false, warnings: [] },
+    exposeStacks: false,
+    routes: gateway.routes,
+  });
   let server: Server;
   let url: string;
-  const verifierFor = (audience: string) =>
-    new TokenVerifier({ keys: new JwksKeySource({ url: `${url}/.well-known/jwks.json` }), issuer: 'warden', audience });
+  const verifierFor = (audience: string) => new TokenVerifier({ keys: new JwksKeySource({ url: `${url}/.well-known/jwks.json` }), issuer: 'warden', audience });
   const issuedValues: string[] = [];
   const login = async (id: string, secret: string) => {
     const res = await request(app).post('/auth.login').set('Authorization', basic(id, secret)).send({});
@@ -78,7 +94,11 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
     const files = await verifierFor('clearml-files').verify(token);
     expect(api.identity).toMatchObject({ company: DEFAULT_COMPANY.id, role: 'system' });
     expect(files.sub).toBe(api.sub);
-    expect(api).toMatchObject({ api_version: expect.any(String), server_version: expect.any(String), auth: { method: 'credentials', access_key: system.apiserver.accessKey } });
+    expect(api).toMatchObject({
+      api_version: expect.any(String),
+      server_version: expect.any(String),
+      auth: { method: 'credentials', access_key: system.apiserver.accessKey },
+    });
   });
 
   it('logs in with username:password, then manages its own API credentials', async () => {
@@ -200,7 +220,10 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
     const [one, two] = [(await login(username, password)).body.data.token as string, (await login(username, password)).body.data.token as string];
     const me = (token: string) => request(app).post('/users.get_current_user').set('Authorization', bearer(token)).send({});
 
-    const notAdmin = await request(app).post('/auth.revoke_sessions').set('Authorization', bearer(one)).send({ user: (await verifierFor('clearml-api').verify(admin)).identity.user });
+    const notAdmin = await request(app)
+      .post('/auth.revoke_sessions')
+      .set('Authorization', bearer(one))
+      .send({ user: (await verifierFor('clearml-api').verify(admin)).identity.user });
     expect([notAdmin.status, notAdmin.body.meta.error_data.code]).toEqual([403, 'ERR_FORBIDDEN']);
     const self = await request(app).post('/auth.revoke_sessions').set('Authorization', bearer(one)).send({});
     expect(self.status).toBe(200);
@@ -223,7 +246,7 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
     await me(admin).expect(200);
   });
 
-  it('lists only the users of the caller\'s company', async () => {
+  it("lists only the users of the caller's company", async () => {
     const store = new IdentityStore({ connection: backends.mongo!.connection, credentialPepper: secrets.tokenSecret });
     const other = await store.ensureCompany({ name: 'Other Co' });
     const outsider = await store.createUser({ company: other.id, username: 'outsider', password: 'someone elses passphrase 9' });
@@ -234,9 +257,15 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
     expect(names).toEqual(expect.arrayContaining(['Ada Admin', 'Bob']));
     expect(names).not.toContain('outsider');
     expect(new Set((all.body.data.users as { company: string }[]).map((u) => u.company))).toEqual(new Set([DEFAULT_COMPANY.id]));
-    const asked = await request(app).post('/users.get_all').set('Authorization', bearer(bob)).send({ id: [outsider.id] });
+    const asked = await request(app)
+      .post('/users.get_all')
+      .set('Authorization', bearer(bob))
+      .send({ id: [outsider.id] });
     expect(asked.body.data.users).toEqual([]);
-    const badId = await request(app).post('/users.get_all').set('Authorization', bearer(bob)).send({ id: [3] });
+    const badId = await request(app)
+      .post('/users.get_all')
+      .set('Authorization', bearer(bob))
+      .send({ id: [3] });
     expect([badId.status, badId.body.meta.error_data.code]).toEqual([400, 'ERR_BAD_REQUEST']);
   });
 
@@ -250,7 +279,10 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
 
     const bobRevokesAdmin = await request(app).post('/auth.revoke_credentials').set('Authorization', bearer(bob)).send({ access_key: adminKey.access_key });
     expect([bobRevokesAdmin.status, bobRevokesAdmin.body.meta.error_data.code]).toEqual([403, 'ERR_FORBIDDEN']);
-    const adminLabelsBob = await request(app).post('/auth.edit_credentials').set('Authorization', bearer(admin)).send({ access_key: bobKey.access_key, label: 'checked' });
+    const adminLabelsBob = await request(app)
+      .post('/auth.edit_credentials')
+      .set('Authorization', bearer(admin))
+      .send({ access_key: bobKey.access_key, label: 'checked' });
     expect(adminLabelsBob.status).toBe(200);
     const unknown = await request(app).post('/auth.edit_credentials').set('Authorization', bearer(admin)).send({ access_key: generateKey(), label: 'x' });
     expect([unknown.status, unknown.body.meta.error_data.code]).toEqual([400, 'ERR_INVALID_ACCESS_KEY']);
@@ -260,7 +292,10 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
 
   it('keeps tenants apart and system credentials out of reach', async () => {
     const admin = (await login(ADMIN.username, ADMIN.password)).body.data.token as string;
-    const created = await request(app).post('/auth.create_user').set('Authorization', bearer(admin)).send({ username: `dora-${db}`, name: 'Dora', password: 'doras long passphrase 99' });
+    const created = await request(app)
+      .post('/auth.create_user')
+      .set('Authorization', bearer(admin))
+      .send({ username: `dora-${db}`, name: 'Dora', password: 'doras long passphrase 99' });
     expect(created.status).toBe(200);
     const dora = await login(`dora-${db}`, 'doras long passphrase 99');
     expect(dora.status).toBe(200);
@@ -268,7 +303,10 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
     const notAdmin = await request(app).post('/auth.create_user').set('Authorization', bearer(doraToken)).send({ username: 'eve' });
     expect([notAdmin.status, notAdmin.body.meta.error_data.code]).toEqual([403, 'ERR_FORBIDDEN']);
 
-    const systemRevoke = await request(app).post('/auth.revoke_credentials').set('Authorization', bearer(admin)).send({ access_key: system.apiserver.accessKey });
+    const systemRevoke = await request(app)
+      .post('/auth.revoke_credentials')
+      .set('Authorization', bearer(admin))
+      .send({ access_key: system.apiserver.accessKey });
     expect([systemRevoke.status, systemRevoke.body.meta.error_data.code]).toEqual([403, 'ERR_FORBIDDEN']);
     expect((await login(system.apiserver.accessKey, system.apiserver.secretKey)).status).toBe(200);
 
@@ -292,7 +330,10 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
     const crossDisable = await request(app).post('/auth.edit_user').set('Authorization', bearer(otherToken)).send({ user: adminId, enabled: false });
     expect([crossDisable.status, crossDisable.body.meta.error_data.code]).toEqual([400, 'ERR_INVALID_USER']);
     expect((await verifierFor('clearml-api').verify(otherToken)).identity).toMatchObject({ company: otherCompany, user: otherAdmin.id });
-    const again = await request(app).post('/auth.create_user').set('Authorization', bearer(otherToken)).send({ username: `oscar-${db}` });
+    const again = await request(app)
+      .post('/auth.create_user')
+      .set('Authorization', bearer(otherToken))
+      .send({ username: `oscar-${db}` });
     expect(again.status).toBe(200);
     const store = new IdentityStore({ connection: backends.mongo!.connection, credentialPepper: secrets.tokenSecret });
     expect(await store.getUser(again.body.data.id)).toMatchObject({ company: otherCompany, company_name: 'other-co', role: 'user' });
@@ -311,7 +352,10 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
       who === 'system'
         ? (await login(system.apiserver.accessKey, system.apiserver.secretKey)).body.data.token
         : (await login(who === 'admin' ? ADMIN.username : 'bob', who === 'admin' ? ADMIN.password : 'bobs own passphrase 17')).body.data.token;
-    const res = await request(app).post('/auth.create_user').set('Authorization', bearer(token as string)).send({ username: `nobody-${db}`, ...fields });
+    const res = await request(app)
+      .post('/auth.create_user')
+      .set('Authorization', bearer(token as string))
+      .send({ username: `nobody-${db}`, ...fields });
     expect([res.status, res.body.meta.error_data.code, res.body.meta.error_data.field]).toEqual([status, code, field]);
     const store = new IdentityStore({ connection: backends.mongo!.connection, credentialPepper: secrets.tokenSecret });
     expect(await store.findUserByUsername(`nobody-${db}`)).toBeNull();
@@ -395,4 +439,3 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
     for (const token of issuedValues.filter((v) => v.split('.').length === 3)) expect(logs.text).not.toContain(token.split('.')[2]);
   });
 });
-

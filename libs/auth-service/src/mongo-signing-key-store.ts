@@ -33,11 +33,23 @@ export class MongoSigningKeyStore implements SigningKeyStore {
 
   async list(): Promise<StoredSigningKey[]> {
     const docs = await this.model.find().lean();
-    return docs.map((d) => ({ kid: d._id, alg: d.alg, privateKeyPem: this.decrypt(d.private_key, d._id), createdAt: d.created, retiredAt: d.retired ?? undefined }));
+    return docs.map((d) => ({
+      kid: d._id,
+      alg: d.alg,
+      privateKeyPem: this.decrypt(d.private_key, d._id),
+      createdAt: d.created,
+      retiredAt: d.retired ?? undefined,
+    }));
   }
 
   async add(key: StoredSigningKey): Promise<void> {
-    await this.model.create({ _id: key.kid, alg: key.alg, private_key: this.encrypt(key.privateKeyPem, key.kid), created: key.createdAt, retired: key.retiredAt });
+    await this.model.create({
+      _id: key.kid,
+      alg: key.alg,
+      private_key: this.encrypt(key.privateKeyPem, key.kid),
+      created: key.createdAt,
+      retired: key.retiredAt,
+    });
   }
 
   async retire(kid: string, at: Date): Promise<void> {

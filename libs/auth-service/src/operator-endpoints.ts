@@ -44,11 +44,20 @@ export function operatorRoutes(options: OperatorRoutesOptions): Router {
       const presented = bearerOf(req);
       if (!presented || !matches(presented)) {
         await limiter.recordFailure(clientIp);
-        return refuse(new WardenError(presented ? 'ERR_INVALID_CREDENTIALS' : 'ERR_UNAUTHORIZED', 'send the operator secret as Authorization: Bearer <secret>'));
+        return refuse(
+          new WardenError(presented ? 'ERR_INVALID_CREDENTIALS' : 'ERR_UNAUTHORIZED', 'send the operator secret as Authorization: Bearer <secret>'),
+        );
       }
       // The body of a caller who has not proved the secret is never read.
       const founded = await founder.found(tenantInput(await readJson(req)));
-      audit.record({ type: 'tenant.create', outcome: 'success', company: founded.company.id, user: founded.admin.id, username: founded.admin.username, client_ip: clientIp });
+      audit.record({
+        type: 'tenant.create',
+        outcome: 'success',
+        company: founded.company.id,
+        user: founded.admin.id,
+        username: founded.admin.username,
+        client_ip: clientIp,
+      });
       logger.info({ event: 'operator', action: 'tenant.create', company: founded.company.id, admin: founded.admin.id, client_ip: clientIp }, 'tenant founded');
       // The answer holds a secret shown once: no cache may keep a copy.
       res.status(201).set('Cache-Control', 'no-store').json(answer(founded));

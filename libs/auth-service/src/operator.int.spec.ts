@@ -49,7 +49,14 @@ describe('service identities and the operator (real Redis and MongoDB-wire serve
       rateLimitPrefix: `warden-test-${prefix}-${db}`,
     });
     gateways.push(gateway);
-    return createServiceApp({ logger, scrubber: new SecretScrubber(), readiness: gateway.readiness, state: { draining: false, warnings: [] }, exposeStacks: false, routes: gateway.routes });
+    return createServiceApp({
+      logger,
+      scrubber: new SecretScrubber(),
+      readiness: gateway.readiness,
+      state: { draining: false, warnings: [] },
+      exposeStacks: false,
+      routes: gateway.routes,
+    });
   };
   const found = (body: object, secret = OPERATOR_SECRET) => request(app).post('/operator/tenants').set('Authorization', bearer(secret)).send(body);
   const login = async (id: string, secret: string) => {
@@ -71,7 +78,12 @@ describe('service identities and the operator (real Redis and MongoDB-wire serve
     const old = await mongoose.createConnection(mongoUrl).asPromise();
     const oldStore = new IdentityStore({ connection: old, credentialPepper: secrets.tokenSecret });
     await oldStore.ensureIndexes();
-    await oldStore.bootstrapSystemCredentials({ companyId: DEFAULT_COMPANY.id, companyName: DEFAULT_COMPANY.name, credentials: [apiserver, fileserver], revoke: [] });
+    await oldStore.bootstrapSystemCredentials({
+      companyId: DEFAULT_COMPANY.id,
+      companyName: DEFAULT_COMPANY.name,
+      credentials: [apiserver, fileserver],
+      revoke: [],
+    });
     await oldStore.close();
     await old.close();
 
@@ -107,17 +119,29 @@ describe('service identities and the operator (real Redis and MongoDB-wire serve
 
     it.each([
       ['create a user in its own company', 'auth.create_user', () => ({ username: `sys-user-${db}`, password: 'a long enough passphrase 1' })],
-      ['create an admin in its own company', 'auth.create_user', () => ({ username: `sys-admin-${db}`, role: 'admin', password: 'a long enough passphrase 2' })],
-      ['create an admin in another tenant', 'auth.create_user', () => ({ company: victim.company, username: `sys-planted-${db}`, role: 'admin', password: 'a long enough passphrase 3' })],
-      ['found a company with an admin', 'auth.create_user', () => ({ company: 'e'.repeat(32), company_name: 'planted', username: `sys-founder-${db}`, role: 'admin' })],
-      ['disable another tenant\'s admin', 'auth.edit_user', () => ({ user: victim.admin, enabled: false })],
+      [
+        'create an admin in its own company',
+        'auth.create_user',
+        () => ({ username: `sys-admin-${db}`, role: 'admin', password: 'a long enough passphrase 2' }),
+      ],
+      [
+        'create an admin in another tenant',
+        'auth.create_user',
+        () => ({ company: victim.company, username: `sys-planted-${db}`, role: 'admin', password: 'a long enough passphrase 3' }),
+      ],
+      [
+        'found a company with an admin',
+        'auth.create_user',
+        () => ({ company: 'e'.repeat(32), company_name: 'planted', username: `sys-founder-${db}`, role: 'admin' }),
+      ],
+      ["disable another tenant's admin", 'auth.edit_user', () => ({ user: victim.admin, enabled: false })],
       ['create credentials', 'auth.create_credentials', () => ({})],
       ['list its credentials', 'auth.get_credentials', () => ({})],
-      ['list another tenant\'s credentials', 'auth.get_credentials', () => ({ user: victim.admin })],
+      ["list another tenant's credentials", 'auth.get_credentials', () => ({ user: victim.admin })],
       ['relabel its credentials', 'auth.edit_credentials', () => ({ access_key: apiserver.accessKey, label: 'x' })],
-      ['revoke another tenant\'s credentials', 'auth.revoke_credentials', () => ({ access_key: victim.accessKey })],
+      ["revoke another tenant's credentials", 'auth.revoke_credentials', () => ({ access_key: victim.accessKey })],
       ['list users', 'users.get_all', () => ({})],
-      ['reset another tenant\'s admin password', 'auth.reset_password', () => ({ user: victim.admin })],
+      ["reset another tenant's admin password", 'auth.reset_password', () => ({ user: victim.admin })],
       ['set a password of its own', 'auth.change_password', () => ({ old_password: 'x', new_password: 'a system passphrase of its own' })],
     ])('cannot %s (%s)', async (_label, endpoint, body) => {
       const res = await request(app).post(`/${endpoint}`).set('Authorization', bearer(token)).send(body());
@@ -139,10 +163,14 @@ describe('service identities and the operator (real Redis and MongoDB-wire serve
     });
   });
 
-  it('founds a tenant: the admin\'s one-time API credentials log in as the admin of the new company only', async () => {
+  it("founds a tenant: the admin's one-time API credentials log in as the admin of the new company only", async () => {
     const res = await found({ company_name: 'Acme Research', admin: { username: `ada-${db}`, name: 'Ada', email: 'ada@example.com' } });
     expect([res.status, res.headers['cache-control']]).toEqual([201, 'no-store']);
-    expect(res.body).toMatchObject({ company: { id: expect.stringMatching(/^[0-9a-f]{32}$/), name: 'Acme Research' }, admin: { username: `ada-${db}`, name: 'Ada', role: 'admin' }, password_set: false });
+    expect(res.body).toMatchObject({
+      company: { id: expect.stringMatching(/^[0-9a-f]{32}$/), name: 'Acme Research' },
+      admin: { username: `ada-${db}`, name: 'Ada', role: 'admin' },
+      password_set: false,
+    });
     revealed.push(res.body.credentials.secret_key);
     const token = (await login(res.body.credentials.access_key, res.body.credentials.secret_key)).body.data.token as string;
     const me = await request(app).post('/users.get_current_user').set('Authorization', bearer(token)).send({});
@@ -161,7 +189,12 @@ describe('service identities and the operator (real Redis and MongoDB-wire serve
 
   it.each([
     ['an existing company', () => ({ company_id: victim.company, company_name: 'again', admin: { username: `intruder-${db}` } }), 409, 'ERR_TENANT_EXISTS'],
-    ['the default company', () => ({ company_id: DEFAULT_COMPANY.id, company_name: 'clearml', admin: { username: `intruder2-${db}` } }), 409, 'ERR_TENANT_EXISTS'],
+    [
+      'the default company',
+      () => ({ company_id: DEFAULT_COMPANY.id, company_name: 'clearml', admin: { username: `intruder2-${db}` } }),
+      409,
+      'ERR_TENANT_EXISTS',
+    ],
     ['a username taken in another tenant', () => ({ company_name: 'dup-user-co', admin: { username: `VERA-${db}` } }), 409, 'ERR_USERNAME_TAKEN'],
     ['a malformed company id', () => ({ company_id: 'Acme', company_name: 'bad-id-co', admin: { username: `bad-id-${db}` } }), 400, 'ERR_BAD_REQUEST'],
     ['no admin', () => ({ company_name: 'no-admin-co' }), 400, 'ERR_BAD_REQUEST'],
@@ -170,27 +203,42 @@ describe('service identities and the operator (real Redis and MongoDB-wire serve
     ['a username that is not a string', () => ({ company_name: 'no-admin-co', admin: { username: { $ne: null } } }), 400, 'ERR_BAD_REQUEST'],
     ['a reserved username', () => ({ company_name: 'reserved-co', admin: { username: '__apiserver2' } }), 400, 'ERR_BAD_REQUEST'],
     ['an empty password', () => ({ company_name: 'empty-pass-co', admin: { username: `empty-pass-${db}`, password: '' } }), 400, 'ERR_PASSWORD_POLICY'],
-    ['a common password', () => ({ company_name: 'empty-pass-co', admin: { username: `common-pass-${db}`, password: 'password123' } }), 400, 'ERR_PASSWORD_POLICY'],
+    [
+      'a common password',
+      () => ({ company_name: 'empty-pass-co', admin: { username: `common-pass-${db}`, password: 'password123' } }),
+      400,
+      'ERR_PASSWORD_POLICY',
+    ],
     ['a list for a body', () => [1, 2], 400, 'ERR_BAD_REQUEST'],
   ])('refuses to found with %s, and leaves no half-founded tenant', async (_label, body, status, code) => {
     const res = await found(body());
     expect([res.status, res.body.meta.error_data.code]).toEqual([status, code]);
     await withStore(async (store) => {
       expect((await store.listUsers(victim.company)).map((u) => u.id)).toEqual([victim.admin]);
-      const companies = await backends.mongo!.connection.collection('companies').find({ name: { $in: ['again', 'dup-user-co', 'bad-id-co', 'no-admin-co', 'reserved-co', 'empty-pass-co'] } }).toArray();
+      const companies = await backends
+        .mongo!.connection.collection('companies')
+        .find({ name: { $in: ['again', 'dup-user-co', 'bad-id-co', 'no-admin-co', 'reserved-co', 'empty-pass-co'] } })
+        .toArray();
       expect(companies).toEqual([]);
     });
   });
 
   it('answers malformed JSON with 400 and a body over 16 KiB with 413', async () => {
-    const res = await request(app).post('/operator/tenants').set('Authorization', bearer(OPERATOR_SECRET)).set('Content-Type', 'application/json').send('{"company_name":');
+    const res = await request(app)
+      .post('/operator/tenants')
+      .set('Authorization', bearer(OPERATOR_SECRET))
+      .set('Content-Type', 'application/json')
+      .send('{"company_name":');
     expect([res.status, res.body.meta.error_data.code]).toEqual([400, 'ERR_INVALID_JSON']);
     const big = await found({ company_name: 'x'.repeat(17 * 1024), admin: { username: `big-${db}` } });
     expect([big.status, big.body.meta.error_data.code]).toEqual([413, 'ERR_PAYLOAD_TOO_LARGE']);
   });
 
   it('is off while no operator secret is set, whatever the caller sends', async () => {
-    const res = await request(closedApp).post('/operator/tenants').set('Authorization', bearer(OPERATOR_SECRET)).send({ company_name: 'closed', admin: { username: `closed-${db}` } });
+    const res = await request(closedApp)
+      .post('/operator/tenants')
+      .set('Authorization', bearer(OPERATOR_SECRET))
+      .send({ company_name: 'closed', admin: { username: `closed-${db}` } });
     expect([res.status, res.body.meta.error_data.code]).toEqual([404, 'ERR_ENDPOINT_UNKNOWN']);
     await withStore(async (store) => expect(await store.findUserByUsername(`closed-${db}`)).toBeNull());
   });
@@ -214,11 +262,26 @@ describe('service identities and the operator (real Redis and MongoDB-wire serve
     let events: Awaited<ReturnType<AuditTrail['list']>> = [];
     for (const deadline = Date.now() + 3000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
       events = (await audit.list({ limit: 1000 })).filter((e) => e.type === 'tenant.create');
-      if (['ERR_RATE_LIMITED', 'ERR_ENDPOINT_UNKNOWN', 'ERR_INVALID_JSON'].every((r) => events.some((e) => e.reason === r)) && events.filter((e) => e.outcome === 'success').length >= 3) break;
+      if (
+        ['ERR_RATE_LIMITED', 'ERR_ENDPOINT_UNKNOWN', 'ERR_INVALID_JSON'].every((r) => events.some((e) => e.reason === r)) &&
+        events.filter((e) => e.outcome === 'success').length >= 3
+      )
+        break;
     }
     await audit.close();
     const reasons = new Set(events.filter((e) => e.outcome === 'failure').map((e) => e.reason));
-    expect([...reasons].sort()).toEqual(['ERR_BAD_REQUEST', 'ERR_ENDPOINT_UNKNOWN', 'ERR_INVALID_CREDENTIALS', 'ERR_INVALID_JSON', 'ERR_PASSWORD_POLICY', 'ERR_PAYLOAD_TOO_LARGE', 'ERR_RATE_LIMITED', 'ERR_TENANT_EXISTS', 'ERR_UNAUTHORIZED', 'ERR_USERNAME_TAKEN']);
+    expect([...reasons].sort()).toEqual([
+      'ERR_BAD_REQUEST',
+      'ERR_ENDPOINT_UNKNOWN',
+      'ERR_INVALID_CREDENTIALS',
+      'ERR_INVALID_JSON',
+      'ERR_PASSWORD_POLICY',
+      'ERR_PAYLOAD_TOO_LARGE',
+      'ERR_RATE_LIMITED',
+      'ERR_TENANT_EXISTS',
+      'ERR_UNAUTHORIZED',
+      'ERR_USERNAME_TAKEN',
+    ]);
     expect(events.filter((e) => e.outcome === 'success').map((e) => e.company)).toEqual(expect.arrayContaining([victim.company]));
     expect(logs.text).toContain('operator action refused');
     expect(logs.text).toContain('tenant founded');

@@ -26,7 +26,8 @@ function callerIdentity(auth: GatewayCaller): TokenAuth['claims']['identity'] {
 
 // Only local users keep a password here: fixed users' come from the configuration, SSO and system users have none.
 function assertLocal(user: UserRecord): void {
-  if (user.source === 'fixed') throw new WardenError('ERR_BAD_REQUEST', 'a fixed user\'s password is set in the server configuration (apiserver.auth.fixed_users)');
+  if (user.source === 'fixed')
+    throw new WardenError('ERR_BAD_REQUEST', "a fixed user's password is set in the server configuration (apiserver.auth.fixed_users)");
   if (user.source !== 'local') throw new WardenError('ERR_BAD_REQUEST', `${user.source} users have no password to set`);
 }
 
@@ -53,7 +54,14 @@ export function registerPasswordEndpoints(api: ClearmlApi<GatewayCaller>, option
       return;
     }
     await limiter.recordFailure(user.username, clientIp, password);
-    audit.record({ type: 'password.change', outcome: 'failure', user: user.id, company: user.company, client_ip: clientIp, reason: 'ERR_INVALID_OLD_PASSWORD' });
+    audit.record({
+      type: 'password.change',
+      outcome: 'failure',
+      user: user.id,
+      company: user.company,
+      client_ip: clientIp,
+      reason: 'ERR_INVALID_OLD_PASSWORD',
+    });
     throw new WardenError('ERR_INVALID_OLD_PASSWORD');
   };
 

@@ -16,7 +16,10 @@ import { createGateway } from './create-gateway';
 // Every change and login runs scrypt, and the machine is shared: give each test room.
 jest.setTimeout(20_000);
 const db = `warden_int_passwords_${process.pid}_${Date.now()}`;
-const hosts = hostsSchema.parse({ ...HOSTS_DEFAULTS, mongo: { backend: { host: `mongodb://127.0.0.1:27017/${db}` }, auth: { host: `mongodb://127.0.0.1:27017/${db}` } } });
+const hosts = hostsSchema.parse({
+  ...HOSTS_DEFAULTS,
+  mongo: { backend: { host: `mongodb://127.0.0.1:27017/${db}` }, auth: { host: `mongodb://127.0.0.1:27017/${db}` } },
+});
 const secrets = { tokenSecret: generateSecret(), sessionSecret: generateSecret() };
 const system = { name: 'apiserver' as const, accessKey: generateKey(), secretKey: generateSecret() };
 const ADMIN = { username: 'ada', password: 'correct horse battery staple 42' };
@@ -24,7 +27,14 @@ const ADMIN = { username: 'ada', password: 'correct horse battery staple 42' };
 const WEAK_FIXED = { username: 'fred', password: 'fred' };
 const clearml = clearmlAuthSchema.parse({
   ...CLEARML_AUTH_DEFAULTS,
-  fixed_users: { enabled: true, pass_hashed: false, users: [{ ...ADMIN, name: 'Ada Admin', admin: true }, { ...WEAK_FIXED, name: 'Fred' }] },
+  fixed_users: {
+    enabled: true,
+    pass_hashed: false,
+    users: [
+      { ...ADMIN, name: 'Ada Admin', admin: true },
+      { ...WEAK_FIXED, name: 'Fred' },
+    ],
+  },
 });
 const gatewaySettings = gatewayAuthSchema.parse(GATEWAY_AUTH_DEFAULTS);
 
@@ -46,7 +56,14 @@ describe('passwords: policy, change, admin reset (real Redis and MongoDB-wire se
     logger,
     rateLimitPrefix: `warden-test-passwords-${db}`,
   });
-  const app = createServiceApp({ logger, scrubber, readiness: gateway.readiness, state: { draining: false, warnings: [] }, exposeStacks: false, routes: gateway.routes });
+  const app = createServiceApp({
+    logger,
+    scrubber,
+    readiness: gateway.readiness,
+    state: { draining: false, warnings: [] },
+    exposeStacks: false,
+    routes: gateway.routes,
+  });
   let server: Server;
   let verifier: TokenVerifier;
   let store: IdentityStore;
@@ -174,11 +191,15 @@ describe('passwords: policy, change, admin reset (real Redis and MongoDB-wire se
       await createUser(username, 'daves real passphrase');
       const token = await tokenOf(username, 'daves real passphrase');
       let res = await call('auth.change_password', token, { old_password: 'guess 0', new_password: 'daves next passphrase' });
-      for (let i = 1; i < 30 && res.status !== 429; i++) res = await call('auth.change_password', token, { old_password: `guess ${i}`, new_password: 'daves next passphrase' });
+      for (let i = 1; i < 30 && res.status !== 429; i++)
+        res = await call('auth.change_password', token, { old_password: `guess ${i}`, new_password: 'daves next passphrase' });
       expect(codeOf(res)).toEqual([429, 'ERR_RATE_LIMITED']);
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
       // The right old password does not get past the lock, and neither does a login.
-      expect(codeOf(await call('auth.change_password', token, { old_password: 'daves real passphrase', new_password: 'daves next passphrase' }))).toEqual([429, 'ERR_RATE_LIMITED']);
+      expect(codeOf(await call('auth.change_password', token, { old_password: 'daves real passphrase', new_password: 'daves next passphrase' }))).toEqual([
+        429,
+        'ERR_RATE_LIMITED',
+      ]);
       expect(codeOf(await login(username, 'daves real passphrase'))).toEqual([429, 'ERR_RATE_LIMITED']);
     });
 
@@ -189,12 +210,15 @@ describe('passwords: policy, change, admin reset (real Redis and MongoDB-wire se
       expect(res.body.meta.result_msg).toContain('apiserver.auth.fixed_users');
       // A service identity is refused before any endpoint acting for a caller runs.
       const systemToken = await tokenOf(system.accessKey, system.secretKey);
-      expect(codeOf(await call('auth.change_password', systemToken, { old_password: 'x', new_password: 'a new system passphrase' }))).toEqual([403, 'ERR_FORBIDDEN']);
+      expect(codeOf(await call('auth.change_password', systemToken, { old_password: 'x', new_password: 'a new system passphrase' }))).toEqual([
+        403,
+        'ERR_FORBIDDEN',
+      ]);
     });
   });
 
   describe('auth.reset_password', () => {
-    it('sets a generated password shown once, ends the user\'s tokens, and forces a change before anything else', async () => {
+    it("sets a generated password shown once, ends the user's tokens, and forces a change before anything else", async () => {
       const username = name('erin');
       const userId = await createUser(username, 'erins own passphrase');
       const before = await tokenOf(username, 'erins own passphrase');
@@ -230,7 +254,7 @@ describe('passwords: policy, change, admin reset (real Redis and MongoDB-wire se
       expect((await verifier.verify(await tokenOf(username, 'erins second passphrase'))).auth).toEqual({ method: 'password' });
     });
 
-    it('takes an admin\'s chosen password through the policy and never echoes it', async () => {
+    it("takes an admin's chosen password through the policy and never echoes it", async () => {
       const userId = await createUser(name('frank'), 'franks own passphrase');
       const weak = await call('auth.reset_password', adminToken, { user: userId, new_password: 'QazWsxEdcRfv' });
       expect([...codeOf(weak), weak.body.meta.error_data.rule]).toEqual([400, 'ERR_PASSWORD_POLICY', 'common']);
@@ -259,13 +283,20 @@ describe('passwords: policy, change, admin reset (real Redis and MongoDB-wire se
 
   describe('other tenants', () => {
     // The message names the id it was given; with that masked, a foreign user and no user read the same.
-    const shape = (res: request.Response, id: string) => [res.status, res.body.meta.result_code, res.body.meta.result_subcode, res.body.meta.error_data, res.body.meta.result_msg.replace(id, '<id>'), res.body.data];
+    const shape = (res: request.Response, id: string) => [
+      res.status,
+      res.body.meta.result_code,
+      res.body.meta.result_subcode,
+      res.body.meta.error_data,
+      res.body.meta.result_msg.replace(id, '<id>'),
+      res.body.data,
+    ];
 
     it.each([
       ['auth.edit_user', (user: string) => ({ user, enabled: false })],
       ['auth.get_credentials', (user: string) => ({ user })],
       ['auth.reset_password', (user: string) => ({ user })],
-    ])('answers %s on another tenant\'s user exactly like on a missing one, and changes nothing', async (endpoint, body) => {
+    ])("answers %s on another tenant's user exactly like on a missing one, and changes nothing", async (endpoint, body) => {
       const other = await otherTenant(`x${endpoint.split('.')[1].replace('_', '')}`);
       const missingId = 'f'.repeat(32);
       const foreign = await call(endpoint, adminToken, body(other.user.id));
@@ -297,7 +328,9 @@ describe('passwords: policy, change, admin reset (real Redis and MongoDB-wire se
       expect((await call('auth.create_user', adminToken, { username: name('still-free') })).status).toBe(200);
 
       const audit = new AuditTrail({ connection: backends.mongo!.connection });
-      await waitFor(async () => (await audit.list({ company: home.company })).some((e) => e.type === 'user.create' && e.outcome === 'failure' && e.reason === 'ERR_USERNAME_TAKEN'));
+      await waitFor(async () =>
+        (await audit.list({ company: home.company })).some((e) => e.type === 'user.create' && e.outcome === 'failure' && e.reason === 'ERR_USERNAME_TAKEN'),
+      );
     });
   });
 

@@ -33,7 +33,8 @@ export async function runTenantCommand(args: readonly string[], input: TenantCom
     input.printError('secure.auth.operator_secret is not set: set CLEARML__SECURE__AUTH__OPERATOR_SECRET (or its _FILE variant) here and on the gateway');
     return 2;
   }
-  const password = parsed['--admin-password-file'] === undefined ? undefined : (input.readFile ?? readText)(parsed['--admin-password-file']).replace(/\r?\n$/, '');
+  const password =
+    parsed['--admin-password-file'] === undefined ? undefined : (input.readFile ?? readText)(parsed['--admin-password-file']).replace(/\r?\n$/, '');
   const body = {
     company_name: parsed['--name'],
     ...(parsed['--company-id'] && { company_id: parsed['--company-id'] }),
@@ -42,7 +43,11 @@ export async function runTenantCommand(args: readonly string[], input: TenantCom
   const url = new URL(OPERATOR_TENANTS_PATH, parsed['--url'] ?? input.defaultUrl);
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', headers: { Authorization: `Bearer ${input.operatorSecret}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${input.operatorSecret}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   } catch (error) {
     input.printError(`cannot reach the gateway at ${url.origin}: ${(error as Error).message}`);
     return 1;

@@ -42,7 +42,15 @@ export class UsernameConflicts {
     } catch (error) {
       if (!(error instanceof WardenError && error.code === 'ERR_USERNAME_TAKEN')) throw error;
       await this.limiter.recordFailure(caller.user);
-      this.audit.record({ type: 'user.create', outcome: 'failure', user: caller.user, company: caller.company, username: typeof context.username === 'string' ? context.username : undefined, client_ip: context.clientIp, reason: error.code });
+      this.audit.record({
+        type: 'user.create',
+        outcome: 'failure',
+        user: caller.user,
+        company: caller.company,
+        username: typeof context.username === 'string' ? context.username : undefined,
+        client_ip: context.clientIp,
+        reason: error.code,
+      });
       throw error;
     }
   }

@@ -42,12 +42,13 @@ describe('backing services (real Redis, FerretDB, Elasticsearch)', () => {
 
   it('writes, indexes and queries through mongoose', async () => {
     await eventually(() => backends.readiness[1].check());
-    const Model = backends.mongo!.connection.model(
-      `IntProbe${Date.now()}`,
-      new Schema({ name: { type: String, required: true }, company: String, n: Number }),
-    );
+    const Model = backends.mongo!.connection.model(`IntProbe${Date.now()}`, new Schema({ name: { type: String, required: true }, company: String, n: Number }));
     await Model.collection.createIndex({ company: 1, name: 1 }, { unique: true });
-    await Model.create([{ name: 'a', company: 'c1', n: 1 }, { name: 'b', company: 'c1', n: 2 }, { name: 'a', company: 'c2', n: 3 }]);
+    await Model.create([
+      { name: 'a', company: 'c1', n: 1 },
+      { name: 'b', company: 'c1', n: 2 },
+      { name: 'a', company: 'c2', n: 3 },
+    ]);
     await expect(Model.create({ name: 'a', company: 'c1' })).rejects.toThrow(/E11000|duplicate/);
     const found = await Model.find({ company: 'c1' }).sort({ n: -1 }).lean();
     expect(found.map((d) => d.name)).toEqual(['b', 'a']);
@@ -67,11 +68,7 @@ describe('backing services (real Redis, FerretDB, Elasticsearch)', () => {
   });
 
   it('reports a backend on a closed port as not ready, naming it', async () => {
-    const down = connectBackends(
-      { ...hosts, redis: { apiserver: { ...hosts.redis.apiserver, port: 1 } } },
-      { redis: true },
-      logger,
-    );
+    const down = connectBackends({ ...hosts, redis: { apiserver: { ...hosts.redis.apiserver, port: 1 } } }, { redis: true }, logger);
     try {
       await expect(down.readiness[0].check()).rejects.toThrow(/not connected to 127.0.0.1:1/);
     } finally {

@@ -40,7 +40,12 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
   for (const { file, prefix, parsed } of files) {
     const skip = prefix.length + 1;
     tree.merge(prefix, parsed.value, 'file', (path) => {
-      const line = parsed.lines.get(path.split('.').slice(skip - 1).join('.'));
+      const line = parsed.lines.get(
+        path
+          .split('.')
+          .slice(skip - 1)
+          .join('.'),
+      );
       return line ? `${file}:${line}` : file;
     });
   }
@@ -48,7 +53,13 @@ export function resolveConfig(options: ResolveOptions): ResolvedConfig {
   const envNames = Object.keys(env)
     .filter((name) => name.startsWith(ENV_PREFIX) && !isFileVariant(name))
     .sort();
-  applyEnvVars(tree, envNames.filter((n) => !fromProcess(n)), env, 'dotenv', sourceOf);
+  applyEnvVars(
+    tree,
+    envNames.filter((n) => !fromProcess(n)),
+    env,
+    'dotenv',
+    sourceOf,
+  );
 
   const mounted = readSecretsDir(env.WARDEN_SECRETS_DIR);
   warnings.push(...mounted.warnings);

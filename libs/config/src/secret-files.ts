@@ -57,7 +57,9 @@ export function readSecretsDir(dir: string | undefined): { values: SecretFileVal
   const values: SecretFileValue[] = [];
   const warnings: string[] = [];
   // Kubernetes keeps its bookkeeping in dot-entries (..data, ..2024_01_01); they are not secrets.
-  for (const name of readdirSync(dir).filter((n) => !n.startsWith('.')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((n) => !n.startsWith('.'))
+    .sort()) {
     const file = join(dir, name);
     if (!statSync(file).isFile()) continue;
     const path = envNameToPath(name) ?? name.toLowerCase();

@@ -6,8 +6,7 @@ import type { LayeredTree } from './layered-tree';
  * the config the way ClearML's server applies them at connection time.
  */
 export function applyServiceEnv(tree: LayeredTree, env: Record<string, string | undefined>, sourceOf: (name: string) => string): void {
-  const set = (path: string, value: ConfigValue, name: string) =>
-    tree.set(path.split('.'), value, { layer: 'service-env', source: sourceOf(name), value });
+  const set = (path: string, value: ConfigValue, name: string) => tree.set(path.split('.'), value, { layer: 'service-env', source: sourceOf(name), value });
 
   const mongoHost = env.CLEARML_MONGODB_SERVICE_HOST;
   const mongoPort = env.CLEARML_MONGODB_SERVICE_PORT;
@@ -15,7 +14,11 @@ export function applyServiceEnv(tree: LayeredTree, env: Record<string, string | 
   if ((mongoHost || mongoPort) && isObject(mongo)) {
     for (const [name, entry] of Object.entries(mongo)) {
       if (!isObject(entry) || typeof entry.host !== 'string') continue;
-      set(`hosts.mongo.${name}.host`, withHostPort(entry.host, mongoHost, mongoPort), mongoHost ? 'CLEARML_MONGODB_SERVICE_HOST' : 'CLEARML_MONGODB_SERVICE_PORT');
+      set(
+        `hosts.mongo.${name}.host`,
+        withHostPort(entry.host, mongoHost, mongoPort),
+        mongoHost ? 'CLEARML_MONGODB_SERVICE_HOST' : 'CLEARML_MONGODB_SERVICE_PORT',
+      );
     }
   }
 

@@ -42,11 +42,7 @@ function parseFile(file: string, env: Record<string, string | undefined>, seen: 
  * Reads every `*.conf` under each config directory, in directory order (later wins). A missing
  * default directory is normal; a missing directory the operator named is reported.
  */
-export function readConfigDirs(
-  dirs: readonly string[],
-  explicit: boolean,
-  env: Record<string, string | undefined>,
-): { files: ConfFile[]; warnings: string[] } {
+export function readConfigDirs(dirs: readonly string[], explicit: boolean, env: Record<string, string | undefined>): { files: ConfFile[]; warnings: string[] } {
   const warnings: string[] = [];
   const files: ConfFile[] = [];
   for (const dir of dirs) {
@@ -55,7 +51,9 @@ export function readConfigDirs(
       continue;
     }
     for (const file of listConfFiles(dir)) {
-      const prefix = relative(dir, file).replace(/\.conf$/, '').split(/[\\/]/);
+      const prefix = relative(dir, file)
+        .replace(/\.conf$/, '')
+        .split(/[\\/]/);
       files.push({ file, prefix, parsed: parseFile(file, env, new Set()) });
     }
   }

@@ -53,7 +53,11 @@ describe('unknown keys', () => {
   });
 
   it('leaves other services, shared sections and secrets alone', () => {
-    const config = resolve({ CLEARML__APISERVER__LISTEN_PORTT: '1', CLEARML__HOSTS__ELASTIC__WORKERS__HOSTS: '[]', CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_KEY: 'k' });
+    const config = resolve({
+      CLEARML__APISERVER__LISTEN_PORTT: '1',
+      CLEARML__HOSTS__ELASTIC__WORKERS__HOSTS: '[]',
+      CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_KEY: 'k',
+    });
     expect(config.unknownKeys(schema)).toEqual([]);
   });
 

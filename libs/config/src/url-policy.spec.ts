@@ -12,7 +12,12 @@ function check(urls: { jwks: string; gateway: string }, nodeEnv = 'production'):
   const resolved = resolveConfig({
     app: 'apiserver',
     defaults: { apiserver: { auth: { jwks_url: 'http://127.0.0.1:8080/.well-known/jwks.json' }, auth_gateway: { url: 'http://127.0.0.1:8080' } } },
-    env: { NODE_ENV: nodeEnv, CLEARML_CONFIG_DIR: tempDir(), CLEARML__APISERVER__AUTH__JWKS_URL: urls.jwks, CLEARML__APISERVER__AUTH_GATEWAY__URL: urls.gateway },
+    env: {
+      NODE_ENV: nodeEnv,
+      CLEARML_CONFIG_DIR: tempDir(),
+      CLEARML__APISERVER__AUTH__JWKS_URL: urls.jwks,
+      CLEARML__APISERVER__AUTH_GATEWAY__URL: urls.gateway,
+    },
     cwd: tempDir(),
   });
   try {

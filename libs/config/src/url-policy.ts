@@ -40,7 +40,9 @@ export function refuseCleartextUrls(resolved: ResolvedConfig, paths: readonly st
     const host = typeof value === 'string' ? cleartextRemoteHost(value) : undefined;
     if (host === undefined) return [];
     const envVar = `${ENV_PREFIX}${path.toUpperCase().replace(/\./g, '__')}`;
-    return [`  - ${path} (from ${resolved.sourceOf(path)}) is not https but goes to ${host}, which is not this machine: set an https:// URL (e.g. ${envVar}=https://…)`];
+    return [
+      `  - ${path} (from ${resolved.sourceOf(path)}) is not https but goes to ${host}, which is not this machine: set an https:// URL (e.g. ${envVar}=https://…)`,
+    ];
   });
   if (problems.length === 0) return;
   throw new ConfigError(

@@ -6,7 +6,10 @@ describe('error table', () => {
       expect([code, entry.status >= 400 && entry.status < 600]).toEqual([code, true]);
       const [resultCode] = entry.result;
       // ClearML answers 404s and 413s as 400-class results and 503s as 500-class ones.
-      expect([code, Math.floor(resultCode / 100)]).toEqual([code, Math.floor((entry.status === 404 || entry.status === 413 ? 400 : entry.status === 503 ? 500 : entry.status) / 100)]);
+      expect([code, Math.floor(resultCode / 100)]).toEqual([
+        code,
+        Math.floor((entry.status === 404 || entry.status === 413 ? 400 : entry.status === 503 ? 500 : entry.status) / 100),
+      ]);
     }
   });
 

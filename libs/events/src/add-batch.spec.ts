@@ -26,11 +26,15 @@ const unreachable = () => {
 };
 
 const opts: AddBatchOptions = { maxBatchEvents: 1000, maxEventBytes: 10_000, plotCompressionThreshold: 0, refresh: false };
-const scalars = (n: number) => Array.from({ length: n }, (_, i) => ({ type: 'training_stats_scalar', task: 't1', metric: 'm', variant: 'v', iter: i, value: i }));
+const scalars = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ type: 'training_stats_scalar', task: 't1', metric: 'm', variant: 'v', iter: i, value: i }));
 const ctx = (client: Client) => ({ client, indexPrefix: 'x-' });
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   return error instanceof WardenError ? error.code : `not a WardenError: ${String(error)}`;
 }
 
@@ -40,7 +44,11 @@ describe('addBatch against a scripted Elasticsearch', () => {
     const beforeWrite = jest.fn(async () => undefined);
     expect(await codeOf(addBatch(ctx(client), 'c1', [], { ...opts, beforeWrite }))).toBe('ERR_BATCH_EMPTY');
     const tooMany = addBatch(ctx(client), 'c1', scalars(3), { ...opts, maxBatchEvents: 2, beforeWrite });
-    await expect(tooMany).rejects.toMatchObject({ code: 'ERR_EVENTS_BATCH_TOO_LARGE', data: { limit: 2, received: 3 }, message: expect.stringContaining('2 events') });
+    await expect(tooMany).rejects.toMatchObject({
+      code: 'ERR_EVENTS_BATCH_TOO_LARGE',
+      data: { limit: 2, received: 3 },
+      message: expect.stringContaining('2 events'),
+    });
     expect(await codeOf(addBatch(ctx(client), 'c1', [{ type: 'nope' }], { ...opts, beforeWrite }))).toBe('ERR_EVENTS_NOT_ADDED');
     expect(await codeOf(addBatch(ctx(client), 'Bad,Company', scalars(1), { ...opts, beforeWrite }))).toBe('ERR_BAD_REQUEST');
     expect([calls, beforeWrite.mock.calls.length]).toEqual([[], 0]);

@@ -14,18 +14,28 @@ afterAll(async () => {
 });
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   return error instanceof WardenError ? error.code : `not a WardenError: ${String(error)}`;
 }
 
 const BASE_TS = 1_700_000_000_000;
 function scalars(task: string, n = 100) {
   return ['train', 'val'].flatMap((variant, v) =>
-    Array.from({ length: n }, (_, iter) => ({ type: 'training_stats_scalar', task, metric: 'loss', variant, iter, value: iter * (v + 1), timestamp: BASE_TS + iter * 1000 })),
+    Array.from({ length: n }, (_, iter) => ({
+      type: 'training_stats_scalar',
+      task,
+      metric: 'loss',
+      variant,
+      iter,
+      value: iter * (v + 1),
+      timestamp: BASE_TS + iter * 1000,
+    })),
   );
 }
-const logs = (task: string) =>
-  [1000, 2000, 2000, 3000].map((t, i) => ({ type: 'log', task, msg: `line ${i}`, level: 'info', timestamp: BASE_TS + t }));
+const logs = (task: string) => [1000, 2000, 2000, 3000].map((t, i) => ({ type: 'log', task, msg: `line ${i}`, level: 'info', timestamp: BASE_TS + t }));
 const bigPlot = JSON.stringify({ data: [{ x: Array.from({ length: 500 }, (_, i) => i) }], layout: { images: [{ source: 'https://files/x.png' }] } });
 const plots = (task: string) => [
   { type: 'plot', task, metric: 'cm', variant: 'a', iter: 1, plot_str: '{"data":[]}' },

@@ -64,9 +64,7 @@ export async function ensureTemplates(client: Client, opts: { indexPrefix?: stri
 }
 
 export async function deleteTemplates(client: Client, indexPrefix: string): Promise<void> {
-  await Promise.all(
-    EVENT_TYPES.map((type) => elastic(() => client.indices.deleteIndexTemplate({ name: `${indexPrefix}events-${type}` }, { ignore: [404] }))),
-  );
+  await Promise.all(EVENT_TYPES.map((type) => elastic(() => client.indices.deleteIndexTemplate({ name: `${indexPrefix}events-${type}` }, { ignore: [404] }))));
 }
 
 /** Removes every index and template under a prefix: what tests and benchmarks leave behind. */

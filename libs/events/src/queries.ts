@@ -16,9 +16,7 @@ export function metricVariantsCondition(metrics: MetricVariants[]): estypes.Quer
     bool: {
       minimum_should_match: 1,
       should: metrics.map(({ metric, variants }) =>
-        variants && variants.length > 0
-          ? { bool: { filter: [{ term: { metric } }, { terms: { variant: variants } }] } }
-          : { term: { metric } },
+        variants && variants.length > 0 ? { bool: { filter: [{ term: { metric } }, { terms: { variant: variants } }] } } : { term: { metric } },
       ),
     },
   };

@@ -43,7 +43,8 @@ export async function scalarMetricsIterHistogram(ctx: StoreContext, company: str
   assertTaskId(task);
   // 0 asks for every point (ClearML's convention), bounded like any other answer.
   const samples = opts.samples === 0 ? MAX_SAMPLES : (opts.samples ?? 2000);
-  if (!Number.isInteger(samples) || samples < 1 || samples > MAX_SAMPLES) throw new WardenError('ERR_BAD_REQUEST', `samples must be 0 (every point) or an integer between 1 and ${MAX_SAMPLES}`);
+  if (!Number.isInteger(samples) || samples < 1 || samples > MAX_SAMPLES)
+    throw new WardenError('ERR_BAD_REQUEST', `samples must be 0 (every point) or an integer between 1 and ${MAX_SAMPLES}`);
   const key = opts.key ?? 'iter';
   const field = key === 'iter' ? 'iter' : 'timestamp';
   const index = indicesFor(ctx.indexPrefix, company, 'training_stats_scalar');
@@ -60,7 +61,13 @@ export async function scalarMetricsIterHistogram(ctx: StoreContext, company: str
   return histogram;
 }
 
-async function seriesIntervals(ctx: StoreContext, index: string[], filter: estypes.QueryDslQueryContainer[], field: string, samples: number): Promise<Series[]> {
+async function seriesIntervals(
+  ctx: StoreContext,
+  index: string[],
+  filter: estypes.QueryDslQueryContainer[],
+  field: string,
+  samples: number,
+): Promise<Series[]> {
   const result = await elastic(() =>
     ctx.client.search({
       index,
@@ -148,7 +155,7 @@ async function groupHistogram(
 
   const out: ScalarHistogram = {};
   group.forEach((s, i) => {
-    const points = ((result.aggregations?.[`s${i}`] as { points: Buckets } | undefined)?.points.buckets ?? []);
+    const points = (result.aggregations?.[`s${i}`] as { points: Buckets } | undefined)?.points.buckets ?? [];
     out[s.metric] = out[s.metric] ?? {};
     out[s.metric][s.variant] = {
       name: s.variant,

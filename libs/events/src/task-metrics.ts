@@ -34,7 +34,10 @@ export async function getTaskMetrics(ctx: StoreContext, company: string, tasks: 
   );
   const byTask = new Map<string, string[]>();
   for (const t of (result.aggregations?.tasks as Buckets | undefined)?.buckets ?? []) {
-    byTask.set(String(t.key), (t.metrics as Buckets).buckets.map((m) => String(m.key)));
+    byTask.set(
+      String(t.key),
+      (t.metrics as Buckets).buckets.map((m) => String(m.key)),
+    );
   }
   return { metrics: unique.map((task) => ({ task, metrics: byTask.get(task) ?? [] })) };
 }

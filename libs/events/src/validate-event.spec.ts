@@ -53,7 +53,18 @@ describe('validateEvent', () => {
     );
     expect(result).toMatchObject({
       ok: true,
-      doc: { type: 'training_stats_scalar', task: 't1', iter: 3, value: 2, timestamp: 5, metric: '', variant: '', worker: 'w1', model_event: false, '@timestamp': '2023-11-14T22:13:20.000Z' },
+      doc: {
+        type: 'training_stats_scalar',
+        task: 't1',
+        iter: 3,
+        value: 2,
+        timestamp: 5,
+        metric: '',
+        variant: '',
+        worker: 'w1',
+        model_event: false,
+        '@timestamp': '2023-11-14T22:13:20.000Z',
+      },
     });
     if (!result.ok) return;
     expect(result.doc.event_id).toBe(result.id);
@@ -63,8 +74,14 @@ describe('validateEvent', () => {
   });
 
   it('accepts types with spaces, fills the timestamp, and maps model events to the model id', () => {
-    expect(validateEvent({ type: 'training stats scalar', task: 't1', value: 1 }, opts)).toMatchObject({ ok: true, doc: { type: 'training_stats_scalar', timestamp: 1_700_000_000_000 } });
-    expect(validateEvent({ ...scalar, model_event: true, model: 'm1', task: undefined }, opts)).toMatchObject({ ok: true, doc: { task: 'm1', model_event: true } });
+    expect(validateEvent({ type: 'training stats scalar', task: 't1', value: 1 }, opts)).toMatchObject({
+      ok: true,
+      doc: { type: 'training_stats_scalar', timestamp: 1_700_000_000_000 },
+    });
+    expect(validateEvent({ ...scalar, model_event: true, model: 'm1', task: undefined }, opts)).toMatchObject({
+      ok: true,
+      doc: { task: 'm1', model_event: true },
+    });
     expect(validateEvent({ type: 'log', task: 't1', msg: 'm', level: 'info' }, opts)).toMatchObject({ ok: true });
     expect(validateEvent({ type: 'training_debug_image', task: 't1', key: 'k', url: 'http://x' }, opts)).toMatchObject({ ok: true });
   });

@@ -188,9 +188,13 @@ function isDocumentTooLarge(error: unknown): boolean {
 }
 
 for (const schema of [projectSchema, taskSchema, modelSchema] as Schema[]) {
-  schema.post(/^(save|updateOne|updateMany|insertMany|findOneAndUpdate)$/, { errorHandler: true }, (error: unknown, _result: unknown, next: (error?: Error) => void) => {
-    next(isDocumentTooLarge(error) ? new WardenError('ERR_DOCUMENT_TOO_LARGE') : (error as Error));
-  });
+  schema.post(
+    /^(save|updateOne|updateMany|insertMany|findOneAndUpdate)$/,
+    { errorHandler: true },
+    (error: unknown, _result: unknown, next: (error?: Error) => void) => {
+      next(isDocumentTooLarge(error) ? new WardenError('ERR_DOCUMENT_TOO_LARGE') : (error as Error));
+    },
+  );
 }
 
 export interface ExperimentModels {

@@ -13,7 +13,11 @@ describe('hostile inputs to projects, tasks and models (real FerretDB)', () => {
   });
   afterAll(() => t.close());
 
-  const outcome = (res: { status: number; meta: Record<string, unknown> }) => [res.status, (res.meta.error_data as { code?: string; field?: string }).code, (res.meta.error_data as { field?: string }).field];
+  const outcome = (res: { status: number; meta: Record<string, unknown> }) => [
+    res.status,
+    (res.meta.error_data as { code?: string; field?: string }).code,
+    (res.meta.error_data as { field?: string }).field,
+  ];
 
   const nested = (depth: number): Record<string, unknown> => {
     let value: Record<string, unknown> = { leaf: 1 };
@@ -46,7 +50,14 @@ describe('hostile inputs to projects, tasks and models (real FerretDB)', () => {
   it('stores arrays inside arrays (which the MongoDB-wire stand-in refuses) and answers them as given', async () => {
     const runtime = { table: [[1, [2, ['x']]], []], deepest: nested(60) };
     expect((await t.call('alice', 'tasks.edit', { task, runtime })).status).toBe(200);
-    const artifact = { key: 'preview', type: 'table', display_data: [['a', 1], ['b', [2]]] };
+    const artifact = {
+      key: 'preview',
+      type: 'table',
+      display_data: [
+        ['a', 1],
+        ['b', [2]],
+      ],
+    };
     expect((await t.call('alice', 'tasks.add_or_update_artifacts', { task, artifacts: [artifact] })).status).toBe(200);
     const read = (await t.call('alice', 'tasks.get_by_id', { task })).data.task as { runtime: unknown; execution: { artifacts: unknown[] } };
     expect(read.runtime).toEqual(runtime);
@@ -67,19 +78,33 @@ describe('hostile inputs to projects, tasks and models (real FerretDB)', () => {
     }
   });
 
-  it.each(['\\u0041', '\\e', '\\Z', 'a{1001}', '\\cA', '[[:alpha:]]', '(?i)a', '\\p{L}', 'a**', '(?P<n>a)'])('answers the name filter %s with 200 or 400 ERR_INVALID_REGEX naming the field, never 500', async (name) => {
-    for (const endpoint of ['projects.get_all', 'tasks.get_all', 'models.get_all']) {
-      const res = await t.call('alice', endpoint, { name });
-      if (res.status === 200) continue;
-      expect([endpoint, ...outcome(res)]).toEqual([endpoint, 400, 'ERR_INVALID_REGEX', 'name']);
-    }
+  it.each(['\\u0041', '\\e', '\\Z', 'a{1001}', '\\cA', '[[:alpha:]]', '(?i)a', '\\p{L}', 'a**', '(?P<n>a)'])(
+    'answers the name filter %s with 200 or 400 ERR_INVALID_REGEX naming the field, never 500',
+    async (name) => {
+      for (const endpoint of ['projects.get_all', 'tasks.get_all', 'models.get_all']) {
+        const res = await t.call('alice', endpoint, { name });
+        if (res.status === 200) continue;
+        expect([endpoint, ...outcome(res)]).toEqual([endpoint, 400, 'ERR_INVALID_REGEX', 'name']);
+      }
+    },
+  );
+
+  it.each([
+    'a.b*c+d?e{2}f{2,}g{2,5}h*?',
+    '(?:ab|cd)+|^$',
+    '[a-z0-9_\\-\\]]',
+    '[^\\d\\s.]',
+    '\\bword\\B',
+    'ünïcödé 😀+ }',
+    '(a{10}){100}',
+    'my\\ project\\ \\#1\\ \\&\\ co\\~',
+    '^caf\\é$',
+  ])('runs the portable pattern %s on the database', async (name) => {
+    for (const endpoint of ['projects.get_all', 'tasks.get_all', 'models.get_all'])
+      expect([endpoint, (await t.call('alice', endpoint, { name })).status]).toEqual([endpoint, 200]);
   });
 
-  it.each(['a.b*c+d?e{2}f{2,}g{2,5}h*?', '(?:ab|cd)+|^$', '[a-z0-9_\\-\\]]', '[^\\d\\s.]', '\\bword\\B', 'ünïcödé 😀+ }', '(a{10}){100}', 'my\\ project\\ \\#1\\ \\&\\ co\\~', '^caf\\é$'])('runs the portable pattern %s on the database', async (name) => {
-    for (const endpoint of ['projects.get_all', 'tasks.get_all', 'models.get_all']) expect([endpoint, (await t.call('alice', endpoint, { name })).status]).toEqual([endpoint, 200]);
-  });
-
-  it('still finds names with the SDK\'s escaped patterns, old re.escape\'s included', async () => {
+  it("still finds names with the SDK's escaped patterns, old re.escape's included", async () => {
     const res = await t.call('alice', 'tasks.get_all', { name: '^hos\\-?tile$' });
     expect((res.data.tasks as unknown[]).length).toBe(1);
     await t.call('alice', 'tasks.create', { name: 'café #1', type: 'training' });

@@ -19,9 +19,13 @@ describe('objects larger than the database holds (real FerretDB)', () => {
     ['tasks.create', () => ({ name: 'too large', type: 'training', runtime: huge() })],
     ['tasks.edit', () => ({ task, runtime: huge() })],
     ['models.create', () => ({ name: 'too large', uri: 'u', design: huge() })],
-  ])('answers %s with 400 ERR_DOCUMENT_TOO_LARGE and stores nothing of it', async (endpoint, body) => {
-    expect(outcome(await t.call('alice', endpoint, body()))).toEqual([400, 'ERR_DOCUMENT_TOO_LARGE']);
-    const stored = (await t.call('alice', 'tasks.get_by_id', { task })).data.task as Record<string, unknown>;
-    expect(JSON.stringify(stored).length).toBeLessThan(10_000);
-  }, 60_000);
+  ])(
+    'answers %s with 400 ERR_DOCUMENT_TOO_LARGE and stores nothing of it',
+    async (endpoint, body) => {
+      expect(outcome(await t.call('alice', endpoint, body()))).toEqual([400, 'ERR_DOCUMENT_TOO_LARGE']);
+      const stored = (await t.call('alice', 'tasks.get_by_id', { task })).data.task as Record<string, unknown>;
+      expect(JSON.stringify(stored).length).toBeLessThan(10_000);
+    },
+    60_000,
+  );
 });

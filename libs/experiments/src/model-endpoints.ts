@@ -33,7 +33,16 @@ const updateRequest = z.object({ model: id, ...modelFields, created: opt.of(z.co
 const getAllRequest = z.object({ ...listFields, user: opt.list, ready: opt.flag, project: opt.list, task: opt.list, framework: opt.list, uri: opt.list });
 const deleteRequest = z.object({ model: id, force: opt.flag });
 const metadataRequest = z.object({ model: id, metadata: z.array(metadataItem).max(1000), replace_metadata: opt.flag });
-const updateForTaskRequest = z.object({ task: id, uri: opt.text, name: opt.text, comment: opt.text, tags: opt.tags, system_tags: opt.tags, override_model_id: opt.id, iteration: opt.int });
+const updateForTaskRequest = z.object({
+  task: id,
+  uri: opt.text,
+  name: opt.text,
+  comment: opt.text,
+  tags: opt.tags,
+  system_tags: opt.tags,
+  override_model_id: opt.id,
+  iteration: opt.int,
+});
 
 type ModelFields = Partial<z.output<z.ZodObject<typeof modelFields>>> & { uri?: string; created?: Date; ui_cache?: Record<string, unknown> };
 
@@ -57,12 +66,25 @@ export function registerModelEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context)
   /** A model's iteration is its task's progress too. */
   const raiseTaskIteration = async (company: string, taskId: string | undefined, iteration: number | undefined) => {
     if (!taskId || iteration === undefined) return;
-    await tasks.updateOne({ _id: taskId, company, $or: [{ last_iteration: { $lt: iteration } }, { last_iteration: { $exists: false } }] }, { $set: { last_iteration: iteration } });
+    await tasks.updateOne(
+      { _id: taskId, company, $or: [{ last_iteration: { $lt: iteration } }, { last_iteration: { $exists: false } }] },
+      { $set: { last_iteration: iteration } },
+    );
   };
 
   const createModel = async (identity: Identity, fields: ModelFields & { name: string }) => {
     const now = new Date();
-    const doc: ModelDoc = { _id: newId(), company: identity.company, user: identity.user, ready: false, ...toStoredFields(compact(fields)), created: now, last_update: now, last_change: now, last_changed_by: identity.user };
+    const doc: ModelDoc = {
+      _id: newId(),
+      company: identity.company,
+      user: identity.user,
+      ready: false,
+      ...toStoredFields(compact(fields)),
+      created: now,
+      last_update: now,
+      last_change: now,
+      last_changed_by: identity.user,
+    };
     await models.create(doc);
     return doc._id;
   };
@@ -99,7 +121,10 @@ export function registerModelEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context)
     return { models: docs.map((doc) => pick(modelView(doc), request.only_fields)) };
   });
 
-  for (const [name, schema] of [['models.edit', editRequest], ['models.update', updateRequest]] as const) {
+  for (const [name, schema] of [
+    ['models.edit', editRequest],
+    ['models.update', updateRequest],
+  ] as const) {
     api.endpoint(name, { auth: 'token' }, async ({ auth, data }) => {
       const { model: modelId, iteration, ...fields } = parseRequest(schema, data);
       const model = await ownedModel(auth.claims.identity.company, modelId);
@@ -113,7 +138,10 @@ export function registerModelEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context)
     const model = await ownedModel(company, modelId);
     if (model.ready) throw new WardenError('ERR_MODEL_IS_READY', `model ${modelId} is already ready`, { model: modelId });
     const now = new Date();
-    const result = await models.updateOne({ _id: modelId, company, ready: false }, { $set: { ready: true, last_update: now, last_change: now, last_changed_by: user } });
+    const result = await models.updateOne(
+      { _id: modelId, company, ready: false },
+      { $set: { ready: true, last_update: now, last_change: now, last_changed_by: user } },
+    );
     return { updated: result.modifiedCount };
   });
 
@@ -135,7 +163,8 @@ export function registerModelEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context)
     const model = await ownedModel(company, request.model);
     const tombstone = `${DELETED_PREFIX}${model._id}`;
     const users = await tasks.find({ company, 'models.input.model': model._id }).lean();
-    if (users.length && !request.force) throw new WardenError('ERR_MODEL_IN_USE', `model is the input of ${users.length} task(s); use force=true`, { num_tasks: users.length });
+    if (users.length && !request.force)
+      throw new WardenError('ERR_MODEL_IN_USE', `model is the input of ${users.length} task(s); use force=true`, { num_tasks: users.length });
     for (const task of users) {
       const input = (task.models?.input ?? []).map((item) => (item.model === model._id ? { ...item, model: tombstone } : item));
       await tasks.updateOne({ _id: task._id, company }, { $set: { 'models.input': input } });

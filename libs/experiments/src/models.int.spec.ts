@@ -24,9 +24,23 @@ describe('models endpoints (real FerretDB)', () => {
     const created = await t.call('alice', 'models.create', { uri: 'file:///uploading_file', name: 'Anonymous model', labels: {}, project });
     expect(created.data).toMatchObject({ created: true });
     const id = created.data.id as string;
-    const edited = await t.call('alice', 'models.edit', { model: id, uri: 'file:///uploading_file', name: 'weights', comment: 'Created by task', labels: { cat: 1 }, design: { design: '' }, framework: 'PyTorch', task, project, tags: [], system_tags: [] });
+    const edited = await t.call('alice', 'models.edit', {
+      model: id,
+      uri: 'file:///uploading_file',
+      name: 'weights',
+      comment: 'Created by task',
+      labels: { cat: 1 },
+      design: { design: '' },
+      framework: 'PyTorch',
+      task,
+      project,
+      tags: [],
+      system_tags: [],
+    });
     expect(edited.data).toMatchObject({ updated: 1, fields: { name: 'weights', labels: { cat: 1 } } });
-    expect((await t.call('alice', 'tasks.add_or_update_model', { task, name: 'weights', type: 'output', model: id, iteration: 7 })).data).toEqual({ updated: 1 });
+    expect((await t.call('alice', 'tasks.add_or_update_model', { task, name: 'weights', type: 'output', model: id, iteration: 7 })).data).toEqual({
+      updated: 1,
+    });
     await t.call('alice', 'models.edit', { model: id, uri: 'http://files/models/weights.pt', iteration: 9, task });
     return id;
   }
@@ -35,7 +49,21 @@ describe('models endpoints (real FerretDB)', () => {
     const task = await runningTask('training-run');
     const id = await outputModelFlow(task);
     const model = await getModel(id);
-    expect(model).toMatchObject({ id, name: 'weights', uri: 'http://files/models/weights.pt', task, project, user: ALICE.user, company: ALICE.company, ready: false, framework: 'PyTorch', labels: { cat: 1 }, design: { design: '' }, tags: [], system_tags: [] });
+    expect(model).toMatchObject({
+      id,
+      name: 'weights',
+      uri: 'http://files/models/weights.pt',
+      task,
+      project,
+      user: ALICE.user,
+      company: ALICE.company,
+      ready: false,
+      framework: 'PyTorch',
+      labels: { cat: 1 },
+      design: { design: '' },
+      tags: [],
+      system_tags: [],
+    });
     expect(id).toMatch(/^[0-9a-f]{32}$/);
     expect(model.created).toMatch(/Z$/);
     const linked = await getTask(task);
@@ -64,7 +92,7 @@ describe('models endpoints (real FerretDB)', () => {
     expect(codeOf(await t.call('alice', 'models.set_ready', { model: id }))).toEqual([400, 203]);
   });
 
-  it('answers another company\'s model like a missing one, and refuses links into another company', async () => {
+  it("answers another company's model like a missing one, and refuses links into another company", async () => {
     const task = await runningTask('private-run');
     const id = await outputModelFlow(task);
     for (const endpoint of ['models.get_by_id', 'models.edit', 'models.update', 'models.set_ready', 'models.delete', 'models.add_or_update_metadata']) {
@@ -81,13 +109,14 @@ describe('models endpoints (real FerretDB)', () => {
 
   it('refuses to delete a model another task uses unless forced, and marks it in that task', async () => {
     const id = (await t.call('alice', 'models.create', { uri: 's3://b/in', name: 'input' })).data.id as string;
-    const user = (await t.call('alice', 'tasks.create', { name: 'consumer', type: 'inference', models: { input: [{ name: 'in', model: id }] } })).data.id as string;
+    const user = (await t.call('alice', 'tasks.create', { name: 'consumer', type: 'inference', models: { input: [{ name: 'in', model: id }] } })).data
+      .id as string;
     expect(codeOf(await t.call('alice', 'models.delete', { model: id }))).toEqual([400, 205]);
     expect((await t.call('alice', 'models.delete', { model: id, force: true })).data).toEqual({ deleted: true, url: 's3://b/in' });
     expect(((await getTask(user)).models as { input: { model: string }[] }).input[0].model).toBe(`__DELETED__${id}`);
   });
 
-  it('deletes a task\'s draft output models with it and marks its ready ones', async () => {
+  it("deletes a task's draft output models with it and marks its ready ones", async () => {
     const task = await runningTask('finished-run');
     const draft = await outputModelFlow(task);
     const ready = (await t.call('alice', 'models.create', { uri: 's3://b/r', name: 'ready', task, ready: true })).data.id as string;
@@ -110,7 +139,11 @@ describe('models endpoints (real FerretDB)', () => {
   });
 
   it('names the field of a malformed model body', async () => {
-    for (const [body, field] of [[{ name: 'n' }, 'uri'], [{ uri: 'u', name: 'n', labels: { a: 'x' } }, 'labels.a'], [{ uri: 'u', name: 'n', ready: 'maybe' }, 'ready']] as const) {
+    for (const [body, field] of [
+      [{ name: 'n' }, 'uri'],
+      [{ uri: 'u', name: 'n', labels: { a: 'x' } }, 'labels.a'],
+      [{ uri: 'u', name: 'n', ready: 'maybe' }, 'ready'],
+    ] as const) {
       const res = await t.call('alice', 'models.create', body);
       expect([field, res.status, (res.meta.error_data as { field: string }).field]).toEqual([field, 400, field]);
     }

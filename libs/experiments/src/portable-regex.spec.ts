@@ -68,13 +68,46 @@ describe('portable name patterns', () => {
   });
 
   it('never accepts what JavaScript refuses, and never fails otherwise than with ERR_INVALID_REGEX', () => {
-    const atoms = fc.constantFrom('a', 'Z', '.', '^', '$', '|', '(', ')', '(?:', '[', ']', '[^', '-', '\\', '\\d', '\\w', '\\b', '\\-', '*', '+', '?', '{', '}', '{2}', '{1,3}', ',', '0', 'é', '😀');
+    const atoms = fc.constantFrom(
+      'a',
+      'Z',
+      '.',
+      '^',
+      '$',
+      '|',
+      '(',
+      ')',
+      '(?:',
+      '[',
+      ']',
+      '[^',
+      '-',
+      '\\',
+      '\\d',
+      '\\w',
+      '\\b',
+      '\\-',
+      '*',
+      '+',
+      '?',
+      '{',
+      '}',
+      '{2}',
+      '{1,3}',
+      ',',
+      '0',
+      'é',
+      '😀',
+    );
     fc.assert(
-      fc.property(fc.array(atoms, { maxLength: 16 }).map((parts) => parts.join('')), (pattern) => {
-        const result = verdict(pattern);
-        if (result === 'ok') new RegExp(pattern, 'i');
-        else expect(result).toBe('ERR_INVALID_REGEX:name');
-      }),
+      fc.property(
+        fc.array(atoms, { maxLength: 16 }).map((parts) => parts.join('')),
+        (pattern) => {
+          const result = verdict(pattern);
+          if (result === 'ok') new RegExp(pattern, 'i');
+          else expect(result).toBe('ERR_INVALID_REGEX:name');
+        },
+      ),
       { seed: Number(process.env.WARDEN_FUZZ_SEED ?? 20261201), numRuns: 2000 },
     );
   });

@@ -42,7 +42,9 @@ class Parser {
   }
 
   private fail(problem: string): never {
-    throw new WardenError('ERR_INVALID_REGEX', `${this.field}: ${problem}; only the portable regex subset is accepted (escape other characters with \\)`, { field: this.field });
+    throw new WardenError('ERR_INVALID_REGEX', `${this.field}: ${problem}; only the portable regex subset is accepted (escape other characters with \\)`, {
+      field: this.field,
+    });
   }
 
   private peek(offset = 0): string | undefined {

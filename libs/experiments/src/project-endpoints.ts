@@ -10,7 +10,10 @@ import { projectView } from './views';
 
 /** ClearML names are paths (`a/b`): empty parts dropped, parts trimmed. */
 export function normalizeProjectName(name: string): string {
-  const parts = name.split('/').map((part) => part.trim()).filter(Boolean);
+  const parts = name
+    .split('/')
+    .map((part) => part.trim())
+    .filter(Boolean);
   if (parts.length === 0) throw new WardenError('ERR_INVALID_PROJECT_NAME', 'project name is empty', { field: 'name' });
   return parts.join('/');
 }

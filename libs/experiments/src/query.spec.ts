@@ -11,9 +11,10 @@ const codeOf = (check: () => unknown) => {
 };
 
 describe('list queries', () => {
-  it('takes the SDK\'s escaped-name regex, case-insensitive, and refuses unsafe or broken ones', () => {
+  it("takes the SDK's escaped-name regex, case-insensitive, and refuses unsafe or broken ones", () => {
     expect(patternFilter('name', '^warden\\-compat$')).toEqual({ name: { $regex: '^warden\\-compat$', $options: 'i' } });
-    for (const bad of ['(', '[a-', '(?=a)', '(?<!a)b', '(a)\\1', 'x'.repeat(257)]) expect([bad.slice(0, 8), codeOf(() => patternFilter('name', bad))]).toEqual([bad.slice(0, 8), 'ERR_INVALID_REGEX:name']);
+    for (const bad of ['(', '[a-', '(?=a)', '(?<!a)b', '(a)\\1', 'x'.repeat(257)])
+      expect([bad.slice(0, 8), codeOf(() => patternFilter('name', bad))]).toEqual([bad.slice(0, 8), 'ERR_INVALID_REGEX:name']);
   });
 
   it('reads tag filters as clearml-server does', () => {

@@ -43,7 +43,12 @@ describe('request validation', () => {
 
   it('reads query-string style flags and integers, and one value for a list', () => {
     const list = z.object(listFields);
-    expect(parseRequest(list, { page: '2', page_size: 10, search_hidden: 'true', id: 'abc' })).toEqual({ page: 2, page_size: 10, search_hidden: true, id: ['abc'] });
+    expect(parseRequest(list, { page: '2', page_size: 10, search_hidden: 'true', id: 'abc' })).toEqual({
+      page: 2,
+      page_size: 10,
+      search_hidden: true,
+      id: ['abc'],
+    });
     expect(refusal(list, { page: -1 }).field).toBe('page');
     expect(refusal(list, { page_size: '1.5' }).field).toBe('page_size');
   });

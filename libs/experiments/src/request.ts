@@ -28,7 +28,13 @@ export const text = z.string().max(MAX_STRING);
 export const tagList = z.array(z.string().max(256)).max(MAX_LIST);
 /** Query-string callers send booleans and integers as text. */
 export const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
-export const int = z.union([z.number().int(), z.string().regex(/^-?\d+$/, 'must be an integer').transform(Number)]);
+export const int = z.union([
+  z.number().int(),
+  z
+    .string()
+    .regex(/^-?\d+$/, 'must be an integer')
+    .transform(Number),
+]);
 /** Filters accept one value or a list, as clearml-server does. */
 const listOf = (max: number) => z.union([z.string().max(1024), z.array(z.string().max(1024)).max(max)]).transform((v) => (Array.isArray(v) ? v : [v]));
 export const stringList = listOf(MAX_LIST);

@@ -40,7 +40,10 @@ describe('stored values', () => {
     expect(refusal(() => toStored(nested(MAX_STORED_DEPTH + 1), 'runtime'))).toEqual(['ERR_STORED_VALUE', 'runtime']);
     // Deep enough to overflow the stack of a walk that does not stop.
     expect(refusal(() => toStored(nested(200_000), 'runtime'))).toEqual(['ERR_STORED_VALUE', 'runtime']);
-    expect(refusal(() => toStoredFields({ parameters: { ok: 1 }, model_desc: nested(100) }, 'execution'))).toEqual(['ERR_STORED_VALUE', 'execution.model_desc']);
+    expect(refusal(() => toStoredFields({ parameters: { ok: 1 }, model_desc: nested(100) }, 'execution'))).toEqual([
+      'ERR_STORED_VALUE',
+      'execution.model_desc',
+    ]);
   });
 
   it('stores arrays inside arrays wrapped, and answers them as given', () => {

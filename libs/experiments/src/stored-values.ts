@@ -41,7 +41,9 @@ function storedValue(value: unknown, field: string, path: string[], depth: numbe
   if (!Array.isArray(value) && !isPlainObject(value)) return value;
   if (depth >= MAX_STORED_DEPTH) refuse(field, path.slice(0, 3), `nested deeper than ${MAX_STORED_DEPTH} levels`);
   if (Array.isArray(value)) {
-    return value.map((v, i) => (Array.isArray(v) ? { [NESTED_ARRAY]: storedValue(v, field, [...path, String(i)], depth + 2) } : storedValue(v, field, [...path, String(i)], depth + 1)));
+    return value.map((v, i) =>
+      Array.isArray(v) ? { [NESTED_ARRAY]: storedValue(v, field, [...path, String(i)], depth + 2) } : storedValue(v, field, [...path, String(i)], depth + 1),
+    );
   }
   return Object.fromEntries(
     Object.entries(value).map(([key, v]) => {

@@ -37,7 +37,19 @@ export function registerTaskEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context):
     const request = parseRequest(createRequest, data);
     await assertReferences(company, request);
     const now = new Date();
-    const doc = { _id: newId(), company, user, status: 'created', status_changed: now, created: now, last_update: now, last_change: now, last_changed_by: user, last_iteration: 0, ...storedTaskFields(request, now) };
+    const doc = {
+      _id: newId(),
+      company,
+      user,
+      status: 'created',
+      status_changed: now,
+      created: now,
+      last_update: now,
+      last_change: now,
+      last_changed_by: user,
+      last_iteration: 0,
+      ...storedTaskFields(request, now),
+    };
     await tasks.create(doc);
     return { id: doc._id };
   });
@@ -74,7 +86,10 @@ export function registerTaskEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context):
     const { user, company } = auth.claims.identity;
     const { task, requirements } = parseRequest(setRequirementsRequest, data);
     const now = new Date();
-    const result = await tasks.updateOne({ _id: task, company }, { $set: { 'script.requirements': toStored(requirements, 'requirements'), last_change: now, last_changed_by: user, last_update: now } });
+    const result = await tasks.updateOne(
+      { _id: task, company },
+      { $set: { 'script.requirements': toStored(requirements, 'requirements'), last_change: now, last_changed_by: user, last_update: now } },
+    );
     if (result.matchedCount === 0) throw new WardenError('ERR_INVALID_TASK_ID', `task ${task} not found`, { id: task });
     return { updated: 1, fields: { 'script.requirements': requirements } };
   });
@@ -92,7 +107,11 @@ export function registerTaskEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context):
     const request = parseRequest(deleteRequest, data);
     const task = await ownedTask(company, request.task);
     if (task.status !== 'created' && !task.system_tags?.includes(ARCHIVED) && !request.force) {
-      throw new WardenError('ERR_TASK_CANNOT_BE_DELETED', `task status is ${task.status}; archive it first or use force=true`, { task: task._id, current: task.status, expected: 'created' });
+      throw new WardenError('ERR_TASK_CANNOT_BE_DELETED', `task status is ${task.status}; archive it first or use force=true`, {
+        task: task._id,
+        current: task.status,
+        expected: 'created',
+      });
     }
     const cleanup = await detachOutputs(task, request.delete_output_models ?? true);
     await ctx.deleteTaskEvents(company, [task._id]);

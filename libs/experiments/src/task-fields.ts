@@ -96,9 +96,13 @@ export function storedTaskFields(fields: TaskFields, now: Date): Record<string, 
   if (output_dest !== undefined) stored.output = { destination: output_dest };
   if (execution) {
     const { artifacts, ...other } = execution;
-    stored.execution = { ...toStoredFields(compact(other), 'execution'), ...(artifacts && { artifacts: Object.fromEntries(artifacts.map((a) => [artifactId(a), toStored(compact(a), 'execution.artifacts')])) }) };
+    stored.execution = {
+      ...toStoredFields(compact(other), 'execution'),
+      ...(artifacts && { artifacts: Object.fromEntries(artifacts.map((a) => [artifactId(a), toStored(compact(a), 'execution.artifacts')])) }),
+    };
   }
-  if (models) stored.models = Object.fromEntries(Object.entries(compact(models)).map(([kind, items]) => [kind, items?.map((item) => ({ ...item, updated: now }))]));
+  if (models)
+    stored.models = Object.fromEntries(Object.entries(compact(models)).map(([kind, items]) => [kind, items?.map((item) => ({ ...item, updated: now }))]));
   return stored;
 }
 

@@ -26,7 +26,12 @@ export function registerTaskRunEndpoints(api: ClearmlApi<TokenAuth>, ctx: Contex
    * Moves a task to `next` if the state machine (or force) allows it. The update is conditioned on
    * the status it was read with, so a concurrent change fails instead of being overwritten.
    */
-  async function changeStatus(identity: Identity, request: StatusRequest, next: TaskStatus, extra: (task: TaskDoc, now: Date) => Partial<TaskDoc> = () => ({})) {
+  async function changeStatus(
+    identity: Identity,
+    request: StatusRequest,
+    next: TaskStatus,
+    extra: (task: TaskDoc, now: Date) => Partial<TaskDoc> = () => ({}),
+  ) {
     const task = await ownedTask(identity.company, request.task);
     assertTransition(task.status, next, request.force ?? false);
     const now = new Date();
@@ -42,7 +47,11 @@ export function registerTaskRunEndpoints(api: ClearmlApi<TokenAuth>, ctx: Contex
     };
     const result = await tasks.updateOne({ _id: task._id, company: identity.company, status: task.status }, { $set: fields });
     if (result.matchedCount === 0) {
-      throw new WardenError('ERR_TASK_STATUS_CHANGED', `task ${task._id} changed status while moving to ${next}`, { task: task._id, current_status: task.status, new_status: next });
+      throw new WardenError('ERR_TASK_STATUS_CHANGED', `task ${task._id} changed status while moving to ${next}`, {
+        task: task._id,
+        current_status: task.status,
+        new_status: next,
+      });
     }
     return { updated: 1, fields: fromStored(fields) };
   }
@@ -52,7 +61,9 @@ export function registerTaskRunEndpoints(api: ClearmlApi<TokenAuth>, ctx: Contex
 
   api.endpoint('tasks.started', { auth: 'token' }, async ({ auth, data }) => {
     // A restarted task keeps its first start time.
-    const result = await changeStatus(auth.claims.identity, parseRequest(statusRequest, data), 'in_progress', (task, now) => (task.started ? {} : { started: now }));
+    const result = await changeStatus(auth.claims.identity, parseRequest(statusRequest, data), 'in_progress', (task, now) =>
+      task.started ? {} : { started: now },
+    );
     return { ...result, started: result.updated };
   });
   statusEndpoint('tasks.stopped', 'stopped', (_task, now) => ({ completed: now }));
@@ -98,7 +109,10 @@ export function registerTaskRunEndpoints(api: ClearmlApi<TokenAuth>, ctx: Contex
     const item: TaskModelItem = { name: request.name, model: request.model, updated: new Date() };
     const next = items.some((m) => m.name === request.name) ? items.map((m) => (m.name === request.name ? item : m)) : [...items, item];
     const iteration = request.iteration !== undefined && request.iteration > (task.last_iteration ?? 0) ? { last_iteration: request.iteration } : {};
-    const result = await tasks.updateOne({ _id: task._id, company: identity.company }, { $set: { [`models.${request.type}`]: next, ...iteration, ...stamps(identity) } });
+    const result = await tasks.updateOne(
+      { _id: task._id, company: identity.company },
+      { $set: { [`models.${request.type}`]: next, ...iteration, ...stamps(identity) } },
+    );
     return { updated: result.matchedCount };
   });
 

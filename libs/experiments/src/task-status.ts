@@ -3,7 +3,19 @@ import { WardenError } from '@warden/errors';
 export const TASK_STATUSES = ['created', 'queued', 'in_progress', 'stopped', 'publishing', 'published', 'closed', 'failed', 'completed', 'unknown'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-export const TASK_TYPES = ['training', 'testing', 'inference', 'data_processing', 'application', 'monitor', 'controller', 'optimizer', 'service', 'qc', 'custom'] as const;
+export const TASK_TYPES = [
+  'training',
+  'testing',
+  'inference',
+  'data_processing',
+  'application',
+  'monitor',
+  'controller',
+  'optimizer',
+  'service',
+  'qc',
+  'custom',
+] as const;
 
 // clearml-server's task state machine: the statuses each status may move to without force.
 const TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {

@@ -20,7 +20,7 @@ describe('projects and tasks endpoints (real FerretDB)', () => {
   };
 
   describe('projects', () => {
-    it('finds a project by the SDK\'s escaped-name regex, ids only', async () => {
+    it("finds a project by the SDK's escaped-name regex, ids only", async () => {
       const res = await t.call('alice', 'projects.get_all', { name: '^warden\\-compat$', only_fields: ['id'], shallow_search: false, search_hidden: true });
       expect(res.data.projects).toEqual([{ id: project }]);
       expect(project).toMatch(/^[0-9a-f]{32}$/);
@@ -34,7 +34,7 @@ describe('projects and tasks endpoints (real FerretDB)', () => {
       expect(other.data.id).not.toBe(project);
     });
 
-    it('answers another company\'s project like a missing one, for reads, updates and deletes', async () => {
+    it("answers another company's project like a missing one, for reads, updates and deletes", async () => {
       for (const endpoint of ['projects.get_by_id', 'projects.update', 'projects.delete']) {
         const res = await t.call('bob', endpoint, { project, name: 'stolen' });
         expect([endpoint, res.status, ...codeOf(res)]).toEqual([endpoint, 400, 400, 401]);
@@ -43,7 +43,7 @@ describe('projects and tasks endpoints (real FerretDB)', () => {
       expect(mine.data.project).toMatchObject({ id: project, name: 'warden-compat', basename: 'warden-compat', company: ALICE.company, user: ALICE.user });
     });
 
-    it('refuses a bad name pattern with ClearML\'s regex error', async () => {
+    it("refuses a bad name pattern with ClearML's regex error", async () => {
       for (const name of ['(', '(?=x)a', 'x'.repeat(300)]) {
         const res = await t.call('alice', 'projects.get_all', { name });
         expect([name.slice(0, 10), res.status, ...codeOf(res)]).toEqual([name.slice(0, 10), 400, 400, 21]);
@@ -92,10 +92,22 @@ describe('projects and tasks endpoints (real FerretDB)', () => {
       expect(task).not.toHaveProperty('method');
     });
 
-    it('answers an unknown task and another company\'s task alike, for every task call', async () => {
+    it("answers an unknown task and another company's task alike, for every task call", async () => {
       const id = await createTask('private-task');
-      for (const endpoint of ['tasks.get_by_id', 'tasks.edit', 'tasks.started', 'tasks.completed', 'tasks.ping', 'tasks.delete', 'tasks.add_or_update_artifacts', 'tasks.set_requirements']) {
-        for (const [as, task] of [['bob', id], ['alice', 'f'.repeat(32)]] as const) {
+      for (const endpoint of [
+        'tasks.get_by_id',
+        'tasks.edit',
+        'tasks.started',
+        'tasks.completed',
+        'tasks.ping',
+        'tasks.delete',
+        'tasks.add_or_update_artifacts',
+        'tasks.set_requirements',
+      ]) {
+        for (const [as, task] of [
+          ['bob', id],
+          ['alice', 'f'.repeat(32)],
+        ] as const) {
           const res = await t.call(as, endpoint, { task, force: true, artifacts: [], requirements: {} });
           expect([endpoint, as, res.status, ...codeOf(res)]).toEqual([endpoint, as, 400, 400, 101]);
         }
@@ -107,7 +119,7 @@ describe('projects and tasks endpoints (real FerretDB)', () => {
       await expect(t.experiments.assertTaskOwned(BOB.company, id)).rejects.toMatchObject({ code: 'ERR_INVALID_TASK_ID' });
     });
 
-    it('names the field of a malformed body, and ignores the SDK\'s method field and unknown ones', async () => {
+    it("names the field of a malformed body, and ignores the SDK's method field and unknown ones", async () => {
       const cases: [Record<string, unknown>, string, number][] = [
         [{ project, type: 'training' }, 'name', 11],
         [{ name: 'no-type' }, 'type', 11],
@@ -125,7 +137,7 @@ describe('projects and tasks endpoints (real FerretDB)', () => {
       expect(tolerated.status).toBe(200);
     });
 
-    it('follows ClearML\'s state machine: started, completed, restarted keeping its first start; no jump without force', async () => {
+    it("follows ClearML's state machine: started, completed, restarted keeping its first start; no jump without force", async () => {
       const id = await createTask('status-task');
       const started = await t.call('alice', 'tasks.started', { task: id, force: false });
       expect(started.data).toMatchObject({ updated: 1, started: 1, fields: { status: 'in_progress', status_reason: '', status_message: '' } });
@@ -162,7 +174,12 @@ describe('projects and tasks endpoints (real FerretDB)', () => {
       const refused = await t.call('alice', 'tasks.edit', { task: id, runtime: { progress: '0' } });
       expect(codeOf(refused)).toEqual([400, 110]);
       const runtime = { 'CLEARML VERSION': '2.1.12', CLI: 'scenario.py', progress: '0', 'odd.key$': 1 };
-      await t.call('alice', 'tasks.edit', { task: id, force: true, runtime, hyperparams: { Args: { 'optimizer.lr': { section: 'Args', name: 'optimizer.lr', value: '0.1' } } } });
+      await t.call('alice', 'tasks.edit', {
+        task: id,
+        force: true,
+        runtime,
+        hyperparams: { Args: { 'optimizer.lr': { section: 'Args', name: 'optimizer.lr', value: '0.1' } } },
+      });
       const task = (await t.call('alice', 'tasks.get_by_id', { task: id })).data.task as Record<string, unknown>;
       expect(task.script).toEqual({ ...script, requirements: { pip: 'numpy==1.0\n' } });
       expect(task.runtime).toEqual(runtime);
@@ -172,19 +189,30 @@ describe('projects and tasks endpoints (real FerretDB)', () => {
     it('upserts artifacts by key and mode when the SDK resends the whole list', async () => {
       const id = await createTask('artifact-task');
       await t.call('alice', 'tasks.started', { task: id });
-      const a = { key: 'payload', type: 'custom', uri: 'http://files/p/payload.bin', content_size: 10, hash: 'ab', timestamp: 1700000000, type_data: { preview: '', content_type: 'application/octet-stream' } };
+      const a = {
+        key: 'payload',
+        type: 'custom',
+        uri: 'http://files/p/payload.bin',
+        content_size: 10,
+        hash: 'ab',
+        timestamp: 1700000000,
+        type_data: { preview: '', content_type: 'application/octet-stream' },
+      };
       const b = { key: 'config.json', type: 'dict', uri: 'http://files/p/config.json', content_size: 2, timestamp: 1700000001 };
       expect((await t.call('alice', 'tasks.add_or_update_artifacts', { task: id, force: true, artifacts: [a] })).data).toEqual({ updated: 1 });
       await t.call('alice', 'tasks.add_or_update_artifacts', { task: id, force: true, artifacts: [{ ...a, content_size: 20 }, b] });
       await t.call('alice', 'tasks.add_or_update_artifacts', { task: id, artifacts: [{ ...b, mode: 'input' }] });
       const artifacts = ((await t.call('alice', 'tasks.get_by_id', { task: id })).data.task as { execution: { artifacts: unknown[] } }).execution.artifacts;
-      expect(artifacts).toEqual([
-        { ...b, mode: 'output' },
-        { ...b, mode: 'input' },
-        { ...a, content_size: 20, mode: 'output' },
-      ].sort((x, y) => x.key.localeCompare(y.key)));
+      expect(artifacts).toEqual(
+        [
+          { ...b, mode: 'output' },
+          { ...b, mode: 'input' },
+          { ...a, content_size: 20, mode: 'output' },
+        ].sort((x, y) => x.key.localeCompare(y.key)),
+      );
       expect((await t.call('alice', 'tasks.delete_artifacts', { task: id, artifacts: [{ key: 'config.json', mode: 'input' }] })).data).toEqual({ deleted: 1 });
-      const after = ((await t.call('alice', 'tasks.get_by_id', { task: id })).data.task as { execution: { artifacts: { key: string; mode: string }[] } }).execution.artifacts;
+      const after = ((await t.call('alice', 'tasks.get_by_id', { task: id })).data.task as { execution: { artifacts: { key: string; mode: string }[] } })
+        .execution.artifacts;
       expect(after.map((x) => `${x.key}/${x.mode}`)).toEqual(['config.json/output', 'payload/output']);
 
       await t.call('alice', 'tasks.completed', { task: id });
@@ -205,7 +233,9 @@ describe('projects and tasks endpoints (real FerretDB)', () => {
       await t.call('alice', 'tasks.started', { task: ids[0] });
       await t.call('anna', 'tasks.create', { name: 'list-anna', project: listing, type: 'training', system_tags: ['hidden'] });
       const names = async (body: Record<string, unknown>) =>
-        ((await t.call('alice', 'tasks.get_all', { project: [listing], order_by: ['name'], ...body })).data.tasks as { name: string }[]).map((task) => task.name);
+        ((await t.call('alice', 'tasks.get_all', { project: [listing], order_by: ['name'], ...body })).data.tasks as { name: string }[]).map(
+          (task) => task.name,
+        );
 
       expect(await names({})).toEqual(['list-0', 'list-1', 'list-2', 'list-3']);
       expect(await names({ search_hidden: true })).toEqual(['list-0', 'list-1', 'list-2', 'list-3', 'list-anna']);
@@ -224,7 +254,13 @@ describe('projects and tasks endpoints (real FerretDB)', () => {
       const dotted = await t.call('alice', 'tasks.get_all', { id: [ids[0]], only_fields: ['execution.artifacts', 'models.output'] });
       expect(dotted.data.tasks).toEqual([{ id: ids[0], execution: { artifacts: [] }, models: { output: [] } }]);
 
-      for (const [body, field] of [[{ page: 1 }, 'page_size'], [{ page_size: 0 }, 'page_size'], [{ only_fields: ['$where'] }, 'only_fields'], [{ order_by: ['a;b'] }, 'order_by'], [{ status: 5 }, 'status']] as const) {
+      for (const [body, field] of [
+        [{ page: 1 }, 'page_size'],
+        [{ page_size: 0 }, 'page_size'],
+        [{ only_fields: ['$where'] }, 'only_fields'],
+        [{ order_by: ['a;b'] }, 'order_by'],
+        [{ status: 5 }, 'status'],
+      ] as const) {
         const res = await t.call('alice', 'tasks.get_all', body);
         expect([field, res.status, (res.meta.error_data as { field: string }).field]).toEqual([field, 400, field]);
       }

@@ -38,7 +38,13 @@ describe('fileserver delete', () => {
   });
 
   it('deletes many, URL-decoded, answering deleted and errors as ClearML does', async () => {
-    const res = await rawRequest(fs.url, 'POST', '/delete_many', { ...A, 'Content-Type': 'text/plain' }, json({ files: ['run/a.txt', 'with+space.txt', 'missing.txt', '/', '../keep.txt'] }));
+    const res = await rawRequest(
+      fs.url,
+      'POST',
+      '/delete_many',
+      { ...A, 'Content-Type': 'text/plain' },
+      json({ files: ['run/a.txt', 'with+space.txt', 'missing.txt', '/', '../keep.txt'] }),
+    );
     expect(res.status).toBe(200);
     expect(res.json()).toEqual({
       deleted: { 'run/a.txt': 'run/a.txt', 'with+space.txt': 'with space.txt' },
@@ -69,7 +75,11 @@ describe('fileserver delete', () => {
   it('refuses a batch over the entry cap with 400 and deletes nothing; a batch at the cap runs', async () => {
     const capped = await startTestFileserver({ limits: { ...TEST_LIMITS, maxBatchDelete: 3 } });
     try {
-      await upload(capped, A, ['a', 'b', 'c', 'd'].map((n) => ({ name: `${n}.txt`, content: n })));
+      await upload(
+        capped,
+        A,
+        ['a', 'b', 'c', 'd'].map((n) => ({ name: `${n}.txt`, content: n })),
+      );
       const over = await rawRequest(capped.url, 'POST', '/delete_many', A, json({ files: ['a.txt', 'b.txt', 'c.txt', 'd.txt'] }));
       expect(over.status).toBe(400);
       expect(over.json()).toMatchObject({ meta: { error_data: { code: 'ERR_BATCH_TOO_LARGE' }, result_msg: expect.stringContaining('at most 3 files') } });

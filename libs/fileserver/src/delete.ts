@@ -40,7 +40,10 @@ export function batchDeleteHandler(o: FileserverOptions): RequestHandler {
       const files = (body as { files?: unknown }).files;
       if (!Array.isArray(files) || files.length === 0) throw new WardenError('ERR_BAD_REQUEST', 'files are missing');
       if (files.length > o.limits.maxBatchDelete) {
-        throw new WardenError('ERR_BATCH_TOO_LARGE', `delete_many takes at most ${o.limits.maxBatchDelete} files per call (got ${files.length}); send several batches`);
+        throw new WardenError(
+          'ERR_BATCH_TOO_LARGE',
+          `delete_many takes at most ${o.limits.maxBatchDelete} files per call (got ${files.length}); send several batches`,
+        );
       }
       const caller = callerOf(res);
       const deleted: Record<string, string> = {};

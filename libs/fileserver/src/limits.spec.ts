@@ -2,7 +2,18 @@ import { request as httpRequest } from 'node:http';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { TEMP_DIR_NAME } from '@warden/storage';
-import { COMPANY_A, TEST_LIMITS, as, multipart, rawRequest, startTestFileserver, upload, walk, type RawResponse, type TestFileserver } from './testing/test-fileserver';
+import {
+  COMPANY_A,
+  TEST_LIMITS,
+  as,
+  multipart,
+  rawRequest,
+  startTestFileserver,
+  upload,
+  walk,
+  type RawResponse,
+  type TestFileserver,
+} from './testing/test-fileserver';
 
 const A = as(COMPANY_A);
 const LIMIT = 64 * 1024;
@@ -16,7 +27,9 @@ async function streamUpload(url: string, name: string, total: number): Promise<R
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), json: () => JSON.parse(Buffer.concat(chunks).toString()) }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), json: () => JSON.parse(Buffer.concat(chunks).toString()) }),
+      );
     });
     req.on('error', reject);
   });
@@ -85,7 +98,10 @@ describe('fileserver upload limits', () => {
   });
 
   it('refuses a form field over maxFieldBytes with 400', async () => {
-    const res = await upload(fs, A, [{ name: 'note', content: 'x'.repeat(101), filename: null }, { name: 'a.txt', content: 'x' }]);
+    const res = await upload(fs, A, [
+      { name: 'note', content: 'x'.repeat(101), filename: null },
+      { name: 'a.txt', content: 'x' },
+    ]);
     expect([res.status, codeOf(res)]).toEqual([400, 'ERR_MULTIPART_LIMIT']);
     nothingLeft();
   });
@@ -98,7 +114,13 @@ describe('fileserver upload limits', () => {
 
   it.each([
     ['a JSON body', { 'Content-Type': 'application/json' }, Buffer.from('{}'), 400, 'ERR_BAD_REQUEST'],
-    ['a form without its end', { 'Content-Type': multipart([]).contentType }, multipart([{ name: 'a.txt', content: 'x' }]).body.subarray(0, 80), 400, 'ERR_UPLOAD_INCOMPLETE'],
+    [
+      'a form without its end',
+      { 'Content-Type': multipart([]).contentType },
+      multipart([{ name: 'a.txt', content: 'x' }]).body.subarray(0, 80),
+      400,
+      'ERR_UPLOAD_INCOMPLETE',
+    ],
     ['a compressed body', { 'Content-Type': multipart([]).contentType, 'Content-Encoding': 'gzip' }, Buffer.from('x'), 415, 'ERR_UNSUPPORTED_ENCODING'],
   ])('refuses %s', async (_label, headers, body, status, code) => {
     const res = await rawRequest(fs.url, 'POST', '/', { ...A, ...headers }, body);

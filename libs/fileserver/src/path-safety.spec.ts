@@ -61,19 +61,16 @@ const FIELD_NAMES: Array<[string, string]> = [
 ];
 
 describe('validateObjectPath', () => {
-  it.each([
-    ['a.txt'],
-    ['project/task.1/artifacts/model.pkl'],
-    ['ünïcode/файл 100%.txt'],
-    ['..a/b..c/...d'],
-    [long(255)],
-  ])('accepts %j unchanged', (path) => {
+  it.each([['a.txt'], ['project/task.1/artifacts/model.pkl'], ['ünïcode/файл 100%.txt'], ['..a/b..c/...d'], [long(255)]])('accepts %j unchanged', (path) => {
     expect(validateObjectPath(path)).toBe(path);
   });
 
-  it.each([...FIELD_NAMES.slice(0, -1), ['a/b\u0001.txt', 'ERR_PATH_INVALID'], ['', 'ERR_PATH_INVALID'], ['a/\0', 'ERR_PATH_INVALID']])('refuses %j with %s', (path, code) => {
-    expect(() => validateObjectPath(path)).toThrow(expect.objectContaining({ code, status: 400 }));
-  });
+  it.each([...FIELD_NAMES.slice(0, -1), ['a/b\u0001.txt', 'ERR_PATH_INVALID'], ['', 'ERR_PATH_INVALID'], ['a/\0', 'ERR_PATH_INVALID']])(
+    'refuses %j with %s',
+    (path, code) => {
+      expect(() => validateObjectPath(path)).toThrow(expect.objectContaining({ code, status: 400 }));
+    },
+  );
 
   it('bounds the whole path by maxPathBytes, counting UTF-8 bytes', () => {
     expect(validateObjectPath('é'.repeat(50), 100)).toHaveLength(50);
@@ -102,7 +99,10 @@ describe('fileserver path safety', () => {
   });
 
   it.each(FIELD_NAMES)('refuses an upload to %j with %s', async (name, code) => {
-    const res = await upload(fs, A, [{ name: 'fine-before.txt', content: 'staged, then dropped' }, { name, content: 'pwned' }]);
+    const res = await upload(fs, A, [
+      { name: 'fine-before.txt', content: 'staged, then dropped' },
+      { name, content: 'pwned' },
+    ]);
     expect([res.status, (res.json() as { meta: { error_data: { code: string } } }).meta.error_data.code]).toEqual([400, code]);
   });
 
@@ -116,7 +116,12 @@ describe('fileserver path safety', () => {
 
   it('left nothing anywhere but the one legitimate object', () => {
     // Everything the hostile paths aimed at, from the tenant folder upwards.
-    for (const target of [join(fs.root, 'outside.txt'), join(dirname(fs.root), 'outside.txt'), join(dirname(dirname(fs.root)), 'outside.txt'), '/etc/cron.d/evil']) {
+    for (const target of [
+      join(fs.root, 'outside.txt'),
+      join(dirname(fs.root), 'outside.txt'),
+      join(dirname(dirname(fs.root)), 'outside.txt'),
+      '/etc/cron.d/evil',
+    ]) {
       expect([target, existsSync(target)]).toEqual([target, false]);
     }
     expect(walk(fs.root)).toEqual([`${COMPANY_A}/legit.txt`]);

@@ -76,7 +76,10 @@ describe('fileserver upload and download', () => {
     });
 
     it('defaults to application/octet-stream and never serves a .gz as an encoding', async () => {
-      await upload(fs, A, [{ name: 'model.pkl', content: 'p' }, { name: 'log.json.gz', content: 'g' }]);
+      await upload(fs, A, [
+        { name: 'model.pkl', content: 'p' },
+        { name: 'log.json.gz', content: 'g' },
+      ]);
       expect((await rawRequest(fs.url, 'GET', '/model.pkl', A)).headers['content-type']).toBe('application/octet-stream');
       const gz = await rawRequest(fs.url, 'GET', '/log.json.gz', A);
       expect([gz.headers['content-type'], gz.headers['content-encoding']]).toEqual(['application/octet-stream', undefined]);

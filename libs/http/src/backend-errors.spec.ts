@@ -16,7 +16,14 @@ function appThrowing(error: () => Promise<unknown>) {
   routes.get('/call', async () => {
     await error();
   });
-  const app = createServiceApp({ logger: createLogger({ name: 'test', level: 'info', scrubber, destination: logs }), scrubber, readiness: [], state: { draining: false, warnings: [] }, exposeStacks: false, routes });
+  const app = createServiceApp({
+    logger: createLogger({ name: 'test', level: 'info', scrubber, destination: logs }),
+    scrubber,
+    readiness: [],
+    state: { draining: false, warnings: [] },
+    exposeStacks: false,
+    routes,
+  });
   return { app, logs };
 }
 
@@ -40,7 +47,7 @@ describe('a database that cannot be reached', () => {
     ['network', () => new MongoNetworkError('connection 23 to 127.0.0.1:27017 closed')],
     ['not connected', () => new MongoNotConnectedError('client must be connected')],
     ['topology closed', () => new MongoTopologyClosedError()],
-  ])('maps the driver\'s %s error to 503', async (_label, make) => {
+  ])("maps the driver's %s error to 503", async (_label, make) => {
     const { app } = appThrowing(async () => {
       throw make();
     });

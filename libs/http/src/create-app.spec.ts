@@ -78,7 +78,9 @@ describe('service app', () => {
     const bad = await request(app).post('/echo.json').set('Content-Type', 'application/json').send('{"a": ');
     expect(bad.status).toBe(400);
     expect(bad.body.meta.error_data.code).toBe('ERR_INVALID_JSON');
-    const big = await request(app).post('/echo.json').send({ a: 'x'.repeat(5000) });
+    const big = await request(app)
+      .post('/echo.json')
+      .send({ a: 'x'.repeat(5000) });
     expect(big.status).toBe(413);
     expect(big.body.meta.error_data.code).toBe('ERR_PAYLOAD_TOO_LARGE');
   });
@@ -95,10 +97,7 @@ describe('service app', () => {
 
   it('never writes a secret or a credential header to the logs', async () => {
     const { app, logs } = build();
-    await request(app)
-      .get('/leaky.error')
-      .set('Authorization', `Bearer ${SECRET}`)
-      .set('Cookie', `clearml_token_basic=${SECRET}`);
+    await request(app).get('/leaky.error').set('Authorization', `Bearer ${SECRET}`).set('Cookie', `clearml_token_basic=${SECRET}`);
     await request(app).get(`/typed.error?token=${SECRET}`);
     expect(logs.lines.length).toBeGreaterThanOrEqual(3);
     expect(logs.text).toContain('unhandled error');
@@ -111,7 +110,9 @@ describe('service app', () => {
     const { app } = build();
     const kept = await request(app).get('/health').set('X-Request-Id', 'abc-123');
     expect(kept.headers['x-request-id']).toBe('abc-123');
-    const replaced = await request(app).get('/health').set('X-Request-Id', 'id with spaces and "quotes" ' + 'x'.repeat(200));
+    const replaced = await request(app)
+      .get('/health')
+      .set('X-Request-Id', 'id with spaces and "quotes" ' + 'x'.repeat(200));
     expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -136,7 +137,12 @@ describe('service app', () => {
     await request(app).get('/ready');
     const access = logs.lines.map((line) => JSON.parse(line)).filter((entry) => entry.req);
     expect(access).toHaveLength(1);
-    expect(access[0]).toMatchObject({ level: 30, msg: 'request completed', req: { id: 'req-42', method: 'GET', path: '/typed.error' }, res: { statusCode: 403 } });
+    expect(access[0]).toMatchObject({
+      level: 30,
+      msg: 'request completed',
+      req: { id: 'req-42', method: 'GET', path: '/typed.error' },
+      res: { statusCode: 403 },
+    });
     expect(typeof access[0].responseTime).toBe('number');
     expect(logs.text).not.toContain('abc');
   });

@@ -22,7 +22,14 @@ describe('forwarded calls', () => {
     const logs = new CapturedLogs();
     const scrubber = new SecretScrubber();
     const routes = Router().use(forwardCalls({ target: `http://127.0.0.1:${port}`, paths: /^\/auth\.\w+$/ }));
-    const app = createServiceApp({ logger: createLogger({ name: 't', level: 'info', scrubber, destination: logs }), scrubber, readiness: [], state: { draining: false, warnings: [] }, exposeStacks: false, routes });
+    const app = createServiceApp({
+      logger: createLogger({ name: 't', level: 'info', scrubber, destination: logs }),
+      scrubber,
+      readiness: [],
+      state: { draining: false, warnings: [] },
+      exposeStacks: false,
+      routes,
+    });
     const res = await request(app).post('/auth.login').send({});
     expect([res.status, res.body.meta.error_data.code, res.body.meta.error_stack]).toEqual([503, 'ERR_SERVICE_UNAVAILABLE', null]);
     expect(JSON.stringify(res.body)).not.toContain(String(port));

@@ -40,7 +40,11 @@ export function forwardCalls(options: ForwardOptions): RequestHandler {
   return (req, res, next) => {
     if (!options.paths.test(req.path)) return next();
     const client = req.ip ?? req.socket.remoteAddress ?? '';
-    const headers: IncomingHttpHeaders = { ...passable(req.headers, CLIENT_CLAIMS), 'x-forwarded-proto': req.protocol, 'x-forwarded-host': req.get('Host') ?? '' };
+    const headers: IncomingHttpHeaders = {
+      ...passable(req.headers, CLIENT_CLAIMS),
+      'x-forwarded-proto': req.protocol,
+      'x-forwarded-host': req.get('Host') ?? '',
+    };
     if (client) headers['x-forwarded-for'] = client;
     if (client && key) headers[FORWARDED_CLIENT_HEADER] = signForwardedClient(key, client);
     const upstream = send(

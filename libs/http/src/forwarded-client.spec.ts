@@ -38,7 +38,16 @@ describe('signed forwarded client address', () => {
     expect(verifyForwardedClient(key, signed, now + FORWARDED_CLIENT_VALIDITY_MS + 1)).toBeUndefined();
     expect(verifyForwardedClient(key, signed, now - FORWARDED_CLIENT_VALIDITY_MS - 1)).toBeUndefined();
     expect(verifyForwardedClient(key, signed, now + FORWARDED_CLIENT_VALIDITY_MS)).toBe('203.0.113.9');
-    for (const junk of [undefined, '', 'v1;203.0.113.9', `${signed};x`, signed.replace('v1', 'v2'), ['a', 'b'], `v1;not-an-ip;${stamp};${mac}`, 'x'.repeat(500)]) {
+    for (const junk of [
+      undefined,
+      '',
+      'v1;203.0.113.9',
+      `${signed};x`,
+      signed.replace('v1', 'v2'),
+      ['a', 'b'],
+      `v1;not-an-ip;${stamp};${mac}`,
+      'x'.repeat(500),
+    ]) {
       expect(verifyForwardedClient(key, junk, now)).toBeUndefined();
     }
   });
@@ -47,7 +56,9 @@ describe('signed forwarded client address', () => {
     const app = target(SECRET);
     const signed = await request(app).get('/').set(FORWARDED_CLIENT_HEADER, signForwardedClient(key, '198.51.100.4'));
     expect(signed.body.ip).toBe('198.51.100.4');
-    const forged = await request(app).get('/').set(FORWARDED_CLIENT_HEADER, signForwardedClient(forwardingKey('guessed'), '198.51.100.4'));
+    const forged = await request(app)
+      .get('/')
+      .set(FORWARDED_CLIENT_HEADER, signForwardedClient(forwardingKey('guessed'), '198.51.100.4'));
     expect(forged.body.ip).toMatch(/127\.0\.0\.1|::1/);
     const noSecret = await request(target(undefined)).get('/').set(FORWARDED_CLIENT_HEADER, signForwardedClient(key, '198.51.100.4'));
     expect(noSecret.body.ip).toMatch(/127\.0\.0\.1|::1/);
@@ -86,7 +97,9 @@ describe('forwardCalls and client addresses', () => {
   });
 
   it("resolves the caller through this service's own trusted proxies", async () => {
-    const res = await request(proxy({ clientSecret: SECRET, trustProxy: ['127.0.0.1', '::1'] })).post('/auth.login').set('X-Forwarded-For', '192.0.2.66');
+    const res = await request(proxy({ clientSecret: SECRET, trustProxy: ['127.0.0.1', '::1'] }))
+      .post('/auth.login')
+      .set('X-Forwarded-For', '192.0.2.66');
     // The target trusts no proxy: the address reached it through the signed header alone.
     expect(res.body.ip).toBe('192.0.2.66');
   });

@@ -44,9 +44,7 @@ export function readyHandler(checks: readonly ReadinessCheck[], state: ServiceSt
     }
     const results = await Promise.all(checks.map(async (c) => [c.name, await runCheck(c)] as const));
     const failing = results.filter(([, error]) => error !== undefined).map(([name]) => name);
-    const report = Object.fromEntries(
-      results.map(([name, error]) => [name, error === undefined ? { ok: true } : { ok: false, error: scrubber.scrub(error) }]),
-    );
+    const report = Object.fromEntries(results.map(([name, error]) => [name, error === undefined ? { ok: true } : { ok: false, error: scrubber.scrub(error) }]));
     res.status(failing.length ? 503 : 200).json({
       status: failing.length ? 'not_ready' : 'ready',
       failing,

@@ -36,7 +36,11 @@ export function accessLog(logger: Logger): RequestHandler {
     if (QUIET_PATHS.has(path)) return next();
     const started = performance.now();
     res.once('close', () => {
-      const entry = { req: { id: req.id, method: req.method, path }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) };
+      const entry = {
+        req: { id: req.id, method: req.method, path },
+        res: { statusCode: res.statusCode },
+        responseTime: Math.round(performance.now() - started),
+      };
       if (!res.writableFinished) logger.warn(entry, 'request aborted');
       else if (res.statusCode >= 500) logger.error(entry, 'request failed');
       else logger.info(entry, 'request completed');

@@ -2,7 +2,17 @@ import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import type { Router } from 'express';
 import type { ZodType, ZodTypeDef } from 'zod';
-import { ConfigError, resolveConfig, runConfigCommand, type ConfigObject, type KeyScope, type LoggingConfig, type ResolvedConfig, type ServiceConfig, type WorkersSetting } from '@warden/config';
+import {
+  ConfigError,
+  resolveConfig,
+  runConfigCommand,
+  type ConfigObject,
+  type KeyScope,
+  type LoggingConfig,
+  type ResolvedConfig,
+  type ServiceConfig,
+  type WorkersSetting,
+} from '@warden/config';
 import { runSecretsCommand, type AppName, type SecretScrubber } from '@warden/secrets';
 import type { DestinationStream } from 'pino';
 import { createServiceApp } from './create-app';
@@ -128,7 +138,12 @@ export async function startService<C extends BaseConfig>(definition: ServiceDefi
   return 'exitCode' in prepared ? prepared : serve(definition, prepared, options);
 }
 
-async function runCommand<C extends BaseConfig>(definition: ServiceDefinition<C>, command: ServiceCommand<C>, args: readonly string[], options: StartOptions): Promise<number> {
+async function runCommand<C extends BaseConfig>(
+  definition: ServiceDefinition<C>,
+  command: ServiceCommand<C>,
+  args: readonly string[],
+  options: StartOptions,
+): Promise<number> {
   const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
   try {
     const config = resolveConfig({ app: definition.app, defaults: definition.defaults, env: options.env, cwd: options.cwd }).validate(definition.schema);
@@ -140,7 +155,11 @@ async function runCommand<C extends BaseConfig>(definition: ServiceDefinition<C>
   }
 }
 
-async function serve<C extends BaseConfig>(definition: ServiceDefinition<C>, { config, resolved, warnings }: Prepared<C>, options: StartOptions): Promise<StartResult> {
+async function serve<C extends BaseConfig>(
+  definition: ServiceDefinition<C>,
+  { config, resolved, warnings }: Prepared<C>,
+  options: StartOptions,
+): Promise<StartResult> {
   const scrubber = resolved.secretScrubber();
   const logger = createLogger({ name: definition.app, level: config.logging.level, scrubber, destination: options.destination });
   for (const warning of warnings) logger.warn(warning);
@@ -184,10 +203,7 @@ async function serve<C extends BaseConfig>(definition: ServiceDefinition<C>, { c
     state,
     shutdownTimeoutMs: listener.shutdown_timeout_sec * 1000,
     idleTimeoutMs: parts.idleTimeoutMs,
-    onClose: [
-      ...(parts.close ? [parts.close] : []),
-      ...(metricsServer ? [() => new Promise<void>((resolve) => metricsServer.close(() => resolve()))] : []),
-    ],
+    onClose: [...(parts.close ? [parts.close] : []), ...(metricsServer ? [() => new Promise<void>((resolve) => metricsServer.close(() => resolve()))] : [])],
   });
   logger.info({ url: `http://${listener.listen_ip}:${running.port}`, mode: resolved.mode }, `${definition.app} listening`);
   return { ...running, metrics: metricsServer, logger, endpoints: parts.endpoints ?? [] };

@@ -54,9 +54,12 @@ export function runWorkerPool(options: WorkerPoolOptions): Promise<number> {
     const workers = alive();
     logger.info({ reason }, `stopping ${workers.length} workers`);
     for (const worker of workers) worker.process.kill('SIGTERM');
-    setTimeout(() => {
-      for (const worker of alive()) worker.process.kill('SIGKILL');
-    }, options.shutdownTimeoutMs * 2 + KILL_GRACE_MS).unref();
+    setTimeout(
+      () => {
+        for (const worker of alive()) worker.process.kill('SIGKILL');
+      },
+      options.shutdownTimeoutMs * 2 + KILL_GRACE_MS,
+    ).unref();
     if (workers.length === 0) finish(exitCode);
   };
 

@@ -16,7 +16,15 @@ describe('AuditTrail (real FerretDB)', () => {
     const trail = new AuditTrail({ connection: db.connection, flushIntervalMs: 60_000 });
     const inserts = jest.spyOn(db.connection.models.IdentityAuthEvent, 'insertMany');
     const t0 = Date.UTC(2024, 0, 1);
-    trail.record({ type: 'login', outcome: 'failure', at: new Date(t0), username: 'ada', company: 'c1', client_ip: '10.0.0.1', reason: 'ERR_INVALID_CREDENTIALS' });
+    trail.record({
+      type: 'login',
+      outcome: 'failure',
+      at: new Date(t0),
+      username: 'ada',
+      company: 'c1',
+      client_ip: '10.0.0.1',
+      reason: 'ERR_INVALID_CREDENTIALS',
+    });
     trail.record({ type: 'login', outcome: 'success', at: new Date(t0 + 1000), user: 'u1', company: 'c1', method: 'password' });
     trail.record({ type: 'credentials.create', outcome: 'success', at: new Date(t0 + 2000), user: 'u1', company: 'c1', access_key: 'AK1' });
     trail.record({ type: 'login', outcome: 'success', at: new Date(t0 + 3000), user: 'u2', company: 'c2' });

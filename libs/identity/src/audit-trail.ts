@@ -150,9 +150,7 @@ export class AuditTrail {
     } catch (error) {
       // Ids are fixed at record time, so an event that did land answers a retry with a duplicate key.
       const writeErrors = writeErrorsOf(error);
-      const failed = writeErrors
-        ? writeErrors.filter((e) => !isDuplicateKey(e)).flatMap((e) => batch[e.index] ?? [])
-        : batch;
+      const failed = writeErrors ? writeErrors.filter((e) => !isDuplicateKey(e)).flatMap((e) => batch[e.index] ?? []) : batch;
       this.buffer = [...failed, ...this.buffer];
       this.trim();
       this.schedule();

@@ -160,9 +160,7 @@ describe('IdentityStore credentials (real FerretDB)', () => {
 
   it('does a single lookup for concurrent cold authentications of one key', async () => {
     const { access_key, secret_key } = await store.createCredentials(userId);
-    const commands = await commandsDuring(() =>
-      Promise.all(Array.from({ length: 50 }, () => store.authenticateCredentials(access_key, secret_key))),
-    );
+    const commands = await commandsDuring(() => Promise.all(Array.from({ length: 50 }, () => store.authenticateCredentials(access_key, secret_key))));
     // credential, user, company
     expect(commands.filter((c) => c === 'find')).toHaveLength(3);
   });

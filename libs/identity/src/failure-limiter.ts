@@ -24,7 +24,13 @@ export class FailureLimiter {
   constructor(options: FailureLimiterOptions) {
     this.points = options.points;
     this.refusal = options.refusal;
-    this.limiter = new RateLimiterRedis({ storeClient: options.redis, useRedisPackage: true, keyPrefix: options.keyPrefix, points: options.points, duration: options.durationSec });
+    this.limiter = new RateLimiterRedis({
+      storeClient: options.redis,
+      useRedisPackage: true,
+      keyPrefix: options.keyPrefix,
+      points: options.points,
+      duration: options.durationSec,
+    });
   }
 
   async assertAllowed(key: string): Promise<void> {

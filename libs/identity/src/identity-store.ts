@@ -179,7 +179,9 @@ export class IdentityStore {
     const user = await this.models.users.findById(id).lean();
     if (!user) throw new WardenError('ERR_NOT_FOUND', 'user not found');
     const passwordHash = await hashPassword(await this.passwordPolicy.assert(password, user.username));
-    const update = options.mustChange ? { $set: { password_hash: passwordHash, must_change_password: true } } : { $set: { password_hash: passwordHash }, $unset: { must_change_password: 1 } };
+    const update = options.mustChange
+      ? { $set: { password_hash: passwordHash, must_change_password: true } }
+      : { $set: { password_hash: passwordHash }, $unset: { must_change_password: 1 } };
     const result = await this.models.users.updateOne({ _id: id }, update);
     if (result.matchedCount === 0) throw new WardenError('ERR_NOT_FOUND', 'user not found');
     this.forget((entry) => entry.credential.user === id);
@@ -208,10 +210,7 @@ export class IdentityStore {
 
   // ---- API credentials
 
-  async createCredentials(
-    userId: string,
-    input: { label?: string; system?: string; accessKey?: string; secretKey?: string } = {},
-  ): Promise<NewCredentials> {
+  async createCredentials(userId: string, input: { label?: string; system?: string; accessKey?: string; secretKey?: string } = {}): Promise<NewCredentials> {
     const user = await this.models.users.findById(userId).lean();
     if (!user) throw new WardenError('ERR_NOT_FOUND', 'user not found');
     const accessKey = input.accessKey ?? generateKey();
@@ -350,10 +349,7 @@ export class IdentityStore {
     return createHmac('sha256', this.pepper).update(secret, 'utf8').digest();
   }
 
-  private async upsertSystemCredential(
-    configured: SystemCredentialsInput['credentials'][number],
-    userId: string,
-  ): Promise<void> {
+  private async upsertSystemCredential(configured: SystemCredentialsInput['credentials'][number], userId: string): Promise<void> {
     const secretHash = this.secretHash(configured.secretKey).toString('hex');
     let existing = await this.models.credentials.findById(configured.accessKey).select('+secret_hash').lean();
     if (!existing) {

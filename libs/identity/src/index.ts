@@ -1,10 +1,5 @@
 export type { CompanyRecord, CredentialRecord, NewCredentials, Role, UserRecord } from './types';
-export {
-  IdentityStore,
-  type IdentityStoreOptions,
-  type SystemCredentialName,
-  type SystemCredentialsInput,
-} from './identity-store';
+export { IdentityStore, type IdentityStoreOptions, type SystemCredentialName, type SystemCredentialsInput } from './identity-store';
 export { hashPassword, verifyPassword } from './password-hash';
 export { FixedUsers, type FixedUser, type FixedUsersConfig } from './fixed-users';
 export { DEFAULT_LOGIN_LIMITS, type LoginLimits } from './login-limits';

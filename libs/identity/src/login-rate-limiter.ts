@@ -66,8 +66,14 @@ export class LoginRateLimiter {
     const { perClient, perAccountClient, perAccount } = this.limits;
     const reserved = reservation(subject);
     const multi = this.redis.multi();
-    multi.set(keys.client, 0, { PX: perClient.windowSec * 1000, NX: true }).incrBy(keys.client, reserved).pTTL(keys.client);
-    multi.set(keys.pair, 0, { PX: perAccountClient.windowSec * 1000, NX: true }).incrBy(keys.pair, reserved).pTTL(keys.pair);
+    multi
+      .set(keys.client, 0, { PX: perClient.windowSec * 1000, NX: true })
+      .incrBy(keys.client, reserved)
+      .pTTL(keys.client);
+    multi
+      .set(keys.pair, 0, { PX: perAccountClient.windowSec * 1000, NX: true })
+      .incrBy(keys.pair, reserved)
+      .pTTL(keys.pair);
     multi.pTTL(keys.lockout).get(keys.account);
     const replies = (await this.guard(() => multi.exec())) as (string | number | null)[];
     const [, clientCount, clientTtl, , pairCount, pairTtl, lockTtl, accountFailures] = replies;
@@ -118,7 +124,13 @@ export class LoginRateLimiter {
     const client = clientSubject(clientIp);
     const pair = `${accountKey}:${client}`;
     const p = this.prefix;
-    return { client: `${p}:client:${client}`, pair: `${p}:pair:${pair}`, account: `${p}:account:${accountKey}`, consecutive: `${p}:consecutive:${pair}`, lockout: `${p}:lockout:${pair}` };
+    return {
+      client: `${p}:client:${client}`,
+      pair: `${p}:pair:${pair}`,
+      account: `${p}:account:${accountKey}`,
+      consecutive: `${p}:consecutive:${pair}`,
+      lockout: `${p}:lockout:${pair}`,
+    };
   }
 
   private async guard<T>(operation: () => Promise<T>): Promise<T> {
@@ -155,7 +167,10 @@ export function clientSubject(ip: string): string {
   const groups = (part: string | undefined) => (part ? part.split(':') : []);
   const known = [...groups(head), ...groups(tail)];
   const full = tail === undefined ? known : [...groups(head), ...Array(8 - known.length).fill('0'), ...groups(tail)];
-  return `${full.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+  return `${full
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
 }
 
 // The limiter always sets an expiry; -1 (none) would mean a key written by someone else.

@@ -101,7 +101,10 @@ const credentialSchema = new Schema<CredentialDoc>(
   options,
 );
 
-const revokedFamilySchema = new Schema<RevokedFamilyDoc>({ _id: { type: String, required: true }, until: { type: Date, required: true, index: true } }, options);
+const revokedFamilySchema = new Schema<RevokedFamilyDoc>(
+  { _id: { type: String, required: true }, until: { type: Date, required: true, index: true } },
+  options,
+);
 
 const authEventSchema = new Schema<AuthEventDoc>(
   {

@@ -6,7 +6,10 @@ import { DEFAULT_PASSWORD_POLICY, MIN_POLICY_LENGTH, PasswordPolicy } from './pa
 const shipped = JSON.parse(readFileSync(join(__dirname, 'data/common-passwords.json'), 'utf8')) as string[];
 
 async function refusal(promise: Promise<unknown>): Promise<WardenError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(error instanceof WardenError)) throw new Error(`expected a WardenError, got ${String(error)}`);
   return error;
 }

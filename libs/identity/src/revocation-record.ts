@@ -47,8 +47,14 @@ export class MongoRevocationRecord implements RevocationRecord {
     await this.models.revokedFamilies.deleteMany({ until: { $lte: now } });
     const [families, users, credentials] = await Promise.all([
       this.models.revokedFamilies.find({ until: { $gt: now } }).lean(),
-      this.models.users.find({ tokens_valid_after: { $gt: since } }).select('tokens_valid_after').lean(),
-      this.models.credentials.find({ revoked: { $gt: since } }).select('revoked').lean(),
+      this.models.users
+        .find({ tokens_valid_after: { $gt: since } })
+        .select('tokens_valid_after')
+        .lean(),
+      this.models.credentials
+        .find({ revoked: { $gt: since } })
+        .select('revoked')
+        .lean(),
     ]);
     const upTo = (kind: 'user' | 'credential', id: string, at: Date): Revocation => ({ kind, id, value: toSec(at), until: toSec(at) + this.horizonSec });
     return [

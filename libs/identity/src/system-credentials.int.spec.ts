@@ -110,7 +110,12 @@ describe('IdentityStore.bootstrapSystemCredentials (real FerretDB)', () => {
   it('revokes the previous key of a name whose access key changed', async () => {
     const previous = { ...key('apiserver') };
     const replaced = { name: 'apiserver' as const, accessKey: generateKey(), secretKey: generateSecret() };
-    await store.bootstrapSystemCredentials(config([], configured.map((c) => (c.name === 'apiserver' ? replaced : c))));
+    await store.bootstrapSystemCredentials(
+      config(
+        [],
+        configured.map((c) => (c.name === 'apiserver' ? replaced : c)),
+      ),
+    );
     expect(await codeOf(store.authenticateCredentials(previous.accessKey, previous.secretKey))).toBe('ERR_CREDENTIALS_REVOKED');
     await expect(store.authenticateCredentials(replaced.accessKey, replaced.secretKey)).resolves.toMatchObject({ user: { username: '__apiserver' } });
   });

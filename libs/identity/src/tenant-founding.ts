@@ -30,7 +30,10 @@ const MAX_COMPANY_NAME = 256;
 export class TenantFounder {
   private readonly models: IdentityModels;
 
-  constructor(private readonly store: IdentityStore, connection: Connection) {
+  constructor(
+    private readonly store: IdentityStore,
+    connection: Connection,
+  ) {
     this.models = identityModels(connection);
   }
 

@@ -108,7 +108,11 @@ describe('IdentityStore users and password login (real FerretDB)', () => {
     expect((await failure(store.setPassword(user.id, 'short'))).code).toBe('ERR_PASSWORD_POLICY');
     expect((await failure(store.setPassword(user.id, 'WALT-walt-WALT'))).code).toBe('ERR_PASSWORD_POLICY');
     await expect(store.authenticatePassword('walt', 'w first passphrase')).resolves.toMatchObject({ id: user.id });
-    const strict = new IdentityStore({ connection: db.connection, credentialPepper: 'pepper-for-users-spec-0123456789', passwordPolicy: { min_length: 30, max_length: 64 } });
+    const strict = new IdentityStore({
+      connection: db.connection,
+      credentialPepper: 'pepper-for-users-spec-0123456789',
+      passwordPolicy: { min_length: 30, max_length: 64 },
+    });
     expect((await failure(strict.setPassword(user.id, 'w second passphrase'))).code).toBe('ERR_PASSWORD_POLICY');
     await strict.close();
   });
@@ -133,7 +137,14 @@ describe('IdentityStore users and password login (real FerretDB)', () => {
 
   it('ensureUser is idempotent by username and updates the profile but not the password', async () => {
     const first = await store.ensureUser({ company: COMPANY, username: 'ken', name: 'Ken', password: 'first-k-passphrase' });
-    const second = await store.ensureUser({ company: COMPANY, username: 'KEN', name: 'Ken T', role: 'admin', source: 'fixed', password: 'second-k-passphrase' });
+    const second = await store.ensureUser({
+      company: COMPANY,
+      username: 'KEN',
+      name: 'Ken T',
+      role: 'admin',
+      source: 'fixed',
+      password: 'second-k-passphrase',
+    });
     expect(second).toMatchObject({ id: first.id, username: 'ken', name: 'Ken T', role: 'admin', source: 'fixed' });
     await expect(store.authenticatePassword('ken', 'first-k-passphrase')).resolves.toMatchObject({ id: first.id });
     expect((await failure(store.authenticatePassword('ken', 'second-k-passphrase'))).code).toBe('ERR_INVALID_CREDENTIALS');

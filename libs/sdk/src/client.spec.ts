@@ -133,7 +133,11 @@ describe('WardenClient login and request', () => {
   it('scrubs the secret and the token from anything the server echoes back', async () => {
     const echo: Interceptor = async (req, res) => {
       await readAll(req);
-      sendJson(res, 403, envelope({}, 403, { result_msg: `denied for ${req.headers.authorization} / ${fake.secretKey}`, error_data: { code: 'ERR_FORBIDDEN' } }));
+      sendJson(
+        res,
+        403,
+        envelope({}, 403, { result_msg: `denied for ${req.headers.authorization} / ${fake.secretKey}`, error_data: { code: 'ERR_FORBIDDEN' } }),
+      );
       return true;
     };
     fake.interceptors.push(echo);

@@ -82,7 +82,14 @@ export class WardenClient implements Session {
     const url = remoteUrl(this.filesHost, normaliseRemotePath(remotePath));
     await this.authorized(signal, (authorization) =>
       this.retrying(FILES, signal, async () => {
-        const response = await send({ method: 'DELETE', url, target: FILES, headers: { Authorization: authorization }, signal, idleTimeoutMs: this.idleTimeoutMs });
+        const response = await send({
+          method: 'DELETE',
+          url,
+          target: FILES,
+          headers: { Authorization: authorization },
+          signal,
+          idleTimeoutMs: this.idleTimeoutMs,
+        });
         const body = await readBody(response, FILES, url);
         return unwrapFileserver({ status: response.status, headers: response.headers, body }, FILES, this.scrub);
       }),

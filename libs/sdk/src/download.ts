@@ -66,7 +66,8 @@ export async function downloadFile(session: Session, remotePath: string, localPa
           throw networkError(error, FILES, new URL(url));
         }
         await closed(out);
-        if (total !== undefined && done !== total) throw new SdkError('ERR_NETWORK', `${FILES} download ended early (${done} of ${total} bytes)`, { retryable: true });
+        if (total !== undefined && done !== total)
+          throw new SdkError('ERR_NETWORK', `${FILES} download ended early (${done} of ${total} bytes)`, { retryable: true });
         return done;
       }),
     );

@@ -23,7 +23,17 @@ export interface SendResponse {
 }
 
 /** Transient by nature: the server or the path to it may come back. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+]);
 
 /** One HTTP exchange; resolves once the response headers arrive, the body is the caller's to read. */
 export function send(options: SendOptions): Promise<SendResponse> {
@@ -51,7 +61,11 @@ export function send(options: SendOptions): Promise<SendResponse> {
     const stream = body();
     stream.on('error', (error) => {
       request.destroy();
-      fail(error instanceof SdkError ? error : new SdkError('ERR_LOCAL_FILE', `reading the upload failed: ${(error as NodeJS.ErrnoException).code ?? error.message}`));
+      fail(
+        error instanceof SdkError
+          ? error
+          : new SdkError('ERR_LOCAL_FILE', `reading the upload failed: ${(error as NodeJS.ErrnoException).code ?? error.message}`),
+      );
     });
     // The server may answer (401, 413) before taking the whole body; stop reading the file then.
     request.on('close', () => stream.destroy());

@@ -40,7 +40,12 @@ describe('multipartFileBody', () => {
     const content = randomBytes(300_000);
     // A body that ends in CRLF and holds boundary-like text must not confuse the framing.
     content.write('\r\n------warden-', 1000);
-    const body = multipartFileBody({ fieldName: 'project/task.abc/artifacts/data.bin', fileName: 'data.bin', filePath: tempFile(content), size: content.length });
+    const body = multipartFileBody({
+      fieldName: 'project/task.abc/artifacts/data.bin',
+      fileName: 'data.bin',
+      filePath: tempFile(content),
+      size: content.length,
+    });
     const bytes = await collect(body);
     expect(bytes.length).toBe(body.contentLength);
     expect(body.contentType).toMatch(/^multipart\/form-data; boundary=----warden-[0-9a-f]{32}$/);
@@ -57,7 +62,9 @@ describe('multipartFileBody', () => {
     const first = await text(body.open());
     const second = await text(body.open());
     expect(first).toBe(second);
-    expect(first).toBe('--XYZ\r\nContent-Disposition: form-data; name="a/b.txt"; filename="b.txt"\r\nContent-Type: application/octet-stream\r\n\r\nhello\r\n--XYZ--\r\n');
+    expect(first).toBe(
+      '--XYZ\r\nContent-Disposition: form-data; name="a/b.txt"; filename="b.txt"\r\nContent-Type: application/octet-stream\r\n\r\nhello\r\n--XYZ--\r\n',
+    );
   });
 
   it('reports file bytes as they are read', async () => {

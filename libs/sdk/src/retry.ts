@@ -55,8 +55,7 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
     } catch (error) {
       if (!isSdkError(error) || !error.retryable) throw error;
       const elapsedMs = clock.now() - started;
-      const waitMs =
-        error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : backoffDelay(attempt, policy, clock.random());
+      const waitMs = error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : backoffDelay(attempt, policy, clock.random());
       const retried = attempt - 1;
       if (retried >= policy.retries || elapsedMs + waitMs > policy.maxElapsedMs) throw giveUp(error, attempt, elapsedMs);
       options.onRetry?.({ retry: attempt, waitMs, error });

@@ -1,14 +1,7 @@
 import type { ErrorCode } from '@warden/errors';
 
 /** Failures the client detects itself, before or without a server answer. */
-export type ClientErrorCode =
-  | 'ERR_CONFIG_MISSING'
-  | 'ERR_CONFIG_INVALID'
-  | 'ERR_NETWORK'
-  | 'ERR_ABORTED'
-  | 'ERR_BAD_RESPONSE'
-  | 'ERR_HTTP'
-  | 'ERR_LOCAL_FILE';
+export type ClientErrorCode = 'ERR_CONFIG_MISSING' | 'ERR_CONFIG_INVALID' | 'ERR_NETWORK' | 'ERR_ABORTED' | 'ERR_BAD_RESPONSE' | 'ERR_HTTP' | 'ERR_LOCAL_FILE';
 
 /** Server codes come from error_data.code; an unknown server may send codes outside the table. */
 export type SdkErrorCode = ErrorCode | ClientErrorCode | (string & {});

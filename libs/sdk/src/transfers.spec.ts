@@ -63,7 +63,9 @@ function exposeGc(): () => void {
 
 /** The fake servers in a child process, so their buffers do not count against the client's RSS. */
 async function startFakeInChildProcess() {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(__dirname, 'testing', 'fake-clearml-main.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(__dirname, 'testing', 'fake-clearml-main.ts')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   const info = JSON.parse(line) as { apiHost: string; filesHost: string; storageDir: string; accessKey: string; secretKey: string };
   return {

@@ -61,13 +61,13 @@ export function formatSecrets(secrets: readonly GeneratedSecret[], format: Secre
     return ['    environment:', ...secrets.map((s) => `      ${s.envVar}: "${s.value}"`)].join('\n') + '\n';
   }
   const apps = Object.keys(HELM_SECTIONS) as AppName[];
-  return apps
-    .flatMap((app) => [
-      `${HELM_SECTIONS[app]}:`,
-      '  extraEnvs:',
-      ...secrets
-        .filter((s) => s.setting.usedBy.includes(app))
-        .flatMap((s) => [`    - name: ${s.envVar}`, `      value: "${s.value}"`]),
-    ])
-    .join('\n') + '\n';
+  return (
+    apps
+      .flatMap((app) => [
+        `${HELM_SECTIONS[app]}:`,
+        '  extraEnvs:',
+        ...secrets.filter((s) => s.setting.usedBy.includes(app)).flatMap((s) => [`    - name: ${s.envVar}`, `      value: "${s.value}"`]),
+      ])
+      .join('\n') + '\n'
+  );
 }

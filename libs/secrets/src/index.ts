@@ -1,13 +1,4 @@
-export {
-  SECRET_SETTINGS,
-  envVarFor,
-  findSecretSetting,
-  isSecretPath,
-  secretsUsedBy,
-  type AppName,
-  type SecretKind,
-  type SecretSetting,
-} from './registry';
+export { SECRET_SETTINGS, envVarFor, findSecretSetting, isSecretPath, secretsUsedBy, type AppName, type SecretKind, type SecretSetting } from './registry';
 export { isKnownDefault } from './known-defaults';
 export {
   GENERATE_HINT,
@@ -20,12 +11,5 @@ export {
   type SecretValue,
 } from './policy';
 export { REDACTED, SecretScrubber, redactTree, redactUrlCredentials } from './redact';
-export {
-  formatSecrets,
-  generateKey,
-  generateSecret,
-  generateSecretSet,
-  type GeneratedSecret,
-  type SecretFormat,
-} from './generate';
+export { formatSecrets, generateKey, generateSecret, generateSecretSet, type GeneratedSecret, type SecretFormat } from './generate';
 export { SECRETS_USAGE, runSecretsCommand } from './secrets-command';

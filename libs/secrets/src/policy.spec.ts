@@ -17,16 +17,16 @@ describe('secret policy', () => {
     ['known-default', 'new-secret-string'],
     ['too-short', 'a'.repeat(49)],
   ])('flags a %s token secret', (problem, value) => {
-    expect(evaluateSecrets([{ setting: tokenSecret, value }])).toEqual([
-      expect.objectContaining({ problem }),
-    ]);
+    expect(evaluateSecrets([{ setting: tokenSecret, value }])).toEqual([expect.objectContaining({ problem })]);
   });
 
   it('accepts a generated secret and key', () => {
-    expect(evaluateSecrets([
-      { setting: tokenSecret, value: generateSecret() },
-      { setting: apiKey, value: generateKey() },
-    ])).toEqual([]);
+    expect(
+      evaluateSecrets([
+        { setting: tokenSecret, value: generateSecret() },
+        { setting: apiKey, value: generateKey() },
+      ]),
+    ).toEqual([]);
   });
 
   it('flags the published ClearML access key and a short key', () => {
@@ -58,7 +58,11 @@ describe('secret policy', () => {
 
   it('gives the fileserver no credentials to hold', () => {
     expect(findSecretSetting('secure.credentials.fileserver.user_key')).toBeUndefined();
-    expect(secretsUsedBy('fileserver').map((s) => s.path).sort()).toEqual(['hosts.redis.apiserver.password', 'secure.http.session_secret.apiserver']);
+    expect(
+      secretsUsedBy('fileserver')
+        .map((s) => s.path)
+        .sort(),
+    ).toEqual(['hosts.redis.apiserver.password', 'secure.http.session_secret.apiserver']);
   });
 
   it('describes each finding with the key and env var but never the value', () => {

@@ -41,9 +41,7 @@ export class SecretScrubber {
 export function redactTree(tree: unknown, isSecret: (path: string) => boolean, prefix = ''): unknown {
   if (Array.isArray(tree)) return tree.map((item, i) => redactTree(item, isSecret, join(prefix, String(i))));
   if (tree !== null && typeof tree === 'object') {
-    return Object.fromEntries(
-      Object.entries(tree).map(([key, value]) => [key, redactTree(value, isSecret, join(prefix, key))]),
-    );
+    return Object.fromEntries(Object.entries(tree).map(([key, value]) => [key, redactTree(value, isSecret, join(prefix, key))]));
   }
   if (tree === null || tree === undefined || tree === '') return tree;
   if (isSecret(prefix)) return REDACTED;

@@ -19,7 +19,6 @@ export interface SecretSetting {
   purpose: string;
 }
 
-
 function credentials(name: string, usedBy: readonly AppName[], purpose: string): SecretSetting[] {
   return [
     { path: `secure.credentials.${name}.user_key`, kind: 'key', required: true, usedBy, purpose },

@@ -13,7 +13,11 @@ function ring(store: MemorySigningKeyStore, clock: FakeClock, extra: Partial<Key
   return new KeyRing({ store, algorithm: 'ES256', rotationDays: 30, maxTokenLifetimeSec: DAY_SEC, now: clock.date, ...extra });
 }
 
-const kids = (keyRing: KeyRing) => keyRing.jwks().keys.map((key) => key.kid).sort();
+const kids = (keyRing: KeyRing) =>
+  keyRing
+    .jwks()
+    .keys.map((key) => key.kid)
+    .sort();
 
 describe('KeyRing', () => {
   it('refuses use before load()', () => {

@@ -25,8 +25,7 @@ function fromPrivateKey(privateKey: KeyObject, createdAt: Date, retiredAt?: Date
 }
 
 export function generateSigningKey(alg: TokenAlgorithm, now: Date = new Date()): SigningKey {
-  const { privateKey } =
-    alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { privateKey } = alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
   return fromPrivateKey(privateKey, now);
 }
 

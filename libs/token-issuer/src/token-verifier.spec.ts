@@ -100,7 +100,8 @@ describe('TokenVerifier cache', () => {
   it('refuses an ES256 signature in DER form although it is a valid signature of the same input', async () => {
     const key = kit.keyRing.active();
     const { claims } = kit.issue();
-    const sign = (ecdsaEncoding: 'ieee-p1363' | 'der') => forgeToken({ header: { alg: 'ES256', kid: key.kid, typ: 'JWT' }, payload: { ...claims }, key: key.privateKey, ecdsaEncoding });
+    const sign = (ecdsaEncoding: 'ieee-p1363' | 'der') =>
+      forgeToken({ header: { alg: 'ES256', kid: key.kid, typ: 'JWT' }, payload: { ...claims }, key: key.privateKey, ecdsaEncoding });
     const [raw, der] = [sign('ieee-p1363'), sign('der')];
     const [input, signature] = [der.slice(0, der.lastIndexOf('.')), Buffer.from(der.slice(der.lastIndexOf('.') + 1), 'base64url')];
     expect(raw.startsWith(`${input}.`)).toBe(true);

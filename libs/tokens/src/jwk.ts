@@ -24,8 +24,7 @@ export function algorithmForKey(key: KeyObject): TokenAlgorithm {
 /** RFC 7638 thumbprint: sha256 over the required members in lexicographic order, base64url. */
 export function jwkThumbprint(key: KeyObject): string {
   const jwk = key.export({ format: 'jwk' });
-  const required =
-    jwk.kty === 'EC' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y } : { e: jwk.e, kty: jwk.kty, n: jwk.n };
+  const required = jwk.kty === 'EC' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y } : { e: jwk.e, kty: jwk.kty, n: jwk.n };
   return createHash('sha256').update(JSON.stringify(required)).digest('base64url');
 }
 

@@ -41,17 +41,20 @@ const ATTACKS: [string, (w: World) => Promise<void>][] = [
 const say = (started: number, text: string) => console.log(`[attack ${String(Math.round((Date.now() - started) / 1000)).padStart(3)} s] ${text}`);
 
 async function run(report: Report, started: number, onStack: (stack: Stack) => void, onStop: (stop: () => Promise<void>) => void): Promise<void> {
-  const stack = await startStack({
-    extraSecrets: { [OPERATOR_SECRET_VAR]: randomBytes(45).toString('base64url') },
-    extraEnv: {
-      'auth-gateway': { CLEARML__AUTH_GATEWAY__LOGIN__LIMITS__PER_CLIENT__FAILURES: String(PER_CLIENT_LIMIT) },
-      apiserver: { CLEARML__APISERVER__AUTH__REVOCATION_MAX_STALENESS_SEC: String(REVOCATION_STALENESS_SEC) },
-      fileserver: {
-        CLEARML__FILESERVER__IDLE_TIMEOUT_SEC: String(IDLE_TIMEOUT_SEC),
-        CLEARML__FILESERVER__AUTH__REVOCATION_MAX_STALENESS_SEC: String(REVOCATION_STALENESS_SEC),
+  const stack = await startStack(
+    {
+      extraSecrets: { [OPERATOR_SECRET_VAR]: randomBytes(45).toString('base64url') },
+      extraEnv: {
+        'auth-gateway': { CLEARML__AUTH_GATEWAY__LOGIN__LIMITS__PER_CLIENT__FAILURES: String(PER_CLIENT_LIMIT) },
+        apiserver: { CLEARML__APISERVER__AUTH__REVOCATION_MAX_STALENESS_SEC: String(REVOCATION_STALENESS_SEC) },
+        fileserver: {
+          CLEARML__FILESERVER__IDLE_TIMEOUT_SEC: String(IDLE_TIMEOUT_SEC),
+          CLEARML__FILESERVER__AUTH__REVOCATION_MAX_STALENESS_SEC: String(REVOCATION_STALENESS_SEC),
+        },
       },
     },
-  }, onStop);
+    onStop,
+  );
   onStack(stack);
   say(started, `stack up: gateway ${stack.gateway}, apiserver ${stack.api}, fileserver ${stack.files}`);
   const world = await buildWorld(stack, report);
@@ -104,7 +107,12 @@ async function main(): Promise<void> {
 
   let setupError: unknown;
   try {
-    await run(report, started, (s) => (stack = s), (s) => (stopStack = s));
+    await run(
+      report,
+      started,
+      (s) => (stack = s),
+      (s) => (stopStack = s),
+    );
   } catch (error) {
     setupError = error;
   }

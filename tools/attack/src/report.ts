@@ -48,7 +48,7 @@ export class Report {
     let verdict: Verdict = matches ? 'pass' : 'FAIL';
     if (a.status >= 500 && !(a.status === 503 && expected.status === 503)) verdict = '5XX';
     else if ((accepted && this.acceptIsBypass) || leaked) verdict = 'BYPASS';
-    const actual = `${actualOf(a)}${leaked ? ' (holds another tenant\'s data)' : ''}`;
+    const actual = `${actualOf(a)}${leaked ? " (holds another tenant's data)" : ''}`;
     return this.add(name, show(expected), actual, verdict);
   }
 
@@ -69,7 +69,11 @@ export class Report {
   print(out: (line: string) => void): void {
     const cut = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text);
     const widths = [78, 44, 52, 7];
-    const line = (cells: string[]) => cells.map((c, i) => cut(c, widths[i]).padEnd(widths[i])).join(' | ').trimEnd();
+    const line = (cells: string[]) =>
+      cells
+        .map((c, i) => cut(c, widths[i]).padEnd(widths[i]))
+        .join(' | ')
+        .trimEnd();
     out(line(['case', 'expected', 'actual', 'verdict']));
     out(widths.map((w) => '-'.repeat(w)).join('-|-'));
     for (const r of this.rows) out(line([r.name, r.expected, r.actual, r.verdict]));

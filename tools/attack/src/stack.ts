@@ -148,21 +148,27 @@ export async function startStack(options: StackOptions, onStop: (stop: () => Pro
       CLEARML_REDIS_SERVICE_PORT: String(redisPort),
     };
     const spawn = async (app: AppName, prefix: string, env: Record<string, string>) => {
-      services[app] = await spawnService(app, { ...common, [`${prefix}__LISTEN_PORT`]: '0', [`${prefix}__METRICS__ENABLED`]: 'false', ...env, ...options.extraEnv?.[app] }, 30_000);
+      services[app] = await spawnService(
+        app,
+        { ...common, [`${prefix}__LISTEN_PORT`]: '0', [`${prefix}__METRICS__ENABLED`]: 'false', ...env, ...options.extraEnv?.[app] },
+        30_000,
+      );
       await waitForStatus(`${services[app].url}/ready`, (s) => s === 200, 40_000);
       return services[app].url;
     };
     const gateway = await step(spawn('auth-gateway', 'CLEARML__AUTH_GATEWAY', { CLEARML__SECURE__AUTH__SIGNING_KEY: signingKeyPem }));
     const jwks = `${gateway}/.well-known/jwks.json`;
     // Both settle before the step ends, so clean-up never misses an app still starting.
-    const started = await step(Promise.allSettled([
-      spawn('apiserver', 'CLEARML__APISERVER', { CLEARML__APISERVER__AUTH_GATEWAY__URL: gateway, CLEARML__APISERVER__AUTH__JWKS_URL: jwks }),
-      spawn('fileserver', 'CLEARML__FILESERVER', {
-        CLEARML__FILESERVER__AUTH__ENABLED: 'true',
-        CLEARML__FILESERVER__AUTH__JWKS_URL: jwks,
-        CLEARML__FILESERVER__STORAGE__PATH: join(work, 'files'),
-      }),
-    ]));
+    const started = await step(
+      Promise.allSettled([
+        spawn('apiserver', 'CLEARML__APISERVER', { CLEARML__APISERVER__AUTH_GATEWAY__URL: gateway, CLEARML__APISERVER__AUTH__JWKS_URL: jwks }),
+        spawn('fileserver', 'CLEARML__FILESERVER', {
+          CLEARML__FILESERVER__AUTH__ENABLED: 'true',
+          CLEARML__FILESERVER__AUTH__JWKS_URL: jwks,
+          CLEARML__FILESERVER__STORAGE__PATH: join(work, 'files'),
+        }),
+      ]),
+    );
     const [api, files] = started.map((r) => {
       if (r.status === 'rejected') throw r.reason;
       return r.value;

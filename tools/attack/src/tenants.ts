@@ -45,19 +45,34 @@ async function foundTenant(stack: Stack, label: string): Promise<{ company: stri
   const password = newPassword();
   rememberSecret(`tenant ${label} admin password`, password);
   const companyName = `attack tenant ${label}`;
-  const door = await send(stack.gateway, { path: '/operator/tenants', body: { company_name: companyName, admin: { username, name: `Admin ${label}`, password } }, headers: bearer(stack.secrets[OPERATOR_SECRET_VAR]) });
+  const door = await send(stack.gateway, {
+    path: '/operator/tenants',
+    body: { company_name: companyName, admin: { username, name: `Admin ${label}`, password } },
+    headers: bearer(stack.secrets[OPERATOR_SECRET_VAR]),
+  });
   if (door.status === 201) return { company: String((door.json as { company?: { id?: string } }).company?.id), username, password, how: 'operator door' };
-  if (door.code !== 'ERR_ENDPOINT_UNKNOWN') throw new Error(`founding tenant ${label}: the operator door answered ${door.status} ${door.code ?? door.error ?? ''}`);
-  const system = await login(stack, stack.secrets['CLEARML__SECURE__CREDENTIALS__APISERVER__USER_KEY'], stack.secrets['CLEARML__SECURE__CREDENTIALS__APISERVER__USER_SECRET']);
+  if (door.code !== 'ERR_ENDPOINT_UNKNOWN')
+    throw new Error(`founding tenant ${label}: the operator door answered ${door.status} ${door.code ?? door.error ?? ''}`);
+  const system = await login(
+    stack,
+    stack.secrets['CLEARML__SECURE__CREDENTIALS__APISERVER__USER_KEY'],
+    stack.secrets['CLEARML__SECURE__CREDENTIALS__APISERVER__USER_SECRET'],
+  );
   const company = randomHex(16);
-  await dataOf(call(stack.gateway, 'auth.create_user', system, { company, company_name: companyName, username, name: `Admin ${label}`, password, role: 'admin' }), `founding tenant ${label}`);
+  await dataOf(
+    call(stack.gateway, 'auth.create_user', system, { company, company_name: companyName, username, name: `Admin ${label}`, password, role: 'admin' }),
+    `founding tenant ${label}`,
+  );
   return { company, username, password, how: 'system identity (no operator door)' };
 }
 
 /** Logs in with a password, creates API credentials and logs in with them. */
 async function memberFrom(stack: Stack, id: string, username: string, password: string, label: string): Promise<Member> {
   const web = await login(stack, username, password);
-  const { credentials } = await dataOf<{ credentials: { access_key: string; secret_key: string } }>(call(stack.gateway, 'auth.create_credentials', web, { label }), `credentials for ${username}`);
+  const { credentials } = await dataOf<{ credentials: { access_key: string; secret_key: string } }>(
+    call(stack.gateway, 'auth.create_credentials', web, { label }),
+    `credentials for ${username}`,
+  );
   rememberSecret(`${label} secret key`, credentials.secret_key);
   const token = await login(stack, credentials.access_key, credentials.secret_key);
   return { id, username, password, accessKey: credentials.access_key, secretKey: credentials.secret_key, token };
@@ -68,7 +83,10 @@ export async function addMember(stack: Stack, admin: Member, label: string, role
   const username = `attack-${label.toLowerCase().replace(/\W+/g, '-')}-${randomHex(4)}`;
   const password = newPassword();
   rememberSecret(`${label} password`, password);
-  const { id } = await dataOf<{ id: string }>(call(stack.gateway, 'auth.create_user', admin.token, { username, name: label, password, role }), `creating ${label}`);
+  const { id } = await dataOf<{ id: string }>(
+    call(stack.gateway, 'auth.create_user', admin.token, { username, name: label, password, role }),
+    `creating ${label}`,
+  );
   return memberFrom(stack, id, username, password, label);
 }
 

@@ -37,7 +37,12 @@ export function multipart(parts: { name: string; content: string | Buffer }[]): 
   return { body: Buffer.concat([...chunks, Buffer.from(`--${boundary}--\r\n`)]), type: `multipart/form-data; boundary=${boundary}` };
 }
 
-export function upload(files: string, token: string, parts: { name: string; content: string | Buffer }[], headers: Record<string, string> = {}): Promise<Answer> {
+export function upload(
+  files: string,
+  token: string,
+  parts: { name: string; content: string | Buffer }[],
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const { body, type } = multipart(parts);
   return send(files, { path: '/', body, headers: { 'Content-Type': type, ...bearer(token), ...headers } });
 }
@@ -46,12 +51,23 @@ async function createObjects(stack: Stack, tenant: Tenant): Promise<Objects> {
   const token = tenant.user.token;
   const what = (step: string) => `tenant ${tenant.label}: ${step}`;
   const { id: project } = await dataOf<{ id: string }>(call(stack.api, 'projects.create', token, { name: `attack-${randomHex(4)}` }), what('projects.create'));
-  const { id: task } = await dataOf<{ id: string }>(call(stack.api, 'tasks.create', token, { name: 'victim task', type: 'training', project }), what('tasks.create'));
-  const { id: model } = await dataOf<{ id: string }>(call(stack.api, 'models.create', token, { name: 'victim model', uri: 'file:///m.bin', project, task }), what('models.create'));
+  const { id: task } = await dataOf<{ id: string }>(
+    call(stack.api, 'tasks.create', token, { name: 'victim task', type: 'training', project }),
+    what('tasks.create'),
+  );
+  const { id: model } = await dataOf<{ id: string }>(
+    call(stack.api, 'models.create', token, { name: 'victim model', uri: 'file:///m.bin', project, task }),
+    what('models.create'),
+  );
   const now = Date.now();
-  const events = [0, 1, 2].map((iter) => JSON.stringify({ type: 'training_stats_scalar', task, iter, timestamp: now, metric: 'loss', variant: 'train', value: iter }));
+  const events = [0, 1, 2].map((iter) =>
+    JSON.stringify({ type: 'training_stats_scalar', task, iter, timestamp: now, metric: 'loss', variant: 'train', value: iter }),
+  );
   events.push(JSON.stringify({ type: 'log', task, timestamp: now, level: 'info', msg: `secret log of ${tenant.label}` }));
-  await dataOf(send(stack.api, { path: '/events.add_batch', body: events.join('\n'), headers: { ...bearer(token), 'Content-Type': 'application/json-lines' } }), what('events.add_batch'));
+  await dataOf(
+    send(stack.api, { path: '/events.add_batch', body: events.join('\n'), headers: { ...bearer(token), 'Content-Type': 'application/json-lines' } }),
+    what('events.add_batch'),
+  );
   const file = `data/victim-${randomHex(4)}.bin`;
   const fileMarker = `content-of-${tenant.label}-${randomBytes(8).toString('hex')}`;
   const stored = await upload(stack.files, token, [{ name: file, content: fileMarker }]);
@@ -62,6 +78,16 @@ async function createObjects(stack: Stack, tenant: Tenant): Promise<Objects> {
 export async function buildWorld(stack: Stack, report: Report): Promise<World> {
   const [a, b] = [await setUpTenant(stack, 'A'), await setUpTenant(stack, 'B')];
   const [objectsA, objectsB] = [await createObjects(stack, a), await createObjects(stack, b)];
-  const foreignToA = [objectsB.project, objectsB.task, objectsB.model, objectsB.fileMarker, b.company, b.admin.id, b.user.id, b.admin.accessKey, b.user.accessKey];
+  const foreignToA = [
+    objectsB.project,
+    objectsB.task,
+    objectsB.model,
+    objectsB.fileMarker,
+    b.company,
+    b.admin.id,
+    b.user.id,
+    b.admin.accessKey,
+    b.user.accessKey,
+  ];
   return { stack, report, a, b, objectsA, objectsB, foreignToA };
 }

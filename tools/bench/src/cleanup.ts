@@ -5,7 +5,10 @@ export class Cleanup {
     this.steps.unshift(step);
   }
   async run(): Promise<void> {
-    for (const step of this.steps.splice(0)) await Promise.resolve().then(step).catch((error: unknown) => console.error('cleanup:', error));
+    for (const step of this.steps.splice(0))
+      await Promise.resolve()
+        .then(step)
+        .catch((error: unknown) => console.error('cleanup:', error));
   }
 }
 
@@ -13,7 +16,10 @@ export class Cleanup {
 export function runBench(main: (cleanup: Cleanup) => Promise<boolean>): void {
   const cleanup = new Cleanup();
   let stopping = false;
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     // Ctrl-C reaches this process twice (from the terminal and relayed by tsx): a second signal
     // must not end the process halfway through its cleanup.
     process.on(signal, () => {

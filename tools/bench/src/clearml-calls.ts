@@ -7,7 +7,11 @@ interface Envelope {
 
 /** One ClearML API call as the SDK's own check script makes it: POST with a JSON body. */
 export async function clearmlCall(baseUrl: string, endpoint: string, authorization: string, body: object = {}): Promise<Record<string, unknown>> {
-  const res = await fetch(`${baseUrl}/v2.23/${endpoint}`, { method: 'POST', headers: { Authorization: authorization, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${baseUrl}/v2.23/${endpoint}`, {
+    method: 'POST',
+    headers: { Authorization: authorization, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const envelope = (await res.json()) as Envelope;
   if (res.status !== 200) throw new Error(`${endpoint}: HTTP ${res.status} ${envelope.meta.result_msg}`);
   return envelope.data;

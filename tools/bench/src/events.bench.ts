@@ -44,9 +44,11 @@ function prepareRound(round: number, task: string): Round {
 /** Events per second of `CLIENTS` workers, each sending its batches one after another. */
 async function rate(send: (client: number, batch: number) => Promise<void>): Promise<number> {
   const started = performance.now();
-  await Promise.all(Array.from({ length: CLIENTS }, async (_, c) => {
-    for (let b = 0; b < BATCHES_PER_CLIENT; b++) await send(c, b);
-  }));
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async (_, c) => {
+      for (let b = 0; b < BATCHES_PER_CLIENT; b++) await send(c, b);
+    }),
+  );
   return (PER_ROUND / (performance.now() - started)) * 1000;
 }
 
@@ -108,7 +110,9 @@ async function main(): Promise<void> {
     const bulkRate = median(rounds.map((r) => r.bulk));
     // Each round's two figures were taken back to back, so their ratio is the steadiest measure on a busy machine.
     const ratio = median(rounds.map((r) => r.api / r.bulk));
-    console.log(`\nevents ingest benchmark: ${ROUNDS} rounds of ${PER_ROUND} scalar events per path (${CLIENTS} clients x ${BATCHES_PER_CLIENT} batches of ${BATCH}); the load generator, the apiserver and Elasticsearch share the machine\n`);
+    console.log(
+      `\nevents ingest benchmark: ${ROUNDS} rounds of ${PER_ROUND} scalar events per path (${CLIENTS} clients x ${BATCHES_PER_CLIENT} batches of ${BATCH}); the load generator, the apiserver and Elasticsearch share the machine\n`,
+    );
     printTable([
       { name: 'direct _bulk from Node, events/s (median)', value: bulkRate.toFixed(0) },
       { name: 'apiserver events.add_batch, events/s (median)', value: apiRate.toFixed(0), baseline: bulkRate.toFixed(0), ratio: ratio.toFixed(2) },
@@ -117,7 +121,11 @@ async function main(): Promise<void> {
     console.log('  ratio: median of the per-round ratios\n');
     const ok = [
       checkTarget(`add_batch reaches ${TARGET * 100}% of the direct _bulk rate`, ratio >= TARGET, `${(ratio * 100).toFixed(0)}%`),
-      checkTarget('every event acknowledged and stored exactly once', acknowledged === sent && stored === sent, `${acknowledged} acknowledged, ${stored} stored of ${sent} sent`),
+      checkTarget(
+        'every event acknowledged and stored exactly once',
+        acknowledged === sent && stored === sent,
+        `${acknowledged} acknowledged, ${stored} stored of ${sent} sent`,
+      ),
     ].every(Boolean);
     process.exitCode = ok ? 0 : 1;
   } finally {

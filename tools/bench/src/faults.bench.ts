@@ -56,7 +56,8 @@ function printFromLogs(logs: string): void {
     const entry = JSON.parse(line) as LogLine;
     let key: string | undefined;
     if (entry.msg === 'unhandled error') key = `${entry.name} 500: ${entry.err?.type}: ${entry.err?.message}`.slice(0, 200);
-    else if (entry.msg === 'request aborted' || (entry.responseTime ?? 0) > 10_000) key = `${entry.name} ${entry.req?.path}: ${entry.msg} (status ${entry.res?.statusCode})`;
+    else if (entry.msg === 'request aborted' || (entry.responseTime ?? 0) > 10_000)
+      key = `${entry.name} ${entry.req?.path}: ${entry.msg} (status ${entry.res?.statusCode})`;
     if (!key) continue;
     const seen = found.get(key) ?? { count: 0, maxMs: 0 };
     found.set(key, { count: seen.count + 1, maxMs: Math.max(seen.maxMs, entry.responseTime ?? 0) });
@@ -115,7 +116,9 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   say(started, `load stopped after ${loadSec.toFixed(0)} s; looking up every acknowledged write`);
   const writes = await verifyWrites(stack, ledger, backends.ports.elasticsearch);
 
-  console.log(`\nfault run: ${CLIENTS} clients for ${loadSec.toFixed(0)} s, ${recorder.samples.length} requests; Redis, FerretDB and Elasticsearch each stopped for a few seconds (private instances)\n`);
+  console.log(
+    `\nfault run: ${CLIENTS} clients for ${loadSec.toFixed(0)} s, ${recorder.samples.length} requests; Redis, FerretDB and Elasticsearch each stopped for a few seconds (private instances)\n`,
+  );
   printOutcomes(recorder.samples);
   printFailures(recorder.samples);
   printRecoveries(recoveries);
@@ -129,10 +132,25 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   return [
     checkTarget('no 5xx other than 503', fiveHundreds === 0, `${fiveHundreds} answers`),
     checkTarget('nothing but 200 and 503 (no 4xx, no dropped connection, no timeout)', odd.length === 0, odd.length === 0 ? 'none' : odd.join(', ')),
-    checkTarget(`every kind of request succeeds again within ${RECOVERY_LIMIT_MS / 1000} s of each backend's return`, recoveries.every((r) => r.byOp), recoveries.map((r) => `${r.backend} ${r.byOp ? `${(Math.max(...Object.values(r.byOp)) / 1000).toFixed(1)} s` : 'not recovered'}`).join(', ')),
-    checkTarget('every acknowledged write present afterwards', writes.every((w) => w.missing.length === 0), writes.map((w) => `${w.kind.split(' ')[0]} ${w.acknowledged - w.missing.length}/${w.acknowledged}`).join(', ')),
+    checkTarget(
+      `every kind of request succeeds again within ${RECOVERY_LIMIT_MS / 1000} s of each backend's return`,
+      recoveries.every((r) => r.byOp),
+      recoveries.map((r) => `${r.backend} ${r.byOp ? `${(Math.max(...Object.values(r.byOp)) / 1000).toFixed(1)} s` : 'not recovered'}`).join(', '),
+    ),
+    checkTarget(
+      'every acknowledged write present afterwards',
+      writes.every((w) => w.missing.length === 0),
+      writes.map((w) => `${w.kind.split(' ')[0]} ${w.acknowledged - w.missing.length}/${w.acknowledged}`).join(', '),
+    ),
     ...revocations.map((r) =>
-      checkTarget(`revocations made before the ${r.backend} restart refused before and after it`, [...r.before, ...r.after].every((c) => c.outcome === 401), r.after.filter((c) => c.outcome !== 401).map((c) => `${c.name}: ${c.outcome}`).join('; ') || 'all 401'),
+      checkTarget(
+        `revocations made before the ${r.backend} restart refused before and after it`,
+        [...r.before, ...r.after].every((c) => c.outcome === 401),
+        r.after
+          .filter((c) => c.outcome !== 401)
+          .map((c) => `${c.name}: ${c.outcome}`)
+          .join('; ') || 'all 401',
+      ),
     ),
     checkTarget("the apps' logs hold none of the run's secrets", leaks === 0, `${leaks} found`),
   ].every(Boolean);

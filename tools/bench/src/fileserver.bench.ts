@@ -55,7 +55,9 @@ async function main(cleanup: Cleanup): Promise<boolean> {
     await waitForStatus(`${s.url}/ready`, (status) => status === 200, 30_000);
     return s;
   };
-  const gateway = await started(spawnService('auth-gateway', { ...common, CLEARML__AUTH_GATEWAY__LISTEN_PORT: '0', CLEARML__AUTH_GATEWAY__METRICS__ENABLED: 'false' }));
+  const gateway = await started(
+    spawnService('auth-gateway', { ...common, CLEARML__AUTH_GATEWAY__LISTEN_PORT: '0', CLEARML__AUTH_GATEWAY__METRICS__ENABLED: 'false' }),
+  );
   const fileserver = (auth: boolean) =>
     started(
       spawnService('fileserver', {
@@ -78,10 +80,12 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   // small round trip, so start-up costs (code compiled on first use) weigh on neither size.
   await uploadMultipart(open.url, files.tiny, 'bench/warm-up.bin');
   await download(`${open.url}/bench/warm-up.bin`);
-  const measureOf = (target: number) => async (work: () => Promise<number>): Promise<Transfer> => {
-    const { result, peakBytes } = await peakRss(target, work);
-    return { ms: result, peakBytes };
-  };
+  const measureOf =
+    (target: number) =>
+    async (work: () => Promise<number>): Promise<Transfer> => {
+      const { result, peakBytes } = await peakRss(target, work);
+      return { ms: result, peakBytes };
+    };
   const measure = measureOf(pid);
   // The baseline is sampled the same way, so the sampling costs both sides alike.
   const measureRaw = measureOf(baseline.pid);
@@ -101,8 +105,14 @@ async function main(cleanup: Cleanup): Promise<boolean> {
     runs.disk.push(await copyOnDisk(files.big, join(work, 'disk-copy.bin')));
     // Odd rounds run the fileserver first, so neither side always follows the other's writeback.
     const pairs: Array<[() => Promise<void>, () => Promise<void>]> = [
-      [async () => void runs.rawUp.push((await measureRaw(() => uploadRaw(baseline.url, files.big))).ms), async () => void runs.up.push(await measure(() => uploadMultipart(open.url, files.big, 'bench/big.bin')))],
-      [async () => void runs.rawDown.push((await measureRaw(() => download(baseline.url))).ms), async () => void runs.down.push(await measure(() => download(`${open.url}/bench/big.bin`)))],
+      [
+        async () => void runs.rawUp.push((await measureRaw(() => uploadRaw(baseline.url, files.big))).ms),
+        async () => void runs.up.push(await measure(() => uploadMultipart(open.url, files.big, 'bench/big.bin'))),
+      ],
+      [
+        async () => void runs.rawDown.push((await measureRaw(() => download(baseline.url))).ms),
+        async () => void runs.down.push(await measure(() => download(`${open.url}/bench/big.bin`))),
+      ],
     ];
     for (const [raw, fileserver] of pairs) {
       for (const step of round % 2 === 0 ? [raw, fileserver] : [fileserver, raw]) await step();
@@ -137,10 +147,13 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   await uploadMultipart(anonymousServer.url, files.tiny, 'bench/tiny.bin');
   await uploadMultipart(secured.url, files.tiny, 'bench/tiny.bin', bearer);
   await expectSize(`${secured.url}/bench/tiny.bin`, 4096, bearer);
-  const [anonymous, verified] = await interleavedLoads([
-    { name: 'GET 4 KiB, auth off', options: { url: `${anonymousServer.url}/bench/tiny.bin`, connections: 64 } },
-    { name: 'GET 4 KiB, auth on (Bearer token)', options: { url: `${secured.url}/bench/tiny.bin`, connections: 64, headers: bearer } },
-  ], 6);
+  const [anonymous, verified] = await interleavedLoads(
+    [
+      { name: 'GET 4 KiB, auth off', options: { url: `${anonymousServer.url}/bench/tiny.bin`, connections: 64 } },
+      { name: 'GET 4 KiB, auth on (Bearer token)', options: { url: `${secured.url}/bench/tiny.bin`, connections: 64, headers: bearer } },
+    ],
+    6,
+  );
 
   console.log(`\nfileserver benchmark: files and storage in ${work} (device ${statSync(storage).dev}); ${ROUNDS} rounds, medians`);
   console.log(`fileserver started as: ${startedAs.replace(/\S*\/dist\//, 'dist/')}`);
@@ -153,30 +166,77 @@ async function main(cleanup: Cleanup): Promise<boolean> {
     { name: 'download 1 GiB, plain http server', value: mbps(GiB, t.rawDown) },
     { name: 'download 1 GiB, fileserver', value: mbps(GiB, t.down), baseline: `http ${mbps(GiB, t.rawDown)}`, ratio: (t.rawDown / t.down).toFixed(2) },
     { name: 'fileserver RSS idle (fresh process)', value: mb(idleBytes) },
-    { name: 'fileserver peak RSS, upload 10 MiB', value: mb(smallUp.peakBytes), baseline: `idle ${mb(idleBytes)}`, difference: mb(smallUp.peakBytes - idleBytes) },
-    { name: 'fileserver peak RSS, download 10 MiB', value: mb(smallDown.peakBytes), baseline: `idle ${mb(idleBytes)}`, difference: mb(smallDown.peakBytes - idleBytes) },
-    { name: 'fileserver peak RSS, upload 1 GiB', value: mb(bigUpPeak), baseline: `10 MiB ${mb(smallUp.peakBytes)}`, difference: mb(bigUpPeak - smallUp.peakBytes) },
-    { name: 'fileserver peak RSS, download 1 GiB', value: mb(bigDownPeak), baseline: `10 MiB ${mb(smallDown.peakBytes)}`, difference: mb(bigDownPeak - smallDown.peakBytes) },
+    {
+      name: 'fileserver peak RSS, upload 10 MiB',
+      value: mb(smallUp.peakBytes),
+      baseline: `idle ${mb(idleBytes)}`,
+      difference: mb(smallUp.peakBytes - idleBytes),
+    },
+    {
+      name: 'fileserver peak RSS, download 10 MiB',
+      value: mb(smallDown.peakBytes),
+      baseline: `idle ${mb(idleBytes)}`,
+      difference: mb(smallDown.peakBytes - idleBytes),
+    },
+    {
+      name: 'fileserver peak RSS, upload 1 GiB',
+      value: mb(bigUpPeak),
+      baseline: `10 MiB ${mb(smallUp.peakBytes)}`,
+      difference: mb(bigUpPeak - smallUp.peakBytes),
+    },
+    {
+      name: 'fileserver peak RSS, download 1 GiB',
+      value: mb(bigDownPeak),
+      baseline: `10 MiB ${mb(smallDown.peakBytes)}`,
+      difference: mb(bigDownPeak - smallDown.peakBytes),
+    },
     { name: 'fileserver VmHWM after all transfers', value: mb(hwmAfterTransfers) },
     { name: `${anonymous.name} req/s`, value: anonymous.requestsPerSec.toFixed(0) },
-    { name: `${verified.name} req/s`, value: verified.requestsPerSec.toFixed(0), baseline: `auth off ${anonymous.requestsPerSec.toFixed(0)}`, ratio: (verified.requestsPerSec / anonymous.requestsPerSec).toFixed(2) },
+    {
+      name: `${verified.name} req/s`,
+      value: verified.requestsPerSec.toFixed(0),
+      baseline: `auth off ${anonymous.requestsPerSec.toFixed(0)}`,
+      ratio: (verified.requestsPerSec / anonymous.requestsPerSec).toFixed(2),
+    },
   ]);
   for (const r of [anonymous, verified]) console.log(`  ${r.name}: p99 ${r.p99Ms} ms, errors ${r.errors}`);
   const perRound = (fileserver: number[], plain: number[]) => fileserver.map((ms, i) => `${mbps(GiB, ms)}/${mbps(GiB, plain[i])}`).join('  ');
-  console.log(`  per round, fileserver/plain http: upload ${perRound(runs.up.map((r) => r.ms), runs.rawUp)}`);
-  console.log(`  per round, fileserver/plain http: download ${perRound(runs.down.map((r) => r.ms), runs.rawDown)}`);
+  console.log(
+    `  per round, fileserver/plain http: upload ${perRound(
+      runs.up.map((r) => r.ms),
+      runs.rawUp,
+    )}`,
+  );
+  console.log(
+    `  per round, fileserver/plain http: download ${perRound(
+      runs.down.map((r) => r.ms),
+      runs.rawDown,
+    )}`,
+  );
   console.log(`  per round, 4 KiB GETs auth on/off: ${verified.rounds.map((v, i) => `${v.toFixed(0)}/${anonymous.rounds[i].toFixed(0)}`).join('  ')}`);
   console.log('  ratio: the figure over its baseline (MB/s or req/s); 1.00 = as fast as the baseline\n');
 
   const authCost = 1 - medianRoundRatio(verified, anonymous);
   const peaks = [smallUp.peakBytes, smallDown.peakBytes, bigUpPeak, bigDownPeak, hwmAfterTransfers];
   return [
-    checkTarget('upload ≥ 70% of the plain http server', upShare >= 0.7, `${(upShare * 100).toFixed(0)}% (median of per-round ratios; of the disk copy: ${((t.disk / t.up) * 100).toFixed(0)}%)`),
+    checkTarget(
+      'upload ≥ 70% of the plain http server',
+      upShare >= 0.7,
+      `${(upShare * 100).toFixed(0)}% (median of per-round ratios; of the disk copy: ${((t.disk / t.up) * 100).toFixed(0)}%)`,
+    ),
     checkTarget('download ≥ 70% of the plain http server', downShare >= 0.7, `${(downShare * 100).toFixed(0)}% (median of per-round ratios)`),
     checkTarget('peak RSS under 150 MB', Math.max(...peaks) < 150 * MB, `highest ${mb(Math.max(...peaks))} (VmHWM included)`),
-    checkTarget('peak RSS of a 1 GiB upload within 20 MB of a 10 MiB one', Math.abs(bigUpPeak - smallUp.peakBytes) < 20 * MB, `${mb(bigUpPeak - smallUp.peakBytes)}`),
+    checkTarget(
+      'peak RSS of a 1 GiB upload within 20 MB of a 10 MiB one',
+      Math.abs(bigUpPeak - smallUp.peakBytes) < 20 * MB,
+      `${mb(bigUpPeak - smallUp.peakBytes)}`,
+    ),
     // Downloads: the issue sets no target; memory must still not grow with the file's size.
-    checkTarget('a 1 GiB download peaks under 20 MB above a 10 MiB one', bigDownPeak - smallDown.peakBytes < 20 * MB, `${mb(bigDownPeak - smallDown.peakBytes)}`),
+    checkTarget(
+      'a 1 GiB download peaks under 20 MB above a 10 MiB one',
+      bigDownPeak - smallDown.peakBytes < 20 * MB,
+      `${mb(bigDownPeak - smallDown.peakBytes)}`,
+    ),
     checkTarget('auth costs under 10% of 4 KiB GETs at c=64', authCost < 0.1, `${(authCost * 100).toFixed(1)}% (median of per-round ratios)`),
     checkTarget('no request failed', anonymous.errors === 0 && verified.errors === 0, `${anonymous.errors + verified.errors} errors`),
   ].every(Boolean);
@@ -191,7 +251,10 @@ async function tenantToken(gatewayUrl: string, operatorSecret: string): Promise<
   });
   if (founded.status !== 201) throw new Error(`POST /operator/tenants answered ${founded.status}`);
   const { access_key: key, secret_key: secret } = ((await founded.json()) as { credentials: { access_key: string; secret_key: string } }).credentials;
-  const res = await fetch(`${gatewayUrl}/auth.login`, { method: 'POST', headers: { Authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}` } });
+  const res = await fetch(`${gatewayUrl}/auth.login`, {
+    method: 'POST',
+    headers: { Authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}` },
+  });
   const token = ((await res.json()) as { data?: { token?: string } }).data?.token;
   if (!token) throw new Error(`auth.login answered ${res.status} without a token`);
   return token;
@@ -200,7 +263,8 @@ async function tenantToken(gatewayUrl: string, operatorSecret: string): Promise<
 /** The stored object has the size sent: a figure for a broken transfer would be worthless. */
 async function expectSize(url: string, size: number, headers: Record<string, string> = {}): Promise<void> {
   const res = await fetch(url, { method: 'HEAD', headers });
-  if (res.status !== 200 || Number(res.headers.get('content-length')) !== size) throw new Error(`${url}: HTTP ${res.status}, ${res.headers.get('content-length')} bytes, expected ${size}`);
+  if (res.status !== 200 || Number(res.headers.get('content-length')) !== size)
+    throw new Error(`${url}: HTTP ${res.status}, ${res.headers.get('content-length')} bytes, expected ${size}`);
 }
 
 async function dropDatabase(name: string): Promise<void> {

@@ -54,7 +54,10 @@ async function main(): Promise<void> {
     // With and without a token, interleaved over several rounds so drift does not favour either side.
     const [anonymous, cached] = await interleavedLoads([
       { name: '1 worker: login.supported_modes, no token', options: { url: `${url}/login.supported_modes` } },
-      { name: '1 worker: login.supported_modes, verified token', options: { url: `${url}/login.supported_modes`, headers: { Authorization: `Bearer ${token}` } } },
+      {
+        name: '1 worker: login.supported_modes, verified token',
+        options: { url: `${url}/login.supported_modes`, headers: { Authorization: `Bearer ${token}` } },
+      },
     ]);
     const logins = await loginLoad(url, '1 worker: auth.login key:secret, c=32');
     return { health, anonymous, cached, logins };
@@ -71,11 +74,21 @@ async function main(): Promise<void> {
   const share = single.health.requestsPerSec / verify.cachedPerSec;
   console.log('\ntoken benchmark (the load generator shares the cores with the gateway, Redis and FerretDB)\n');
   const rows = (baseline: LoadResult, results: LoadResult[]) =>
-    results.map((r) => ({ name: `${r.name} req/s`, value: r.requestsPerSec.toFixed(0), baseline: baseline.requestsPerSec.toFixed(0), ratio: (r.requestsPerSec / baseline.requestsPerSec).toFixed(2) }));
+    results.map((r) => ({
+      name: `${r.name} req/s`,
+      value: r.requestsPerSec.toFixed(0),
+      baseline: baseline.requestsPerSec.toFixed(0),
+      ratio: (r.requestsPerSec / baseline.requestsPerSec).toFixed(2),
+    }));
   const all = [single.health, single.anonymous, single.cached, single.logins, pool.health, pool.logins];
   printTable([
     { name: 'verify/s per core, cold', value: verify.coldPerSec.toFixed(0) },
-    { name: 'verify/s per core, cached', value: verify.cachedPerSec.toFixed(0), baseline: verify.coldPerSec.toFixed(0), ratio: (verify.cachedPerSec / verify.coldPerSec).toFixed(1) },
+    {
+      name: 'verify/s per core, cached',
+      value: verify.cachedPerSec.toFixed(0),
+      baseline: verify.coldPerSec.toFixed(0),
+      ratio: (verify.cachedPerSec / verify.coldPerSec).toFixed(1),
+    },
     ...rows(single.health, [single.health, single.anonymous, single.cached, single.logins]),
     ...rows(pool.health, [pool.health, pool.logins]),
   ]);
@@ -92,7 +105,11 @@ async function main(): Promise<void> {
       pool.logins.requestsPerSec >= 1000 && pool.logins.errors === 0,
       `${pool.logins.requestsPerSec.toFixed(0)} req/s with ${workers} workers, ${pool.logins.errors} errors (one worker: ${single.logins.requestsPerSec.toFixed(0)} req/s)`,
     ),
-    checkTarget('no request failed', all.every((r) => r.errors === 0), 'every load above'),
+    checkTarget(
+      'no request failed',
+      all.every((r) => r.errors === 0),
+      'every load above',
+    ),
   ].every(Boolean);
   process.exitCode = ok ? 0 : 1;
 }

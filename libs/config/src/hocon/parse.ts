@@ -37,7 +37,10 @@ interface Text {
 }
 /** A value that needs substitutions resolved once the whole document is read. */
 class Concat {
-  constructor(readonly pieces: Piece[], readonly line: number) {}
+  constructor(
+    readonly pieces: Piece[],
+    readonly line: number,
+  ) {}
 }
 type Raw = ConfigValue | Concat;
 
@@ -47,7 +50,10 @@ class Parser {
   readonly lines = new Map<string, number>();
   private readonly pending: Array<{ path: string[]; raw: Concat }> = [];
 
-  constructor(private readonly text: string, private readonly options: HoconOptions) {}
+  constructor(
+    private readonly text: string,
+    private readonly options: HoconOptions,
+  ) {}
 
   parseDocument(): ConfigObject {
     this.skipBlank();
@@ -281,7 +287,10 @@ class Parser {
     }
     if (pieces.length === 0) this.fail('expected a value');
     if (pieces.some(isSubstitution)) {
-      return new Concat(pieces.map((p) => (isSubstitution(p) ? p : p.text)), line);
+      return new Concat(
+        pieces.map((p) => (isSubstitution(p) ? p : p.text)),
+        line,
+      );
     }
     const text = (pieces as Text[]).map((p) => p.text).join('');
     const quoted = (pieces as Text[]).some((p) => p.quoted);
@@ -356,7 +365,10 @@ class Parser {
       this.line = line;
       this.fail('substitutions of objects or lists cannot be concatenated with text');
     }
-    return values.filter((v) => v !== undefined).map((v) => String(v)).join('');
+    return values
+      .filter((v) => v !== undefined)
+      .map((v) => String(v))
+      .join('');
   }
 
   private substitute(sub: Substitution, root: ConfigObject, line: number): ConfigValue | undefined {

@@ -18,7 +18,17 @@ afterAll(async () => {
 
 const BASE_TS = 1_700_000_000_000;
 const scalars = (task: string, n: number) =>
-  Array.from({ length: n }, (_, iter) => ({ timestamp: BASE_TS + iter, type: 'training_stats_scalar', task, iter, metric: 'loss', variant: 'train', value: iter / 2, allow_locked: false, model_event: false }));
+  Array.from({ length: n }, (_, iter) => ({
+    timestamp: BASE_TS + iter,
+    type: 'training_stats_scalar',
+    task,
+    iter,
+    metric: 'loss',
+    variant: 'train',
+    value: iter / 2,
+    allow_locked: false,
+    model_event: false,
+  }));
 
 /** events.add_batch exactly as the SDK sends it: GET, json-lines, a worker header. */
 const addBatch = (body: string, company = 'companya') =>
@@ -29,7 +39,11 @@ const addBatch = (body: string, company = 'companya') =>
     .set('Content-Type', 'application/json-lines')
     .send(body);
 const query = (endpoint: string, body: object, company = 'companya') =>
-  request(app).get(`/v2.23/${endpoint}`).set('Authorization', `Bearer ${company}`).set('Content-Type', 'application/json').send(JSON.stringify({ ...body, method: 'get' }));
+  request(app)
+    .get(`/v2.23/${endpoint}`)
+    .set('Authorization', `Bearer ${company}`)
+    .set('Content-Type', 'application/json')
+    .send(JSON.stringify({ ...body, method: 'get' }));
 function overSixteenMiB(): string {
   const line = jsonLines(scalars('ta2', 1));
   return Array.from({ length: Math.ceil((17 * 2 ** 20) / line.length) }, () => line).join('\n');
@@ -59,7 +73,12 @@ describe('event endpoints against the real Elasticsearch', () => {
     expect(histogram.body.data.loss.train).toMatchObject({ name: 'train', x: [0, 5, 10, 15, 20, 25, 30, 35, 40, 45] });
 
     const metrics = await query('events.get_task_metrics', { tasks: ['ta1', 'ta2'], event_type: 'training_stats_scalar' });
-    expect(metrics.body.data).toEqual({ metrics: [{ task: 'ta1', metrics: ['loss'] }, { task: 'ta2', metrics: [] }] });
+    expect(metrics.body.data).toEqual({
+      metrics: [
+        { task: 'ta1', metrics: ['loss'] },
+        { task: 'ta2', metrics: [] },
+      ],
+    });
   });
 
   it('stores each scalar exactly once when the same batch is sent again', async () => {
@@ -89,18 +108,26 @@ describe('event endpoints against the real Elasticsearch', () => {
   it.each([
     ['a line that is not JSON', `${jsonLines(scalars('ta2', 2))}\n{"type":`, 400, 'ERR_INVALID_JSON', 'line 3 is not valid JSON'],
     ['a batch over 16 MiB', overSixteenMiB(), 413, 'ERR_PAYLOAD_TOO_LARGE', 'request body exceeds the 16777216 bytes events.add_batch accepts'],
-  ])('refuses %s and stores nothing of it', async (_label, body, status, code, message) => {
-    const before = await storedScalars('companya', 'ta2');
-    const res = await addBatch(body);
-    expect([res.status, res.body.meta.error_data.code, res.body.meta.result_msg]).toEqual([status, code, message]);
-    await refresh();
-    expect(await storedScalars('companya', 'ta2')).toBe(before);
-  }, 30_000);
+  ])(
+    'refuses %s and stores nothing of it',
+    async (_label, body, status, code, message) => {
+      const before = await storedScalars('companya', 'ta2');
+      const res = await addBatch(body);
+      expect([res.status, res.body.meta.error_data.code, res.body.meta.result_msg]).toEqual([status, code, message]);
+      await refresh();
+      expect(await storedScalars('companya', 'ta2')).toBe(before);
+    },
+    30_000,
+  );
 
   it('answers 503 and acknowledges nothing while Elasticsearch is unreachable', async () => {
     const down = new Client({ node: 'http://127.0.0.1:1', maxRetries: 0, requestTimeout: 2000 });
     const unreachable = eventsApp(new EventStore(down, { indexPrefix: prefix }), tasks).app;
-    const res = await request(unreachable).get('/events.add_batch').set('Authorization', 'Bearer companya').set('Content-Type', 'application/json-lines').send(jsonLines(scalars('ta1', 5)));
+    const res = await request(unreachable)
+      .get('/events.add_batch')
+      .set('Authorization', 'Bearer companya')
+      .set('Content-Type', 'application/json-lines')
+      .send(jsonLines(scalars('ta1', 5)));
     expect([res.status, res.body.meta.error_data.code, res.body.data]).toEqual([503, 'ERR_SERVICE_UNAVAILABLE', {}]);
     const log = await request(unreachable).post('/events.get_task_log').set('Authorization', 'Bearer companya').send({ task: 'ta1' });
     expect([log.status, log.body.meta.error_data.code]).toEqual([503, 'ERR_SERVICE_UNAVAILABLE']);

@@ -11,7 +11,10 @@ const { app, endpoints } = eventsApp(new EventStore(client), fixedTasks(owned));
 afterAll(() => client.close());
 
 const call = (endpoint: string, body: unknown, company = 'companya') =>
-  request(app).post(`/v2.23/${endpoint}`).set('Authorization', `Bearer ${company}`).send(body as object);
+  request(app)
+    .post(`/v2.23/${endpoint}`)
+    .set('Authorization', `Bearer ${company}`)
+    .send(body as object);
 
 describe('event endpoints: request checks', () => {
   it.each([
@@ -53,14 +56,23 @@ describe('event endpoints: request checks', () => {
       .get('/v2.23/events.add_batch')
       .set('Authorization', 'Bearer companya')
       .set('Content-Type', 'application/json-lines')
-      .send(jsonLines([{ type: 'log', task: 'tb', msg: 'x' }, { type: 'log', task: 'tz', msg: 'y' }]));
+      .send(
+        jsonLines([
+          { type: 'log', task: 'tb', msg: 'x' },
+          { type: 'log', task: 'tz', msg: 'y' },
+        ]),
+      );
     expect([res.status, res.body.meta.error_data.code]).toEqual([400, 'ERR_EVENTS_NOT_ADDED']);
     expect(res.body.meta.error_data.errors_info).toEqual({ 'Invalid task id tb': 1, 'Invalid task id tz': 1 });
   });
 
   it("keeps taking a deleted task's events only until it is forgotten", async () => {
     const batch = () =>
-      request(app).get('/events.add_batch').set('Authorization', 'Bearer companya').set('Content-Type', 'application/json-lines').send(jsonLines([{ type: 'log', task: 'tdel', msg: 'x' }]));
+      request(app)
+        .get('/events.add_batch')
+        .set('Authorization', 'Bearer companya')
+        .set('Content-Type', 'application/json-lines')
+        .send(jsonLines([{ type: 'log', task: 'tdel', msg: 'x' }]));
     // 503: the events got past the ownership check to the (unreachable) store.
     expect((await batch()).status).toBe(503);
     owned.companya = ['ta'];

@@ -13,11 +13,24 @@ const prefix = `wthostile${randomBytes(4).toString('hex')}-`;
 const { app } = eventsApp(new EventStore(client, { indexPrefix: prefix }), fixedTasks({ companya: ['ta1'] }));
 const query = (endpoint: string, body: object) =>
   request(app).post(`/v2.23/${endpoint}`).set('Authorization', 'Bearer companya').set('Content-Type', 'application/json').send(JSON.stringify(body));
-const forge = (scroll: Record<string, unknown>) => Buffer.from(JSON.stringify({ v: 1, task: 'ta1', event_type: '*', order: 'asc', metrics: [], total: 3, after: [], ...scroll })).toString('base64url');
+const forge = (scroll: Record<string, unknown>) =>
+  Buffer.from(JSON.stringify({ v: 1, task: 'ta1', event_type: '*', order: 'asc', metrics: [], total: 3, after: [], ...scroll })).toString('base64url');
 
 beforeAll(async () => {
-  const events = Array.from({ length: 3 }, (_, iter) => ({ timestamp: 1_700_000_000_000 + iter, type: 'training_stats_scalar', task: 'ta1', iter, metric: 'm', variant: 'v', value: iter }));
-  const res = await request(app).post('/events.add_batch').set('Authorization', 'Bearer companya').set('Content-Type', 'application/json-lines').send(jsonLines(events));
+  const events = Array.from({ length: 3 }, (_, iter) => ({
+    timestamp: 1_700_000_000_000 + iter,
+    type: 'training_stats_scalar',
+    task: 'ta1',
+    iter,
+    metric: 'm',
+    variant: 'v',
+    value: iter,
+  }));
+  const res = await request(app)
+    .post('/events.add_batch')
+    .set('Authorization', 'Bearer companya')
+    .set('Content-Type', 'application/json-lines')
+    .send(jsonLines(events));
   expect(res.body.data.added).toBe(3);
   await client.indices.refresh({ index: `${prefix}*` });
 });
@@ -54,9 +67,15 @@ describe('hostile event queries (real Elasticsearch)', () => {
 
 describe('Elasticsearch refusals', () => {
   it('become 400 ERR_EVENTS_QUERY_REFUSED with the error type only', async () => {
-    const refused = await elastic(() => client.search({ index: `${prefix}none`, query: { range: { timestamp: { gte: 'not a date' } } }, ignore_unavailable: false })).catch((e: unknown) => e);
+    const refused = await elastic(() =>
+      client.search({ index: `${prefix}none`, query: { range: { timestamp: { gte: 'not a date' } } }, ignore_unavailable: false }),
+    ).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(WardenError);
-    expect([(refused as WardenError).code, (refused as WardenError).status, (refused as WardenError).data]).toEqual(['ERR_EVENTS_QUERY_REFUSED', 400, { reason: 'index_not_found_exception' }]);
+    expect([(refused as WardenError).code, (refused as WardenError).status, (refused as WardenError).data]).toEqual([
+      'ERR_EVENTS_QUERY_REFUSED',
+      400,
+      { reason: 'index_not_found_exception' },
+    ]);
     expect((refused as WardenError).message).not.toContain(prefix);
     const index = `${prefix}events-training_stats_scalar-companya`;
     const badPosition = await elastic(() => client.search({ index, sort: [{ iter: 'asc' }], search_after: ['not a number'] })).catch((e: unknown) => e);

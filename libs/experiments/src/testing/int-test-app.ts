@@ -12,15 +12,41 @@ import { registerExperimentEndpoints, type Experiments } from '../experiments';
 // from `tools/services.sh up mongo`. The token check is the apiserver's; here a bearer value
 // names one of the test identities.
 
-export const ALICE: Identity = { user: 'a11ce000000000000000000000000001', company: 'c0a00000000000000000000000000001', role: 'user', user_name: 'Alice', company_name: 'A' };
+export const ALICE: Identity = {
+  user: 'a11ce000000000000000000000000001',
+  company: 'c0a00000000000000000000000000001',
+  role: 'user',
+  user_name: 'Alice',
+  company_name: 'A',
+};
 export const ANNA: Identity = { ...ALICE, user: 'a11ce000000000000000000000000002', user_name: 'Anna' };
-export const BOB: Identity = { user: 'b0b00000000000000000000000000001', company: 'c0b00000000000000000000000000002', role: 'user', user_name: 'Bob', company_name: 'B' };
+export const BOB: Identity = {
+  user: 'b0b00000000000000000000000000001',
+  company: 'c0b00000000000000000000000000002',
+  role: 'user',
+  user_name: 'Bob',
+  company_name: 'B',
+};
 const IDENTITIES: Record<string, Identity> = { alice: ALICE, anna: ANNA, bob: BOB };
 
 function testAuth(token: string): TokenAuth {
   const identity = IDENTITIES[token];
   if (!identity) throw new WardenError('ERR_UNAUTHORIZED');
-  const claims = { iss: 'test', aud: 'clearml-api', sub: identity.user, jti: token, session_id: token, iat: 0, nbf: 0, exp: 0, identity, api_version: '2.31', server_version: '2.0.0', feature_set: 'basic', auth: { method: 'password' as const } };
+  const claims = {
+    iss: 'test',
+    aud: 'clearml-api',
+    sub: identity.user,
+    jti: token,
+    session_id: token,
+    iat: 0,
+    nbf: 0,
+    exp: 0,
+    identity,
+    api_version: '2.31',
+    server_version: '2.0.0',
+    feature_set: 'basic',
+    auth: { method: 'password' as const },
+  };
   return { claims, token, via: 'header' };
 }
 
@@ -29,21 +55,37 @@ export interface TestApp {
   connection: Connection;
   deletedTasks: string[];
   /** Calls an endpoint the way the SDK does: GET with a JSON body carrying `"method": "get"`. */
-  call(as: 'alice' | 'anna' | 'bob', endpoint: string, body?: Record<string, unknown>): Promise<{ status: number; data: Record<string, unknown>; meta: Record<string, unknown> }>;
+  call(
+    as: 'alice' | 'anna' | 'bob',
+    endpoint: string,
+    body?: Record<string, unknown>,
+  ): Promise<{ status: number; data: Record<string, unknown>; meta: Record<string, unknown> }>;
   /** Sends a body as the given JSON text, for bodies JSON.stringify cannot make (too deep). */
-  callRaw(as: 'alice' | 'anna' | 'bob', endpoint: string, json: string): Promise<{ status: number; data: Record<string, unknown>; meta: Record<string, unknown> }>;
+  callRaw(
+    as: 'alice' | 'anna' | 'bob',
+    endpoint: string,
+    json: string,
+  ): Promise<{ status: number; data: Record<string, unknown>; meta: Record<string, unknown> }>;
   close(): Promise<void>;
 }
 
 /** `maxBodyBytes`: the API's body limit (ClearmlApi's 1 MiB default; the apiserver's is 16 MiB). */
 export async function startTestApp(options: { maxBodyBytes?: number } = {}): Promise<TestApp> {
-  const connection = await mongoose.createConnection(`mongodb://127.0.0.1:27017/warden_test_experiments_${randomBytes(6).toString('hex')}`, { serverSelectionTimeoutMS: 3000, autoIndex: false }).asPromise();
+  const connection = await mongoose
+    .createConnection(`mongodb://127.0.0.1:27017/warden_test_experiments_${randomBytes(6).toString('hex')}`, {
+      serverSelectionTimeoutMS: 3000,
+      autoIndex: false,
+    })
+    .asPromise();
   const api = new ClearmlApi<TokenAuth>({
     maxBodyBytes: options.maxBodyBytes,
     authenticate: async (req) => testAuth((req.get('Authorization') ?? '').replace(/^Bearer /, '')),
   });
   const deletedTasks: string[] = [];
-  const experiments = registerExperimentEndpoints(api, { connection, onTaskDeleted: async (company, taskId) => void deletedTasks.push(`${company}/${taskId}`) });
+  const experiments = registerExperimentEndpoints(api, {
+    connection,
+    onTaskDeleted: async (company, taskId) => void deletedTasks.push(`${company}/${taskId}`),
+  });
   await experiments.ensureIndexes();
   const scrubber = new SecretScrubber();
   const app = createServiceApp({

@@ -15,7 +15,14 @@ import { fileserverRoutes } from '../fileserver-routes';
 export const COMPANY_A = 'company-a';
 export const COMPANY_B = 'company-b';
 
-export const TEST_LIMITS: FileserverLimits = { maxUploadBytes: 0, maxParts: 10, maxFieldBytes: 1024, maxHeaderPairs: 100, maxPathBytes: 1024, maxBatchDelete: 1000 };
+export const TEST_LIMITS: FileserverLimits = {
+  maxUploadBytes: 0,
+  maxParts: 10,
+  maxFieldBytes: 1024,
+  maxHeaderPairs: 100,
+  maxPathBytes: 1024,
+  maxBatchDelete: 1000,
+};
 
 /** Tests name the caller in headers; no header, no access. */
 async function headerAuthorize(req: Request): Promise<FileserverCaller> {
@@ -88,7 +95,10 @@ export function rawRequest(url: string, method: string, path: string, headers: R
 export const as = (company: string, role: FileserverCaller['role'] = 'user') => ({ 'X-Test-Company': company, 'X-Test-Role': role });
 
 /** A multipart body, built by hand so field names reach the server exactly as written. */
-export function multipart(parts: Array<{ name: string; content: string | Buffer; filename?: string | null; headers?: string[] }>): { body: Buffer; contentType: string } {
+export function multipart(parts: Array<{ name: string; content: string | Buffer; filename?: string | null; headers?: string[] }>): {
+  body: Buffer;
+  contentType: string;
+} {
   const boundary = 'warden-test-boundary';
   const chunks: Buffer[] = [];
   for (const part of parts) {

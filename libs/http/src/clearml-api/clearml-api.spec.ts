@@ -36,7 +36,10 @@ describe('ClearML API mechanics', () => {
   const app = build();
 
   it('takes GET with a JSON body, as the SDK sends it, and answers in the envelope', async () => {
-    const res = await request(app).get('/debug.echo').set('Content-Type', 'application/json').send(JSON.stringify({ a: 1 }));
+    const res = await request(app)
+      .get('/debug.echo')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ a: 1 }));
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual({ data: { a: 1 }, version: CLEARML_API_VERSION, auth: 'none' });
     expect(res.body.meta).toMatchObject({ result_code: 200, endpoint: { name: 'debug.echo', actual_version: CLEARML_API_VERSION } });
@@ -103,7 +106,9 @@ describe('batch endpoints (json-lines)', () => {
   });
 
   it('refuses a JSON array, which clearml-server does not take either', async () => {
-    const res = await request(app).post('/debug.batch').send([{ a: 1 }]);
+    const res = await request(app)
+      .post('/debug.batch')
+      .send([{ a: 1 }]);
     expect([res.status, res.body.meta.result_msg]).toEqual([400, 'request body must be json-lines or a JSON object']);
   });
 
@@ -112,7 +117,11 @@ describe('batch endpoints (json-lines)', () => {
     const body = Array.from({ length: 16_000 }, () => item).join('\n');
     const ok = await request(app).get('/debug.secret_batch').set('Authorization', 'Bearer good').set('Content-Type', 'application/json-lines').send(body);
     expect([ok.status, ok.body.data]).toEqual([200, { count: 16_000 }]);
-    const over = await request(app).get('/debug.secret_batch').set('Authorization', 'Bearer good').set('Content-Type', 'application/json-lines').send(`${body}\n${body}`);
+    const over = await request(app)
+      .get('/debug.secret_batch')
+      .set('Authorization', 'Bearer good')
+      .set('Content-Type', 'application/json-lines')
+      .send(`${body}\n${body}`);
     expect([over.status, over.body.meta.error_data.code, over.body.meta.error_data.limit]).toEqual([413, 'ERR_PAYLOAD_TOO_LARGE', 16 * 1024 * 1024]);
   });
 

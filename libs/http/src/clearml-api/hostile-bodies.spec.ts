@@ -30,7 +30,11 @@ describe('hostile request bodies', () => {
 
   it.each(['gzip', 'deflate', 'br'])('answers a garbage body sent as Content-Encoding %s with 400 ERR_INVALID_ENCODING', async (encoding) => {
     for (const path of ['/debug.echo', '/debug.batch']) {
-      const res = await request(app).post(path).set('Content-Type', 'application/json').set('Content-Encoding', encoding).send(Buffer.from('this is not compressed at all'));
+      const res = await request(app)
+        .post(path)
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', encoding)
+        .send(Buffer.from('this is not compressed at all'));
       expect([path, res.status, res.body.meta?.error_data?.code]).toEqual([path, 400, 'ERR_INVALID_ENCODING']);
     }
   });
@@ -40,7 +44,12 @@ describe('unexpected errors', () => {
   it('answer a generic 500 without a stack or the internal message when stacks are off (production)', async () => {
     const { app, logs } = build(false);
     const res = await request(app).post('/debug.crash').send({});
-    expect([res.status, res.body.meta.error_data.code, res.body.meta.result_msg, res.body.meta.error_stack]).toEqual([500, 'ERR_INTERNAL', 'internal server error', null]);
+    expect([res.status, res.body.meta.error_data.code, res.body.meta.result_msg, res.body.meta.error_stack]).toEqual([
+      500,
+      'ERR_INTERNAL',
+      'internal server error',
+      null,
+    ]);
     expect(JSON.stringify(res.body)).not.toContain('db-host');
     // The detail is kept for operators, in the log.
     expect(logs.text).toContain('internal detail');
@@ -60,15 +69,23 @@ describe('unexpected errors', () => {
 describe('hostile paths and headers', () => {
   const { app } = build();
 
-  const paths = ['/%', '/%E0%A4%A', '/debug.echo%00', '/v2.99999999999999999999/debug.echo', '/v0.0/debug.echo', `/${'a'.repeat(10_000)}.b`, '//debug.echo', '/debug.echo/..', '/__proto__.constructor', '/constructor.prototype'];
-  it.each(paths.map((path) => [path.slice(0, 40), path]))(
-    'answers %s without a 5xx, in the envelope',
-    async (_label, path) => {
-      const res = await request(app).post(path).set('Content-Type', 'application/json').send('{}');
-      expect(res.status).toBeLessThan(500);
-      expect(res.body.meta.error_stack ?? null).toBeNull();
-    },
-  );
+  const paths = [
+    '/%',
+    '/%E0%A4%A',
+    '/debug.echo%00',
+    '/v2.99999999999999999999/debug.echo',
+    '/v0.0/debug.echo',
+    `/${'a'.repeat(10_000)}.b`,
+    '//debug.echo',
+    '/debug.echo/..',
+    '/__proto__.constructor',
+    '/constructor.prototype',
+  ];
+  it.each(paths.map((path) => [path.slice(0, 40), path]))('answers %s without a 5xx, in the envelope', async (_label, path) => {
+    const res = await request(app).post(path).set('Content-Type', 'application/json').send('{}');
+    expect(res.status).toBeLessThan(500);
+    expect(res.body.meta.error_stack ?? null).toBeNull();
+  });
 
   it('answers odd Content-Length and content types without a 5xx', async () => {
     for (const type of ['application/json; charset=utf-16', 'application/json; charset=nope', 'multipart/form-data; boundary=x', 'text/plain']) {

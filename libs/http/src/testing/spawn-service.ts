@@ -67,7 +67,11 @@ export function spawnService(app: string, env: Record<string, string>, timeoutMs
 }
 
 /** Polls a URL until `accept` holds for its status, or fails with the last answer. */
-export async function waitForStatus(url: string, accept: (status: number, body: unknown) => boolean, timeoutMs = 15_000): Promise<{ status: number; body: unknown }> {
+export async function waitForStatus(
+  url: string,
+  accept: (status: number, body: unknown) => boolean,
+  timeoutMs = 15_000,
+): Promise<{ status: number; body: unknown }> {
   const deadline = Date.now() + timeoutMs;
   let last: { status: number; body: unknown } = { status: 0, body: null };
   while (Date.now() < deadline) {

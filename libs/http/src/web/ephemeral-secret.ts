@@ -11,7 +11,10 @@ import type { Logger } from '../logger';
 export function secretOrEphemeral(value: string | undefined, path: string, logger: Logger, consequence = 'using a random value for this process only'): string {
   if (value) return value;
   if (cluster.isWorker) {
-    throw new ConfigError('ERR_CONFIG_INVALID', `${path} is not set, and the workers of one service must share it: set it (npm run secrets) or run a single worker`);
+    throw new ConfigError(
+      'ERR_CONFIG_INVALID',
+      `${path} is not set, and the workers of one service must share it: set it (npm run secrets) or run a single worker`,
+    );
   }
   logger.warn(`${path} is not set: ${consequence}`);
   return randomBytes(48).toString('base64url');

@@ -46,21 +46,43 @@ describe('request authentication', () => {
     ['Basic where a token is needed', { Authorization: 'Basic YTpi' }, '/write', 401, { code: 'ERR_BAD_AUTH_SCHEME' }],
     ['a bearer header with two values', { Authorization: 'Bearer a b' }, '/write', 401, { code: 'ERR_MALFORMED_CREDENTIALS' }],
     ['a cookie without the CSRF header', { Cookie: 'clearml_token_basic=good' }, '/write', 403, { code: 'ERR_CSRF' }],
-    ['a cookie with another session\'s CSRF token', { Cookie: 'clearml_token_basic=good', 'X-CSRF-Token': csrfTokenFor('session-2', KEY) }, '/write', 403, { code: 'ERR_CSRF' }],
-    ['a cookie with a CSRF token under another key', { Cookie: 'clearml_token_basic=good', 'X-CSRF-Token': csrfTokenFor('session-1', `${KEY}x`) }, '/write', 403, { code: 'ERR_CSRF' }],
-    ['a cookie with this session\'s CSRF token', { Cookie: 'clearml_token_basic=good', 'X-CSRF-Token': csrfTokenFor('session-1', KEY) }, '/write', 200, { via: 'cookie' }],
+    [
+      "a cookie with another session's CSRF token",
+      { Cookie: 'clearml_token_basic=good', 'X-CSRF-Token': csrfTokenFor('session-2', KEY) },
+      '/write',
+      403,
+      { code: 'ERR_CSRF' },
+    ],
+    [
+      'a cookie with a CSRF token under another key',
+      { Cookie: 'clearml_token_basic=good', 'X-CSRF-Token': csrfTokenFor('session-1', `${KEY}x`) },
+      '/write',
+      403,
+      { code: 'ERR_CSRF' },
+    ],
+    [
+      "a cookie with this session's CSRF token",
+      { Cookie: 'clearml_token_basic=good', 'X-CSRF-Token': csrfTokenFor('session-1', KEY) },
+      '/write',
+      200,
+      { via: 'cookie' },
+    ],
     ['a cookie on a read-only endpoint', { Cookie: 'other=1; clearml_token_basic=good' }, '/read', 200, { via: 'cookie' }],
     ['a token that must change its password, elsewhere', { Authorization: 'Bearer must-change' }, '/read', 403, { code: 'ERR_PASSWORD_CHANGE_REQUIRED' }],
     ['a token that must change its password, on a call it may make', { Authorization: 'Bearer must-change' }, '/optional', 200, { via: 'header' }],
   ])('%s', async (_label, headers, path, status, body) => {
-    const res = await request(app()).post(path).set(headers as Record<string, string>);
+    const res = await request(app())
+      .post(path)
+      .set(headers as Record<string, string>);
     expect([res.status, res.body]).toEqual([status, body]);
   });
 
   it('reads Basic credentials and refuses a malformed pair', () => {
     const req = (value: string) => ({ get: () => value }) as unknown as express.Request;
     expect(basicCredentials(req(`Basic ${Buffer.from('KEY:se:cret').toString('base64')}`))).toEqual({ id: 'KEY', secret: 'se:cret' });
-    expect(() => basicCredentials(req(`Basic ${Buffer.from('nocolon').toString('base64')}`))).toThrow(expect.objectContaining({ code: 'ERR_MALFORMED_CREDENTIALS' }));
+    expect(() => basicCredentials(req(`Basic ${Buffer.from('nocolon').toString('base64')}`))).toThrow(
+      expect.objectContaining({ code: 'ERR_MALFORMED_CREDENTIALS' }),
+    );
     expect(basicCredentials(req('Bearer x'))).toBeUndefined();
   });
 });

@@ -156,7 +156,11 @@ export class FakeClearml {
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
     const start = range ? Number(range[1]) : 0;
     if (range && start >= info.size) return sendError(res, 416, 'ERR_BAD_REQUEST', 'range not satisfiable');
-    const headers: Record<string, string | number> = { 'Content-Type': 'application/octet-stream', 'Content-Length': info.size - start, 'Accept-Ranges': 'bytes' };
+    const headers: Record<string, string | number> = {
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': info.size - start,
+      'Accept-Ranges': 'bytes',
+    };
     if (range) headers['Content-Range'] = `bytes ${start}-${info.size - 1}/${info.size}`;
     res.writeHead(range ? 206 : 200, headers);
     await pipeline(createReadStream(file, { start }), res).catch(() => undefined);

@@ -69,15 +69,45 @@ export async function fileAttacks(w: World): Promise<void> {
     const shown = JSON.stringify(name.length > 60 ? `${name.slice(0, 20)}…` : name);
     report.answer(`upload named ${shown}`, expect, await upload(stack.files, token, [{ name, content: 'escape' }]));
   }
-  report.answer('upload with one good and one hostile part (all or nothing)', TRAVERSAL, await upload(stack.files, token, [{ name: 'ok/first.txt', content: 'x' }, { name: '../second.txt', content: 'x' }]));
+  report.answer(
+    'upload with one good and one hostile part (all or nothing)',
+    TRAVERSAL,
+    await upload(stack.files, token, [
+      { name: 'ok/first.txt', content: 'x' },
+      { name: '../second.txt', content: 'x' },
+    ]),
+  );
   const leftover = await send(stack.files, { method: 'GET', path: '/ok/first.txt', headers: bearer(token) });
   report.answer('the good part of a refused upload is not stored', { status: 404, code: 'ERR_NOT_FOUND' }, leftover);
 
-  const hostile = ['../' + w.objectsB.file, `${w.b.company}/../../${w.b.company}/${w.objectsB.file}`, '..%2f..%2fetc%2fpasswd', '%2e%2e/x', '/', '', '.', 'a/./b', '..\\x', 42, { $ne: 1 }];
+  const hostile = [
+    '../' + w.objectsB.file,
+    `${w.b.company}/../../${w.b.company}/${w.objectsB.file}`,
+    '..%2f..%2fetc%2fpasswd',
+    '%2e%2e/x',
+    '/',
+    '',
+    '.',
+    'a/./b',
+    '..\\x',
+    42,
+    { $ne: 1 },
+  ];
   const many = await send(stack.files, { path: '/delete_many', body: { files: hostile }, headers: bearer(token) });
   const deleted = Object.keys((many.json as { deleted?: object } | undefined)?.deleted ?? {});
-  report.effect(`delete_many with ${hostile.length} hostile entries`, '200, nothing deleted', `${many.status}, deleted ${JSON.stringify(deleted)}`, many.status === 200 && deleted.length === 0, deleted.length > 0);
+  report.effect(
+    `delete_many with ${hostile.length} hostile entries`,
+    '200, nothing deleted',
+    `${many.status}, deleted ${JSON.stringify(deleted)}`,
+    many.status === 200 && deleted.length === 0,
+    deleted.length > 0,
+  );
 
   const bFile = await send(stack.files, { method: 'GET', path: `/${w.objectsB.file}`, headers: bearer(w.b.user.token) });
-  report.effect("B's file afterwards", 'intact', bFile.status === 200 && bFile.text === w.objectsB.fileMarker ? 'intact' : `${bFile.status} ${bFile.text.slice(0, 40)}`, bFile.status === 200 && bFile.text === w.objectsB.fileMarker);
+  report.effect(
+    "B's file afterwards",
+    'intact',
+    bFile.status === 200 && bFile.text === w.objectsB.fileMarker ? 'intact' : `${bFile.status} ${bFile.text.slice(0, 40)}`,
+    bFile.status === 200 && bFile.text === w.objectsB.fileMarker,
+  );
 }

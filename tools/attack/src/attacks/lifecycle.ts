@@ -86,8 +86,16 @@ async function disableEnable(w: World, revoked: Revoked[]): Promise<Member> {
   await dataOf(call(w.stack.gateway, 'auth.edit_user', w.a.admin.token, { user: victim.id, enabled: false }), 'disabling a user');
   await refusedEverywhere(w, 'token of a disabled user', before);
   const disabled: Expect = { status: 401, code: 'ERR_USER_DISABLED' };
-  w.report.answer('disabled user: API-key login', disabled, await send(w.stack.api, { path: '/auth.login', headers: basic(victim.accessKey, victim.secretKey) }));
-  w.report.answer('disabled user: password login', disabled, await send(w.stack.api, { path: '/auth.login', headers: basic(victim.username, victim.password) }));
+  w.report.answer(
+    'disabled user: API-key login',
+    disabled,
+    await send(w.stack.api, { path: '/auth.login', headers: basic(victim.accessKey, victim.secretKey) }),
+  );
+  w.report.answer(
+    'disabled user: password login',
+    disabled,
+    await send(w.stack.api, { path: '/auth.login', headers: basic(victim.username, victim.password) }),
+  );
   w.report.answer('disabled user: renewing its token', REVOKED, await renew(w, before));
   await dataOf(call(w.stack.gateway, 'auth.edit_user', w.a.admin.token, { user: victim.id, enabled: true }), 're-enabling a user');
   // Issue 10 (3): a disable invalidates every token issued before it, for good.
@@ -108,7 +116,11 @@ async function keyRevoke(w: World, revoked: Revoked[]): Promise<Member> {
   const victim = await addMember(w.stack, w.a.admin, 'revoked key');
   await dataOf(call(w.stack.gateway, 'auth.revoke_credentials', w.a.admin.token, { access_key: victim.accessKey }), 'revoking a key');
   await refusedEverywhere(w, 'token of a revoked key', victim.token);
-  w.report.answer('login with a revoked key', { status: 401, code: 'ERR_CREDENTIALS_REVOKED' }, await send(w.stack.api, { path: '/auth.login', headers: basic(victim.accessKey, victim.secretKey) }));
+  w.report.answer(
+    'login with a revoked key',
+    { status: 401, code: 'ERR_CREDENTIALS_REVOKED' },
+    await send(w.stack.api, { path: '/auth.login', headers: basic(victim.accessKey, victim.secretKey) }),
+  );
   w.report.answer('renewing the token of a revoked key', REVOKED, await renew(w, victim.token));
   revoked.push({ name: 'token of a revoked key', token: victim.token });
   return victim;
@@ -122,15 +134,33 @@ async function lifetimes(w: World): Promise<void> {
   const token = String((first.json?.data as { token?: string } | undefined)?.token ?? '');
   const start = claims(rememberToken(token)).iat ?? 0;
   const life = (t: string) => (claims(t).exp ?? Infinity) - start;
-  w.report.effect('login asking for a 300-year token', `200, lives at most ${MAX_SESSION_LIFETIME_SEC} s`, `${first.status}, lives ${life(token)} s`, first.status === 200 && life(token) <= MAX_SESSION_LIFETIME_SEC);
+  w.report.effect(
+    'login asking for a 300-year token',
+    `200, lives at most ${MAX_SESSION_LIFETIME_SEC} s`,
+    `${first.status}, lives ${life(token)} s`,
+    first.status === 200 && life(token) <= MAX_SESSION_LIFETIME_SEC,
+  );
   // A second later: a renewal capped only by its own issue time would end after the login's cap.
   await delay(1100);
   const again = await renew(w, token);
   const renewal = String((again.json?.data as { token?: string } | undefined)?.token ?? '');
   if (renewal) rememberToken(renewal);
-  w.report.effect('renewal asking for a 300-year token', `200, ends at most ${MAX_SESSION_LIFETIME_SEC} s after the login`, `${again.status}, ends ${life(renewal)} s after the login`, again.status === 200 && life(renewal) <= MAX_SESSION_LIFETIME_SEC);
-  w.report.answer('login asking for a 0-second token', { status: 400, code: 'ERR_BAD_REQUEST' }, await send(w.stack.api, { path: '/auth.login', body: { expiration_sec: 0 }, headers: basic(w.a.user.accessKey, w.a.user.secretKey) }));
-  w.report.answer('login asking for expiration_sec "1e12"', { status: 400, code: 'ERR_BAD_REQUEST' }, await send(w.stack.api, { path: '/auth.login', body: { expiration_sec: '1e12' }, headers: basic(w.a.user.accessKey, w.a.user.secretKey) }));
+  w.report.effect(
+    'renewal asking for a 300-year token',
+    `200, ends at most ${MAX_SESSION_LIFETIME_SEC} s after the login`,
+    `${again.status}, ends ${life(renewal)} s after the login`,
+    again.status === 200 && life(renewal) <= MAX_SESSION_LIFETIME_SEC,
+  );
+  w.report.answer(
+    'login asking for a 0-second token',
+    { status: 400, code: 'ERR_BAD_REQUEST' },
+    await send(w.stack.api, { path: '/auth.login', body: { expiration_sec: 0 }, headers: basic(w.a.user.accessKey, w.a.user.secretKey) }),
+  );
+  w.report.answer(
+    'login asking for expiration_sec "1e12"',
+    { status: 400, code: 'ERR_BAD_REQUEST' },
+    await send(w.stack.api, { path: '/auth.login', body: { expiration_sec: '1e12' }, headers: basic(w.a.user.accessKey, w.a.user.secretKey) }),
+  );
 }
 
 async function passwordChange(w: World, revoked: Revoked[]): Promise<void> {
@@ -138,12 +168,23 @@ async function passwordChange(w: World, revoked: Revoked[]): Promise<void> {
   const web = await login(w.stack, victim.username, victim.password);
   const changed = newPassword();
   rememberSecret('a changed password', changed);
-  w.report.answer('auth.change_password with a wrong old password', { status: 400, code: 'ERR_INVALID_OLD_PASSWORD' }, await call(w.stack.api, 'auth.change_password', web, { old_password: `${victim.password}x`, new_password: changed }));
-  const answer = await dataOf<{ token?: string }>(call(w.stack.api, 'auth.change_password', web, { old_password: victim.password, new_password: changed }), 'changing a password');
+  w.report.answer(
+    'auth.change_password with a wrong old password',
+    { status: 400, code: 'ERR_INVALID_OLD_PASSWORD' },
+    await call(w.stack.api, 'auth.change_password', web, { old_password: `${victim.password}x`, new_password: changed }),
+  );
+  const answer = await dataOf<{ token?: string }>(
+    call(w.stack.api, 'auth.change_password', web, { old_password: victim.password, new_password: changed }),
+    'changing a password',
+  );
   if (answer.token) rememberToken(answer.token);
   await refusedEverywhere(w, 'password-login token after a password change', web);
   await refusedEverywhere(w, 'API-key token after a password change', victim.token);
-  w.report.answer('the old password after a change', { status: 401, code: 'ERR_INVALID_CREDENTIALS' }, await send(w.stack.api, { path: '/auth.login', headers: basic(victim.username, victim.password) }));
+  w.report.answer(
+    'the old password after a change',
+    { status: 401, code: 'ERR_INVALID_CREDENTIALS' },
+    await send(w.stack.api, { path: '/auth.login', headers: basic(victim.username, victim.password) }),
+  );
   revoked.push({ name: 'token ended by a password change', token: web });
 }
 
@@ -169,7 +210,11 @@ async function redisRestart(w: World, revoked: Revoked[], disabled: Member, revo
   // Logins are limited in Redis; without it they stop rather than go unlimited.
   const down = Date.now();
   const unavailable: Expect = { status: 503, code: 'ERR_SERVICE_UNAVAILABLE' };
-  w.report.answer('login while Redis is down', unavailable, await send(w.stack.gateway, { path: '/auth.login', headers: basic(w.a.user.accessKey, w.a.user.secretKey) }));
+  w.report.answer(
+    'login while Redis is down',
+    unavailable,
+    await send(w.stack.gateway, { path: '/auth.login', headers: basic(w.a.user.accessKey, w.a.user.secretKey) }),
+  );
   // Issue 10 (1): past the staleness bound a verifier fails closed, even for a live token.
   await delay(Math.max(0, REVOCATION_STALENESS_SEC * 1000 + 1000 - (Date.now() - down)));
   w.report.answer(`live token at the apiserver, Redis down over ${REVOCATION_STALENESS_SEC} s`, unavailable, await atApi(w, w.a.user.token)());
@@ -177,22 +222,42 @@ async function redisRestart(w: World, revoked: Revoked[], disabled: Member, revo
   await w.stack.redisStart();
   const back = Date.now();
   for (const r of revoked) {
-    for (const [where, attempt] of [['apiserver', atApi(w, r.token)], ['fileserver', atFiles(w, r.token)]] as const) {
+    for (const [where, attempt] of [
+      ['apiserver', atApi(w, r.token)],
+      ['fileserver', atFiles(w, r.token)],
+    ] as const) {
       const left = AFTER_RESTART_GIVE_UP_MS - (Date.now() - back);
       const answer = await settle(attempt, Math.max(left, 0), isRevoked);
       const sinceBack = Date.now() - back;
       const refused = isRevoked(answer);
       const actual = `${answer.status} ${answer.code ?? ''} ${sinceBack} ms after Redis returned`;
       // Accepted at all after the restart is a bypass; refused but late only misses the 2 s target.
-      w.report.effect(`after Redis restart, ${where}: ${r.name}`, `${REVOKED.status} ${REVOKED.code} within ${AFTER_RESTART_MS} ms`, actual, refused && sinceBack <= AFTER_RESTART_MS, accepted(answer));
+      w.report.effect(
+        `after Redis restart, ${where}: ${r.name}`,
+        `${REVOKED.status} ${REVOKED.code} within ${AFTER_RESTART_MS} ms`,
+        actual,
+        refused && sinceBack <= AFTER_RESTART_MS,
+        accepted(answer),
+      );
     }
   }
-  for (const [where, attempt] of [['apiserver', atApi(w, w.a.user.token)], ['fileserver', atFiles(w, w.a.user.token)]] as const) {
+  for (const [where, attempt] of [
+    ['apiserver', atApi(w, w.a.user.token)],
+    ['fileserver', atFiles(w, w.a.user.token)],
+  ] as const) {
     const live = await settle(attempt, AFTER_RESTART_GIVE_UP_MS, accepted);
     w.report.answer(`after Redis restart: a live token works again at the ${where} (control)`, { status: 200 }, live);
   }
-  w.report.answer('after Redis restart: disabled user logs in', { status: 401, code: 'ERR_USER_DISABLED' }, await send(w.stack.api, { path: '/auth.login', headers: basic(disabled.username, disabled.password) }));
-  w.report.answer('after Redis restart: revoked key logs in', { status: 401, code: 'ERR_CREDENTIALS_REVOKED' }, await send(w.stack.api, { path: '/auth.login', headers: basic(revokedKey.accessKey, revokedKey.secretKey) }));
+  w.report.answer(
+    'after Redis restart: disabled user logs in',
+    { status: 401, code: 'ERR_USER_DISABLED' },
+    await send(w.stack.api, { path: '/auth.login', headers: basic(disabled.username, disabled.password) }),
+  );
+  w.report.answer(
+    'after Redis restart: revoked key logs in',
+    { status: 401, code: 'ERR_CREDENTIALS_REVOKED' },
+    await send(w.stack.api, { path: '/auth.login', headers: basic(revokedKey.accessKey, revokedKey.secretKey) }),
+  );
 }
 
 export async function lifecycleAttacks(w: World): Promise<void> {

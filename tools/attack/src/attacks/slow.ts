@@ -54,14 +54,17 @@ async function trickle(socket: Socket, chunks: (string | Buffer)[], gapMs: numbe
   }
 }
 
-const split = (text: string, n: number) => Array.from({ length: n }, (_, i) => text.slice(Math.floor((i * text.length) / n), Math.floor(((i + 1) * text.length) / n)));
+const split = (text: string, n: number) =>
+  Array.from({ length: n }, (_, i) => text.slice(Math.floor((i * text.length) / n), Math.floor(((i + 1) * text.length) / n)));
 const hostOf = (base: string) => new URL(base).host;
 
 /** An honest client sending its JSON body over three seconds is served normally. */
 async function slowJson(w: World): Promise<void> {
   const body = JSON.stringify({ name: `slow-${Date.now()}` });
   const c = rawConnection(w.stack.api, HOLD_MS + 5000);
-  c.socket.write(`POST /projects.create HTTP/1.1\r\nHost: ${hostOf(w.stack.api)}\r\nAuthorization: Bearer ${w.a.user.token}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+  c.socket.write(
+    `POST /projects.create HTTP/1.1\r\nHost: ${hostOf(w.stack.api)}\r\nAuthorization: Bearer ${w.a.user.token}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+  );
   await trickle(c.socket, split(body, 10), HOLD_MS / 10);
   w.report.answer('apiserver: a JSON body trickled over 3 s (honest)', { status: 200 }, await c.answer);
 }
@@ -76,7 +79,13 @@ async function slowloris(w: World, name: string, base: string, probe: () => Prom
   const ms = Date.now() - started;
   await delay(HOLD_MS - 500);
   for (const c of held) c.socket.destroy();
-  w.report.effect(`${name}: a request while ${SLOWLORIS_SOCKETS} connections trickle headers`, 'answered within 2 s', `${answer.status} after ${ms} ms`, answer.status === 200 && ms < 2000, false);
+  w.report.effect(
+    `${name}: a request while ${SLOWLORIS_SOCKETS} connections trickle headers`,
+    'answered within 2 s',
+    `${answer.status} after ${ms} ms`,
+    answer.status === 200 && ms < 2000,
+    false,
+  );
 }
 
 function uploadHead(w: World, boundary: string, contentLength: number): string {
@@ -91,7 +100,11 @@ async function stalledUpload(w: World): Promise<void> {
   c.socket.write(uploadHead(w, 'b', partHead.length + 1000 + 8));
   c.socket.write(`${partHead}${'x'.repeat(100)}`);
   const answer = await c.answer;
-  w.report.answer(`fileserver: an upload stalled mid-part is cut by the ${IDLE_TIMEOUT_SEC} s idle timeout`, { status: 408, code: 'ERR_UPLOAD_IDLE_TIMEOUT' }, answer);
+  w.report.answer(
+    `fileserver: an upload stalled mid-part is cut by the ${IDLE_TIMEOUT_SEC} s idle timeout`,
+    { status: 408, code: 'ERR_UPLOAD_IDLE_TIMEOUT' },
+    answer,
+  );
   const stored = await send(w.stack.files, { method: 'GET', path: `/${path}`, headers: bearer(w.a.user.token) });
   w.report.answer('fileserver: nothing stored of the stalled upload', { status: 404, code: 'ERR_NOT_FOUND' }, stored);
 }

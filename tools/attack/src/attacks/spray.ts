@@ -69,14 +69,30 @@ function report(w: World, where: string, attempts: number, r: SprayResult, expec
   const retryAfter = r.limited?.headers['retry-after'];
   const actual = r.limitedAt ? `429 ${r.limited?.code} at attempt ${r.limitedAt}, Retry-After ${String(retryAfter)}` : `no 429 in ${attempts} attempts`;
   const ok = r.limitedAt > 0 && r.limitedAt <= expectedBy && r.limited?.code === 'ERR_RATE_LIMITED' && retryAfter !== undefined;
-  w.report.effect(`${where}: failed logins, a new forged address in every forwarding header each time`, `429 ERR_RATE_LIMITED with Retry-After by attempt ${expectedBy}`, actual, ok, !r.limitedAt);
+  w.report.effect(
+    `${where}: failed logins, a new forged address in every forwarding header each time`,
+    `429 ERR_RATE_LIMITED with Retry-After by attempt ${expectedBy}`,
+    actual,
+    ok,
+    !r.limitedAt,
+  );
   const serverError = r.unexpected.some((u) => u.startsWith('5'));
-  w.report.effect(`${where}: every other spray answer`, '401 ERR_INVALID_CREDENTIALS, never 5xx', r.unexpected.length ? `${r.unexpected.length} others: ${[...new Set(r.unexpected)].join(', ')}` : 'all 401', r.unexpected.length === 0, false, serverError);
+  w.report.effect(
+    `${where}: every other spray answer`,
+    '401 ERR_INVALID_CREDENTIALS, never 5xx',
+    r.unexpected.length ? `${r.unexpected.length} others: ${[...new Set(r.unexpected)].join(', ')}` : 'all 401',
+    r.unexpected.length === 0,
+    false,
+    serverError,
+  );
 }
 
 export async function sprayAttacks(w: World): Promise<void> {
   w.report.section('login spraying');
-  for (const [where, base] of [['gateway', w.stack.gateway], ['via the apiserver', w.stack.api]]) {
+  for (const [where, base] of [
+    ['gateway', w.stack.gateway],
+    ['via the apiserver', w.stack.api],
+  ]) {
     await w.stack.redisFlush();
     report(w, where, ATTEMPTS, await spray(base, ATTEMPTS, CONCURRENCY), PER_CLIENT_LIMIT + CONCURRENCY);
   }

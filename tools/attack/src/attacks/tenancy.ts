@@ -29,7 +29,8 @@ export async function tenancyAttacks(w: World): Promise<void> {
   await api("B's task", task, 'tasks.edit', { task: ob.task, comment: 'owned' });
   await api("B's task", task, 'tasks.set_requirements', { task: ob.task, requirements: { pip: 'evil==1' } });
   await api("B's task", task, 'tasks.ping', { task: ob.task });
-  for (const endpoint of ['tasks.started', 'tasks.stopped', 'tasks.failed', 'tasks.completed']) await api("B's task", task, endpoint, { task: ob.task, force: true });
+  for (const endpoint of ['tasks.started', 'tasks.stopped', 'tasks.failed', 'tasks.completed'])
+    await api("B's task", task, endpoint, { task: ob.task, force: true });
   await api("B's task", task, 'tasks.add_or_update_artifacts', { task: ob.task, artifacts: [{ key: 'evil', type: 'str', uri: 'http://evil.example/x' }] });
   await api("B's task", task, 'tasks.delete_artifacts', { task: ob.task, artifacts: [{ key: 'evil' }] });
   await api("B's task", task, 'tasks.add_or_update_model', { task: ob.task, name: 'evil', model: oa.model, type: 'output' });
@@ -40,7 +41,12 @@ export async function tenancyAttacks(w: World): Promise<void> {
   await api("in B's project", project, 'tasks.create', { name: 'intruder', type: 'training', project: ob.project });
   await api("with B's task as parent", task, 'tasks.create', { name: 'intruder', type: 'training', parent: ob.task });
   await api("moving A's task into B's project", project, 'tasks.edit', { task: oa.task, project: ob.project });
-  await api("A's task with B's model", bad('ERR_INVALID_MODEL_ID'), 'tasks.add_or_update_model', { task: oa.task, name: 'stolen', model: ob.model, type: 'input' });
+  await api("A's task with B's model", bad('ERR_INVALID_MODEL_ID'), 'tasks.add_or_update_model', {
+    task: oa.task,
+    name: 'stolen',
+    model: ob.model,
+    type: 'input',
+  });
 
   const model = bad('ERR_INVALID_MODEL_ID');
   await api("B's model", model, 'models.get_by_id', { model: ob.model });
@@ -60,7 +66,8 @@ export async function tenancyAttacks(w: World): Promise<void> {
   await api("B's task", task, 'events.scalar_metrics_iter_histogram', { task: ob.task });
   await api("B's task among A's", task, 'events.get_task_metrics', { tasks: [oa.task, ob.task], event_type: 'training_stats_scalar' });
   const injected = (t: string) => JSON.stringify({ type: 'log', task: t, timestamp: Date.now(), level: 'error', msg: 'injected by A' });
-  const batch = (lines: string[]) => send(stack.api, { path: '/events.add_batch', body: lines.join('\n'), headers: { ...bearer(token), 'Content-Type': 'application/json-lines' } });
+  const batch = (lines: string[]) =>
+    send(stack.api, { path: '/events.add_batch', body: lines.join('\n'), headers: { ...bearer(token), 'Content-Type': 'application/json-lines' } });
   report.answer("events.add_batch only B's task", bad('ERR_EVENTS_NOT_ADDED'), await batch([injected(ob.task)]), foreign);
   const mixed = await batch([injected(oa.task), injected(ob.task)]);
   report.answer("events.add_batch A's and B's task (A's stored)", OK, mixed, foreign);
@@ -75,7 +82,12 @@ export async function tenancyAttacks(w: World): Promise<void> {
   report.answer("DELETE B's company folder", notFound, await get('DELETE', `/${w.b.company}`), foreign);
   const many = await send(files, { path: '/delete_many', body: { files: [ob.file, `${w.b.company}/${ob.file}`] }, headers: bearer(token) });
   const deleted = Object.keys((many.json as { deleted?: object } | undefined)?.deleted ?? {});
-  report.effect("delete_many B's paths", '200, nothing deleted', `${many.status}, deleted ${JSON.stringify(deleted)}`, many.status === 200 && deleted.length === 0);
+  report.effect(
+    "delete_many B's paths",
+    '200, nothing deleted',
+    `${many.status}, deleted ${JSON.stringify(deleted)}`,
+    many.status === 200 && deleted.length === 0,
+  );
   report.answer("upload over B's path (stays A's)", OK, await upload(files, token, [{ name: `${w.b.company}/${ob.file}`, content: 'overwritten by A' }]));
 
   // Users and credentials live at the gateway; the apiserver forwards these calls.
@@ -85,7 +97,13 @@ export async function tenancyAttacks(w: World): Promise<void> {
   await api("for B's user, as A's admin", bad('ERR_INVALID_USER'), 'auth.get_credentials', { user: w.b.user.id }, admin);
   await api("for B's user, as A's user", { status: 403, code: 'ERR_FORBIDDEN' }, 'auth.get_credentials', { user: w.b.user.id });
   await api("disabling B's admin, as A's admin", bad('ERR_INVALID_USER'), 'auth.edit_user', { user: w.b.admin.id, enabled: false }, admin);
-  await api("resetting B's user's password, as A's admin", bad('ERR_INVALID_USER'), 'auth.reset_password', { user: w.b.user.id, new_password: `Owned-${Date.now()}-password` }, admin);
+  await api(
+    "resetting B's user's password, as A's admin",
+    bad('ERR_INVALID_USER'),
+    'auth.reset_password',
+    { user: w.b.user.id, new_password: `Owned-${Date.now()}-password` },
+    admin,
+  );
   const key = bad('ERR_INVALID_ACCESS_KEY');
   await api("relabelling B's key, as A's admin", key, 'auth.edit_credentials', { access_key: w.b.user.accessKey, label: 'owned' }, admin);
   await api("revoking B's key, as A's admin", key, 'auth.revoke_credentials', { access_key: w.b.user.accessKey }, admin);
@@ -107,5 +125,10 @@ export async function tenancyAttacks(w: World): Promise<void> {
     ['key', bLogin.status === 200],
   ] as const;
   const broken = intact.filter(([, ok]) => !ok).map(([what]) => what);
-  report.effect("B's task, model, file, log and key afterwards", 'all intact', broken.length ? `changed: ${broken.join(', ')}` : 'all intact', broken.length === 0);
+  report.effect(
+    "B's task, model, file, log and key afterwards",
+    'all intact',
+    broken.length ? `changed: ${broken.join(', ')}` : 'all intact',
+    broken.length === 0,
+  );
 }

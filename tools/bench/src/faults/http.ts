@@ -44,19 +44,33 @@ function parseData(body: Buffer): Record<string, unknown> | undefined {
 
 /** A ClearML API call as the SDK makes it: POST, JSON body, token or Basic credentials. */
 export function apiCall(api: string, endpoint: string, authorization: string, body: object = {}): Promise<Answer> {
-  return send(`${api}/v2.23/${endpoint}`, { method: 'POST', headers: { Authorization: authorization, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  return send(`${api}/v2.23/${endpoint}`, {
+    method: 'POST',
+    headers: { Authorization: authorization, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 export function eventBatch(api: string, token: string, lines: string): Promise<Answer> {
-  return send(`${api}/v2.23/events.add_batch`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json-lines' }, body: lines });
+  return send(`${api}/v2.23/events.add_batch`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json-lines' },
+    body: lines,
+  });
 }
 
 /** A one-part multipart upload as the SDK sends it: the part's name is the object path. */
 export function upload(files: string, token: string, path: string, content: Buffer): Promise<Answer> {
   const boundary = `faults${Math.random().toString(16).slice(2)}`;
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${path}"; filename="${path}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="${path}"; filename="${path}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+  );
   const body = Buffer.concat([head, content, Buffer.from(`\r\n--${boundary}--\r\n`)]);
-  return send(`${files}/`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body });
+  return send(`${files}/`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+    body,
+  });
 }
 
 export function download(files: string, token: string, path: string): Promise<Answer> {

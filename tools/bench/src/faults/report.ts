@@ -39,11 +39,33 @@ function countRow(label: string, samples: Sample[]): string[] {
 export function printOutcomes(samples: Sample[]): void {
   const header = ['', 'requests', ...COLUMNS.map((c) => c.name), 'p99'];
   const phases = [...new Set(samples.map((s) => s.phase))];
-  table('requests by phase (the phase a request was sent in)', ['phase', ...header.slice(1)], phases.map((p) => countRow(p, samples.filter((s) => s.phase === p))));
-  table('requests by kind', ['kind', ...header.slice(1)], OPS.map((op) => countRow(op, samples.filter((s) => s.op === op))));
+  table(
+    'requests by phase (the phase a request was sent in)',
+    ['phase', ...header.slice(1)],
+    phases.map((p) =>
+      countRow(
+        p,
+        samples.filter((s) => s.phase === p),
+      ),
+    ),
+  );
+  table(
+    'requests by kind',
+    ['kind', ...header.slice(1)],
+    OPS.map((op) =>
+      countRow(
+        op,
+        samples.filter((s) => s.op === op),
+      ),
+    ),
+  );
   const failing = (op: Op, phase: string) => samples.filter((s) => s.op === op && s.phase === phase && s.outcome !== 200).length;
   const outagePhases = phases.filter((p) => p.endsWith(' down'));
-  table('failed requests during each outage, by kind', ['kind', ...outagePhases], OPS.map((op) => [op, ...outagePhases.map((p) => String(failing(op, p)))]));
+  table(
+    'failed requests during each outage, by kind',
+    ['kind', ...outagePhases],
+    OPS.map((op) => [op, ...outagePhases.map((p) => String(failing(op, p)))]),
+  );
 }
 
 export function printRecoveries(recoveries: Recovery[]): void {
@@ -51,7 +73,12 @@ export function printRecoveries(recoveries: Recovery[]): void {
   table(
     "recovery: from the backend's return to the first success of each kind of request",
     ['backend', 'outage', ...OPS, 'all'],
-    recoveries.map((r) => [r.backend, seconds(r.outageMs), ...OPS.map((op) => seconds(r.byOp?.[op])), r.byOp ? seconds(Math.max(...Object.values(r.byOp))) : 'NOT RECOVERED']),
+    recoveries.map((r) => [
+      r.backend,
+      seconds(r.outageMs),
+      ...OPS.map((op) => seconds(r.byOp?.[op])),
+      r.byOp ? seconds(Math.max(...Object.values(r.byOp))) : 'NOT RECOVERED',
+    ]),
   );
 }
 

@@ -23,7 +23,8 @@ export async function revoke(stack: Stack, victim: Key): Promise<Revoked> {
   const logout = await apiCall(stack.api, 'auth.logout', `Bearer ${loggedOut}`);
   const manager = await loginWith(stack, stack.key);
   const revokeKey = await apiCall(stack.api, 'auth.revoke_credentials', `Bearer ${manager}`, { access_key: victim.accessKey });
-  if (logout.outcome !== 200 || revokeKey.outcome !== 200) throw new Error(`auth.logout answered ${logout.outcome}, auth.revoke_credentials ${revokeKey.outcome}`);
+  if (logout.outcome !== 200 || revokeKey.outcome !== 200)
+    throw new Error(`auth.logout answered ${logout.outcome}, auth.revoke_credentials ${revokeKey.outcome}`);
   return { loggedOut, key: victim, keyToken };
 }
 

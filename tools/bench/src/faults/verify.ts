@@ -29,7 +29,11 @@ export async function verifyWrites(stack: Stack, ledger: Ledger, elasticPort: nu
   const batches = [...ledger.eventBatches.entries()];
   const files = [...ledger.files.entries()];
   return [
-    { kind: 'projects (get_by_id)', acknowledged: ledger.projects.length, missing: await failing(ledger.projects, async (id) => (await apiCall(stack.api, 'projects.get_by_id', bearer, { project: id })).outcome === 200) },
+    {
+      kind: 'projects (get_by_id)',
+      acknowledged: ledger.projects.length,
+      missing: await failing(ledger.projects, async (id) => (await apiCall(stack.api, 'projects.get_by_id', bearer, { project: id })).outcome === 200),
+    },
     { kind: 'tasks (get_by_id)', acknowledged: ledger.tasks.length, missing: await failing(ledger.tasks, async (id) => (await taskOf(id)) !== undefined) },
     {
       kind: 'task edits (latest comment)',
@@ -40,15 +44,27 @@ export async function verifyWrites(stack: Stack, ledger: Ledger, elasticPort: nu
     {
       kind: `event batches (${EVENTS_PER_BATCH} events each, counted in Elasticsearch)`,
       acknowledged: batches.reduce((sum, [, variants]) => sum + variants.length, 0),
-      missing: (await failing(batches, async ([task, variants]) => (await countEvents(elasticPort, stack.company, task, variants)) === variants.length * EVENTS_PER_BATCH)).map(([task]) => task),
+      missing: (
+        await failing(
+          batches,
+          async ([task, variants]) => (await countEvents(elasticPort, stack.company, task, variants)) === variants.length * EVENTS_PER_BATCH,
+        )
+      ).map(([task]) => task),
     },
     {
       kind: 'files (downloaded, sha256)',
       acknowledged: files.length,
-      missing: (await failing(files, async ([path, sha]) => {
-        const answer = await download(stack.files, token, path);
-        return answer.outcome === 200 && createHash('sha256').update(answer.body ?? Buffer.alloc(0)).digest('hex') === sha;
-      })).map(([path]) => path),
+      missing: (
+        await failing(files, async ([path, sha]) => {
+          const answer = await download(stack.files, token, path);
+          return (
+            answer.outcome === 200 &&
+            createHash('sha256')
+              .update(answer.body ?? Buffer.alloc(0))
+              .digest('hex') === sha
+          );
+        })
+      ).map(([path]) => path),
     },
   ];
 }

@@ -138,7 +138,8 @@ export class Client {
       return answer;
     }
     const endpoint = kind === 0 ? 'projects.create' : 'tasks.create';
-    const body = kind === 0 ? { name: `faults/client-${this.id}/p${this.n}`, description: '' } : { name: `task-${this.n}`, project: this.project, type: 'training' };
+    const body =
+      kind === 0 ? { name: `faults/client-${this.id}/p${this.n}`, description: '' } : { name: `task-${this.n}`, project: this.project, type: 'training' };
     const answer = await this.call(endpoint, body);
     if (answer.outcome === 200 && typeof answer.data?.id === 'string') (kind === 0 ? this.ledger.projects : this.ledger.tasks).push(answer.data.id);
     return answer;

@@ -7,6 +7,9 @@ export async function deleteCommand({ io, args, ledgerPath, quiet }: CommandCont
   const { client, config } = clientFromEnv(io, quiet);
   if (args.length === 1) await client.delete(args[0], io.signal);
   else await client.deleteMany(args, io.signal);
-  await new UploadLedger(ledgerPath).remove(config.filesHost, args.map((path) => path.replace(/^\/+/, '')));
+  await new UploadLedger(ledgerPath).remove(
+    config.filesHost,
+    args.map((path) => path.replace(/^\/+/, '')),
+  );
   io.stdout.write(`deleted ${args.join(' ')}\n`);
 }

@@ -9,9 +9,7 @@ export async function downloadCommand({ io, args, quiet }: CommandContext): Prom
   const localPath = resolve(io.cwd, local ?? posix.basename(remote));
   const progress = createProgressWriter({ label: posix.basename(remote), output: quiet ? { write: () => true } : io.stderr });
   const { client } = clientFromEnv(io, quiet, () => progress.finish());
-  const result = await client
-    .download(remote, localPath, { signal: io.signal, onProgress: (p) => progress.update(p) })
-    .finally(() => progress.finish());
+  const result = await client.download(remote, localPath, { signal: io.signal, onProgress: (p) => progress.update(p) }).finally(() => progress.finish());
   const resumed = result.resumed > 0 ? `, resumed ${result.resumed} time(s)` : '';
   io.stdout.write(`downloaded ${remote} to ${localPath} (${formatBytes(result.size)}${resumed})\n`);
 }
