@@ -61,12 +61,12 @@ export class AuthService {
   async login(attempt: LoginAttempt): Promise<IssuedLogin> {
     const { limiter, audit, logger, store } = this.deps;
     const subject = { isKey: await store.isAccessKey(attempt.id) };
-    const { delayMs } = await limiter.admit(attempt.id, attempt.clientIp, subject);
+    const admission = await limiter.admit(attempt.id, attempt.clientIp, subject);
     // The account is past its ceiling of failures from everywhere: slowed, right or wrong, never locked.
-    if (delayMs > 0) await setTimeout(delayMs);
+    if (admission.delayMs > 0) await setTimeout(admission.delayMs);
     try {
       const { user, method, accessKey } = await this.authenticate(attempt);
-      await limiter.recordSuccess(attempt.id, attempt.clientIp, subject);
+      await limiter.recordSuccess(attempt.id, attempt.clientIp, subject, admission);
       const issued = this.issue(user, { method, access_key: accessKey }, attempt.expirationSec);
       audit.record({ type: 'login', outcome: 'success', user: user.id, company: user.company, access_key: accessKey, method, client_ip: attempt.clientIp });
       logger.info({ event: 'login', user: user.id, method, access_key: accessKey, session: issued.claims.session_id }, 'login succeeded');

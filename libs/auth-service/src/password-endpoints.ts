@@ -47,10 +47,10 @@ export function registerPasswordEndpoints(api: ClearmlApi<GatewayCaller>, option
   // be used to try passwords faster than the login page allows.
   const proveOldPassword = async (user: UserRecord, oldPassword: string, clientIp: string): Promise<void> => {
     const password = { isKey: false };
-    const { delayMs } = await limiter.admit(user.username, clientIp, password);
-    if (delayMs > 0) await delay(delayMs);
+    const admission = await limiter.admit(user.username, clientIp, password);
+    if (admission.delayMs > 0) await delay(admission.delayMs);
     if (await store.verifyUserPassword(user.id, oldPassword)) {
-      await limiter.recordSuccess(user.username, clientIp, password);
+      await limiter.recordSuccess(user.username, clientIp, password, admission);
       return;
     }
     await limiter.recordFailure(user.username, clientIp, password);

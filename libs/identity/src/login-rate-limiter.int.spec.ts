@@ -53,18 +53,19 @@ describe('LoginRateLimiter (real Redis)', () => {
     const limiter = new LoginRateLimiter({ redis, keyPrefix: prefix, limits: LIMITS });
     const multi = jest.spyOn(redis, 'multi');
     const sendCommand = jest.spyOn(redis, 'sendCommand');
-    await expect(limiter.admit('alice', '10.0.0.1', USER)).resolves.toEqual({ delayMs: 0 });
+    const admission = await limiter.admit('alice', '10.0.0.1', USER);
+    expect(admission).toEqual({ delayMs: 0, release: true });
     expect(multi).toHaveBeenCalledTimes(1);
     expect(sendCommand).not.toHaveBeenCalled();
     multi.mockRestore();
     sendCommand.mockRestore();
-    await limiter.recordSuccess('alice', '10.0.0.1', USER);
+    await limiter.recordSuccess('alice', '10.0.0.1', USER, admission);
     // Many successful logins from one address (an office behind NAT, a CI fleet) are never limited.
     for (let i = 0; i < 20; i++) {
-      await limiter.admit(`user${i % 3}`, '10.0.0.1', USER);
-      await limiter.recordSuccess(`user${i % 3}`, '10.0.0.1', USER);
+      const admitted = await limiter.admit(`user${i % 3}`, '10.0.0.1', USER);
+      await limiter.recordSuccess(`user${i % 3}`, '10.0.0.1', USER, admitted);
     }
-    await expect(limiter.admit('alice', '10.0.0.1', USER)).resolves.toEqual({ delayMs: 0 });
+    await expect(limiter.admit('alice', '10.0.0.1', USER)).resolves.toMatchObject({ delayMs: 0 });
   });
 
   it('blocks an (account, client) pair after its failures, with retry_after_sec, and no other client', async () => {
@@ -76,8 +77,8 @@ describe('LoginRateLimiter (real Redis)', () => {
     expect(error?.data.retry_after_sec).toBeGreaterThan(50);
     expect(error?.data.retry_after_sec).toBeLessThanOrEqual(60);
     // The owner, elsewhere, is not locked out by the attacker's failures.
-    await expect(limiter.admit('alice', '10.0.0.2', USER)).resolves.toEqual({ delayMs: 0 });
-    await expect(limiter.admit('bob', '10.0.0.1', USER)).resolves.toEqual({ delayMs: 0 });
+    await expect(limiter.admit('alice', '10.0.0.2', USER)).resolves.toMatchObject({ delayMs: 0 });
+    await expect(limiter.admit('bob', '10.0.0.1', USER)).resolves.toMatchObject({ delayMs: 0 });
   });
 
   it('blocks a client address across accounts (a spray over many usernames)', async () => {
@@ -87,14 +88,14 @@ describe('LoginRateLimiter (real Redis)', () => {
     expect(error?.code).toBe('ERR_RATE_LIMITED');
     expect(error?.data.retry_after_sec).toBeGreaterThan(0);
     expect((await rejection(limiter.admit(randomBytes(15).toString('hex'), '::ffff:192.0.2.50', KEY)))?.code).toBe('ERR_RATE_LIMITED');
-    await expect(limiter.admit('fresh-user', '192.0.2.51', USER)).resolves.toEqual({ delayMs: 0 });
+    await expect(limiter.admit('fresh-user', '192.0.2.51', USER)).resolves.toMatchObject({ delayMs: 0 });
   });
 
   it('counts an IPv6 client by its /64, so rotating addresses within it does not help', async () => {
     const limiter = new LoginRateLimiter({ redis, keyPrefix: prefix, limits: NO_BACKOFF });
     for (let i = 0; i < 6; i++) await fail(limiter, `user${i}`, `2001:db8:1:2::${(i + 1).toString(16)}`);
     expect((await rejection(limiter.admit('fresh-user', '2001:db8:1:2:ffff:ffff:ffff:fffe', USER)))?.code).toBe('ERR_RATE_LIMITED');
-    await expect(limiter.admit('fresh-user', '2001:db8:1:3::1', USER)).resolves.toEqual({ delayMs: 0 });
+    await expect(limiter.admit('fresh-user', '2001:db8:1:3::1', USER)).resolves.toMatchObject({ delayMs: 0 });
   });
 
   it('admits no more of a parallel burst than the limits allow, and gives back what it refused', async () => {
@@ -114,7 +115,24 @@ describe('LoginRateLimiter (real Redis)', () => {
     expect(fleet.filter((r) => r.status === 'fulfilled')).toHaveLength(40);
     for (let i = 0; i < 4; i++) await fail(limiter, key, '192.0.2.70', KEY);
     expect((await rejection(limiter.admit(key, '192.0.2.70', KEY)))?.code).toBe('ERR_RATE_LIMITED');
-    await expect(limiter.admit(key, '192.0.2.71', KEY)).resolves.toEqual({ delayMs: 0 });
+    await expect(limiter.admit(key, '192.0.2.71', KEY)).resolves.toMatchObject({ delayMs: 0 });
+  });
+
+  it('lets an access key with no failures in a row succeed without a second round trip, and clears its failures when it has some', async () => {
+    const limiter = new LoginRateLimiter({ redis, keyPrefix: prefix, limits: NO_BACKOFF });
+    const key = randomBytes(15).toString('hex').toUpperCase();
+    const clean = await limiter.admit(key, '192.0.2.80', KEY);
+    expect(clean).toEqual({ delayMs: 0, release: false });
+    const calls = [jest.spyOn(redis, 'multi'), jest.spyOn(redis, 'sendCommand'), jest.spyOn(redis, 'eval')];
+    await limiter.recordSuccess(key, '192.0.2.80', KEY, clean);
+    for (const call of calls) expect(call).not.toHaveBeenCalled();
+    calls.forEach((call) => call.mockRestore());
+
+    await fail(limiter, key, '192.0.2.80', KEY);
+    const afterFailure = await limiter.admit(key, '192.0.2.80', KEY);
+    expect(afterFailure).toEqual({ delayMs: 0, release: true });
+    await limiter.recordSuccess(key, '192.0.2.80', KEY, afterFailure);
+    expect(await limiter.admit(key, '192.0.2.80', KEY)).toEqual({ delayMs: 0, release: false });
   });
 
   it('backs off exponentially per (account, client); a success there clears it', async () => {
@@ -125,13 +143,13 @@ describe('LoginRateLimiter (real Redis)', () => {
     expect((await rejection(limiter.admit('carol', '10.0.0.1', USER)))?.data.retry_after_sec).toBe(30);
     await limiter.recordFailure('carol', '10.0.0.1', USER);
     expect((await rejection(limiter.admit('CAROL', '10.0.0.1', USER)))?.data.retry_after_sec).toBe(60);
-    await expect(limiter.admit('carol', '10.0.0.2', USER)).resolves.toEqual({ delayMs: 0 });
+    await expect(limiter.admit('carol', '10.0.0.2', USER)).resolves.toMatchObject({ delayMs: 0 });
 
-    await limiter.recordSuccess('CAROL', '10.0.0.1', USER);
-    await expect(limiter.admit('carol', '10.0.0.1', USER)).resolves.toEqual({ delayMs: 0 });
+    await limiter.recordSuccess('CAROL', '10.0.0.1', USER, { delayMs: 0, release: true });
+    await expect(limiter.admit('carol', '10.0.0.1', USER)).resolves.toMatchObject({ delayMs: 0 });
     // The count starts again: one more failure is below the back-off threshold.
     await limiter.recordFailure('carol', '10.0.0.1', USER);
-    await expect(limiter.admit('carol', '10.0.0.1', USER)).resolves.toEqual({ delayMs: 0 });
+    await expect(limiter.admit('carol', '10.0.0.1', USER)).resolves.toMatchObject({ delayMs: 0 });
   });
 
   it('slows an account past its ceiling from every client instead of locking it, and never an access key', async () => {
@@ -141,9 +159,9 @@ describe('LoginRateLimiter (real Redis)', () => {
       await fail(limiter, 'dave', `198.51.100.${i}`);
       await fail(limiter, key, `198.51.100.${i}`, KEY);
     }
-    await expect(limiter.admit('dave', '203.0.113.7', USER)).resolves.toEqual({ delayMs: 700 });
-    await expect(limiter.admit('erin', '203.0.113.7', USER)).resolves.toEqual({ delayMs: 0 });
-    await expect(limiter.admit(key, '203.0.113.7', KEY)).resolves.toEqual({ delayMs: 0 });
+    await expect(limiter.admit('dave', '203.0.113.7', USER)).resolves.toMatchObject({ delayMs: 700 });
+    await expect(limiter.admit('erin', '203.0.113.7', USER)).resolves.toMatchObject({ delayMs: 0 });
+    await expect(limiter.admit(key, '203.0.113.7', KEY)).resolves.toMatchObject({ delayMs: 0 });
   });
 
   it('keys any login id, however long or odd, by a fixed-size hash, and every key expires', async () => {
@@ -160,9 +178,9 @@ describe('LoginRateLimiter (real Redis)', () => {
   it('gives nothing back into a window that ended meanwhile (no key is left without expiry)', async () => {
     const limits = { ...LIMITS, perClient: { failures: 6, windowSec: 1 }, perAccountClient: { failures: 4, windowSec: 1 } };
     const limiter = new LoginRateLimiter({ redis, keyPrefix: prefix, limits });
-    await limiter.admit('frank', '10.0.0.1', USER);
+    const admission = await limiter.admit('frank', '10.0.0.1', USER);
     await new Promise((r) => setTimeout(r, 1100));
-    await limiter.recordSuccess('frank', '10.0.0.1', USER);
+    await limiter.recordSuccess('frank', '10.0.0.1', USER, admission);
     expect(await redis.keys(`${prefix}:*`)).toEqual([]);
   });
 
@@ -172,7 +190,7 @@ describe('LoginRateLimiter (real Redis)', () => {
     const limiter = new LoginRateLimiter({ redis: down, keyPrefix: prefix, limits: LIMITS });
     expect((await rejection(limiter.admit('dave', '10.0.0.1', USER)))?.code).toBe('ERR_SERVICE_UNAVAILABLE');
     expect((await rejection(limiter.recordFailure('dave', '10.0.0.1', USER)))?.code).toBe('ERR_SERVICE_UNAVAILABLE');
-    expect((await rejection(limiter.recordSuccess('dave', '10.0.0.1', USER)))?.code).toBe('ERR_SERVICE_UNAVAILABLE');
+    expect((await rejection(limiter.recordSuccess('dave', '10.0.0.1', USER, { delayMs: 0, release: true })))?.code).toBe('ERR_SERVICE_UNAVAILABLE');
   });
 });
 

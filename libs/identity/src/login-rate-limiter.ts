@@ -13,6 +13,8 @@ export interface LoginRateLimiterOptions {
 export interface LoginAdmission {
   /** How long to hold the attempt before checking it: the account is past its ceiling. */
   delayMs: number;
+  /** Whether a success must give something back: a reservation, or failures in a row to clear. */
+  release: boolean;
 }
 
 // Failures in a row are forgotten a day after the first one; a success forgets them at once.
@@ -74,9 +76,9 @@ export class LoginRateLimiter {
       .set(keys.pair, 0, { PX: perAccountClient.windowSec * 1000, NX: true })
       .incrBy(keys.pair, reserved)
       .pTTL(keys.pair);
-    multi.pTTL(keys.lockout).get(keys.account);
+    multi.pTTL(keys.lockout).get(keys.account).exists(keys.consecutive);
     const replies = (await this.guard(() => multi.exec())) as (string | number | null)[];
-    const [, clientCount, clientTtl, , pairCount, pairTtl, lockTtl, accountFailures] = replies;
+    const [, clientCount, clientTtl, , pairCount, pairTtl, lockTtl, accountFailures, failuresInARow] = replies;
     // With this attempt counted (reserved, or about to count if it fails) would a limit be passed?
     const over = (count: string | number | null, limit: number) => Number(count) + (1 - reserved) > limit;
     const blockedForMs = Math.max(
@@ -89,7 +91,8 @@ export class LoginRateLimiter {
       throw new WardenError('ERR_RATE_LIMITED', undefined, { retry_after_sec: Math.max(1, Math.ceil(blockedForMs / 1000)) });
     }
     const slowed = !subject.isKey && Number(accountFailures ?? 0) >= perAccount.slowAfterFailures;
-    return { delayMs: slowed ? perAccount.delayMs : 0 };
+    // Most logins (an API key, no earlier failure) have nothing to give back: success then costs no round trip.
+    return { delayMs: slowed ? perAccount.delayMs : 0, release: reserved > 0 || Number(failuresInARow) > 0 };
   }
 
   /** The admitted attempt failed: it counts (a key's only now), and the pair's back-off grows. */
@@ -108,7 +111,8 @@ export class LoginRateLimiter {
   }
 
   /** The admitted attempt succeeded: its reservation is given back and this client's back-off cleared. */
-  async recordSuccess(account: string, clientIp: string, subject: LoginSubject): Promise<void> {
+  async recordSuccess(account: string, clientIp: string, subject: LoginSubject, admission: LoginAdmission): Promise<void> {
+    if (!admission.release) return;
     await this.release(this.keys(account, clientIp), subject, true);
   }
 
