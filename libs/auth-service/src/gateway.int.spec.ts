@@ -1,22 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import request from 'supertest';
-import { connectBackends } from '@warden/backends';
-import { HOSTS_DEFAULTS, hostsSchema } from '@warden/config';
-import { createLogger, createServiceApp } from '@warden/http';
-import { CapturedLogs } from '@warden/http/testing';
-import { SecretScrubber, generateKey, generateSecret } from '@warden/secrets';
+import { generateKey, generateSecret } from '@warden/secrets';
 import { IdentityStore } from '@warden/identity';
 import { JwksKeySource, TokenVerifier } from '@warden/tokens';
 import { clearmlAuthSchema, gatewayAuthSchema, CLEARML_AUTH_DEFAULTS, GATEWAY_AUTH_DEFAULTS } from './auth-settings';
-import { DEFAULT_COMPANY, createGateway } from './create-gateway';
+import { DEFAULT_COMPANY } from './create-gateway';
+import { inProcessGateway } from './testing';
 
 // Integration tier: the gateway in-process against the real Redis and MongoDB-wire server.
 const db = `warden_int_gateway_${process.pid}_${Date.now()}`;
-const hosts = hostsSchema.parse({
-  ...HOSTS_DEFAULTS,
-  mongo: { backend: { host: `mongodb://127.0.0.1:27017/${db}` }, auth: { host: `mongodb://127.0.0.1:27017/${db}` } },
-});
 const system = Object.fromEntries(['apiserver', 'fileserver', 'webserver', 'tests'].map((n) => [n, { accessKey: generateKey(), secretKey: generateSecret() }]));
 const secrets = { tokenSecret: generateSecret(), sessionSecret: generateSecret(), operatorSecret: generateSecret() };
 const ADMIN = { username: 'ada', password: 'correct horse battery staple 42' };
@@ -37,26 +30,12 @@ const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secr
 const bearer = (token: string) => `Bearer ${token}`;
 
 describe('auth gateway (real Redis and MongoDB-wire server)', () => {
-  const logs = new CapturedLogs();
-  const scrubber = new SecretScrubber();
-  const logger = createLogger({ name: 'gateway-test', level: 'info', scrubber, destination: logs });
-  const backends = connectBackends(hosts, { redis: true, mongo: 'auth' }, logger);
-  const gateway = createGateway({
+  const { logs, backends, app, close } = inProcessGateway({
+    name: 'login',
+    db,
     clearml,
     gateway: gatewaySettings,
     secrets: { ...secrets, systemCredentials: Object.entries(system).map(([name, c]) => ({ name: name as 'tests', ...c })) },
-    mongo: backends.mongo!.connection,
-    redis: backends.redis!.client,
-    logger,
-    rateLimitPrefix: `warden-test-login-${db}`,
-  });
-  const app = createServiceApp({
-    logger,
-    scrubber,
-    readiness: gateway.readiness,
-    state: { draining: false, warnings: [] },
-    exposeStacks: false,
-    routes: gateway.routes,
   });
   let server: Server;
   let url: string;
@@ -80,9 +59,7 @@ describe('auth gateway (real Redis and MongoDB-wire server)', () => {
   }, 30_000);
 
   afterAll(async () => {
-    await gateway.close();
-    await backends.mongo!.connection.dropDatabase().catch(() => undefined);
-    await backends.close();
+    await close();
     await new Promise((r) => server.close(r));
   });
 

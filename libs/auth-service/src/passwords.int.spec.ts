@@ -1,25 +1,17 @@
 import type { Server } from 'node:http';
 import request from 'supertest';
-import { connectBackends } from '@warden/backends';
-import { HOSTS_DEFAULTS, hostsSchema } from '@warden/config';
-import { createLogger, createServiceApp } from '@warden/http';
-import { CapturedLogs } from '@warden/http/testing';
-import { SecretScrubber, generateKey, generateSecret } from '@warden/secrets';
+import { generateKey, generateSecret } from '@warden/secrets';
 import { AuditTrail, IdentityStore } from '@warden/identity';
 import { JwksKeySource, TokenVerifier } from '@warden/tokens';
 import { clearmlAuthSchema, gatewayAuthSchema, CLEARML_AUTH_DEFAULTS, GATEWAY_AUTH_DEFAULTS } from './auth-settings';
 import { PASSWORD_CHANGE_TOKEN_SEC } from './auth-service';
-import { createGateway } from './create-gateway';
+import { inProcessGateway } from './testing';
 
 // Integration tier: the gateway in-process against the real Redis and MongoDB-wire server, with
 // its own database and rate-limit prefix.
 // Every change and login runs scrypt, and the machine is shared: give each test room.
 jest.setTimeout(20_000);
 const db = `warden_int_passwords_${process.pid}_${Date.now()}`;
-const hosts = hostsSchema.parse({
-  ...HOSTS_DEFAULTS,
-  mongo: { backend: { host: `mongodb://127.0.0.1:27017/${db}` }, auth: { host: `mongodb://127.0.0.1:27017/${db}` } },
-});
 const secrets = { tokenSecret: generateSecret(), sessionSecret: generateSecret() };
 const system = { name: 'apiserver' as const, accessKey: generateKey(), secretKey: generateSecret() };
 const ADMIN = { username: 'ada', password: 'correct horse battery staple 42' };
@@ -43,26 +35,12 @@ const bearer = (token: string) => `Bearer ${token}`;
 const name = (base: string) => `${base}-${db}`;
 
 describe('passwords: policy, change, admin reset (real Redis and MongoDB-wire server)', () => {
-  const logs = new CapturedLogs();
-  const scrubber = new SecretScrubber();
-  const logger = createLogger({ name: 'passwords-test', level: 'info', scrubber, destination: logs });
-  const backends = connectBackends(hosts, { redis: true, mongo: 'auth' }, logger);
-  const gateway = createGateway({
+  const { logs, backends, app, close } = inProcessGateway({
+    name: 'passwords',
+    db,
     clearml,
     gateway: gatewaySettings,
     secrets: { ...secrets, systemCredentials: [system] },
-    mongo: backends.mongo!.connection,
-    redis: backends.redis!.client,
-    logger,
-    rateLimitPrefix: `warden-test-passwords-${db}`,
-  });
-  const app = createServiceApp({
-    logger,
-    scrubber,
-    readiness: gateway.readiness,
-    state: { draining: false, warnings: [] },
-    exposeStacks: false,
-    routes: gateway.routes,
   });
   let server: Server;
   let verifier: TokenVerifier;
@@ -127,9 +105,7 @@ describe('passwords: policy, change, admin reset (real Redis and MongoDB-wire se
 
   afterAll(async () => {
     await store.close();
-    await gateway.close();
-    await backends.mongo!.connection.dropDatabase().catch(() => undefined);
-    await backends.close();
+    await close();
     await new Promise((r) => server.close(r));
   });
 
