@@ -130,7 +130,7 @@ describe('service app', () => {
     }
   });
 
-  it('logs one access line per request with method, path without query, status and duration; probes are quiet', async () => {
+  it('logs one access line per request with method, path without query, status, error code and duration; probes are quiet', async () => {
     const { app, logs } = build();
     await request(app).get('/typed.error?token=abc').set('X-Request-Id', 'req-42');
     await request(app).get('/health');
@@ -141,7 +141,7 @@ describe('service app', () => {
       level: 30,
       msg: 'request completed',
       req: { id: 'req-42', method: 'GET', path: '/typed.error' },
-      res: { statusCode: 403 },
+      res: { statusCode: 403, error_code: 'ERR_FORBIDDEN' },
     });
     expect(typeof access[0].responseTime).toBe('number');
     expect(logs.text).not.toContain('abc');
@@ -162,7 +162,7 @@ describe('service app', () => {
     const entries = logs.lines.map((line) => JSON.parse(line));
     expect(entries.find((e) => e.msg === 'about to fail')).toMatchObject({ req_id: 'req-43' });
     expect(entries.find((e) => e.msg === 'unhandled error')).toMatchObject({ req_id: 'req-43', level: 50 });
-    expect(entries.find((e) => e.req)).toMatchObject({ level: 50, msg: 'request failed', res: { statusCode: 500 } });
+    expect(entries.find((e) => e.req)).toMatchObject({ level: 50, msg: 'request failed', res: { statusCode: 500, error_code: 'ERR_INTERNAL' } });
   });
 
   it('reports readiness per dependency and names the failing ones', async () => {

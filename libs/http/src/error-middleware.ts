@@ -4,6 +4,7 @@ import type { SecretScrubber } from '@warden/secrets';
 import { fromUnreachableBackend } from './backend-errors';
 import { bodyParserError } from './body-errors';
 import { errorEnvelope } from './envelope';
+import { ERROR_CODE_LOCAL } from './request-log';
 import { WardenError, type ErrorCode } from '@warden/errors';
 
 export const unknownEndpoint: RequestHandler = (req, _res, next) => {
@@ -26,6 +27,7 @@ export function errorMiddleware(options: { logger: Logger; scrubber: SecretScrub
     const message = options.scrubber.scrub(wardenError.message);
     const retryAfter = wardenError.data['retry_after_sec'];
     if (typeof retryAfter === 'number') res.set('Retry-After', String(Math.ceil(retryAfter)));
+    res.locals[ERROR_CODE_LOCAL] = code;
     res.status(wardenError.status).json(errorEnvelope(req, code, message, wardenError.data, stack));
   };
 }

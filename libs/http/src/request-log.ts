@@ -26,9 +26,14 @@ export function installRequestLogger(app: Express, logger: Logger): void {
   });
 }
 
+/** Where the error middleware leaves the answered error's code for the access line. */
+export const ERROR_CODE_LOCAL = 'errorCode';
+
 /**
  * One access-log line per request when its response ends or its connection drops: method, path
- * without the query string (clients put tokens there), status and duration. Probes are not logged.
+ * without the query string (clients put tokens there), status, the error's stable code when the
+ * answer is an error (so a log reader tells an unknown endpoint from a validation error), and
+ * duration. Probes are not logged.
  */
 export function accessLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
@@ -38,7 +43,7 @@ export function accessLog(logger: Logger): RequestHandler {
     res.once('close', () => {
       const entry = {
         req: { id: req.id, method: req.method, path },
-        res: { statusCode: res.statusCode },
+        res: { statusCode: res.statusCode, ...errorCodeOf(res.locals) },
         responseTime: Math.round(performance.now() - started),
       };
       if (!res.writableFinished) logger.warn(entry, 'request aborted');
@@ -47,4 +52,9 @@ export function accessLog(logger: Logger): RequestHandler {
     });
     next();
   };
+}
+
+function errorCodeOf(locals: Record<string, unknown>): { error_code?: string } {
+  const code = locals[ERROR_CODE_LOCAL];
+  return typeof code === 'string' ? { error_code: code } : {};
 }
