@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Runs scenario.py with the pinned ClearML SDK against the server named by the environment:
+# Runs one scenario script with a pinned, unmodified ClearML SDK against the server named by the environment:
 #   CLEARML_API_HOST CLEARML_WEB_HOST CLEARML_FILES_HOST CLEARML_API_ACCESS_KEY CLEARML_API_SECRET_KEY
-# Nothing of the user's own ClearML set-up is read: HOME and CLEARML_CONFIG_FILE point into a temp dir.
-# Prints the SDK version first; on success the scenario's JSON result is the last line of stdout.
-# Exits non-zero with a one-line reason on stderr when anything fails.
+#   bash run.sh [SCRIPT [ARGS...]]     SCRIPT: scenario.py (default) or scenarios/<family>.py
+# CLEARML_SDK_VERSION picks the SDK release (setup.sh's default otherwise). Nothing of the user's own
+# ClearML set-up is read: HOME, TMPDIR and CLEARML_CONFIG_FILE point into a sandbox, a fresh temp dir
+# or SCENARIO_SANDBOX (kept, so that a later run sees the SDK's local state as one machine would).
+# Every SCENARIO_* variable reaches the script. Prints the SDK version first; on success the script's
+# JSON result is the last line of stdout. Exits non-zero with a one-line reason on stderr otherwise.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -12,39 +15,52 @@ fail() { printf 'clearml-compat: FAIL: %s\n' "$*" >&2; exit 1; }
 for var in CLEARML_API_HOST CLEARML_WEB_HOST CLEARML_FILES_HOST CLEARML_API_ACCESS_KEY CLEARML_API_SECRET_KEY; do
   [[ -n "${!var:-}" ]] || fail "$var is not set"
 done
+script=${1:-scenario.py}
+shift || true
+[[ -f "$here/$script" ]] || fail "no scenario script $script"
 
-python=$("$here/setup.sh") || fail "could not set up the ClearML SDK venv (see above)"
+python=$("$here/setup.sh" ${CLEARML_SDK_VERSION:+"$CLEARML_SDK_VERSION"}) || fail "could not set up the ClearML SDK venv (see above)"
 
-sandbox=$(mktemp -d -t clearml-compat.XXXXXX)
-trap 'rm -rf "$sandbox"' EXIT
-: >"$sandbox/clearml.conf"
+if [[ -n ${SCENARIO_SANDBOX:-} ]]; then
+  sandbox=$SCENARIO_SANDBOX
+  mkdir -p "$sandbox"
+else
+  sandbox=$(mktemp -d -t clearml-compat.XXXXXX)
+  trap 'rm -rf "$sandbox"' EXIT
+fi
+[[ -f "$sandbox/clearml.conf" ]] || : >"$sandbox/clearml.conf"
 
 # A bound on each SDK run: it retries an unreachable or 503-answering server for a very long time.
 limit=${SCENARIO_TIMEOUT_SEC:-300}
 
 # Only what the scenario needs reaches the SDK: no CLEARML_* from the caller beyond the five above.
+mapfile -t scenario_env < <(compgen -v SCENARIO_ | while read -r name; do printf '%s=%s\n' "$name" "${!name}"; done)
 run_sdk() {
-  timeout "$limit" env -i PATH="$PATH" HOME="$sandbox" TMPDIR="$sandbox" LANG=C.UTF-8 \
+  timeout "$limit" env -i PATH="$PATH" HOME="$sandbox" TMPDIR="$sandbox" LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 \
     CLEARML_CONFIG_FILE="$sandbox/clearml.conf" \
     CLEARML_API_HOST="$CLEARML_API_HOST" CLEARML_WEB_HOST="$CLEARML_WEB_HOST" \
     CLEARML_FILES_HOST="$CLEARML_FILES_HOST" \
     CLEARML_API_ACCESS_KEY="$CLEARML_API_ACCESS_KEY" CLEARML_API_SECRET_KEY="$CLEARML_API_SECRET_KEY" \
-    ${SCENARIO_PROJECT:+SCENARIO_PROJECT="$SCENARIO_PROJECT"} ${SCENARIO_TASK:+SCENARIO_TASK="$SCENARIO_TASK"} \
-    "$python" "$@"
+    "${scenario_env[@]}" "$python" "$@"
 }
 
 echo "clearml SDK $(run_sdk -c 'import clearml; print(clearml.__version__)')"
 
-# The scenario runs in the sandbox so the SDK's repository detection finds no git checkout to report.
-out="$sandbox/scenario.out"
-cp "$here/scenario.py" "$sandbox/scenario.py"
+# The script runs in the sandbox so the SDK's repository detection finds no git checkout to report.
+work="$sandbox/run"
+mkdir -p "$work/scenarios"
+cp "$here/scenario.py" "$work/"
+cp "$here"/scenarios/*.py "$work/scenarios/"
+name=$(basename "$script")
+out="$sandbox/$name.out"
 rc=0
-(cd "$sandbox" && run_sdk scenario.py) >"$out" 2>"$sandbox/scenario.err" || rc=$?
+(cd "$work" && run_sdk "$script" "$@") >"$out" 2>"$sandbox/$name.err" || rc=$?
 if ((rc != 0)); then
-  cat "$out" "$sandbox/scenario.err" >&2
-  ((rc == 124)) && fail "scenario.py did not finish within ${limit}s (SCENARIO_TIMEOUT_SEC)"
-  fail "scenario.py exited $rc: $(grep -v '^\s*$' "$sandbox/scenario.err" | tail -n 1)"
+  cat "$out" "$sandbox/$name.err" >&2
+  ((rc == 124)) && fail "$script did not finish within ${limit}s (SCENARIO_TIMEOUT_SEC)"
+  fail "$script exited $rc: $(grep -v '^\s*$' "$sandbox/$name.err" | tail -n 1)"
 fi
 cat "$out"
+[[ -n ${SCENARIO_SHOW_STDERR:-} ]] && cat "$sandbox/$name.err" >&2
 result=$(tail -n 1 "$out")
-[[ "$result" == '{"task_id"'* ]] || fail "scenario.py did not print its JSON result last"
+[[ "$result" == '{'* ]] || fail "$script did not print its JSON result last"
