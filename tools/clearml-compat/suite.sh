@@ -66,7 +66,6 @@ fail() { reason="$*"; exit 1; }
 if [[ -n $attached ]]; then
   # shellcheck disable=SC1090 # written by a holding suite: api, files, gateway, logs, keys
   source "$attached"
-  es_dir=""
 else
   # Elasticsearch runs as its own user, which must reach its folder: not under the private $work.
   es_dir=$(mktemp -d -t warden-compat-es.XXXXXX)
@@ -77,7 +76,11 @@ else
   free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
   es_port=$(free_port)
 fi
-es() { WARDEN_ES_PORT=$es_port WARDEN_ES_RUN_DIR=$es_dir bash tools/services.sh "$1" elasticsearch; }
+# Only ever the suite's private node: without its own port and folder, services.sh would act on the shared one.
+es() {
+  [[ -n ${es_dir:-} && -n ${es_port:-} ]] || { echo "clearml-compat: no private Elasticsearch to $1" >&2; return 1; }
+  WARDEN_ES_PORT=$es_port WARDEN_ES_RUN_DIR=$es_dir bash tools/services.sh "$1" elasticsearch
+}
 apilog() { echo "$logs/apiserver.log"; }
 log_size() { stat -c %s "$(apilog)"; }
 
@@ -142,7 +145,8 @@ finish() {
     printf 'clearml-compat: PASSED every scenario with clearml SDK %s against the Warden stack; app logs free of secrets (%d s)\n' \
       "${versions[*]}" "$((SECONDS - started))"
   fi
-  rm -rf "$work" ${es_dir:+"$es_dir"}
+  rm -rf "$work"
+  [[ -n $attached ]] || rm -rf "$es_dir"
   exit "$rc"
 }
 trap finish EXIT
@@ -250,7 +254,7 @@ sdk_step() {
   echo "sdk $version $scenario $start $(log_size)" >>"$work/windows"
   if ((rc != 0)); then
     show "$name"
-    reason="$name: $(tail -n 1 "$work/out/$name.out")"
+    reason="$name: $(tail -n 1 "$work/out/$name.out" | sed 's/^clearml-compat: FAIL: //' | cut -c1-300)"
     return 1
   fi
 }
@@ -275,13 +279,13 @@ verify() {
     CHECK_SECOND_ACCESS_KEY=$(tenant B ACCESS_KEY) CHECK_SECOND_SECRET_KEY=$(tenant B SECRET_KEY) PYTHONPATH="$here" \
     "$python" "$here/$1" "${@:2}" >"$out" 2>&1 || rc=$?
   sed 's/^/    /' "$out"
-  ((rc == 0)) || reason="$1: $(tail -n 1 "$out")"
+  ((rc == 0)) || reason="$1: $(tail -n 1 "$out" | sed 's/^clearml-compat: FAIL: //' | cut -c1-300)"
   return "$rc"
 }
 
 # ---- scenarios: scenario_NAME runs with $version (the SDK release) and returns non-zero on failure
 scenario_basic() {
-  SCENARIO_TASK=sdk-scenario sdk_step basic scenario.py || return 1
+  SCENARIO_SDK_DEFAULTS=1 SCENARIO_TASK=sdk-scenario sdk_step basic scenario.py || return 1
   verify check.py "$(result basic)"
 }
 
@@ -360,7 +364,7 @@ scenario_es-outage() {
   add_batch_503s() { grep -F 'events.add_batch' "$(apilog)" | grep -cF '"statusCode":503' || true; }
   say "es-outage: stopping Elasticsearch, then starting an SDK run"
   es down >/dev/null
-  SCENARIO_TASK=sdk-es-outage sdk_start outage scenario.py
+  SCENARIO_SDK_DEFAULTS=1 SCENARIO_TASK=sdk-es-outage sdk_start outage scenario.py
   verify outage.py refused "$(result basic)" || return 1
   # The probe got one 503; a second is the SDK's own batch meeting the outage.
   for _ in $(seq 1 120); do (($(add_batch_503s) >= 2)) && break; sleep 0.5; done

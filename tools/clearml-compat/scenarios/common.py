@@ -41,6 +41,12 @@ def equal(what, got, want):
     expect(got == want, f"{what} is {got!r}, expected {want!r}")
 
 
+def close(got, want, what):
+    """Scalars come back as the events store keeps them (32-bit floats, as in ClearML)."""
+    expect(got is not None and len(got) == len(want) and all(abs(g - w) <= 1e-6 * max(1.0, abs(w)) for g, w in zip(got, want)),
+           f"{what} is {got!r}, expected {want!r}")
+
+
 def sha256_file(path):
     digest = hashlib.sha256()
     with open(path, "rb") as f:

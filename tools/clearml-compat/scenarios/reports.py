@@ -17,7 +17,7 @@ from PIL import Image  # noqa: E402 (a dependency of clearml)
 
 from clearml import StorageManager, Task  # noqa: E402
 
-from common import arg, done, equal, expect, init, sha256_file, token, work_dir  # noqa: E402
+from common import arg, close, done, equal, expect, init, sha256_file, token, work_dir  # noqa: E402
 
 ITERATIONS = 20
 SCALARS = {"acc": lambda i: round(0.5 + i / 100, 4), "loss": lambda i: round(1.0 / (i + 1), 4)}
@@ -100,9 +100,11 @@ def read(result):
     for series, value in SCALARS.items():
         points = scalars.get("metrics", {}).get(series, {})
         equal(f"scalar series metrics/{series} x", points.get("x"), list(range(ITERATIONS)))
-        equal(f"scalar series metrics/{series} y", points.get("y"), [value(i) for i in range(ITERATIONS)])
-    equal("get_reported_single_values", task.get_reported_single_values(), SINGLE_VALUES)
-    equal("get_reported_single_value('best_acc')", task.get_reported_single_value("best_acc"), 0.93)
+        close(points.get("y"), [value(i) for i in range(ITERATIONS)], f"scalar series metrics/{series} y")
+    single = task.get_reported_single_values()
+    equal("get_reported_single_values names", sorted(single), sorted(SINGLE_VALUES))
+    close([single[k] for k in sorted(single)], [SINGLE_VALUES[k] for k in sorted(single)], "get_reported_single_values")
+    close([task.get_reported_single_value("best_acc")], [0.93], "get_reported_single_value('best_acc')")
     plots = read_plots(task)
     samples = read_samples(task, result["samples"])
     console = "\n".join(task.get_reported_console_output(number_of_reports=50))

@@ -26,6 +26,13 @@ def equal(what, got, want):
     expect(got == want, f"{what} is {got!r}, expected {want!r}")
 
 
+def equal_values(what, got, want):
+    """Name -> number maps, numbers as the events store keeps them (32-bit floats, as in ClearML)."""
+    same = sorted(got) == sorted(want) and all(
+        isinstance(got[k], (int, float)) and abs(got[k] - want[k]) <= 1e-6 * max(1.0, abs(want[k])) for k in want)
+    expect(same, f"{what} is {got!r}, expected {want!r}")
+
+
 def download(client, url, what):
     """The file's sha256 through the authenticated fileserver; refused without a token, and to the other tenant."""
     anonymous = requests.get(url, timeout=TIMEOUT)

@@ -1,5 +1,5 @@
 """REST verification of the models scenario: metadata filters, model scalars, weights through the fileserver."""
-from common import api, download, equal, expect, main, refused_to_other_tenant, second_api
+from common import api, download, equal, equal_values, expect, main, refused_to_other_tenant, second_api
 
 
 def verify(result):
@@ -17,7 +17,7 @@ def verify(result):
         equal(f"model {label}'s scalar iterations", loss.get("x"), list(range(result["iterations"])))
         tasks = client.data("events.get_task_single_value_metrics", tasks=[want["id"]], model_events=True).get("tasks", [])
         values = {v.get("variant"): v.get("value") for t in tasks for v in t.get("values", [])}
-        equal(f"model {label}'s single values", values, {"final_accuracy": float(want["accuracy"])})
+        equal_values(f"model {label}'s single values", values, {"final_accuracy": float(want["accuracy"])})
 
         equal(f"model {label} weights sha256", download(client, want["url"], f"model {label} weights"), want["sha256"])
         refused_to_other_tenant(other, want["url"], f"model {label} weights")

@@ -1,5 +1,5 @@
 """REST verification of the reports scenario: every report kind is stored, and readable without the SDK."""
-from common import api, download, equal, expect, main, refused_to_other_tenant, second_api, task_hidden_from
+from common import api, download, equal, equal_values, expect, main, refused_to_other_tenant, second_api, task_hidden_from
 
 
 def check_task_metrics(client, task_id, result):
@@ -29,7 +29,7 @@ def check_single_values(client, task_id, result):
     tasks = client.data("events.get_task_single_value_metrics", tasks=[task_id]).get("tasks", [])
     equal("events.get_task_single_value_metrics tasks", [t.get("task") for t in tasks], [task_id])
     values = {v.get("variant"): v.get("value") for v in tasks[0].get("values", [])}
-    equal("single values", values, result["single_values"])
+    equal_values("single values", values, result["single_values"])
 
 
 def check_plots(client, task_id, result):
