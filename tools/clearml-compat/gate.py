@@ -85,12 +85,14 @@ def check(log_bytes, windows, scenario, validation):
 
 def summary(log_bytes, windows):
     per_version = collections.defaultdict(collections.Counter)
+    allowed = {(w["version"], w["name"]): w["allow"] for w in windows if w["kind"] == "scenario"}
     for w in windows:
         if w["kind"] != "sdk":
             continue
         for _, endpoint, status, code, _ in requests_in(log_bytes, w["start"], w["end"]):
             if status >= 400:
-                per_version[w["version"]][(endpoint, status, code or "-", w["name"])] += 1
+                provoked = f"{status}:{endpoint}" in allowed.get((w["version"], w["name"]), ())
+                per_version[w["version"]][(endpoint, status, code or "-", w["name"] + (", provoked on purpose" if provoked else ""))] += 1
     versions = sorted({w["version"] for w in windows})
     for version in versions:
         calls = per_version.get(version, {})
