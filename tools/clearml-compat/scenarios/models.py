@@ -45,7 +45,7 @@ def read(result):
         equal(f"Model.query_models(metadata={{'dataset': {want['dataset']!r}}})", [m.id for m in found], [want["id"]])
         model = Model(model_id=want["id"])
         equal(f"model {label} metadata accuracy", model.get_metadata("accuracy"), want["accuracy"])
-        equal(f"model {label} metadata (cast)", model.get_all_metadata_casted().get("accuracy", {}).get("value"),
+        equal(f"model {label} metadata (cast)", model.get_all_metadata_casted().get("accuracy"),
               float(want["accuracy"]))
         equal(f"model {label} url", model.url, want["url"])
         local = InputModel(model_id=want["id"]).get_weights()

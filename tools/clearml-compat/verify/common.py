@@ -3,6 +3,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 
 import requests
 
@@ -24,6 +25,22 @@ def expect(condition, message):
 
 def equal(what, got, want):
     expect(got == want, f"{what} is {got!r}, expected {want!r}")
+
+
+# Events become searchable within the events store's refresh interval (1 s, as in ClearML).
+SETTLE_SEC = 5
+
+
+def settled(check, *args):
+    """check(*args) once the events just written are searchable: retried until it passes or SETTLE_SEC ends."""
+    deadline = time.monotonic() + SETTLE_SEC
+    while True:
+        try:
+            return check(*args)
+        except CheckFailed:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.5)
 
 
 def equal_values(what, got, want):

@@ -2,11 +2,10 @@
 import collections
 
 from check import scalar_events
-from common import api, equal, expect, main
+from common import api, equal, expect, main, settled
 
 
-def verify(result):
-    client = api()
+def check_events(client, result):
     task_id = result["task_id"]
     events = [e for e in scalar_events(client, task_id) if (e.get("metric"), e.get("variant")) == ("progress", "value")]
     values = collections.Counter(e.get("value") for e in events)
@@ -19,6 +18,12 @@ def verify(result):
     expect(second_run > first_run, f"the second run starts at iteration {second_run}, not after the first run's {first_run}")
     task = client.data("tasks.get_by_id", task=task_id)["task"]
     equal("task.last_iteration", task.get("last_iteration"), max(iterations))
+    return events
+
+
+def verify(result):
+    task_id = result["task_id"]
+    events = settled(check_events, api(), result)
     return f"task {task_id}: {len(events)} scalars of two runs, each once, the second after the first"
 
 
