@@ -50,7 +50,7 @@ for name in "${wanted[@]}"; do
 done
 
 work=$(mktemp -d -t warden-compat.XXXXXX)
-mkdir -p "$work/logs" "$work/files" "$work/cwd" "$work/out"
+mkdir -p "$work/logs" "$work/files" "$work/cwd"
 : >"$work/windows"
 attached=${CLEARML_COMPAT_STACK:-}
 
@@ -59,6 +59,7 @@ step=setup
 results=()
 failed=0
 reason=""
+held=""
 
 say() { printf '[clearml-compat %3d s] %s\n' "$((SECONDS - started))" "$*"; }
 fail() { reason="$*"; exit 1; }
@@ -121,7 +122,7 @@ finish() {
   trap - EXIT
   set +e
   local group
-  for group in "$work"/out/*.pgid; do [[ -f $group ]] && kill -- "-$(cat "$group")" 2>/dev/null; done
+  for group in "$work"/out/*/*.pgid; do [[ -f $group ]] && kill -- "-$(cat "$group")" 2>/dev/null; done
   if [[ -z $attached ]]; then
     stop_apps
     es down >/dev/null 2>&1
@@ -141,6 +142,8 @@ finish() {
   if ((rc != 0)); then
     [[ -n ${python:-} && -n ${secrets_env:-} && -z $attached ]] && scan_logs --print --tail 200 2>/dev/null
     printf 'clearml-compat: FAILED in %s: %s (%d s)\n' "$step" "${reason:-exit status $rc}" "$((SECONDS - started))"
+  elif [[ -n $held ]]; then
+    printf 'clearml-compat: released the held stack (%d s)\n' "$((SECONDS - started))"
   else
     printf 'clearml-compat: PASSED every scenario with clearml SDK %s against the Warden stack; app logs free of secrets (%d s)\n' \
       "${versions[*]}" "$((SECONDS - started))"
@@ -230,6 +233,7 @@ if [[ -z $attached ]]; then
   if [[ -n ${CLEARML_COMPAT_HOLD:-} ]]; then
     # The holder's own work dir (files, logs) must outlive this process's usual clean-up: keep it until released.
     hold
+    held=1
     exit 0
   fi
 fi
@@ -238,23 +242,24 @@ export CHECK_TOKEN_SIGNATURES="$signatures"
 
 # ---- steps a scenario is made of
 # sdk_step NAME SCRIPT ARGS...: the script with the current SDK release as tenant A (run.sh), its output
-# in $work/out/NAME.out; the access-log span it covers is an SDK window. SANDBOX=dir keeps the SDK's
-# local state (its HOME) between steps, as one machine would; without it each step is a fresh machine.
+# in $out/NAME.out (one folder per SDK release); the access-log span it covers is an SDK window.
+# SANDBOX=dir keeps the SDK's local state (its HOME) between steps, as one machine would; without it
+# each step is a fresh machine.
 sdk_step() {
   local name=$1 start rc=0 pid
   start=$(log_size)
   # Its own process group, so that the suite's exit stops an SDK run still going in the background.
   sdk_env CLEARML_SDK_VERSION="$version" ${SANDBOX:+SCENARIO_SANDBOX="$SANDBOX"} \
-    setsid bash "$here/run.sh" "${@:2}" >"$work/out/$name.out" 2>&1 &
+    setsid bash "$here/run.sh" "${@:2}" >"$out/$name.out" 2>&1 &
   pid=$!
-  echo "$pid" >"$work/out/$name.pgid"
+  echo "$pid" >"$out/$name.pgid"
   wait "$pid" || rc=$?
-  rm -f "$work/out/$name.pgid"
+  rm -f "$out/$name.pgid"
   sleep 0.2 # the last access line is written just after its answer went out
   echo "sdk $version $scenario $start $(log_size)" >>"$work/windows"
   if ((rc != 0)); then
     show "$name"
-    reason="$name: $(tail -n 1 "$work/out/$name.out" | sed 's/^clearml-compat: FAIL: //' | cut -c1-300)"
+    reason="$name: $(tail -n 1 "$out/$name.out" | sed 's/^clearml-compat: FAIL: //' | cut -c1-300)"
     return 1
   fi
 }
@@ -265,21 +270,25 @@ sdk_start() {
   background[$1]=$!
 }
 sdk_wait() { wait "${background[$1]}"; }
+stop_background() {
+  [[ -f $out/$1.pgid ]] && kill -- "-$(cat "$out/$1.pgid")" 2>/dev/null
+  sdk_wait "$1" || true
+}
 sdk_env() {
   env CLEARML_API_HOST="$api" CLEARML_WEB_HOST="$api" CLEARML_FILES_HOST="$files" \
     CLEARML_API_ACCESS_KEY="$key_a" CLEARML_API_SECRET_KEY="$secret_key_a" SCENARIO_TIMEOUT_SEC=180 "$@"
 }
 # The step's output without the version lines printed first.
-show() { grep -v -e '^clearml SDK ' -e '^\[clearml-compat\] clearml ' "$work/out/$1.out" | sed "s/^/    [$1] /" || true; }
-result() { tail -n 1 "$work/out/$1.out"; }
+show() { grep -v -e '^clearml SDK ' -e '^\[clearml-compat\] clearml ' "$out/$1.out" | sed "s/^/    [$1] /" || true; }
+result() { tail -n 1 "$out/$1.out"; }
 # verify SCRIPT ARGS...: a checking script through the REST API with A's keys, and B's as the second tenant
 verify() {
-  local out="$work/out/verify-$scenario.out" rc=0
+  local log="$out/verify-$scenario.out" rc=0
   CLEARML_API_HOST=$api CLEARML_FILES_HOST=$files CLEARML_API_ACCESS_KEY=$key_a CLEARML_API_SECRET_KEY=$secret_key_a \
     CHECK_SECOND_ACCESS_KEY=$(tenant B ACCESS_KEY) CHECK_SECOND_SECRET_KEY=$(tenant B SECRET_KEY) PYTHONPATH="$here" \
-    "$python" "$here/$1" "${@:2}" >"$out" 2>&1 || rc=$?
-  sed 's/^/    /' "$out"
-  ((rc == 0)) || reason="$1: $(tail -n 1 "$out" | sed 's/^clearml-compat: FAIL: //' | cut -c1-300)"
+    "$python" "$here/$1" "${@:2}" >"$log" 2>&1 || rc=$?
+  sed 's/^/    /' "$log"
+  ((rc == 0)) || reason="$1: $(tail -n 1 "$log" | sed 's/^clearml-compat: FAIL: //' | cut -c1-300)"
   return "$rc"
 }
 
@@ -311,14 +320,17 @@ scenario_lifecycle() {
   SANDBOX=$machine sdk_step lc-first scenarios/lifecycle.py first || return 1
   SANDBOX=$machine sdk_step lc-reuse scenarios/lifecycle.py reuse "$(result lc-first)" || return 1
   # A running task that another process asks to stop: the SDK's abort monitor must end it.
-  SCENARIO_READY_FILE="$work/out/lc-running.id" sdk_start lc-running scenarios/lifecycle.py running
-  for _ in $(seq 1 120); do [[ -s $work/out/lc-running.id ]] && break; sleep 0.5; done
-  [[ -s $work/out/lc-running.id ]] || { sdk_wait lc-running; show lc-running; reason="lc-running: no task id within 60 s"; return 1; }
-  sdk_step lc-ops scenarios/lifecycle.py ops "$(result lc-reuse)" "$(cat "$work/out/lc-running.id")" || rc=1
+  local ready="$out/lc-running.id"
+  SCENARIO_READY_FILE=$ready sdk_start lc-running scenarios/lifecycle.py running
+  for _ in $(seq 1 120); do [[ -s $ready ]] && break; sleep 0.5; done
+  [[ -s $ready ]] || { stop_background lc-running; show lc-running; reason="lc-running: no task id within 60 s"; return 1; }
+  sdk_step lc-ops scenarios/lifecycle.py ops "$(result lc-reuse)" "$(cat "$ready")" || rc=1
+  # A failed stop request leaves the task running for 90 s: do not wait for that.
+  ((rc == 0)) || stop_background lc-running
   # Its exit status is not the verdict: the SDK ends a task stopped from outside with os._exit(1).
   sdk_wait lc-running || true
   ((rc == 0)) || return 1
-  verify verify/lifecycle.py "$(result lc-ops)" "$work/out/lc-running.out"
+  verify verify/lifecycle.py "$(result lc-ops)" "$out/lc-running.out"
 }
 
 scenario_models() {
@@ -348,15 +360,15 @@ scenario_continue() {
 }
 
 scenario_agent() {
-  local script="$here/agent-scenario.sh" out="$work/out/agent-$version.out" rc=0 start
+  local script="$here/agent-scenario.sh" log="$out/agent.out" rc=0 start
   [[ -f $script ]] || { reason="agent: $script does not exist yet"; return 1; }
   start=$(log_size)
   CLEARML_API_HOST=$api CLEARML_WEB_HOST=$api CLEARML_FILES_HOST=$files CLEARML_API_ACCESS_KEY=$key_a \
     CLEARML_API_SECRET_KEY=$secret_key_a SDK_PYTHON=$("$here/setup.sh" "$version" 2>/dev/null) \
-    WORK_DIR="$work/agent-$version" bash "$script" >"$out" 2>&1 || rc=$?
+    WORK_DIR="$work/agent-$version" bash "$script" >"$log" 2>&1 || rc=$?
   echo "sdk $version $scenario $start $(log_size)" >>"$work/windows"
-  sed 's/^/    [agent] /' "$out"
-  ((rc == 0)) || reason="agent: agent-scenario.sh exited $rc: $(tail -n 1 "$out")"
+  sed 's/^/    [agent] /' "$log"
+  ((rc == 0)) || reason="agent: agent-scenario.sh exited $rc: $(tail -n 1 "$log")"
   return "$rc"
 }
 
@@ -404,11 +416,13 @@ key_a=$(tenant A ACCESS_KEY)
 secret_key_a=$(tenant A SECRET_KEY)
 newest=${versions[0]}
 for version in "${versions[@]}"; do
+  out="$work/out/$version"
+  mkdir -p "$out"
   for scenario in "${wanted[@]}"; do
     # The outage exercises the server's refusal and the SDK's retries: once, with the newest SDK, after basic.
     if [[ $scenario == es-outage ]]; then
       [[ $version == "$newest" ]] || continue
-      [[ -f $work/out/basic.out ]] || { results+=("$(printf '%-7s %-12s    - s  SKIPPED: needs basic' "$version" "$scenario")"); continue; }
+      [[ -f $out/basic.out ]] || { results+=("$(printf '%-7s %-12s    - s  SKIPPED: needs basic' "$version" "$scenario")"); continue; }
     fi
     run_scenario "$scenario"
   done
