@@ -412,6 +412,9 @@ run_scenario() {
   say "$version $scenario: $verdict ($((SECONDS - t0)) s)"
 }
 
+# Every scenario's projects carry this run's token: runs against a held stack never see each other's tasks.
+export SCENARIO_RUN
+SCENARIO_RUN=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 key_a=$(tenant A ACCESS_KEY)
 secret_key_a=$(tenant A SECRET_KEY)
 newest=${versions[0]}

@@ -16,9 +16,12 @@ from clearml import Task
 SDK = clearml.__version__
 
 
+RUN = os.environ.get("SCENARIO_RUN", "")
+
+
 def project(family):
-    """One project per family and SDK release, so the releases' runs never meet."""
-    return f"warden-compat/{family}-{SDK}"
+    """One project per family, SDK release and suite run (SCENARIO_RUN), so that no two runs meet."""
+    return f"warden-compat/{family}-{SDK}{'-' + RUN if RUN else ''}"
 
 
 def token():

@@ -94,7 +94,8 @@ def ops(result, running_id):
         by_lr[lr] = sorted(t.id for t in Task.get_tasks(project_name=project("lifecycle"), task_filter=task_filter))
     equal("Task.get_tasks filtered by hyperparameter lr", by_lr, {"0.2": [result["task_id"]], "0.3": [clone.id]})
     tagged = sorted(t.id for t in Task.get_tasks(project_name=project("lifecycle"), tags=["compat"]))
-    equal("Task.get_tasks filtered by tag compat", tagged, [result["task_id"]])
+    # A clone carries its source's tags (tasks.clone without new_task_tags).
+    equal("Task.get_tasks filtered by tag compat", tagged, sorted([result["task_id"], clone.id]))
 
     clone.mark_started(force=True)
     clone.reset(force=True)
