@@ -231,8 +231,7 @@ for version in "${versions[@]:1}"; do "$here/setup.sh" "$version" >/dev/null; do
 if [[ -z $attached ]]; then
   start_stack
   if [[ -n ${CLEARML_COMPAT_HOLD:-} ]]; then
-    # The holder's own work dir (files, logs) must outlive this process's usual clean-up: keep it until released.
-    hold
+    hold # until released; then the usual clean-up stops the stack
     held=1
     exit 0
   fi
@@ -271,6 +270,7 @@ sdk_start() {
 }
 sdk_wait() { wait "${background[$1]}"; }
 stop_background() {
+  [[ -n ${background[$1]:-} ]] || return 0
   [[ -f $out/$1.pgid ]] && kill -- "-$(cat "$out/$1.pgid")" 2>/dev/null
   sdk_wait "$1" || true
 }
@@ -373,9 +373,16 @@ scenario_agent() {
 }
 
 scenario_es-outage() {
+  outage_run && return 0
+  # Whatever failed, the scenarios after this one need Elasticsearch and no SDK run left waiting for it.
+  stop_background outage
+  es up >>"$work/es-start.log" 2>&1
+  return 1
+}
+outage_run() {
   add_batch_503s() { grep -F 'events.add_batch' "$(apilog)" | grep -cF '"statusCode":503' || true; }
   say "es-outage: stopping Elasticsearch, then starting an SDK run"
-  es down >/dev/null
+  es down >/dev/null || { reason="could not stop the private Elasticsearch"; return 1; }
   SCENARIO_SDK_DEFAULTS=1 SCENARIO_TASK=sdk-es-outage sdk_start outage scenario.py
   verify outage.py refused "$(result basic)" || return 1
   # The probe got one 503; a second is the SDK's own batch meeting the outage.
@@ -383,8 +390,7 @@ scenario_es-outage() {
   (($(add_batch_503s) >= 2)) || { reason="the SDK run sent no events.add_batch within 60 s of the outage"; return 1; }
   say "es-outage: the SDK's events.add_batch got 503; starting Elasticsearch again"
   es up >"$work/es-start.log" 2>&1 || { cat "$work/es-start.log"; reason="Elasticsearch did not start again"; return 1; }
-  sdk_wait outage || return 1
-  show outage
+  sdk_wait outage || { reason="the SDK run started during the outage failed: $(tail -n 1 "$out/outage.out" | cut -c1-300)"; return 1; }
   verify check.py "$(result outage)" || return 1
   verify outage.py resend "$(result outage)"
 }
