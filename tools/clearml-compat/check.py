@@ -139,8 +139,13 @@ def check_log(api, task_id, lines):
         raise CheckFailed(f"console log of task {task_id} lacks {len(missing)} line(s), e.g. {missing[0]!r}")
 
 
-def check_artifacts(api, task, expected):
+def check_artifacts(api, task, expected, metadata):
     stored = {a["key"]: a for a in task.get("execution", {}).get("artifacts", [])}
+    for name, want in metadata.items():
+        pairs = stored.get(name, {}).get("display_data")
+        got = {k: v for k, v in pairs or []}
+        if got != want:
+            raise CheckFailed(f"artifact {name!r} display_data is {pairs!r}, expected the pairs of {want}")
     for name, want in expected.items():
         if name not in stored:
             raise CheckFailed(f"task has no artifact {name!r} (has {sorted(stored)})")
@@ -186,11 +191,11 @@ def main():
     task = check_task(api, task_id)
     check_scalars(api, task_id, result["scalars"])
     check_log(api, task_id, result["log_lines"])
-    check_artifacts(api, task, result["artifacts"])
+    check_artifacts(api, task, result["artifacts"], result.get("metadata", {}))
     check_isolation(host, task_id, result["artifacts"])
     scalars = result["scalars"]
     print(f"clearml-compat: OK task {task_id}: completed, {len(scalars['series'])} x {scalars['points']} scalars "
-          f"each stored once, log, {len(result['artifacts'])} artifacts (sha256), tenant isolation")
+          f"each stored once, log, {len(result['artifacts'])} artifacts (sha256, metadata), tenant isolation")
 
 
 def run(entry, doing=""):

@@ -18,6 +18,7 @@ TASK_NAME = os.environ.get("SCENARIO_TASK", "sdk-scenario")
 SERIES = ("train", "validation")
 ITERATIONS = 100  # per series: 2 x 100 = 200 scalars
 LOG_LINES = [f"warden-compat console line {i}" for i in range(5)]
+ARTIFACT_METADATA = {"source": "warden", "epoch": 3}
 
 
 def sha256(data: bytes) -> str:
@@ -54,6 +55,11 @@ def main() -> None:
                          wait_on_upload=True)
     task.upload_artifact("note", artifact_object=text, wait_on_upload=True)
     task.upload_artifact("payload", artifact_object=file_path, wait_on_upload=True)
+    # An artifact with metadata (stored as display_data pairs), then one more: the SDK re-sends the whole
+    # list each time, so a refused metadata artifact would silently lose every later one.
+    task.upload_artifact("tagged", artifact_object="warden tagged artifact\n", metadata=ARTIFACT_METADATA,
+                         wait_on_upload=True)
+    task.upload_artifact("after-tagged", artifact_object={"after": True}, wait_on_upload=True)
     task.flush(wait_for_uploads=True)
 
     artifacts = {name: {"url": a.url, "sha256": a.hash} for name, a in task.artifacts.items()}
@@ -75,6 +81,7 @@ def main() -> None:
         "artifacts": artifacts,
         "scalars": {"title": "loss", "series": list(SERIES), "points": ITERATIONS},
         "log_lines": LOG_LINES,
+        "metadata": {"tagged": {k: str(v) for k, v in ARTIFACT_METADATA.items()}},
     }
     print(json.dumps(result))
 
