@@ -3,7 +3,7 @@ import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
 import { mustFind, type Context, type Identity } from './context';
 import type { TaskDoc } from './documents';
-import { id, opt, parseRequest, requestSchema } from './request';
+import { id, opt, parseRequest } from './request';
 import { compact, escapeKey, fromStored } from './stored-values';
 import { assertUpdatable } from './task-status';
 
@@ -24,14 +24,14 @@ const paramsItem = z.object({ section: key, name: key, value: z.string(), type: 
 const configurationItem = z.object({ name: key, value: z.string(), type: itemText, description: itemText });
 const taskIds = z.array(id).min(1).max(MAX_ITEMS);
 
-const getHyperParamsRequest = requestSchema('tasks.get_hyper_params', { tasks: taskIds });
-const editHyperParamsRequest = requestSchema('tasks.edit_hyper_params', {
+const getHyperParamsRequest = z.object({ tasks: taskIds });
+const editHyperParamsRequest = z.object({
   task: id,
   hyperparams: z.array(paramsItem).min(1).max(MAX_ITEMS),
   replace_hyperparams: opt.of(z.enum(['none', 'section', 'all'])),
   force: opt.flag,
 });
-const deleteHyperParamsRequest = requestSchema('tasks.delete_hyper_params', {
+const deleteHyperParamsRequest = z.object({
   task: id,
   hyperparams: z
     .array(z.object({ section: key, name: opt.of(z.string().max(1024)) }))
@@ -39,15 +39,15 @@ const deleteHyperParamsRequest = requestSchema('tasks.delete_hyper_params', {
     .max(MAX_ITEMS),
   force: opt.flag,
 });
-const getConfigurationsRequest = requestSchema('tasks.get_configurations', { tasks: taskIds, names: opt.of(z.array(key).max(MAX_ITEMS)) });
-const getConfigurationNamesRequest = requestSchema('tasks.get_configuration_names', { tasks: taskIds, skip_empty: opt.flag });
-const editConfigurationRequest = requestSchema('tasks.edit_configuration', {
+const getConfigurationsRequest = z.object({ tasks: taskIds, names: opt.of(z.array(key).max(MAX_ITEMS)) });
+const getConfigurationNamesRequest = z.object({ tasks: taskIds, skip_empty: opt.flag });
+const editConfigurationRequest = z.object({
   task: id,
   configuration: z.array(configurationItem).min(1).max(MAX_ITEMS),
   replace_configuration: opt.flag,
   force: opt.flag,
 });
-const deleteConfigurationRequest = requestSchema('tasks.delete_configuration', {
+const deleteConfigurationRequest = z.object({
   task: id,
   configuration: z.array(key).min(1).max(MAX_ITEMS),
   force: opt.flag,

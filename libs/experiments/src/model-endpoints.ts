@@ -5,7 +5,7 @@ import { parseListRequest } from './field-filters';
 import { anyOf, listFilter, listPage, mustFind, type Context, type Identity } from './context';
 import { newId, type ModelDoc } from './documents';
 import { pick } from './query';
-import { id, listFields, opt, parseRequest, requestSchema, text } from './request';
+import { id, listFields, opt, parseRequest, text } from './request';
 import { compact, fromStored, toStored, toStoredFields } from './stored-values';
 import { assertOutputsWritable } from './task-status';
 import { modelView } from './views';
@@ -28,24 +28,14 @@ const modelFields = {
   task: opt.id,
   metadata: opt.of(metadataMap),
 };
-// public: models are never shared across companies here; a company's model is its own.
-const createRequest = requestSchema('models.create', { ...modelFields, uri: text, name: text, public: opt.ignored });
-const editRequest = requestSchema('models.edit', { model: id, ...modelFields, uri: opt.text, iteration: opt.int });
-const updateRequest = requestSchema('models.update', { model: id, ...modelFields, created: opt.of(z.coerce.date()), ui_cache: opt.json, iteration: opt.int });
-const getAllRequest = requestSchema('models.get_all', {
-  ...listFields,
-  user: opt.list,
-  ready: opt.flag,
-  project: opt.list,
-  task: opt.list,
-  framework: opt.list,
-  uri: opt.list,
-});
-const getByIdRequest = requestSchema('models.get_by_id', { model: id });
-const setReadyRequest = requestSchema('models.set_ready', { model: id, publish_task: opt.flag, force_publish_task: opt.flag });
-const deleteRequest = requestSchema('models.delete', { model: id, force: opt.flag });
-const metadataRequest = requestSchema('models.add_or_update_metadata', { model: id, metadata: z.array(metadataItem).max(1000), replace_metadata: opt.flag });
-const updateForTaskRequest = requestSchema('models.update_for_task', {
+// public: a model is never shared with other companies here.
+const createRequest = z.object({ ...modelFields, uri: text, name: text, public: opt.ignored });
+const editRequest = z.object({ model: id, ...modelFields, uri: opt.text, iteration: opt.int });
+const updateRequest = z.object({ model: id, ...modelFields, created: opt.of(z.coerce.date()), ui_cache: opt.json, iteration: opt.int });
+const getAllRequest = z.object({ ...listFields, user: opt.list, ready: opt.flag, project: opt.list, task: opt.list, framework: opt.list, uri: opt.list });
+const deleteRequest = z.object({ model: id, force: opt.flag });
+const metadataRequest = z.object({ model: id, metadata: z.array(metadataItem).max(1000), replace_metadata: opt.flag });
+const updateForTaskRequest = z.object({
   task: id,
   uri: opt.text,
   name: opt.text,
@@ -119,7 +109,7 @@ export function registerModelEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context)
   });
 
   api.endpoint('models.get_by_id', { auth: 'token' }, async ({ auth, data }) => {
-    const { model } = parseRequest(getByIdRequest, data);
+    const { model } = parseRequest(z.object({ model: id }), data);
     return { model: modelView(await ownedModel(auth.claims.identity.company, model)) };
   });
 
@@ -147,7 +137,7 @@ export function registerModelEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context)
 
   api.endpoint('models.set_ready', { auth: 'token' }, async ({ auth, data }) => {
     const { company, user } = auth.claims.identity;
-    const { model: modelId } = parseRequest(setReadyRequest, data);
+    const { model: modelId } = parseRequest(z.object({ model: id, publish_task: opt.flag, force_publish_task: opt.flag }), data);
     const model = await ownedModel(company, modelId);
     if (model.ready) throw new WardenError('ERR_MODEL_IS_READY', `model ${modelId} is already ready`, { model: modelId });
     const now = new Date();

@@ -1,10 +1,11 @@
+import { z } from 'zod';
 import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
 import { parseListRequest } from './field-filters';
 import { ARCHIVED, listFilter, listPage, mustFind, type Context } from './context';
 import { newId, type ProjectDoc } from './documents';
 import { pick } from './query';
-import { id, listFields, opt, parseRequest, requestSchema, text } from './request';
+import { id, listFields, opt, parseRequest, text } from './request';
 import { compact } from './stored-values';
 import { projectView } from './views';
 
@@ -27,12 +28,11 @@ const editable = {
   system_tags: opt.tags,
   default_output_destination: opt.text,
 };
-const createRequest = requestSchema('projects.create', { name: text, ...editable });
-const updateRequest = requestSchema('projects.update', { project: id, name: opt.text, ...editable });
-const deleteRequest = requestSchema('projects.delete', { project: id, force: opt.flag, delete_contents: opt.flag });
-const getByIdRequest = requestSchema('projects.get_by_id', { project: id });
+const createRequest = z.object({ name: text, ...editable });
+const updateRequest = z.object({ project: id, name: opt.text, ...editable });
+const deleteRequest = z.object({ project: id, force: opt.flag, delete_contents: opt.flag });
 // shallow_search only limits a search to one level of subprojects, and projects are flat here (see registerProjectEndpoints).
-const getAllRequest = requestSchema('projects.get_all', { ...listFields, shallow_search: opt.ignored });
+const getAllRequest = z.object({ ...listFields, shallow_search: opt.ignored });
 
 function isDuplicateKey(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
@@ -68,7 +68,7 @@ export function registerProjectEndpoints(api: ClearmlApi<TokenAuth>, ctx: Contex
   });
 
   api.endpoint('projects.get_by_id', { auth: 'token' }, async ({ auth, data }) => {
-    const { project } = parseRequest(getByIdRequest, data);
+    const { project } = parseRequest(z.object({ project: id }), data);
     return { project: projectView(await ownedProject(auth.claims.identity.company, project)) };
   });
 

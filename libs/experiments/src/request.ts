@@ -6,16 +6,6 @@ type AnyObject = z.ZodObject<ZodRawShape>;
 /** Every SDK request body carries its request object's `"method": "get"`; it is no field of any endpoint. */
 const SDK_METHOD = 'method';
 
-/** The request schema of each projects/tasks/models endpoint, so a spec can hold them against the SDK's own field lists. */
-export const REQUEST_SCHEMAS = new Map<string, AnyObject>();
-
-/** Declares an endpoint's request fields (and registers them under its name). */
-export function requestSchema<T extends ZodRawShape>(endpoint: string, shape: T): z.ZodObject<T> {
-  const schema = z.object(shape);
-  REQUEST_SCHEMAS.set(endpoint, schema);
-  return schema;
-}
-
 /** The top-level fields of a body the schema does not know (the SDK's `method` aside). */
 export function unknownFields(schema: AnyObject, data: unknown): string[] {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return [];

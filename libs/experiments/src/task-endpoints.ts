@@ -1,33 +1,32 @@
+import { z } from 'zod';
 import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
 import { parseListRequest } from './field-filters';
 import { ARCHIVED, listFilter, listPage, mustFind, type Context } from './context';
 import { newId, type TaskDoc } from './documents';
 import { pick, tagFilter, type Filter } from './query';
-import { id, json, listFields, opt, parseRequest, requestSchema } from './request';
+import { id, json, listFields, opt, parseRequest } from './request';
 import { compact, fromStored, toStored } from './stored-values';
 import { editUpdate, storedTaskFields, taskFields, taskName, taskType, type TaskFields } from './task-fields';
 import { assertEditable } from './task-status';
 import { taskView } from './views';
 
+const taskRequest = z.object({ task: id });
 // Enterprise dataviews: the SDK sends `input` only to servers whose feature_set is not "basic", and Warden's is.
-const enterpriseInput = { input: opt.ignored };
-const getByIdRequest = requestSchema('tasks.get_by_id', { task: id });
-const pingRequest = requestSchema('tasks.ping', { task: id });
-const createRequest = requestSchema('tasks.create', { ...taskFields, ...enterpriseInput, name: taskName, type: taskType });
-const editRequest = requestSchema('tasks.edit', { task: id, force: opt.flag, ...taskFields, ...enterpriseInput });
-const getAllRequest = requestSchema('tasks.get_all', { ...listFields, user: opt.list, project: opt.list, status: opt.list, type: opt.list, parent: opt.id });
-const setRequirementsRequest = requestSchema('tasks.set_requirements', { task: id, requirements: json });
-const deleteRequest = requestSchema('tasks.delete', {
+const createRequest = z.object({ ...taskFields, name: taskName, type: taskType, input: opt.ignored });
+const editRequest = z.object({ task: id, force: opt.flag, ...taskFields, input: opt.ignored });
+const getAllRequest = z.object({ ...listFields, user: opt.list, project: opt.list, status: opt.list, type: opt.list, parent: opt.id });
+const setRequirementsRequest = z.object({ task: id, requirements: json });
+const deleteRequest = z.object({
   task: id,
   force: opt.flag,
   delete_output_models: opt.flag,
   // Warden keeps no external artifact files and no trash; a deleted task's status text goes with it.
   delete_external_artifacts: opt.ignored,
   move_to_trash: opt.ignored,
+  return_file_urls: opt.ignored,
   status_reason: opt.ignored,
   status_message: opt.ignored,
-  return_file_urls: opt.ignored,
 });
 
 // Fields whose change is not "the task changed" (clearml-server's user_set_allowed).
@@ -68,7 +67,7 @@ export function registerTaskEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context):
   });
 
   api.endpoint('tasks.get_by_id', { auth: 'token' }, async ({ auth, data }) => {
-    const { task } = parseRequest(getByIdRequest, data);
+    const { task } = parseRequest(taskRequest, data);
     return { task: taskView(await ownedTask(auth.claims.identity.company, task)) };
   });
 
@@ -110,7 +109,7 @@ export function registerTaskEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context):
 
   api.endpoint('tasks.ping', { auth: 'token' }, async ({ auth, data }) => {
     const { company } = auth.claims.identity;
-    const { task } = parseRequest(pingRequest, data);
+    const { task } = parseRequest(taskRequest, data);
     const result = await tasks.updateOne({ _id: task, company }, { $set: { last_update: new Date() } });
     if (result.matchedCount === 0) throw new WardenError('ERR_INVALID_TASK_ID', `task ${task} not found`, { id: task });
     return {};

@@ -3,35 +3,22 @@ import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
 import { mustFind, type Context, type Identity } from './context';
 import type { TaskDoc, TaskModelItem } from './documents';
-import { id, opt, parseRequest, requestSchema } from './request';
+import { id, opt, parseRequest } from './request';
 import { fromStored, toStored } from './stored-values';
 import { artifactId, artifactIdSchema, artifactSchema } from './task-fields';
 import { assertOutputsWritable, assertTransition, type TaskStatus } from './task-status';
 
-const statusFields = { task: id, force: opt.flag, status_reason: opt.text, status_message: opt.text };
-const statusRequests = {
-  started: requestSchema('tasks.started', statusFields),
-  stopped: requestSchema('tasks.stopped', statusFields),
-  failed: requestSchema('tasks.failed', statusFields),
-  completed: requestSchema('tasks.completed', { ...statusFields, publish: opt.flag }),
-};
-// force: artifacts and output models change while a task is created or running, forced or not (assertOutputsWritable).
-const artifactsRequest = requestSchema('tasks.add_or_update_artifacts', { task: id, artifacts: z.array(artifactSchema).max(1000), force: opt.ignored });
-const deleteArtifactsRequest = requestSchema('tasks.delete_artifacts', { task: id, artifacts: z.array(artifactIdSchema).max(1000), force: opt.ignored });
+const statusRequest = z.object({ task: id, force: opt.flag, status_reason: opt.text, status_message: opt.text });
+// force: artifacts change while a task is created or running, forced or not (assertOutputsWritable).
+const artifactsRequest = z.object({ task: id, artifacts: z.array(artifactSchema).max(1000), force: opt.ignored });
+const deleteArtifactsRequest = z.object({ task: id, artifacts: z.array(artifactIdSchema).max(1000), force: opt.ignored });
+// The SDK (2.20+) sends publish with every tasks.completed; publishing is not served here, so true is refused.
+const completedRequest = statusRequest.extend({ publish: opt.flag });
 const modelType = z.enum(['input', 'output']);
-const addModelRequest = requestSchema('tasks.add_or_update_model', {
-  task: id,
-  name: z.string().min(1).max(1024),
-  model: id,
-  type: modelType,
-  iteration: opt.int,
-});
-const deleteModelsRequest = requestSchema('tasks.delete_models', {
-  task: id,
-  models: z.array(z.object({ name: z.string(), type: modelType })).max(1000),
-});
+const addModelRequest = z.object({ task: id, name: z.string().min(1).max(1024), model: id, type: modelType, iteration: opt.int });
+const deleteModelsRequest = z.object({ task: id, models: z.array(z.object({ name: z.string(), type: modelType })).max(1000) });
 
-type StatusRequest = z.output<typeof statusRequests.started>;
+type StatusRequest = z.output<typeof statusRequest>;
 
 /** tasks.* that a running task's SDK sends: status changes, artifacts and model links. */
 export function registerTaskRunEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context): void {
@@ -72,22 +59,21 @@ export function registerTaskRunEndpoints(api: ClearmlApi<TokenAuth>, ctx: Contex
     return { updated: 1, fields: fromStored(fields) };
   }
 
+  const statusEndpoint = (name: string, next: TaskStatus, extra?: (task: TaskDoc, now: Date) => Partial<TaskDoc>) =>
+    api.endpoint(name, { auth: 'token' }, ({ auth, data }) => changeStatus(auth.claims.identity, parseRequest(statusRequest, data), next, extra));
+
   api.endpoint('tasks.started', { auth: 'token' }, async ({ auth, data }) => {
     // A restarted task keeps its first start time.
-    const result = await changeStatus(auth.claims.identity, parseRequest(statusRequests.started, data), 'in_progress', (task, now) =>
+    const result = await changeStatus(auth.claims.identity, parseRequest(statusRequest, data), 'in_progress', (task, now) =>
       task.started ? {} : { started: now },
     );
     return { ...result, started: result.updated };
   });
-  api.endpoint('tasks.stopped', { auth: 'token' }, ({ auth, data }) =>
-    changeStatus(auth.claims.identity, parseRequest(statusRequests.stopped, data), 'stopped', (_task, now) => ({ completed: now })),
-  );
-  api.endpoint('tasks.failed', { auth: 'token' }, ({ auth, data }) => changeStatus(auth.claims.identity, parseRequest(statusRequests.failed, data), 'failed'));
+  statusEndpoint('tasks.stopped', 'stopped', (_task, now) => ({ completed: now }));
+  statusEndpoint('tasks.failed', 'failed');
   api.endpoint('tasks.completed', { auth: 'token' }, ({ auth, data }) => {
-    const { publish, ...request } = parseRequest(statusRequests.completed, data);
-    // Refused rather than ignored: the SDK sends publish=true only for tasks marked to publish on completion.
-    if (publish)
-      throw new WardenError('ERR_BAD_REQUEST', 'publish: completing and publishing at once is not supported; call tasks.publish', { field: 'publish' });
+    const { publish, ...request } = parseRequest(completedRequest, data);
+    if (publish) throw new WardenError('ERR_BAD_REQUEST', 'publish: completing and publishing at once is not supported', { field: 'publish' });
     return changeStatus(auth.claims.identity, request, 'completed', (_task, now) => ({ completed: now }));
   });
 
