@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""Lists the request fields the ClearML SDK can send, per projects/tasks/models endpoint.
+"""Lists the request fields the ClearML SDK (or clearml-agent) can send, per endpoint of the services Warden's
+experiments library serves (projects, tasks, models, queues, workers).
 
-Reads the SDK's generated API service modules (clearml/backend_api/services/v2_*/<service>.py)
+Reads the generated API service modules (clearml/ or clearml_agent/backend_api/services/v2_*/<service>.py)
 from an installed package directory or straight from a wheel, without importing them: each
 request class names its endpoint (_service, _action) and its body (_schema.properties). The
 union over every API version the SDK ships is what that SDK release may send.
 
     python3 sdk_request_fields.py clearml-1.16.5-py2.py3-none-any.whl > sdk-fields-1.16.5.json
     python3 sdk_request_fields.py <site-packages>/clearml > sdk-fields-2.1.12.json
+    python3 sdk_request_fields.py <site-packages>/clearml_agent > clearml-agent-3.0.3.json
+
+(Requests the agent builds by hand with session.send_request are not in these modules.)
 
 Warden's request schemas must know every one of these fields (libs/experiments'
 sdk-request-fields.spec.ts reads the committed output): a field the server refuses as unknown
@@ -20,8 +24,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-SERVICES = ("projects", "tasks", "models")
-MODULE = re.compile(r"(?:^|/)clearml/backend_api/services/(v2_\d+)/(%s)\.py$" % "|".join(SERVICES))
+SERVICES = ("projects", "tasks", "models", "queues", "workers")
+MODULE = re.compile(r"(?:^|/)clearml(?:_agent)?/backend_api/services/(v2_\d+)/(%s)\.py$" % "|".join(SERVICES))
 
 
 def sources(location):
@@ -72,5 +76,5 @@ def main(location):
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: sdk_request_fields.py <clearml wheel or package directory>")
+        sys.exit("usage: sdk_request_fields.py <clearml or clearml-agent wheel or package directory>")
     main(sys.argv[1])
