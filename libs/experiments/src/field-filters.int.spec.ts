@@ -78,6 +78,11 @@ describe('get_all field filters (real FerretDB)', () => {
     expect(await call({ search_text: 'FIRST' })).toEqual(['lr-small']);
     expect(await call({ _all_: { fields: ['runtime.ds_version'], pattern: '^1\\.0' } })).toEqual(['lr-small']);
     expect(await call({ _any_: { fields: ['comment', 'name'], pattern: 'big' } })).toEqual(['lr-big']);
+    // What the SDK's TriggerScheduler asks for.
+    const trigger = { fields: ['last_update', 'last_change'], datetime: ['>2000-01-01T00:00:00Z'] };
+    expect(await call({ _or_: trigger, name: '^lr', task_types: ['training'] })).toEqual(['lr-big', 'lr-small']);
+    expect(await call({ _or_: { ...trigger, datetime: ['>2999-01-01T00:00:00Z'] } })).toEqual([]);
+    expect(await call({ name: '^lr', task_types: ['data_processing'] })).toEqual([]);
   });
 
   it('refuses a key no filter reads, naming it, instead of answering unfiltered results', async () => {

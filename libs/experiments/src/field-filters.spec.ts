@@ -80,4 +80,19 @@ describe('get_all field filters', () => {
       { $or: [{ _id: { $regex: '^x', $options: 'i' } }, { 'runtime.a%2Eb': { $regex: '^x', $options: 'i' } }] },
     ]);
   });
+
+  it("reads the TriggerScheduler's date search over several fields, and refuses it on other fields", () => {
+    const since = new Date('2024-01-01T00:00:00Z');
+    expect(filtersOf('models', { _or_: { fields: ['last_update', 'last_change'], datetime: ['>2024-01-01T00:00:00Z'] } })).toEqual([
+      { $or: [{ last_update: { $gt: since } }, { last_change: { $gt: since } }] },
+    ]);
+    expect(refusal('tasks', { _and_: { fields: ['name'], datetime: '>2024-01-01' } })).toBe('ERR_UNSUPPORTED_FILTER:_and_');
+    expect(refusal('tasks', { _or_: { fields: ['last_update'], datetime: '>2024-01-01', pattern: 'x' } })).toBe('ERR_BAD_REQUEST:_or_');
+    expect(refusal('tasks', { _or_: { fields: ['last_update'] } })).toBe('ERR_BAD_REQUEST:_or_');
+  });
+
+  it('reads metric thresholds on last_metrics values only', () => {
+    expect(filtersOf('tasks', { 'last_metrics.0a.0b.max_value': [0.5, null] })).toEqual([{ 'last_metrics.0a.0b.max_value': { $gte: 0.5 } }]);
+    expect(refusal('tasks', { 'last_metrics.0a.0b._max': [0.5, null] })).toBe('ERR_UNSUPPORTED_FILTER:last_metrics.0a.0b._max');
+  });
 });

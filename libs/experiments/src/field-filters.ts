@@ -23,6 +23,8 @@ interface Rule {
 }
 
 const PARAM_FIELDS = ['value', 'type', 'description', 'section', 'name'];
+// last_metrics.<metric hash>.<variant hash>.<one of these> (the SDK's TaskTrigger thresholds).
+const METRIC_VALUES = ['value', 'min_value', 'max_value'];
 const RULES: Record<Collection, Record<string, Rule>> = {
   tasks: {
     hyperparams: { kind: 'list', keyed: { parts: 3, last: PARAM_FIELDS }, text: true },
@@ -32,7 +34,7 @@ const RULES: Record<Collection, Record<string, Rule>> = {
     started: { kind: 'range' },
     active_duration: { kind: 'range' },
     last_iteration: { kind: 'range' },
-    last_metrics: { kind: 'range', keyed: { parts: 3 } },
+    last_metrics: { kind: 'range', keyed: { parts: 3, last: METRIC_VALUES } },
     status_changed: { kind: 'dates' },
     last_update: { kind: 'dates' },
     last_change: { kind: 'dates' },
@@ -44,7 +46,7 @@ const RULES: Record<Collection, Record<string, Rule>> = {
     parent: { kind: 'list' },
     created: { kind: 'range' },
     last_iteration: { kind: 'range' },
-    last_metrics: { kind: 'range', keyed: { parts: 3 } },
+    last_metrics: { kind: 'range', keyed: { parts: 3, last: METRIC_VALUES } },
     last_update: { kind: 'dates' },
     last_change: { kind: 'dates' },
     comment: { kind: 'pattern' },
@@ -68,7 +70,14 @@ const DATE_FIELDS = new Set(['created', 'started', 'status_changed', 'last_updat
 const MAX_VALUES = 1000;
 const scalar = z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]);
 const values = z.union([scalar, z.array(scalar).max(MAX_VALUES)]);
-type Search = Pick<ListRequest, 'search_text' | '_all_' | '_any_'>;
+const MULTI_FIELD = [
+  ['_all_', '$and'],
+  ['_and_', '$and'],
+  ['_any_', '$or'],
+  ['_or_', '$or'],
+] as const;
+type Search = Pick<ListRequest, 'search_text' | (typeof MULTI_FIELD)[number][0]>;
+type MultiField = NonNullable<ListRequest['_all_']>;
 
 function refuse(key: string, problem: string): never {
   throw new WardenError('ERR_UNSUPPORTED_FILTER', `${key}: ${problem}`, { field: key });
@@ -190,23 +199,27 @@ function multiFieldPath(collection: Collection, key: string, field: string): str
   return [top === 'id' ? '_id' : top, ...rest.map((part) => escapeKey(unescapeKey(part)))].join('.');
 }
 
+/** One field's condition of _all_/_any_: the pattern, or the dates (date fields only). */
+function multiFieldCondition(collection: Collection, key: string, multi: MultiField, field: string): Filter {
+  if (multi.pattern !== undefined) {
+    return { [multiFieldPath(collection, key, field)]: { $regex: portableRegex(multi.pattern, `${key}.pattern`), $options: 'i' } };
+  }
+  if (RULES[collection][field]?.kind !== 'dates') refuse(key, `${JSON.stringify(field.slice(0, 60))} is not a date field`);
+  return datesFilter(key, field, multi.datetime);
+}
+
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 
-/** search_text, _all_ and _any_ of a get_all request. */
+/** search_text, _all_/_and_ and _any_/_or_ of a get_all request. */
 export function searchFilters(collection: Collection, request: Search): Filter[] {
   const filters: Filter[] = [];
   if (request.search_text) {
     const regex = { $regex: escapeRegex(request.search_text), $options: 'i' };
     filters.push({ $or: SEARCHED[collection].map((field) => ({ [field]: regex })) });
   }
-  for (const [key, operator] of [
-    ['_all_', '$and'],
-    ['_any_', '$or'],
-  ] as const) {
+  for (const [key, operator] of MULTI_FIELD) {
     const multi = request[key];
-    if (!multi) continue;
-    const regex = { $regex: portableRegex(multi.pattern, `${key}.pattern`), $options: 'i' };
-    filters.push({ [operator]: multi.fields.map((field) => ({ [multiFieldPath(collection, key, field)]: regex })) });
+    if (multi) filters.push({ [operator]: multi.fields.map((field) => multiFieldCondition(collection, key, multi, field)) });
   }
   return filters;
 }

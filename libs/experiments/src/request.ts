@@ -84,14 +84,26 @@ export const opt = {
 /** Tag filters may hold null: "or no tags at all". */
 const tagQuery = z.array(z.string().max(256).nullable()).max(MAX_LIST);
 
-/** _all_/_any_: a pattern that all (any) of the fields match; ClearML's date variant is not supported. */
-const multiFieldSearch = z.object({ fields: z.array(z.string().max(256)).min(1).max(50), pattern: z.string().max(1024) }).strict();
+/**
+ * _all_/_and_ and _any_/_or_: a pattern that all (any) of the fields match, or dates with >=/>/<=/<
+ * prefixes (the SDK's TriggerScheduler asks `_or_: {fields: [last_update, last_change], datetime: [">…"]}`).
+ */
+const multiFieldSearch = z
+  .object({
+    fields: z.array(z.string().max(256)).min(1).max(50),
+    pattern: opt.of(z.string().max(1024)),
+    datetime: opt.of(z.union([z.string().max(64), z.array(z.string().max(64)).max(10)])),
+  })
+  .strict()
+  .refine((search) => (search.pattern === undefined) !== (search.datetime === undefined), 'exactly one of pattern and datetime is required');
 
 /** The filters, paging, ordering and projection every get_all takes (field filters: field-filters.ts). */
 export const listFields = {
   search_text: opt.of(z.string().max(256)),
   _all_: opt.of(multiFieldSearch),
+  _and_: opt.of(multiFieldSearch),
   _any_: opt.of(multiFieldSearch),
+  _or_: opt.of(multiFieldSearch),
   id: opt.list,
   name: opt.text,
   tags: opt.of(tagQuery),

@@ -15,7 +15,8 @@ const taskRequest = z.object({ task: id });
 // Enterprise dataviews: the SDK sends `input` only to servers whose feature_set is not "basic", and Warden's is.
 const createRequest = z.object({ ...taskFields, name: taskName, type: taskType, input: opt.ignored });
 const editRequest = z.object({ task: id, force: opt.flag, ...taskFields, input: opt.ignored });
-const getAllRequest = z.object({ ...listFields, user: opt.list, project: opt.list, status: opt.list, type: opt.list, parent: opt.id });
+// task_types: how the SDK's DatasetTrigger names the type filter.
+const getAllRequest = z.object({ ...listFields, user: opt.list, project: opt.list, status: opt.list, type: opt.list, task_types: opt.list, parent: opt.id });
 const setRequirementsRequest = z.object({ task: id, requirements: json });
 const deleteRequest = z.object({
   task: id,
@@ -74,6 +75,7 @@ export function registerTaskEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context):
   api.endpoint('tasks.get_all', { auth: 'token' }, async ({ auth, data }) => {
     const { request, filters } = parseListRequest('tasks', getAllRequest, data);
     const extra: Filter[] = (['user', 'project', 'status', 'type'] as const).flatMap((field) => (request[field] ? [tagFilter(field, request[field])] : []));
+    if (request.task_types) extra.push(tagFilter('type', request.task_types));
     if (request.parent) extra.push({ parent: request.parent });
     extra.push(...filters);
     const docs = await listPage(tasks, listFilter(auth.claims.identity.company, request, extra), request);
