@@ -118,10 +118,13 @@ describe('get_all field filters (real FerretDB)', () => {
     });
 
     it('refuses operators as keys, and reads $ in a client-chosen name as text', async () => {
-      for (const key of ['$where', '$or', 'hyperparams', 'runtime', 'company', '_id', 'hyperparams.Args.lr.$where', 'runtime.x.$ne']) {
-        const res = await t.call('alice', 'tasks.get_all', { [key]: 'x' });
+      const inherited = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'runtime.constructor.x'];
+      for (const key of ['$where', '$or', 'hyperparams', 'runtime', 'company', '_id', 'hyperparams.Args.lr.$where', 'runtime.x.$ne', ...inherited]) {
+        const res = await t.callRaw('alice', 'tasks.get_all', JSON.stringify({ [key]: 'x' }));
         expect([key, res.status]).toEqual([key, 400]);
       }
+      const date = await t.call('alice', 'tasks.get_all', { _or_: { fields: ['constructor'], datetime: '>2020-01-01' } });
+      expect(date.status).toBe(400);
       // Escaped onto the stored key like any name: it matches a parameter named so, never an operator.
       const res = await t.call('alice', 'tasks.get_all', { 'hyperparams.$where.100%.value': '1' });
       expect([res.status, names(res.data.tasks)]).toEqual([200, ['dollars']]);

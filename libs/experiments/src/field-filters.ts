@@ -83,11 +83,14 @@ function refuse(key: string, problem: string): never {
   throw new WardenError('ERR_UNSUPPORTED_FILTER', `${key}: ${problem}`, { field: key });
 }
 
+/** A field's rule; own entries only, so a key like `constructor` is no rule. */
+const ruleOf = (collection: Collection, field: string): Rule | undefined => (Object.hasOwn(RULES[collection], field) ? RULES[collection][field] : undefined);
+
 /** The rule and stored path of a filter key, or undefined when the collection has no such filter. */
 function resolve(collection: Collection, key: string): { rule: Rule; path: string } | undefined {
   const parts = key.split('.');
   for (let n = parts.length; n > 0; n--) {
-    const rule = RULES[collection][parts.slice(0, n).join('.')];
+    const rule = ruleOf(collection, parts.slice(0, n).join('.'));
     if (!rule) continue;
     const rest = parts.slice(n);
     if (!rule.keyed) return rest.length ? undefined : { rule, path: key };
@@ -204,7 +207,7 @@ function multiFieldCondition(collection: Collection, key: string, multi: MultiFi
   if (multi.pattern !== undefined) {
     return { [multiFieldPath(collection, key, field)]: { $regex: portableRegex(multi.pattern, `${key}.pattern`), $options: 'i' } };
   }
-  if (RULES[collection][field]?.kind !== 'dates') refuse(key, `${JSON.stringify(field.slice(0, 60))} is not a date field`);
+  if (ruleOf(collection, field)?.kind !== 'dates') refuse(key, `${JSON.stringify(field.slice(0, 60))} is not a date field`);
   return datesFilter(key, field, multi.datetime);
 }
 

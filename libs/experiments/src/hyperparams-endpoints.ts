@@ -122,8 +122,13 @@ export function registerHyperparamsEndpoints(api: ClearmlApi<TokenAuth>, ctx: Co
   api.endpoint('tasks.edit_hyper_params', { auth: 'token' }, async ({ auth, data }) => {
     const request = parseRequest(editHyperParamsRequest, data);
     const propertiesOnly = normalizeSections(request.hyperparams);
-    const sections: Record<string, Record<string, Item>> = {};
-    for (const item of request.hyperparams) (sections[escapeKey(item.section)] ??= {})[escapeKey(item.name)] = compact(item);
+    // Maps, not objects: a client-chosen name like `__proto__` must stay a plain key.
+    const bySection = new Map<string, Map<string, Item>>();
+    for (const item of request.hyperparams) {
+      const section = escapeKey(item.section);
+      bySection.set(section, (bySection.get(section) ?? new Map<string, Item>()).set(escapeKey(item.name), compact(item)));
+    }
+    const sections = Object.fromEntries([...bySection].map(([section, params]) => [section, Object.fromEntries(params)]));
     const set: Item = {};
     const replace = request.replace_hyperparams ?? 'none';
     if (replace === 'all') set.hyperparams = sections;

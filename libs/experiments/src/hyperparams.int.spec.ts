@@ -144,6 +144,25 @@ describe('hyperparameters and configuration endpoints (real FerretDB)', () => {
     });
   });
 
+  it('stores names like __proto__ as plain names, polluting nothing', async () => {
+    const task = await createTask();
+    const items = [p('__proto__', 'polluted', 'yes'), p('Args', '__proto__', 'x'), p('constructor', 'prototype', 'y')];
+    expect((await t.call('alice', 'tasks.edit_hyper_params', { task, hyperparams: items })).status).toBe(200);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(await getParams(task)).toEqual([p('Args', '__proto__', 'x'), p('__proto__', 'polluted', 'yes'), p('constructor', 'prototype', 'y')]);
+    const all = await t.call('alice', 'tasks.edit_hyper_params', { task, hyperparams: [p('__proto__', 'a', '1')], replace_hyperparams: 'all' });
+    expect(all.status).toBe(200);
+    expect(await getParams(task)).toEqual([p('__proto__', 'a', '1')]);
+    const created = await t.callRaw('alice', 'tasks.create', '{"name": "proto", "type": "training", "runtime": {"a": {"__proto__": {"x": 1}}}}');
+    const runtime = (await t.call('alice', 'tasks.get_by_id', { task: created.data.id })).data.task as { runtime: unknown };
+    expect(JSON.stringify(runtime.runtime)).toBe('{"a":{"__proto__":{"x":1}}}');
+    const configuration = await t.call('alice', 'tasks.edit_configuration', { task, configuration: [{ name: '__proto__', value: 'v' }] });
+    expect(configuration.status).toBe(200);
+    expect((await t.call('alice', 'tasks.get_configurations', { tasks: [task] })).data).toEqual({
+      configurations: [{ task, configuration: [{ name: '__proto__', value: 'v' }] }],
+    });
+  });
+
   it('refuses malformed items, naming the field', async () => {
     const task = await createTask();
     for (const [body, field] of [
