@@ -91,7 +91,7 @@ export function registerTaskEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context):
     const now = new Date();
     const set = editUpdate(storedTaskFields(fields, now));
     if (Object.keys(set).length === 0) return { updated: 0 };
-    const touched = Object.keys(fields).some((field) => !COSMETIC.has(field));
+    const touched = Object.keys(compact(fields)).some((field) => !COSMETIC.has(field));
     const stamps = { last_change: now, last_changed_by: user, ...(touched && { last_update: now }) };
     const result = await tasks.updateOne({ _id: taskId, company }, { $set: { ...set, ...stamps } });
     return { updated: result.matchedCount, fields: { ...compact(fields), ...(fromStored(stamps) as object) } };

@@ -193,6 +193,11 @@ describe('projects and tasks endpoints (real FerretDB)', () => {
       expect(task.script).toEqual({ ...script, requirements: { pip: 'numpy==1.0\n' } });
       expect(task.runtime).toEqual(runtime);
       expect(task.hyperparams).toEqual({ Args: { 'optimizer.lr': { section: 'Args', name: 'optimizer.lr', value: '0.1' } } });
+      // A cosmetic edit does not move last_update, whatever ignored field rides along.
+      const renamed = await t.call('alice', 'tasks.edit', { task: id, force: true, name: 'edit-task-2', input: null });
+      expect(renamed.data.fields).not.toHaveProperty('input');
+      const after = (await t.call('alice', 'tasks.get_by_id', { task: id })).data.task as Record<string, unknown>;
+      expect([after.name, after.last_update]).toEqual(['edit-task-2', task.last_update]);
     });
 
     it('upserts artifacts by key and mode when the SDK resends the whole list', async () => {
