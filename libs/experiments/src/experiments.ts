@@ -3,6 +3,7 @@ import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
 import type { Context } from './context';
 import { ensureIndexes, experimentModels } from './documents';
+import { registerHyperparamsEndpoints } from './hyperparams-endpoints';
 import { registerModelEndpoints } from './model-endpoints';
 import { registerProjectEndpoints } from './project-endpoints';
 import { registerTaskEndpoints } from './task-endpoints';
@@ -37,6 +38,7 @@ export function registerExperimentEndpoints(api: ClearmlApi<TokenAuth>, deps: Ex
   registerProjectEndpoints(api, ctx);
   registerTaskEndpoints(api, ctx);
   registerTaskRunEndpoints(api, ctx);
+  registerHyperparamsEndpoints(api, ctx);
   registerModelEndpoints(api, ctx);
 
   const ownedTaskIds = async (company: string, ids: readonly string[]) => {
