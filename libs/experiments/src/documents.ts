@@ -58,6 +58,11 @@ export interface TaskDoc {
   system_tags?: string[];
   last_iteration?: number;
   last_metrics?: Doc;
+  /** The status a queued task had before it was enqueued: a dequeue returns it there. */
+  enqueue_status?: TaskStatus;
+  /** The worker that last reported running this task, and when. */
+  last_worker?: string;
+  last_worker_report?: Date;
 }
 
 export interface TaskModelItem {
@@ -150,6 +155,9 @@ const taskSchema = new Schema<TaskDoc>(
     container: Mixed,
     last_iteration: Number,
     last_metrics: Mixed,
+    enqueue_status: String,
+    last_worker: String,
+    last_worker_report: Date,
   },
   options,
 );
@@ -175,6 +183,38 @@ const modelSchema = new Schema<ModelDoc>(
 );
 companyIndexes(modelSchema, ['project', 'task', 'name', 'uri', 'system_tags']);
 
+export interface QueueEntry {
+  task: string;
+  added: Date;
+}
+
+export interface QueueDoc {
+  _id: string;
+  company: string;
+  user: string;
+  name: string;
+  display_name?: string;
+  tags?: string[];
+  system_tags?: string[];
+  /** Waiting tasks, first out first; changed only by single-document atomic updates ($push, $pop, $pull). */
+  entries: QueueEntry[];
+  metadata?: Doc;
+  created: Date;
+  last_update?: Date;
+}
+
+const queueSchema = new Schema<QueueDoc>(
+  {
+    ...owned,
+    display_name: String,
+    entries: [{ _id: false, task: { type: String, required: true }, added: { type: Date, required: true } }],
+    metadata: Mixed,
+  },
+  options,
+);
+queueSchema.index({ company: 1, name: 1 }, { unique: true });
+companyIndexes(queueSchema, ['system_tags', 'entries.task']);
+
 /**
  * A write the database cannot hold because the document would pass 16 MiB: the driver's BSON
  * buffer overflows while serializing it (a RangeError), or the server refuses it (10334, or 17419
@@ -187,7 +227,7 @@ function isDocumentTooLarge(error: unknown): boolean {
   return (name === 'RangeError' && code === 'ERR_OUT_OF_RANGE') || code === 10334 || code === 17419 || code === 17420;
 }
 
-for (const schema of [projectSchema, taskSchema, modelSchema] as Schema[]) {
+for (const schema of [projectSchema, taskSchema, modelSchema, queueSchema] as Schema[]) {
   schema.post(
     /^(save|updateOne|updateMany|insertMany|findOneAndUpdate)$/,
     { errorHandler: true },
@@ -201,6 +241,7 @@ export interface ExperimentModels {
   projects: Model<ProjectDoc>;
   tasks: Model<TaskDoc>;
   models: Model<ModelDoc>;
+  queues: Model<QueueDoc>;
 }
 
 export function experimentModels(connection: Connection): ExperimentModels {
@@ -208,6 +249,7 @@ export function experimentModels(connection: Connection): ExperimentModels {
     projects: modelOn(connection, 'Project', projectSchema, 'projects'),
     tasks: modelOn(connection, 'Task', taskSchema, 'tasks'),
     models: modelOn(connection, 'Model', modelSchema, 'models'),
+    queues: modelOn(connection, 'Queue', queueSchema, 'queues'),
   };
 }
 

@@ -1,17 +1,26 @@
 import type { Connection } from 'mongoose';
+import type { RedisClientType } from 'redis';
 import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
 import type { Context } from './context';
 import { ensureIndexes, experimentModels } from './documents';
 import { registerModelEndpoints } from './model-endpoints';
 import { registerProjectEndpoints } from './project-endpoints';
+import { registerQueueEndpoints } from './queue-endpoints';
 import { registerTaskEndpoints } from './task-endpoints';
+import { registerTaskQueueEndpoints } from './task-queue-endpoints';
 import { registerTaskRunEndpoints } from './task-run-endpoints';
+import { registerWorkerEndpoints } from './worker-endpoints';
+import { WorkerStore } from './worker-store';
 
 export interface ExperimentDeps {
   connection: Connection;
   /** Deletes a deleted task's events (the events service's store). */
   onTaskDeleted?: (company: string, taskId: string) => Promise<void>;
+  /** Where workers.* keep registered workers; without it those endpoints do not exist. */
+  redis?: RedisClientType;
+  /** Prefix of the workers' Redis keys ('warden:workers:' by default). */
+  workerKeyPrefix?: string;
 }
 
 /** What other services (the events endpoints) ask about tasks. */
@@ -24,7 +33,7 @@ export interface Experiments {
   ensureIndexes(): Promise<void>;
 }
 
-/** Registers ClearML's projects.*, tasks.* and models.* on the API, stored in MongoDB. */
+/** Registers ClearML's projects.*, tasks.*, models.* and queues.* (stored in MongoDB) and workers.* (in Redis) on the API. */
 export function registerExperimentEndpoints(api: ClearmlApi<TokenAuth>, deps: ExperimentDeps): Experiments {
   const db = experimentModels(deps.connection);
   const { onTaskDeleted } = deps;
@@ -38,6 +47,12 @@ export function registerExperimentEndpoints(api: ClearmlApi<TokenAuth>, deps: Ex
   registerTaskEndpoints(api, ctx);
   registerTaskRunEndpoints(api, ctx);
   registerModelEndpoints(api, ctx);
+  registerQueueEndpoints(api, ctx);
+  const workers = deps.redis && new WorkerStore(deps.redis, deps.workerKeyPrefix);
+  if (workers) registerWorkerEndpoints(api, ctx, workers);
+  registerTaskQueueEndpoints(api, ctx, {
+    queueWatched: workers && (async (company, queue) => (await workers.all(company)).some((w) => w.queues.includes(queue))),
+  });
 
   const ownedTaskIds = async (company: string, ids: readonly string[]) => {
     const found = await db.tasks.find({ company, _id: { $in: [...new Set(ids)] } }, { _id: 1 }).lean();
