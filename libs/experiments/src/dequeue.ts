@@ -17,7 +17,7 @@ function queueOf(task: TaskDoc): string | undefined {
 export async function takeOutOfQueue(ctx: Context, task: TaskDoc): Promise<{ removed: number } | undefined> {
   const queue = queueOf(task);
   if (task.status !== 'queued' || !queue) return undefined;
-  return { removed: await removeEntry(ctx.db.queues, task.company, queue, task._id) };
+  return { removed: await removeEntry(ctx.db, task.company, queue, task._id) };
 }
 
 export interface DequeueOptions {
@@ -38,7 +38,7 @@ export interface DequeueOptions {
  */
 export async function dequeueTask(ctx: Context, identity: Identity, task: TaskDoc, options: DequeueOptions = {}) {
   await takeOutOfQueue(ctx, task);
-  if (options.removeFromAllQueues) await removeFromAllQueues(ctx.db.queues, task.company, task._id);
+  if (options.removeFromAllQueues) await removeFromAllQueues(ctx.db, task.company, task._id);
   if (task.status !== 'queued' && task.status !== 'in_progress') return { updated: 0 };
   const aborted = task.status === 'in_progress' ? options.newStatusForAbortedTask : undefined;
   const next = aborted ?? options.newStatus ?? task.enqueue_status ?? 'created';

@@ -183,11 +183,6 @@ const modelSchema = new Schema<ModelDoc>(
 );
 companyIndexes(modelSchema, ['project', 'task', 'name', 'uri', 'system_tags']);
 
-export interface QueueEntry {
-  task: string;
-  added: Date;
-}
-
 export interface QueueDoc {
   _id: string;
   company: string;
@@ -196,24 +191,52 @@ export interface QueueDoc {
   display_name?: string;
   tags?: string[];
   system_tags?: string[];
-  /** Waiting tasks, first out first; changed only by single-document atomic updates ($push, $pop, $pull). */
-  entries: QueueEntry[];
   metadata?: Doc;
   created: Date;
   last_update?: Date;
+}
+
+/**
+ * One waiting task of a queue, a document of its own: the MongoDB-wire test server applies
+ * concurrent updates of one document without isolation (20 concurrent $push keep as few as 2),
+ * while inserts against a unique index and deletes of one document are decided once.
+ */
+export interface QueueEntryDoc {
+  _id: string;
+  company: string;
+  queue: string;
+  task: string;
+  added: Date;
+  /** First in, first out: the enqueue time in microseconds plus a per-process counter. */
+  order: number;
 }
 
 const queueSchema = new Schema<QueueDoc>(
   {
     ...owned,
     display_name: String,
-    entries: [{ _id: false, task: { type: String, required: true }, added: { type: Date, required: true } }],
     metadata: Mixed,
   },
   options,
 );
 queueSchema.index({ company: 1, name: 1 }, { unique: true });
-companyIndexes(queueSchema, ['system_tags', 'entries.task']);
+companyIndexes(queueSchema, ['system_tags']);
+
+const queueEntrySchema = new Schema<QueueEntryDoc>(
+  {
+    _id: { type: String, required: true },
+    company: { type: String, required: true },
+    queue: { type: String, required: true },
+    task: { type: String, required: true },
+    added: { type: Date, required: true },
+    order: { type: Number, required: true },
+  },
+  options,
+);
+// A task waits in a queue at most once.
+queueEntrySchema.index({ company: 1, queue: 1, task: 1 }, { unique: true });
+queueEntrySchema.index({ company: 1, queue: 1, order: 1 });
+queueEntrySchema.index({ company: 1, task: 1 });
 
 /**
  * A write the database cannot hold because the document would pass 16 MiB: the driver's BSON
@@ -242,6 +265,7 @@ export interface ExperimentModels {
   tasks: Model<TaskDoc>;
   models: Model<ModelDoc>;
   queues: Model<QueueDoc>;
+  queueEntries: Model<QueueEntryDoc>;
 }
 
 export function experimentModels(connection: Connection): ExperimentModels {
@@ -250,6 +274,7 @@ export function experimentModels(connection: Connection): ExperimentModels {
     tasks: modelOn(connection, 'Task', taskSchema, 'tasks'),
     models: modelOn(connection, 'Model', modelSchema, 'models'),
     queues: modelOn(connection, 'Queue', queueSchema, 'queues'),
+    queueEntries: modelOn(connection, 'QueueEntry', queueEntrySchema, 'queue_entries'),
   };
 }
 

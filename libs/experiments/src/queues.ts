@@ -1,20 +1,30 @@
-import type { Model } from 'mongoose';
 import { WardenError } from '@warden/errors';
 import type { Identity } from './context';
-import { newId, type QueueDoc, type QueueEntry } from './documents';
+import { newId, type ExperimentModels, type QueueDoc, type QueueEntryDoc } from './documents';
 import { compact, fromStored, isoDate } from './stored-values';
 
-// A queue's entries change only through single-document atomic updates ($push conditioned on the
-// task's absence, $pop, $pull): the MongoDB-wire test server has no transactions, and two workers
-// asking for the next task at once must never get the same one.
+// A queue's waiting tasks are documents of their own (see QueueEntryDoc): an entry is added by
+// an insert the unique index decides, and taken by deleting it, which one caller alone succeeds
+// at. No step relies on a multi-document transaction or on an update being isolated, so two
+// workers asking for the next task at once never get the same one, on MongoDB or its stand-in.
 
 export const DEFAULT_QUEUE_TAG = 'default';
 const DEFAULT_QUEUE_NAME = 'default';
 
-export type Queues = Model<QueueDoc>;
+export type QueueModels = Pick<ExperimentModels, 'queues' | 'queueEntries'>;
 
-export function queueView(doc: Partial<QueueDoc> & { _id: string }, maxEntries?: number) {
-  const entries = (doc.entries ?? []).slice(0, maxEntries ?? undefined).map((e) => ({ task: e.task, added: isoDate(e.added) }));
+/** The entries of each of these queues, first out first. */
+export async function entriesOf(db: QueueModels, company: string, queueIds: readonly string[]): Promise<Map<string, QueueEntryDoc[]>> {
+  const entries = await db.queueEntries
+    .find({ company, queue: { $in: [...queueIds] } })
+    .sort({ order: 1, _id: 1 })
+    .lean<QueueEntryDoc[]>();
+  const byQueue = new Map<string, QueueEntryDoc[]>(queueIds.map((queueId) => [queueId, []]));
+  for (const entry of entries) byQueue.get(entry.queue)?.push(entry);
+  return byQueue;
+}
+
+export function queueView(doc: QueueDoc, entries: readonly QueueEntryDoc[], maxEntries?: number) {
   return compact({
     id: doc._id,
     name: doc.name,
@@ -25,7 +35,7 @@ export function queueView(doc: Partial<QueueDoc> & { _id: string }, maxEntries?:
     last_update: isoDate(doc.last_update),
     tags: doc.tags ?? [],
     system_tags: doc.system_tags ?? [],
-    entries,
+    entries: entries.slice(0, maxEntries).map((entry) => ({ task: entry.task, added: isoDate(entry.added) })),
     metadata: fromStored(doc.metadata ?? {}),
   });
 }
@@ -42,11 +52,11 @@ export type NewQueue = {
 };
 
 /** A new queue; names are unique within a company (ClearML's expected_unique_data). */
-export async function createQueue(queues: Queues, identity: Identity, fields: NewQueue): Promise<QueueDoc> {
+export async function createQueue(db: QueueModels, identity: Identity, fields: NewQueue): Promise<QueueDoc> {
   const now = new Date();
-  const doc: QueueDoc = { _id: newId(), company: identity.company, user: identity.user, entries: [], created: now, last_update: now, ...compact(fields) };
+  const doc: QueueDoc = { _id: newId(), company: identity.company, user: identity.user, created: now, last_update: now, ...compact(fields) };
   try {
-    await queues.create(doc);
+    await db.queues.create(doc);
   } catch (error) {
     if (isDuplicateKey(error)) throw new WardenError('ERR_QUEUE_EXISTS', `a queue named ${fields.name} already exists`, { name: fields.name });
     throw error;
@@ -54,25 +64,22 @@ export async function createQueue(queues: Queues, identity: Identity, fields: Ne
   return doc;
 }
 
-export function mustFindQueue(queues: Queues, company: string, queueId: string): Promise<QueueDoc> {
-  return queues
-    .findOne({ _id: queueId, company })
-    .lean<QueueDoc>()
-    .then((doc) => {
-      if (!doc) throw new WardenError('ERR_INVALID_QUEUE_ID', `queue ${queueId} not found`, { queue: queueId });
-      return doc;
-    });
+export async function mustFindQueue(db: QueueModels, company: string, queueId: string): Promise<QueueDoc> {
+  const doc = await db.queues.findOne({ _id: queueId, company }).lean<QueueDoc>();
+  if (!doc) throw new WardenError('ERR_INVALID_QUEUE_ID', `queue ${queueId} not found`, { queue: queueId });
+  return doc;
 }
 
 /** The queue of that name, created on first use (tasks.enqueue with queue_name, as in ClearML). */
-export async function queueNamed(queues: Queues, identity: Identity, name: string): Promise<QueueDoc> {
-  const found = await queues.findOne({ company: identity.company, name }).lean<QueueDoc>();
+export async function queueNamed(db: QueueModels, identity: Identity, name: string): Promise<QueueDoc> {
+  const find = () => db.queues.findOne({ company: identity.company, name }).lean<QueueDoc>();
+  const found = await find();
   if (found) return found;
   try {
-    return await createQueue(queues, identity, { name });
+    return await createQueue(db, identity, { name, tags: [], system_tags: [] });
   } catch (error) {
     // Another call created it between the two steps.
-    const raced = await queues.findOne({ company: identity.company, name }).lean<QueueDoc>();
+    const raced = await find();
     if (raced) return raced;
     throw error;
   }
@@ -82,25 +89,25 @@ export async function queueNamed(queues: Queues, identity: Identity, name: strin
  * The company's queue tagged `default`. clearml-server creates one per company at start-up; a
  * tenant here gets it on first use, named `default` (an existing queue of that name is tagged).
  */
-export async function defaultQueue(queues: Queues, identity: Identity): Promise<QueueDoc> {
-  const { company } = identity;
-  let tagged = await queues.find({ company, system_tags: DEFAULT_QUEUE_TAG }).limit(2).lean<QueueDoc[]>();
-  if (tagged.length === 0) {
-    await ensureDefaultQueue(queues, identity);
-    tagged = await queues.find({ company, system_tags: DEFAULT_QUEUE_TAG }).limit(2).lean<QueueDoc[]>();
+export async function defaultQueue(db: QueueModels, identity: Identity): Promise<QueueDoc> {
+  const tagged = () => db.queues.find({ company: identity.company, system_tags: DEFAULT_QUEUE_TAG }).limit(2).lean<QueueDoc[]>();
+  let found = await tagged();
+  if (found.length === 0) {
+    await ensureDefaultQueue(db, identity);
+    found = await tagged();
   }
-  if (tagged.length > 1) throw new WardenError('ERR_MULTIPLE_DEFAULT_QUEUES', undefined, { queues: tagged.map((q) => q._id) });
-  if (!tagged[0]) throw new WardenError('ERR_INTERNAL', 'the default queue could not be created');
-  return tagged[0];
+  if (found.length > 1) throw new WardenError('ERR_MULTIPLE_DEFAULT_QUEUES', undefined, { queues: found.map((q) => q._id) });
+  if (!found[0]) throw new WardenError('ERR_INTERNAL', 'the default queue could not be created');
+  return found[0];
 }
 
-async function ensureDefaultQueue(queues: Queues, identity: Identity): Promise<void> {
+async function ensureDefaultQueue(db: QueueModels, identity: Identity): Promise<void> {
   const now = new Date();
   const upsert = () =>
-    queues.updateOne(
+    db.queues.updateOne(
       { company: identity.company, name: DEFAULT_QUEUE_NAME },
       {
-        $setOnInsert: { _id: newId(), user: identity.user, entries: [], tags: [], created: now },
+        $setOnInsert: { _id: newId(), user: identity.user, tags: [], created: now },
         $addToSet: { system_tags: DEFAULT_QUEUE_TAG },
         $set: { last_update: now },
       },
@@ -109,48 +116,61 @@ async function ensureDefaultQueue(queues: Queues, identity: Identity): Promise<v
   try {
     await upsert();
   } catch (error) {
-    // Two first uses at once: one inserted, the other now finds and tags it.
+    // Two first uses at once: the unique name let one insert; the other now finds and tags it.
     if (!isDuplicateKey(error)) throw error;
     await upsert();
   }
 }
 
-/** Appends the task unless it is already in that queue; atomic on the queue document. */
-export async function addEntry(queues: Queues, company: string, queueId: string, taskId: string): Promise<void> {
-  const now = new Date();
-  const entry: QueueEntry = { task: taskId, added: now };
-  const result = await queues.updateOne({ _id: queueId, company, 'entries.task': { $ne: taskId } }, { $push: { entries: entry }, $set: { last_update: now } });
-  if (result.matchedCount === 1) return;
-  await mustFindQueue(queues, company, queueId);
-  throw new WardenError('ERR_TASK_ALREADY_QUEUED', `task ${taskId} is already in queue ${queueId}`, { task: taskId, queue: queueId });
+let counter = 0;
+/** Enqueue order: microseconds, with a counter for calls within the same millisecond. */
+function nextOrder(now: Date): number {
+  counter = (counter + 1) % 1000;
+  return now.getTime() * 1000 + counter;
 }
 
-/** Removes every entry of the task from that queue; how many were there (0 or 1). */
-export async function removeEntry(queues: Queues, company: string, queueId: string, taskId: string): Promise<number> {
-  const result = await queues.updateOne(
-    { _id: queueId, company, 'entries.task': taskId },
-    { $pull: { entries: { task: taskId } }, $set: { last_update: new Date() } },
-  );
-  return result.modifiedCount;
+/** Appends the task to the queue; the unique index refuses a second entry of it (task_already_queued). */
+export async function addEntry(db: QueueModels, company: string, queueId: string, taskId: string): Promise<void> {
+  await mustFindQueue(db, company, queueId);
+  const now = new Date();
+  try {
+    await db.queueEntries.create({ _id: newId(), company, queue: queueId, task: taskId, added: now, order: nextOrder(now) });
+  } catch (error) {
+    if (isDuplicateKey(error))
+      throw new WardenError('ERR_TASK_ALREADY_QUEUED', `task ${taskId} is already in queue ${queueId}`, { task: taskId, queue: queueId });
+    throw error;
+  }
+  await db.queues.updateOne({ _id: queueId, company }, { $set: { last_update: now } });
+}
+
+/** Removes the task from that queue; how many entries went (0 or 1). */
+export async function removeEntry(db: QueueModels, company: string, queueId: string, taskId: string): Promise<number> {
+  return (await db.queueEntries.deleteMany({ company, queue: queueId, task: taskId })).deletedCount;
 }
 
 /** Removes the task from every queue of the company but `except`. */
-export async function removeFromAllQueues(queues: Queues, company: string, taskId: string, except?: string): Promise<void> {
-  const filter: Record<string, unknown> = { company, 'entries.task': taskId };
-  if (except) filter._id = { $ne: except };
-  await queues.updateMany(filter, { $pull: { entries: { task: taskId } }, $set: { last_update: new Date() } });
+export async function removeFromAllQueues(db: QueueModels, company: string, taskId: string, except?: string): Promise<void> {
+  await db.queueEntries.deleteMany({ company, task: taskId, ...(except && { queue: { $ne: except } }) });
 }
 
+const POP_BATCH = 10;
+
 /**
- * Takes the first entry off the queue in one findOneAndUpdate ($pop answers the document as it
- * was, so the popped entry is its first): two callers never get the same entry. With `taskId`,
- * only if that task is first. Undefined when there is nothing to take.
+ * Takes the first entry off the queue: of the oldest entries, the first this call manages to
+ * delete is its own; every other caller's delete of it finds nothing. With `taskId`, only if
+ * that task is first. Undefined when there is nothing to take.
  */
-export async function popEntry(queues: Queues, company: string, queueId: string, taskId?: string): Promise<QueueEntry | undefined> {
-  const filter: Record<string, unknown> = { _id: queueId, company, 'entries.0': { $exists: true } };
-  if (taskId) filter['entries.0.task'] = taskId;
-  const before = await queues.findOneAndUpdate(filter, { $pop: { entries: -1 }, $set: { last_update: new Date() } }, { new: false }).lean<QueueDoc>();
-  if (before) return before.entries[0];
-  await mustFindQueue(queues, company, queueId);
-  return undefined;
+export async function popEntry(db: QueueModels, company: string, queueId: string, taskId?: string): Promise<QueueEntryDoc | undefined> {
+  await mustFindQueue(db, company, queueId);
+  for (;;) {
+    const oldest = await db.queueEntries
+      .find({ company, queue: queueId })
+      .sort({ order: 1, _id: 1 })
+      .limit(taskId ? 1 : POP_BATCH)
+      .lean<QueueEntryDoc[]>();
+    if (oldest.length === 0 || (taskId && oldest[0].task !== taskId)) return undefined;
+    for (const entry of oldest) {
+      if ((await db.queueEntries.deleteOne({ _id: entry._id, company })).deletedCount === 1) return entry;
+    }
+  }
 }

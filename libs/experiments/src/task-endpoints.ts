@@ -117,7 +117,7 @@ export function registerTaskEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context):
     const cleanup = await detachOutputs(task, request.delete_output_models ?? true);
     await ctx.deleteTaskEvents(company, [task._id]);
     // A deleted task leaves no queue entry behind for a worker to pull.
-    await removeFromAllQueues(ctx.db.queues, company, task._id);
+    await removeFromAllQueues(ctx.db, company, task._id);
     await tasks.deleteOne({ _id: task._id, company });
     return { deleted: true, ...cleanup };
   });

@@ -41,13 +41,13 @@ export interface TaskQueueDeps {
 
 /** tasks.enqueue, dequeue, stop and reset: a task's way into and out of queues and runs. */
 export function registerTaskQueueEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context, deps: TaskQueueDeps = {}): void {
-  const { tasks, queues } = ctx.db;
+  const { tasks } = ctx.db;
   const ownedTask = (company: string, taskId: string) => mustFind(tasks, company, taskId, 'ERR_INVALID_TASK_ID', 'task');
 
   const targetQueue = (identity: Identity, request: z.output<typeof enqueueRequest>): Promise<QueueDoc> => {
-    if (request.queue) return mustFindQueue(queues, identity.company, request.queue);
-    if (request.queue_name) return queueNamed(queues, identity, request.queue_name);
-    return defaultQueue(queues, identity);
+    if (request.queue) return mustFindQueue(ctx.db, identity.company, request.queue);
+    if (request.queue_name) return queueNamed(ctx.db, identity, request.queue_name);
+    return defaultQueue(ctx.db, identity);
   };
 
   api.endpoint('tasks.enqueue', { auth: 'token' }, async ({ auth, data }) => {
@@ -64,14 +64,14 @@ export function registerTaskQueueEndpoints(api: ClearmlApi<TokenAuth>, ctx: Cont
     // Every refusal comes before the first write: a refused call leaves the task and queues as they were.
     assertTransition(task.status, 'queued', request.force ?? false);
     const queue = await targetQueue(identity, request);
-    if (queue.entries.some((entry) => entry.task === task._id)) {
+    if (await ctx.db.queueEntries.exists({ company: identity.company, queue: queue._id, task: task._id })) {
       throw new WardenError('ERR_TASK_ALREADY_QUEUED', `task ${task._id} is already in queue ${queue._id}`, { task: task._id, queue: queue._id });
     }
     const enqueueStatus = task.status === 'queued' && task.enqueue_status ? task.enqueue_status : task.status;
     const { force, status_reason, status_message } = request;
     const result = await changeTaskStatus(tasks, identity, task, 'queued', { force, status_reason, status_message, set: { enqueue_status: enqueueStatus } });
     try {
-      await addEntry(queues, identity.company, queue._id, task._id);
+      await addEntry(ctx.db, identity.company, queue._id, task._id);
     } catch (error) {
       await changeTaskStatus(tasks, identity, { ...task, status: 'queued' }, task.status, {
         force: true,
@@ -85,7 +85,7 @@ export function registerTaskQueueEndpoints(api: ClearmlApi<TokenAuth>, ctx: Cont
       await tasks.updateOne({ _id: task._id, company: identity.company }, { $set: { 'execution.queue': queue._id } });
       result.fields['execution.queue'] = queue._id;
     }
-    await removeFromAllQueues(queues, identity.company, task._id, queue._id);
+    await removeFromAllQueues(ctx.db, identity.company, task._id, queue._id);
     const watched = request.verify_watched_queue && deps.queueWatched ? { queue_watched: await deps.queueWatched(identity.company, queue._id) } : {};
     return { queued: 1, ...result, ...watched };
   });
@@ -131,7 +131,7 @@ export function registerTaskQueueEndpoints(api: ClearmlApi<TokenAuth>, ctx: Cont
     }
     const outputs = await resetOutputs.check(ctx, task, force);
     const dequeued = (await takeOutOfQueue(ctx, task)) ?? {};
-    await removeFromAllQueues(queues, identity.company, task._id);
+    await removeFromAllQueues(ctx.db, identity.company, task._id);
     const result = await changeTaskStatus(tasks, identity, task, 'created', {
       force,
       status_reason: 'reset',

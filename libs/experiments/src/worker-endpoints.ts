@@ -4,6 +4,7 @@ import type { ClearmlApi, TokenAuth } from '@warden/http';
 import type { Context, Identity } from './context';
 import type { QueueDoc, TaskDoc } from './documents';
 import { id, int, opt, parseRequest, tagList } from './request';
+import { entriesOf } from './queues';
 import type { WorkerEntry, WorkerStore } from './worker-store';
 
 /** clearml-server's default_worker_timeout_sec; a worker may ask for up to a week. */
@@ -101,14 +102,11 @@ export function registerWorkerEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context
 
   /** Marks the task as run by this worker (tasks.stop then asks the worker to stop it); the task must be the caller's company's. */
   async function reportRunning(identity: Identity, taskId: string, worker: string, now: Date) {
-    const task = await tasks
-      .findOneAndUpdate(
-        { _id: taskId, company: identity.company },
-        { $set: { last_worker: worker, last_worker_report: now, last_update: now, last_change: now, last_changed_by: identity.user } },
-        { new: true, projection: { name: 1, project: 1 } },
-      )
-      .lean<TaskDoc>();
+    const stamps = { last_worker: worker, last_worker_report: now, last_update: now, last_change: now, last_changed_by: identity.user };
+    // Read, then update: the MongoDB-wire test server answers findOneAndUpdate with a projection with a 500.
+    const task = await tasks.findOne({ _id: taskId, company: identity.company }, { name: 1, project: 1 }).lean<TaskDoc>();
     if (!task) throw new WardenError('ERR_INVALID_TASK_ID', `task ${taskId} not found`, { id: taskId });
+    await tasks.updateOne({ _id: taskId, company: identity.company }, { $set: stamps });
     const project = task.project ? await projects.findOne({ _id: task.project, company: identity.company }, { name: 1 }).lean() : null;
     return { task: { id: task._id, name: task.name }, project: project ? { id: project._id, name: project.name } : undefined };
   }
@@ -131,9 +129,13 @@ export function registerWorkerEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context
   /** ClearML's worker answers: queues by id with their name, length and next task; the running task's progress. */
   async function workerViews(company: string, entries: WorkerEntry[]) {
     const queueIds = [...new Set(entries.flatMap((w) => [...w.queues, ...(w.queue ? [w.queue] : [])]))];
-    const queueDocs = await queues.find({ company, _id: { $in: queueIds } }, { name: 1, display_name: 1, entries: 1 }).lean<QueueDoc[]>();
+    const queueDocs = await queues.find({ company, _id: { $in: queueIds } }, { name: 1, display_name: 1 }).lean<QueueDoc[]>();
+    const waitingByQueue = await entriesOf(ctx.db, company, queueIds);
     const taskIds = [
-      ...new Set([...entries.flatMap((w) => (w.task ? [w.task.id] : [])), ...queueDocs.flatMap((q) => q.entries.slice(0, 1).map((e) => e.task))]),
+      ...new Set([
+        ...entries.flatMap((w) => (w.task ? [w.task.id] : [])),
+        ...[...waitingByQueue.values()].flatMap((list) => list.slice(0, 1).map((e) => e.task)),
+      ]),
     ];
     const taskDocs = await tasks.find({ company, _id: { $in: taskIds } }, { name: 1, started: 1, last_iteration: 1 }).lean<TaskDoc[]>();
     const taskById = new Map(taskDocs.map((t) => [t._id, t]));
@@ -141,12 +143,13 @@ export function registerWorkerEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context
     const queueView = (queueId: string) => {
       const queue = queueById.get(queueId);
       if (!queue) return { id: queueId };
-      const next = queue.entries[0]?.task;
+      const waiting = waitingByQueue.get(queueId) ?? [];
+      const next = waiting[0]?.task;
       return {
         id: queueId,
         name: queue.name,
         display_name: queue.display_name,
-        num_tasks: queue.entries.length,
+        num_tasks: waiting.length,
         next_task: next && { id: next, name: taskById.get(next)?.name },
       };
     };
