@@ -73,8 +73,6 @@ export const ERROR_TABLE = {
   ERR_TASK_ALREADY_QUEUED: { status: 400, result: [400, 706], message: 'failed adding task to queue since task is already queued' },
   ERR_MULTIPLE_DEFAULT_QUEUES: { status: 400, result: [400, 708], message: 'more than one queue is tagged as the default queue for this company' },
   ERR_QUEUE_EXISTS: { status: 400, result: [400, 801], message: 'a queue with the same name already exists' },
-  ERR_INVALID_WORKER_ID: { status: 400, result: [400, 1001], message: 'invalid worker id' },
-  ERR_WORKER_NOT_REGISTERED: { status: 400, result: [400, 1004], message: 'worker is not registered' },
   ERR_TOO_MANY_WORKERS: { status: 400, result: [400, 1002], message: 'worker registration failed: the company has too many registered workers' },
   ERR_INVALID_PROJECT_ID: { status: 400, result: [400, 401], message: 'invalid project id' },
   ERR_PROJECT_HAS_TASKS: { status: 400, result: [400, 402], message: 'project has associated tasks' },

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { ALICE, startTestApp, type TestApp } from './testing/int-test-app';
+import { WorkerStore, type WorkerEntry } from './worker-store';
 
 type Answer = Awaited<ReturnType<TestApp['call']>>;
 type Who = 'alice' | 'anna' | 'bob';
@@ -317,8 +318,11 @@ describe('queues and task queueing (real FerretDB)', () => {
       expect(((await ok('alice', 'workers.get_all', { worker_pattern: 'other*' })).workers as unknown[]).length).toBe(0);
       await ok('alice', 'workers.unregister', { worker: 'box:0' });
       expect((await workersOf('alice')).map((w) => w.id)).not.toContain('box:0');
-      expect(codeOf(await t.call('alice', 'workers.unregister', { worker: 'box:0' }))).toEqual([400, 400, 1004]);
-      expect(codeOf(await t.call('alice', 'workers.status_report', { worker: 'box:0' }))).toEqual([400, 400, 1001]);
+      // As clearml-server by default: unregistering a gone worker is no error, and a report registers an unknown one.
+      expect(await ok('alice', 'workers.unregister', { worker: 'box:0' })).toEqual({});
+      await ok('alice', 'workers.status_report', { worker: 'box:0' });
+      expect((await workersOf('alice')).find((w) => w.id === 'box:0')).toMatchObject({ queues: [], tags: [], user: { id: ALICE.user } });
+      await ok('alice', 'workers.unregister', { worker: 'box:0' });
     });
 
     it('keeps each company to its own workers, even under the same worker id', async () => {
@@ -344,7 +348,31 @@ describe('queues and task queueing (real FerretDB)', () => {
       expect((await workersOf('anna')).map((w) => w.id)).toContain('short-lived');
       await delay(1300);
       expect((await workersOf('anna')).map((w) => w.id)).not.toContain('short-lived');
-      expect(codeOf(await t.call('anna', 'workers.status_report', { worker: 'short-lived' }))).toEqual([400, 400, 1001]);
+      const keys: string[] = [];
+      for await (const key of t.redis.scanIterator({ MATCH: `${t.workerKeyPrefix}worker:*short-lived` })) keys.push(key);
+      expect(keys).toEqual([]);
+    });
+
+    it('refuses a new worker past the per-company limit, but not a known one reporting again', async () => {
+      const store = new WorkerStore(t.redis, t.workerKeyPrefix, 2);
+      const entry = (id: string, company = 'limited-company'): WorkerEntry => ({
+        id,
+        user: { id: 'u' },
+        company: { id: company },
+        ip: '',
+        queues: [],
+        tags: [],
+        system_tags: [],
+        register_time: new Date().toISOString(),
+        register_timeout: 60,
+        last_activity_time: new Date().toISOString(),
+      });
+      await store.save(entry('one'), true);
+      await store.save(entry('two'), true);
+      await expect(store.save(entry('three'), true)).rejects.toMatchObject({ code: 'ERR_TOO_MANY_WORKERS' });
+      await store.save(entry('two'), true);
+      await store.save(entry('three', 'another-company'), true);
+      expect((await store.all('limited-company')).map((w) => w.id).sort()).toEqual(['one', 'two']);
     });
 
     it('answers whether a live worker watches the queue a task went to', async () => {

@@ -47,23 +47,34 @@ export function registerWorkerEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context
     if (invalid.length) throw new WardenError('ERR_INVALID_QUEUE_ID', `queue ${invalid[0]} not found`, { ids: invalid });
   };
 
+  /** A new worker entry, registered now. */
+  const newEntry = (identity: Identity, worker: string, ip: string, fields: Partial<WorkerEntry> = {}): WorkerEntry => {
+    const now = new Date().toISOString();
+    return {
+      id: worker,
+      user: { id: identity.user, name: identity.user_name },
+      company: { id: identity.company, name: identity.company_name },
+      ip,
+      queues: [],
+      tags: [],
+      system_tags: [],
+      register_time: now,
+      register_timeout: DEFAULT_TIMEOUT_SEC,
+      last_activity_time: now,
+      ...fields,
+    };
+  };
+
   api.endpoint('workers.register', { auth: 'token' }, async ({ auth, data, req }) => {
     const identity = auth.claims.identity;
     const request = parseRequest(registerRequest, data);
     await assertQueuesOwned(identity.company, request.queues ?? []);
-    const now = new Date().toISOString();
-    const entry: WorkerEntry = {
-      id: request.worker,
-      user: { id: identity.user, name: identity.user_name },
-      company: { id: identity.company, name: identity.company_name },
-      ip: req.ip ?? '',
+    const entry = newEntry(identity, request.worker, req.ip ?? '', {
       queues: request.queues ?? [],
       tags: request.tags ?? [],
       system_tags: request.system_tags ?? [],
-      register_time: now,
-      register_timeout: request.timeout || DEFAULT_TIMEOUT_SEC,
-      last_activity_time: now,
-    };
+      ...(request.timeout && { register_timeout: request.timeout }),
+    });
     await store.save(entry, true);
     return {};
   });
@@ -71,15 +82,17 @@ export function registerWorkerEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context
   api.endpoint('workers.unregister', { auth: 'token' }, async ({ auth, data }) => {
     const { company, user } = auth.claims.identity;
     const { worker } = parseRequest(workerRequest, data);
-    if (!(await store.remove(company, user, worker))) throw new WardenError('ERR_WORKER_NOT_REGISTERED', `worker ${worker} is not registered`, { worker });
+    // clearml-server's default (auto_unregister): a worker already gone is no error; agents unregister twice on exit.
+    await store.remove(company, user, worker);
     return {};
   });
 
   api.endpoint('workers.status_report', { auth: 'token' }, async ({ auth, data, req }) => {
     const identity = auth.claims.identity;
     const request = parseRequest(statusReportRequest, data);
-    const entry = await store.get(identity.company, identity.user, request.worker);
-    if (!entry) throw new WardenError('ERR_INVALID_WORKER_ID', `worker ${request.worker} is not registered`, { worker: request.worker });
+    // clearml-server's default (auto_register): an unknown worker's report registers it.
+    const known = await store.get(identity.company, identity.user, request.worker);
+    const entry = known ?? newEntry(identity, request.worker, req.ip ?? '');
     if (request.queues) await assertQueuesOwned(identity.company, request.queues);
     const now = new Date();
     const running = request.task ? await reportRunning(identity, request.task, request.worker, now) : {};
@@ -96,7 +109,7 @@ export function registerWorkerEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context
       last_activity_time: now.toISOString(),
       last_report_time: now.toISOString(),
     };
-    await store.save(next, false);
+    await store.save(next, !known);
     return {};
   });
 

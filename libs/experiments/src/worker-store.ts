@@ -38,6 +38,7 @@ export class WorkerStore {
   constructor(
     private readonly redis: RedisClientType,
     private readonly prefix = 'warden:workers:',
+    private readonly maxPerCompany = MAX_WORKERS_PER_COMPANY,
   ) {}
 
   private key(company: string, user: string, worker: string): string {
@@ -64,9 +65,9 @@ export class WorkerStore {
     const member = this.member(entry.user.id, entry.id);
     const ttlMs = entry.register_timeout * 1000;
     await this.redis.zRemRangeByScore(index, '-inf', Date.now());
-    if (isNew && (await this.redis.zScore(index, member)) === null && (await this.redis.zCard(index)) >= MAX_WORKERS_PER_COMPANY) {
-      throw new WardenError('ERR_TOO_MANY_WORKERS', `a company may have at most ${MAX_WORKERS_PER_COMPANY} registered workers`, {
-        limit: MAX_WORKERS_PER_COMPANY,
+    if (isNew && (await this.redis.zScore(index, member)) === null && (await this.redis.zCard(index)) >= this.maxPerCompany) {
+      throw new WardenError('ERR_TOO_MANY_WORKERS', `a company may have at most ${this.maxPerCompany} registered workers`, {
+        limit: this.maxPerCompany,
       });
     }
     await this.redis
