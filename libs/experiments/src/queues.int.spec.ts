@@ -375,6 +375,28 @@ describe('queues and task queueing (real FerretDB)', () => {
       expect((await store.all('limited-company')).map((w) => w.id).sort()).toEqual(['one', 'two']);
     });
 
+    it("keeps a worker's runtime properties, merged by key, and only for its own company", async () => {
+      expect(await ok('alice', 'workers.get_runtime_properties', { worker: 'props' })).toEqual({ runtime_properties: [] });
+      await ok('alice', 'workers.register', { worker: 'props' });
+      await ok('alice', 'workers.set_runtime_properties', {
+        worker: 'props',
+        runtime_properties: [
+          { key: 'available_gpus', value: '0_5' },
+          { key: 'a', value: '1' },
+        ],
+      });
+      await ok('alice', 'workers.set_runtime_properties', { worker: 'props', runtime_properties: [{ key: 'a', value: '2' }] });
+      expect(await ok('alice', 'workers.get_runtime_properties', { worker: 'props' })).toEqual({
+        runtime_properties: [
+          { key: 'available_gpus', value: '0_5' },
+          { key: 'a', value: '2' },
+        ],
+      });
+      expect(await ok('bob', 'workers.get_runtime_properties', { worker: 'props' })).toEqual({ runtime_properties: [] });
+      const many = Array.from({ length: 101 }, (_, i) => ({ key: `k${i}`, value: 'v' }));
+      expect(codeOf(await t.call('alice', 'workers.set_runtime_properties', { worker: 'props', runtime_properties: many }))).toEqual([400, 400, 12]);
+    });
+
     it('answers whether a live worker watches the queue a task went to', async () => {
       const queue = await newQueue('watched');
       const task = await newTask('watched-task');

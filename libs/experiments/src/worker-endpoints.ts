@@ -30,6 +30,9 @@ const statusReportRequest = z.object({
   tags: opt.tags,
   system_tags: opt.tags,
 });
+const MAX_RUNTIME_PROPERTIES = 100;
+const runtimeProperty = z.object({ key: z.string().min(1).max(1024), value: z.string().max(1024), expiry: opt.int });
+const setRuntimeRequest = z.object({ worker: workerId, runtime_properties: z.array(runtimeProperty).max(MAX_RUNTIME_PROPERTIES) });
 const getAllRequest = z.object({
   last_seen: opt.of(int.pipe(z.number().min(0))),
   tags: opt.of(tagList),
@@ -110,6 +113,27 @@ export function registerWorkerEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context
       last_report_time: now.toISOString(),
     };
     await store.save(next, !known);
+    return {};
+  });
+
+  api.endpoint('workers.get_runtime_properties', { auth: 'token' }, async ({ auth, data }) => {
+    const { company, user } = auth.claims.identity;
+    const { worker } = parseRequest(workerRequest, data);
+    return { runtime_properties: (await store.get(company, user, worker))?.runtime_properties ?? [] };
+  });
+
+  api.endpoint('workers.set_runtime_properties', { auth: 'token' }, async ({ auth, data, req }) => {
+    const identity = auth.claims.identity;
+    const request = parseRequest(setRuntimeRequest, data);
+    const known = await store.get(identity.company, identity.user, request.worker);
+    const entry = known ?? newEntry(identity, request.worker, req.ip ?? '');
+    // Each key given replaces its earlier value; the others stay.
+    const merged = new Map((entry.runtime_properties ?? []).map((p) => [p.key, p]));
+    for (const property of request.runtime_properties) merged.set(property.key, property);
+    if (merged.size > MAX_RUNTIME_PROPERTIES) {
+      throw new WardenError('ERR_BAD_REQUEST', `a worker holds at most ${MAX_RUNTIME_PROPERTIES} runtime properties`, { field: 'runtime_properties' });
+    }
+    await store.save({ ...entry, runtime_properties: [...merged.values()] }, !known);
     return {};
   });
 

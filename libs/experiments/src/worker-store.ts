@@ -23,6 +23,14 @@ export interface WorkerEntry {
   register_timeout: number;
   last_activity_time: string;
   last_report_time?: string;
+  /** Key-value settings of the worker (clearml-agent reads them for its uptime schedule). */
+  runtime_properties?: RuntimeProperty[];
+}
+
+export interface RuntimeProperty {
+  key: string;
+  value: string;
+  expiry?: number;
 }
 
 /** A company's registered workers at once; past it registration is refused (Redis is shared by every tenant). */
