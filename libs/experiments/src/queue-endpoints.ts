@@ -21,6 +21,7 @@ const queueRequest = z.object({ queue: id, max_task_entries: maxEntries });
 const getAllRequest = z.object({ ...listFields, max_task_entries: maxEntries });
 const nextTaskRequest = z.object({ queue: id, task: opt.id, get_task_info: opt.flag });
 const entryRequest = z.object({ queue: id, task: id });
+const noFields = z.object({});
 
 /** queues.*: company-scoped FIFO queues of tasks that workers take their next task from. */
 export function registerQueueEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context): void {
@@ -60,7 +61,8 @@ export function registerQueueEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context)
     return { queues: (await withEntries(company, docs, request.max_task_entries)).map((view) => pick(view, request.only_fields)) };
   });
 
-  api.endpoint('queues.get_default', { auth: 'token' }, async ({ auth }) => {
+  api.endpoint('queues.get_default', { auth: 'token' }, async ({ auth, data }) => {
+    parseRequest(noFields, data);
     const queue = await defaultQueue(ctx.db, auth.claims.identity);
     return { id: queue._id, name: queue.name };
   });

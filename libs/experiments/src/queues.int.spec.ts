@@ -225,6 +225,19 @@ describe('queues and task queueing (real FerretDB)', () => {
       expect((await getTask(run)).status).toBe('stopped');
     });
 
+    it("stops a pipeline controller's steps with it when asked", async () => {
+      const controller = await newTask('pipeline', { type: 'controller', system_tags: ['development'] });
+      const step = await newTask('pipeline-step', { parent: controller });
+      const bystander = await newTask('not-a-step');
+      for (const task of [controller, step, bystander]) await ok('alice', 'tasks.started', { task });
+      await ok('alice', 'tasks.stop', { task: controller, include_pipeline_steps: true });
+      expect([(await getTask(controller)).status, (await getTask(step)).status, (await getTask(bystander)).status]).toEqual([
+        'stopped',
+        'stopped',
+        'in_progress',
+      ]);
+    });
+
     it("refuses to stop a created task unless forced, and another company's task", async () => {
       const task = await newTask('never-ran');
       expect(codeOf(await t.call('alice', 'tasks.stop', { task }))).toEqual([400, 400, 110]);

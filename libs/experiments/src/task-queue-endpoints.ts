@@ -19,7 +19,8 @@ const enqueueRequest = z.object({
   update_execution_queue: opt.flag,
   verify_watched_queue: opt.flag,
 });
-const dequeueRequest = z.object({ ...statusFields, remove_from_all_queues: opt.flag, new_status: opt.of(z.enum(TASK_STATUSES)) });
+// force: taken as clearml-server takes it; a dequeue always forces its status change.
+const dequeueRequest = z.object({ ...statusFields, force: opt.flag, remove_from_all_queues: opt.flag, new_status: opt.of(z.enum(TASK_STATUSES)) });
 const stopRequest = z.object({ ...statusFields, force: opt.flag, include_pipeline_steps: opt.flag });
 const resetRequest = z.object({
   ...statusFields,
@@ -103,13 +104,12 @@ export function registerTaskQueueEndpoints(api: ClearmlApi<TokenAuth>, ctx: Cont
     return { dequeued: 1, ...result };
   });
 
-  api.endpoint('tasks.stop', { auth: 'token' }, async ({ auth, data }) => {
-    const identity = auth.claims.identity;
-    const request = parseRequest(stopRequest, data);
-    const task = await ownedTask(identity.company, request.task);
+  /**
+   * A task a worker runs gets a stop request (its agent aborts the run and reports it stopped); a
+   * queued, development or unattended task is stopped here.
+   */
+  const stopTask = async (identity: Identity, task: TaskDoc, request: { force?: boolean; status_reason?: string }) => {
     const queued = task.status === 'queued';
-    // A task a worker runs gets a stop request (its agent aborts the run and reports it stopped);
-    // a queued, development or unattended task is stopped here.
     if (!queued && !isDevelopment(task) && isRunByWorker(task)) {
       return changeTaskStatus(tasks, identity, task, task.status, { force: request.force, status_reason: request.status_reason, status_message: STOPPING });
     }
@@ -119,6 +119,18 @@ export function registerTaskQueueEndpoints(api: ClearmlApi<TokenAuth>, ctx: Cont
       status_reason: request.status_reason,
       status_message: `Stopped by ${identity.user_name ?? identity.user}`,
     });
+  };
+
+  api.endpoint('tasks.stop', { auth: 'token' }, async ({ auth, data }) => {
+    const identity = auth.claims.identity;
+    const request = parseRequest(stopRequest, data);
+    const task = await ownedTask(identity.company, request.task);
+    // A pipeline controller's steps are stopped with it, each forced (clearml-server's include_pipeline_steps).
+    if (request.include_pipeline_steps && task.type === 'controller') {
+      const steps = await tasks.find({ company: identity.company, parent: task._id }).lean<TaskDoc[]>();
+      for (const step of steps) await stopTask(identity, step, { force: true, status_reason: request.status_reason });
+    }
+    return stopTask(identity, task, request);
   });
 
   api.endpoint('tasks.reset', { auth: 'token' }, async ({ auth, data }) => {
