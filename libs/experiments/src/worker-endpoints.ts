@@ -13,6 +13,8 @@ const MAX_TIMEOUT_SEC = 7 * 24 * 3600;
 
 const workerId = z.string().min(1, 'must not be empty').max(1024);
 const workerRequest = z.object({ worker: workerId });
+// clearml-agent also names the queues it leaves; the entry goes whole, so they change nothing.
+const unregisterRequest = workerRequest.extend({ queues: opt.of(z.array(id).max(100)) });
 const registerRequest = z.object({
   worker: workerId,
   timeout: opt.of(int.pipe(z.number().min(0).max(MAX_TIMEOUT_SEC))),
@@ -29,6 +31,8 @@ const statusReportRequest = z.object({
   machine_stats: opt.json,
   tags: opt.tags,
   system_tags: opt.tags,
+  // clearml-agent says whether its daemon or a task's own monitor reports; both update the one entry.
+  is_daemon: opt.flag,
 });
 const MAX_RUNTIME_PROPERTIES = 100;
 const runtimeProperty = z.object({ key: z.string().min(1).max(1024), value: z.string().max(1024), expiry: opt.int });
@@ -84,7 +88,7 @@ export function registerWorkerEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context
 
   api.endpoint('workers.unregister', { auth: 'token' }, async ({ auth, data }) => {
     const { company, user } = auth.claims.identity;
-    const { worker } = parseRequest(workerRequest, data);
+    const { worker } = parseRequest(unregisterRequest, data);
     // clearml-server's default (auto_unregister): a worker already gone is no error; agents unregister twice on exit.
     await store.remove(company, user, worker);
     return {};
