@@ -21,6 +21,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 started=$SECONDS
 limit=${AGENT_SCENARIO_TIMEOUT_SEC:-240}
 daemon_pid=""
+sdk_pid=""
 reason=""
 
 say() { printf '[agent-scenario %3d s] %s\n' "$((SECONDS - started))" "$*"; }
@@ -56,6 +57,10 @@ finish() {
   local rc=$?
   trap - EXIT
   set +e
+  if [[ -n $sdk_pid ]]; then
+    # shellcheck disable=SC2046 # a list of pids
+    kill $(descendants "$sdk_pid") "$sdk_pid" 2>/dev/null
+  fi
   stop_agent
   if ((rc != 0)); then
     # The agent prints the access key it uses; it is no secret, but keep it out of CI logs all the same.
@@ -121,8 +126,12 @@ say "starting clearml-agent daemon --queue $queue_name --foreground (venv mode)"
   "$agent_python" -m clearml_agent daemon --queue "$queue_name" --foreground --cpu-only) >"$WORK_DIR/agent.log" 2>&1 &
 daemon_pid=$!
 
+# In the background, waited for: a signal's trap runs at once, not after the scenario's end.
+sdk run "$queue_name" "$queue_id" 2>"$WORK_DIR/sdk.err" &
+sdk_pid=$!
 rc=0
-sdk run "$queue_name" "$queue_id" 2>"$WORK_DIR/sdk.err" || rc=$?
+wait "$sdk_pid" || rc=$?
+sdk_pid=""
 if ((rc != 0)); then
   cat "$WORK_DIR/sdk.err"
   ((rc == 124)) && fail "the scenario did not finish within AGENT_SCENARIO_TIMEOUT_SEC=$limit s"
