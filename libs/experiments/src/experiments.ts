@@ -4,6 +4,7 @@ import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
 import type { Context } from './context';
 import { ensureIndexes, experimentModels } from './documents';
+import { registerHyperparamsEndpoints } from './hyperparams-endpoints';
 import { registerModelEndpoints } from './model-endpoints';
 import { registerProjectEndpoints } from './project-endpoints';
 import { registerQueueEndpoints } from './queue-endpoints';
@@ -46,6 +47,7 @@ export function registerExperimentEndpoints(api: ClearmlApi<TokenAuth>, deps: Ex
   registerProjectEndpoints(api, ctx);
   registerTaskEndpoints(api, ctx);
   registerTaskRunEndpoints(api, ctx);
+  registerHyperparamsEndpoints(api, ctx);
   registerModelEndpoints(api, ctx);
   registerQueueEndpoints(api, ctx);
   const workers = deps.redis && new WorkerStore(deps.redis, deps.workerKeyPrefix);

@@ -45,12 +45,13 @@ describe('queues and task queueing (real FerretDB)', () => {
     it("answers another company's queue like a missing one, for every queue call", async () => {
       const queue = await newQueue('alice-private');
       const task = await newTask('bob-task', {}, 'bob');
+      const withTask = new Set(['queues.remove_task']);
       for (const endpoint of ['queues.get_by_id', 'queues.get_next_task', 'queues.get_num_entries', 'queues.remove_task']) {
         for (const [as, id] of [
           ['bob', queue],
           ['alice', 'f'.repeat(32)],
         ] as const) {
-          const res = await t.call(as, endpoint, { queue: id, task });
+          const res = await t.call(as, endpoint, { queue: id, ...(withTask.has(endpoint) && { task }) });
           expect([endpoint, as, ...codeOf(res)]).toEqual([endpoint, as, 400, 400, 701]);
         }
       }
