@@ -8,7 +8,7 @@ import { compact, fromStored, isoDate } from './stored-values';
 // at. No step relies on a multi-document transaction or on an update being isolated, so two
 // workers asking for the next task at once never get the same one, on MongoDB or its stand-in.
 
-export const DEFAULT_QUEUE_TAG = 'default';
+const DEFAULT_QUEUE_TAG = 'default';
 const DEFAULT_QUEUE_NAME = 'default';
 
 export type QueueModels = Pick<ExperimentModels, 'queues' | 'queueEntries'>;
