@@ -9,7 +9,7 @@
 #                second tenant sees none of it
 #   hyperparams  task.connect, connect_configuration, user properties set/read/deleted from another process
 #   reports      every Logger report kind read back through the SDK's readers, debug-sample files included
-#   storage      StorageManager upload, download, folder sync, listing
+#   storage      StorageManager: upload a file and a folder, exists, size, get_local_copy, download_file
 #   lifecycle    Task.init reuse (tasks.reset), clone, reset, publish, stop request, archive, tags,
 #                Task.get_tasks with hyperparameter filters
 #   models       OutputModel weights, metadata and scalars; Model.query_models filtered by metadata
