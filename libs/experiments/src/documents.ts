@@ -58,6 +58,8 @@ export interface TaskDoc {
   system_tags?: string[];
   last_iteration?: number;
   last_metrics?: Doc;
+  /** The `<metric hash>.<variant hash>` keys of last_metrics (internal, never answered): bounds its size. */
+  unique_metrics?: string[];
 }
 
 export interface TaskModelItem {
@@ -85,6 +87,8 @@ export interface ModelDoc {
   ui_cache?: Doc;
   metadata?: Doc;
   last_iteration?: number;
+  last_metrics?: Doc;
+  unique_metrics?: string[];
   created: Date;
   last_update?: Date;
   last_change?: Date;
@@ -150,6 +154,7 @@ const taskSchema = new Schema<TaskDoc>(
     container: Mixed,
     last_iteration: Number,
     last_metrics: Mixed,
+    unique_metrics: { type: [String], default: undefined },
   },
   options,
 );
@@ -170,6 +175,8 @@ const modelSchema = new Schema<ModelDoc>(
     ui_cache: Mixed,
     metadata: Mixed,
     last_iteration: Number,
+    last_metrics: Mixed,
+    unique_metrics: { type: [String], default: undefined },
   },
   options,
 );

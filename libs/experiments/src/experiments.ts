@@ -1,8 +1,10 @@
-import type { Connection } from 'mongoose';
+import type { Connection, Model } from 'mongoose';
 import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
 import type { Context } from './context';
 import { ensureIndexes, experimentModels } from './documents';
+import { recordReport, type MetricsReport } from './entity-metrics';
+import { MetricsWriter } from './metrics-writer';
 import { registerModelEndpoints } from './model-endpoints';
 import { registerProjectEndpoints } from './project-endpoints';
 import { registerTaskEndpoints } from './task-endpoints';
@@ -20,6 +22,15 @@ export interface Experiments {
   ownedTaskIds(company: string, ids: readonly string[]): Promise<Set<string>>;
   /** Throws ClearML's invalid task id error unless the task exists in that company. */
   assertTaskOwned(company: string, taskId: string): Promise<void>;
+  /** Which of these model ids exist in that company. */
+  ownedModelIds(company: string, ids: readonly string[]): Promise<Set<string>>;
+  /** Throws ClearML's invalid model id error unless the model exists in that company. */
+  assertModelOwned(company: string, modelId: string): Promise<void>;
+  /**
+   * What a batch of stored events says about the company's tasks and models: last_iteration (only
+   * forward), last_metrics and last_update, one update per task or model. Ids it does not hold change nothing.
+   */
+  recordMetrics(company: string, user: string, reports: readonly MetricsReport[]): Promise<void>;
   /** Creates the collections' indexes; call once at startup. */
   ensureIndexes(): Promise<void>;
 }
@@ -39,15 +50,25 @@ export function registerExperimentEndpoints(api: ClearmlApi<TokenAuth>, deps: Ex
   registerTaskRunEndpoints(api, ctx);
   registerModelEndpoints(api, ctx);
 
-  const ownedTaskIds = async (company: string, ids: readonly string[]) => {
-    const found = await db.tasks.find({ company, _id: { $in: [...new Set(ids)] } }, { _id: 1 }).lean();
-    return new Set(found.map((task) => task._id));
-  };
+  const ownedIds =
+    <T extends { _id: string }>(model: Model<T>) =>
+    async (company: string, ids: readonly string[]) => {
+      const found = await model.find({ company, _id: { $in: [...new Set(ids)] } }, { _id: 1 }).lean<Array<{ _id: string }>>();
+      return new Set(found.map((doc) => doc._id));
+    };
+  const metricsWriter = new MetricsWriter((company, user, report) => recordReport(db, company, user, report));
+  const ownedTaskIds = ownedIds(db.tasks);
+  const ownedModelIds = ownedIds(db.models);
   return {
     ownedTaskIds,
     assertTaskOwned: async (company, taskId) => {
       if (!(await ownedTaskIds(company, [taskId])).has(taskId)) throw new WardenError('ERR_INVALID_TASK_ID', `task ${taskId} not found`, { id: taskId });
     },
+    ownedModelIds,
+    assertModelOwned: async (company, modelId) => {
+      if (!(await ownedModelIds(company, [modelId])).has(modelId)) throw new WardenError('ERR_INVALID_MODEL_ID', `model ${modelId} not found`, { id: modelId });
+    },
+    recordMetrics: async (company, user, reports) => void (await Promise.all(reports.map((r) => metricsWriter.record(company, user, r)))),
     ensureIndexes: () => ensureIndexes(db),
   };
 }
