@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import { addBatch, type AddBatchResult } from './add-batch';
+import { addBatch, type AddBatchOutcome, type AddBatchResult } from './add-batch';
 import { deleteTaskEvents } from './delete-task-events';
 import { indicesFor, type EventTypeOrAll } from './event-types';
 import { elastic } from './elastic-errors';
@@ -25,8 +25,9 @@ export interface AddBatchCallOptions {
   /** Wait for the events to be searchable before answering (tests); ClearML-compatible default is off. */
   refresh?: boolean;
   worker?: string;
-  /** Task ids the caller has checked belong to the company; events for others are rejected. */
+  /** Task and model ids the caller has checked belong to the company; events for others are rejected. */
   allowedTasks?: ReadonlySet<string>;
+  allowedModels?: ReadonlySet<string>;
 }
 
 /**
@@ -58,12 +59,18 @@ export class EventStore {
     return this.templates;
   }
 
-  addBatch(company: string, events: unknown[], opts: AddBatchCallOptions = {}): Promise<AddBatchResult> {
+  async addBatch(company: string, events: unknown[], opts: AddBatchCallOptions = {}): Promise<AddBatchResult> {
+    return (await this.ingest(company, events, opts)).result;
+  }
+
+  /** addBatch, also answering what the stored events say about each task and model. */
+  ingest(company: string, events: unknown[], opts: AddBatchCallOptions = {}): Promise<AddBatchOutcome> {
     return addBatch(this.ctx, company, events, {
       ...this.limits,
       refresh: opts.refresh ?? false,
       worker: opts.worker,
       allowedTasks: opts.allowedTasks,
+      allowedModels: opts.allowedModels,
       beforeWrite: () => this.ensureTemplates(),
     });
   }

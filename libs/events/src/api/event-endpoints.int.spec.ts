@@ -9,7 +9,7 @@ import { eventsApp, fixedTasks, jsonLines } from '../testing/events-app';
 // (`tools/services.sh up elasticsearch`), with task ownership standing in for the experiments service.
 const client = new Client({ node: 'http://127.0.0.1:9200', maxRetries: 0, requestTimeout: 30_000 });
 const prefix = `wtapi${randomBytes(4).toString('hex')}-`;
-const tasks = fixedTasks({ companya: ['ta1', 'ta2'], companyb: ['tb1'] });
+const tasks = fixedTasks({ companya: ['ta1', 'ta2'], companyb: ['tb1'] }, { companya: ['ma1'], companyb: ['mb1'] });
 const { app } = eventsApp(new EventStore(client, { indexPrefix: prefix }), tasks);
 afterAll(async () => {
   await deletePrefixed(client, prefix);
@@ -119,6 +119,39 @@ describe('event endpoints against the real Elasticsearch', () => {
     },
     30_000,
   );
+
+  it("hands each batch's summary to the experiments service, and answers success when that fails after storing", async () => {
+    tasks.recorded.length = 0;
+    const ok = await addBatch(jsonLines(scalars('ta2', 3)));
+    expect(ok.body.data).toEqual({ added: 3, errors: 0, errors_info: {} });
+    expect(tasks.recorded).toMatchObject([{ company: 'companya', user: 'companya-user', reports: [{ id: 'ta2', model: false, lastIteration: 2 }] }]);
+    tasks.failRecording = new Error('database unreachable');
+    try {
+      const stored = await addBatch(jsonLines(scalars('ta2', 4)));
+      expect([stored.status, stored.body.data]).toEqual([200, { added: 4, errors: 0, errors_info: {} }]);
+    } finally {
+      tasks.failRecording = undefined;
+    }
+  });
+
+  it("stores model events for the caller's models only and reads them back with model_events", async () => {
+    const modelScalars = (model: string) => scalars(model, 3).map((e) => ({ ...e, model_event: true }));
+    const res = await addBatch(jsonLines([...modelScalars('ma1'), ...modelScalars('mb1'), { ...scalars('ma1', 1)[0], model_event: false }]));
+    expect(res.body.data).toEqual({ added: 3, errors: 4, errors_info: { 'Invalid model id mb1': 3, 'Invalid task id ma1': 1 } });
+    expect(tasks.recorded.at(-1)?.reports).toMatchObject([{ id: 'ma1', model: true, lastIteration: 2 }]);
+    await refresh();
+    const events = await query('events.get_task_events', { task: 'ma1', model_events: true, event_type: 'training_stats_scalar' });
+    expect(events.body.data).toMatchObject({ total: 3, returned: 3 });
+    const histogram = await query('events.scalar_metrics_iter_histogram', { task: 'ma1', model_events: true });
+    expect(histogram.body.data.loss.train.x).toEqual([0, 1, 2]);
+    for (const [as, task] of [
+      ['companyb', 'ma1'],
+      ['companya', 'ta1'],
+    ]) {
+      const refused = await query('events.get_task_events', { task, model_events: true }, as);
+      expect([refused.status, refused.body.meta.error_data.code]).toEqual([400, 'ERR_INVALID_MODEL_ID']);
+    }
+  });
 
   it('answers 503 and acknowledges nothing while Elasticsearch is unreachable', async () => {
     const down = new Client({ node: 'http://127.0.0.1:1', maxRetries: 0, requestTimeout: 2000 });

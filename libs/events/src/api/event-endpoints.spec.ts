@@ -22,7 +22,7 @@ describe('event endpoints: request checks', () => {
     ['events.get_task_log', { task: 'ta', order: 'sideways' }, 'order: Invalid enum value'],
     ['events.get_task_events', { task: 'ta', event_type: 'nope' }, 'event_type: Invalid enum value'],
     ['events.get_task_events', { task: 'ta', batch_size: 0 }, 'batch_size: Number must be greater than or equal to 1'],
-    ['events.get_task_events', { task: 'ta', model_events: true }, 'model_events: model events are not supported'],
+    ['events.get_task_events', { task: 'ta', model_events: 'yes' }, 'model_events: Expected boolean'],
     ['events.scalar_metrics_iter_histogram', { task: 'ta', samples: 6001 }, 'samples: Number must be less than or equal to 6000'],
     ['events.scalar_metrics_iter_histogram', { task: 'ta', metrics: [{ variants: ['v'] }] }, 'metrics.0.metric: Required'],
     ['events.get_task_metrics', { tasks: [], event_type: 'log' }, 'tasks: Array must contain at least 1 element(s)'],

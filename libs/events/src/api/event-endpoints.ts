@@ -2,16 +2,23 @@ import type { Request } from 'express';
 import type { z } from 'zod';
 import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
+import type { EntityReport } from '../batch-stats';
 import type { EventStore } from '../event-store';
 import { OwnershipCache } from './ownership-cache';
 import { parseRequest, scalarHistogramRequest, taskEventsRequest, taskLogRequest, taskMetricsRequest } from './requests';
 
-/** What the events service needs to know about tasks; the experiments service answers it. */
+/** What the events service needs to know about tasks and models; the experiments service answers it. */
 export interface TaskOwnership {
   /** The ids among `ids` that are tasks of `company`. */
   ownedTaskIds(company: string, ids: string[]): Promise<Set<string>>;
   /** Throws, as for an unknown task, unless `taskId` is a task of `company`. */
   assertTaskOwned(company: string, taskId: string): Promise<void>;
+  /** The ids among `ids` that are models of `company`. */
+  ownedModelIds(company: string, ids: string[]): Promise<Set<string>>;
+  /** Throws, as for an unknown model, unless `modelId` is a model of `company`. */
+  assertModelOwned(company: string, modelId: string): Promise<void>;
+  /** Moves each task's or model's last_iteration, last_metrics and last_update on by what a stored batch says. */
+  recordMetrics(company: string, user: string, reports: EntityReport[]): Promise<void>;
 }
 
 export interface EventEndpointDeps {
@@ -32,11 +39,16 @@ function workerOf(req: Request): string | undefined {
   return req.get('X-ClearML-Worker') ?? req.get('X-Trains-Worker');
 }
 
-/** The distinct task ids a batch names; the store rejects each event whose task is not owned. */
-function taskIdsOf(items: Record<string, unknown>[]): string[] {
-  const ids = new Set<string>();
-  for (const item of items) if (typeof item.task === 'string') ids.add(item.task);
-  return [...ids];
+/** The distinct task and model ids a batch names; the store rejects each event whose task or model is not owned. */
+function entityIdsOf(items: Record<string, unknown>[]): { tasks: string[]; models: string[] } {
+  const tasks = new Set<string>();
+  const models = new Set<string>();
+  for (const item of items) {
+    const model = item.model_event === true;
+    const id = model && item.model !== undefined ? item.model : item.task;
+    if (typeof id === 'string') (model ? models : tasks).add(id);
+  }
+  return { tasks: [...tasks], models: [...models] };
 }
 
 /**
@@ -47,20 +59,36 @@ export function registerEventEndpoints(api: ClearmlApi<TokenAuth>, deps: EventEn
   const { store, tasks } = deps;
   // The SDK sends a task's batches every few seconds; asking MongoDB for each one took add_batch
   // from ~0.7 to ~0.6 of the direct _bulk rate in `npm run bench events`.
-  const batchOwnership = new OwnershipCache(tasks, deps.ownershipTtlMs ?? 10_000);
+  const ttl = deps.ownershipTtlMs ?? 10_000;
+  const batchOwnership = new OwnershipCache(tasks, ttl);
+  const modelOwnership = new OwnershipCache({ ownedTaskIds: (company, ids) => tasks.ownedModelIds(company, ids) }, ttl);
+  const owned = async (cache: OwnershipCache, company: string, ids: string[]) => (ids.length === 0 ? new Set<string>() : cache.ownedTaskIds(company, ids));
 
   api.endpoint('events.add_batch', { auth: 'token', body: 'json-lines' }, async ({ auth, items, req }) => {
     if (items.length === 0) throw new WardenError('ERR_BATCH_EMPTY');
     const company = companyOf(auth);
-    const allowedTasks = await batchOwnership.ownedTaskIds(company, taskIdsOf(items));
-    return store.addBatch(company, items, { allowedTasks, worker: workerOf(req) });
+    const ids = entityIdsOf(items);
+    const [allowedTasks, allowedModels] = await Promise.all([owned(batchOwnership, company, ids.tasks), owned(modelOwnership, company, ids.models)]);
+    const { result, reports } = await store.ingest(company, items, { allowedTasks, allowedModels, worker: workerOf(req) });
+    // The events are the record: once Elasticsearch holds them, a failed summary update must not
+    // make the SDK resend (a 5xx would). It is logged instead, and the next batch's $max/$min
+    // catch last_iteration and the extremes up; only that batch's counts stay missing.
+    await tasks.recordMetrics(company, auth.claims.identity.user, reports).catch((error: unknown) => {
+      req.log?.warn({ err: error, tasks: reports.length }, 'events stored, but last_metrics not updated');
+    });
+    return result;
   });
 
-  /** Checks a single-task request and that the task is the caller company's. */
-  const ownedTaskRequest = async <S extends z.ZodType<{ task: string }>>(schema: S, auth: TokenAuth, data: Record<string, unknown>) => {
-    const { task, ...opts } = parseRequest(schema, data);
+  /**
+   * Checks a single-task request and that the task (or with model_events, the model) is the caller
+   * company's. Events are stored under their task's or model's id, and add_batch takes a model's
+   * events only for that company's model ids and a task's only for its task ids; ids are random
+   * uuids, never both, so the id alone selects the right events.
+   */
+  const ownedTaskRequest = async <S extends z.ZodType<{ task: string; model_events?: boolean }>>(schema: S, auth: TokenAuth, data: Record<string, unknown>) => {
+    const { task, model_events: modelEvents, ...opts } = parseRequest(schema, data);
     const company = companyOf(auth);
-    await tasks.assertTaskOwned(company, task);
+    await (modelEvents ? tasks.assertModelOwned(company, task) : tasks.assertTaskOwned(company, task));
     return { company, task, opts };
   };
 
@@ -82,9 +110,13 @@ export function registerEventEndpoints(api: ClearmlApi<TokenAuth>, deps: EventEn
   api.endpoint('events.get_task_metrics', { auth: 'token' }, async ({ auth, data }) => {
     const request = parseRequest(taskMetricsRequest, data);
     const company = companyOf(auth);
-    const owned = await tasks.ownedTaskIds(company, [...new Set(request.tasks)]);
+    const ids = [...new Set(request.tasks)];
+    const owned = await (request.model_events ? tasks.ownedModelIds(company, ids) : tasks.ownedTaskIds(company, ids));
     const missing = request.tasks.filter((t) => !owned.has(t));
-    if (missing.length > 0) throw new WardenError('ERR_INVALID_TASK_ID', `invalid task id: ${missing.slice(0, 10).join(', ')}`, { ids: missing.slice(0, 100) });
+    if (missing.length > 0) {
+      const [code, what] = request.model_events ? (['ERR_INVALID_MODEL_ID', 'model'] as const) : (['ERR_INVALID_TASK_ID', 'task'] as const);
+      throw new WardenError(code, `invalid ${what} id: ${missing.slice(0, 10).join(', ')}`, { ids: missing.slice(0, 100) });
+    }
     return store.getTaskMetrics(company, request.tasks, request.event_type);
   });
 
