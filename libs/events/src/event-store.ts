@@ -1,11 +1,15 @@
 import type { Client } from '@elastic/elasticsearch';
 import { addBatch, type AddBatchOutcome, type AddBatchResult } from './add-batch';
+import { debugImages, type DebugImagesOptions, type DebugImagesResult, type TaskMetricVariants } from './debug-images';
 import { deleteTaskEvents } from './delete-task-events';
 import { indicesFor, type EventTypeOrAll } from './event-types';
 import { elastic } from './elastic-errors';
 import { ensureTemplates } from './mappings';
 import { scalarMetricsIterHistogram, type HistogramOptions, type ScalarHistogram } from './scalar-histogram';
+import { getLatestScalarValues, getSingleValueMetrics, type LatestScalarValuesResult, type SingleValueMetricsResult } from './scalar-values';
+import type { MetricVariants } from './scroll-id';
 import type { StoreContext } from './store-context';
+import { getTaskPlots, type TaskPlotsOptions, type TaskPlotsResult } from './task-plots';
 import { getTaskEvents, type TaskEventsOptions, type TaskEventsResult } from './task-events';
 import { getTaskLog, type TaskLogOptions, type TaskLogResult } from './task-log';
 import { getTaskMetrics, type TaskMetricsResult } from './task-metrics';
@@ -89,6 +93,22 @@ export class EventStore {
 
   getTaskMetrics(company: string, tasks: string[], eventType: EventTypeOrAll): Promise<TaskMetricsResult> {
     return getTaskMetrics(this.ctx, company, tasks, eventType);
+  }
+
+  getTaskPlots(company: string, task: string, opts?: TaskPlotsOptions): Promise<TaskPlotsResult> {
+    return getTaskPlots(this.ctx, company, task, opts);
+  }
+
+  debugImages(company: string, metrics: TaskMetricVariants[], opts?: DebugImagesOptions): Promise<DebugImagesResult> {
+    return debugImages(this.ctx, company, metrics, opts);
+  }
+
+  getSingleValueMetrics(company: string, tasks: string[], metrics?: MetricVariants[]): Promise<SingleValueMetricsResult> {
+    return getSingleValueMetrics(this.ctx, company, tasks, metrics);
+  }
+
+  getLatestScalarValues(company: string, task: string): Promise<LatestScalarValuesResult> {
+    return getLatestScalarValues(this.ctx, company, task);
   }
 
   deleteTaskEvents(company: string, task: string): Promise<{ deleted: number }> {

@@ -81,6 +81,17 @@ describe('recordMetrics: last_iteration and last_metrics from event batches (rea
     });
   });
 
+  it('answers task reads only after the metrics updates still in flight for the company', async () => {
+    const task = await newTask();
+    // Many series make the update slow on FerretDB, so a read that did not wait would come first.
+    const scalars = Array.from({ length: 300 }, (_, i) => one('slow', `v${i}`, 42, i));
+    const recording = t.experiments.recordMetrics(ALICE.company, ALICE.user, [report(task, scalars, 42)]);
+    const doc = await getTask(task);
+    await recording;
+    expect(doc.last_iteration).toBe(42);
+    expect(Object.keys((doc.last_metrics as Record<string, object>)[md5('slow')])).toHaveLength(300);
+  });
+
   it('counts nothing for events Elasticsearch had already stored (a resent batch)', async () => {
     const task = await newTask();
     const batch = report(task, [one('loss', 'a', 1, 2)], 1);

@@ -50,10 +50,30 @@ export function mergeReports(a: MetricsReport, b: MetricsReport): MetricsReport 
  */
 export class MetricsWriter {
   private readonly slots = new Map<string, Slot>();
+  private readonly pending = new Map<string, Set<Promise<void>>>();
 
   constructor(private readonly apply: Apply) {}
 
+  /** Resolves once every update recorded so far for the company has been applied (or failed). */
+  async settled(company: string): Promise<void> {
+    const pending = this.pending.get(company);
+    if (pending) await Promise.allSettled([...pending]);
+  }
+
   record(company: string, user: string, report: MetricsReport): Promise<void> {
+    const done = this.enqueue(company, user, report);
+    let pending = this.pending.get(company);
+    if (!pending) this.pending.set(company, (pending = new Set()));
+    pending.add(done);
+    const forget = () => {
+      pending.delete(done);
+      if (pending.size === 0 && this.pending.get(company) === pending) this.pending.delete(company);
+    };
+    done.then(forget, forget);
+    return done;
+  }
+
+  private enqueue(company: string, user: string, report: MetricsReport): Promise<void> {
     const key = `${company}\0${report.model ? 'model' : 'task'}\0${report.id}`;
     const slot = this.slots.get(key);
     if (!slot) return this.start(key, company, user, report);

@@ -153,6 +153,101 @@ describe('event endpoints against the real Elasticsearch', () => {
     }
   });
 
+  describe('the readers of plots, debug samples and single values', () => {
+    const bigPlot = JSON.stringify({ data: [{ x: Array.from({ length: 30_000 }, (_, i) => i) }] });
+    beforeAll(async () => {
+      const plot = (iter: number, variant: string, plot_str: string) => ({
+        type: 'plot',
+        task: 'ta1',
+        iter,
+        metric: 'cm',
+        variant,
+        plot_str,
+        timestamp: BASE_TS + iter,
+      });
+      const image = (iter: number, variant: string) => ({
+        type: 'training_debug_image',
+        task: 'ta1',
+        iter,
+        metric: 'img',
+        variant,
+        key: `k${variant}`,
+        url: `s3://b/${variant}/${iter}.png`,
+      });
+      const single = (variant: string, value: number) => ({ type: 'training_stats_scalar', task: 'ta1', iter: -(2 ** 31), metric: 'Summary', variant, value });
+      const res = await addBatch(
+        jsonLines([
+          plot(1, 'a', '{"old":1}'),
+          plot(2, 'a', bigPlot),
+          plot(2, 'b', '{"b":2}'),
+          ...[1, 2, 3].flatMap((i) => [image(i, 'x'), image(i, 'y')]),
+          single('acc', 0.9),
+        ]),
+      );
+      expect(res.body.data.errors).toBe(0);
+      await refresh();
+    });
+
+    it('get_task_plots answers the latest plot of each series, decompressed', async () => {
+      const res = await query('events.get_task_plots', { task: 'ta1', iters: 1, no_scroll: true });
+      expect(res.body.data.plots.map((p: Record<string, unknown>) => [p.variant, p.iter])).toEqual([
+        ['a', 2],
+        ['b', 2],
+      ]);
+      expect(res.body.data.plots[0].plot_str).toBe(bigPlot);
+      expect(res.body.data.plots[0]).not.toHaveProperty('plot_data');
+      expect((await query('events.get_task_plots', { task: 'ta1', iters: 2 })).body.data.returned).toBe(3);
+    });
+
+    it('debug_images pages iterations newest first until an empty page, as Task.get_debug_samples loops', async () => {
+      const first = await query('events.debug_images', { metrics: [{ task: 'ta1', metric: 'img', variants: ['x'] }], iters: 2 });
+      const iterations = first.body.data.metrics[0].iterations;
+      expect(iterations.map((i: { iter: number; events: unknown[] }) => [i.iter, i.events.length])).toEqual([
+        [3, 1],
+        [2, 1],
+      ]);
+      expect(iterations[0].events[0]).toMatchObject({ url: 's3://b/x/3.png', metric: 'img', variant: 'x' });
+      const second = await query('events.debug_images', {
+        metrics: [{ task: 'ta1', metric: 'img', variants: ['x'] }],
+        iters: 2,
+        scroll_id: first.body.data.scroll_id,
+      });
+      expect(second.body.data.metrics[0].iterations.map((i: { iter: number }) => i.iter)).toEqual([1]);
+      const third = await query('events.debug_images', {
+        metrics: [{ task: 'ta1', metric: 'img', variants: ['x'] }],
+        iters: 2,
+        scroll_id: second.body.data.scroll_id,
+      });
+      expect(third.body.data.metrics[0].iterations).toEqual([]);
+      const legacy = await query('events.debug_images', { task: 'ta1', iters: 1 });
+      expect(legacy.body.data).toMatchObject({ task: 'ta1', returned: 2, total: 2 });
+    });
+
+    it("answers single values, the latest scalar values and one metric's scalars", async () => {
+      const single = await query('events.get_task_single_value_metrics', { tasks: ['ta1'] });
+      expect(single.body.data).toEqual({
+        tasks: [{ task: 'ta1', values: [{ metric: 'Summary', variant: 'acc', value: 0.9, timestamp: expect.any(Number) }] }],
+      });
+      const latest = await query('events.get_task_latest_scalar_values', { task: 'ta1' });
+      expect(latest.body.data.metrics).toContainEqual({ name: 'loss', variants: [{ name: 'train', last_value: 24.5, last_100_value: 24.5 }] });
+      const data = await query('events.get_scalar_metric_data', { task: 'ta1', metric: 'loss' });
+      expect(data.body.data).toMatchObject({ returned: 50, total: 50 });
+    });
+
+    it.each([
+      ['events.get_task_plots', { task: 'ta1' }],
+      ['events.debug_images', { metrics: [{ task: 'ta1', metric: 'img' }] }],
+      ['events.debug_images', { task: 'ta1' }],
+      ['events.get_task_single_value_metrics', { tasks: ['ta1'] }],
+      ['events.get_task_latest_scalar_values', { task: 'ta1' }],
+      ['events.get_scalar_metric_data', { task: 'ta1', metric: 'loss' }],
+    ])("%s answers another company's task like an unknown one", async (endpoint, body) => {
+      const foreign = await query(endpoint, body, 'companyb');
+      expect([foreign.status, foreign.body.meta.error_data.code]).toEqual([400, 'ERR_INVALID_TASK_ID']);
+      expect(foreign.body.data).toEqual({});
+    });
+  });
+
   it('answers 503 and acknowledges nothing while Elasticsearch is unreachable', async () => {
     const down = new Client({ node: 'http://127.0.0.1:1', maxRetries: 0, requestTimeout: 2000 });
     const unreachable = eventsApp(new EventStore(down, { indexPrefix: prefix }), tasks).app;

@@ -5,7 +5,18 @@ import type { ClearmlApi, TokenAuth } from '@warden/http';
 import type { EntityReport } from '../batch-stats';
 import type { EventStore } from '../event-store';
 import { OwnershipCache } from './ownership-cache';
-import { parseRequest, scalarHistogramRequest, taskEventsRequest, taskLogRequest, taskMetricsRequest } from './requests';
+import {
+  debugImagesRequest,
+  latestScalarValuesRequest,
+  parseRequest,
+  scalarHistogramRequest,
+  scalarMetricDataRequest,
+  singleValueMetricsRequest,
+  taskEventsRequest,
+  taskLogRequest,
+  taskMetricsRequest,
+  taskPlotsRequest,
+} from './requests';
 
 /** What the events service needs to know about tasks and models; the experiments service answers it. */
 export interface TaskOwnership {
@@ -17,7 +28,10 @@ export interface TaskOwnership {
   ownedModelIds(company: string, ids: string[]): Promise<Set<string>>;
   /** Throws, as for an unknown model, unless `modelId` is a model of `company`. */
   assertModelOwned(company: string, modelId: string): Promise<void>;
-  /** Moves each task's or model's last_iteration, last_metrics and last_update on by what a stored batch says. */
+  /**
+   * Moves each task's or model's last_iteration, last_metrics and last_update on by what a stored
+   * batch says. Called without waiting: it must count the update as pending before it returns.
+   */
   recordMetrics(company: string, user: string, reports: EntityReport[]): Promise<void>;
 }
 
@@ -70,10 +84,11 @@ export function registerEventEndpoints(api: ClearmlApi<TokenAuth>, deps: EventEn
     const ids = entityIdsOf(items);
     const [allowedTasks, allowedModels] = await Promise.all([owned(batchOwnership, company, ids.tasks), owned(modelOwnership, company, ids.models)]);
     const { result, reports } = await store.ingest(company, items, { allowedTasks, allowedModels, worker: workerOf(req) });
-    // The events are the record: once Elasticsearch holds them, a failed summary update must not
-    // make the SDK resend (a 5xx would). It is logged instead, and the next batch's $max/$min
-    // catch last_iteration and the extremes up; only that batch's counts stay missing.
-    await tasks.recordMetrics(company, auth.claims.identity.user, reports).catch((error: unknown) => {
+    // The events are the record: the answer does not wait for the summary update (it would halve
+    // the ingest rate on FerretDB; the experiments service makes its task reads wait for it), and a
+    // failed update must not make the SDK resend, as a 5xx would. It is logged instead; the next
+    // batch's $max/$min catch last_iteration and the extremes up, only that batch's counts stay missing.
+    void tasks.recordMetrics(company, auth.claims.identity.user, reports).catch((error: unknown) => {
       req.log?.warn({ err: error, tasks: reports.length }, 'events stored, but last_metrics not updated');
     });
     return result;
@@ -107,17 +122,68 @@ export function registerEventEndpoints(api: ClearmlApi<TokenAuth>, deps: EventEn
     return store.scalarMetricsIterHistogram(company, task, opts);
   });
 
+  /** Every id must be a task (or with modelEvents, a model) of the company, else all is refused as for unknown ids. */
+  const assertAllOwned = async (company: string, requested: string[], modelEvents: boolean | undefined) => {
+    const ids = [...new Set(requested)];
+    const owned = await (modelEvents ? tasks.ownedModelIds(company, ids) : tasks.ownedTaskIds(company, ids));
+    const missing = ids.filter((t) => !owned.has(t));
+    if (missing.length === 0) return;
+    const [code, what] = modelEvents ? (['ERR_INVALID_MODEL_ID', 'model'] as const) : (['ERR_INVALID_TASK_ID', 'task'] as const);
+    throw new WardenError(code, `invalid ${what} id: ${missing.slice(0, 10).join(', ')}`, { ids: missing.slice(0, 100) });
+  };
+
   api.endpoint('events.get_task_metrics', { auth: 'token' }, async ({ auth, data }) => {
     const request = parseRequest(taskMetricsRequest, data);
     const company = companyOf(auth);
-    const ids = [...new Set(request.tasks)];
-    const owned = await (request.model_events ? tasks.ownedModelIds(company, ids) : tasks.ownedTaskIds(company, ids));
-    const missing = request.tasks.filter((t) => !owned.has(t));
-    if (missing.length > 0) {
-      const [code, what] = request.model_events ? (['ERR_INVALID_MODEL_ID', 'model'] as const) : (['ERR_INVALID_TASK_ID', 'task'] as const);
-      throw new WardenError(code, `invalid ${what} id: ${missing.slice(0, 10).join(', ')}`, { ids: missing.slice(0, 100) });
-    }
+    await assertAllOwned(company, request.tasks, request.model_events);
     return store.getTaskMetrics(company, request.tasks, request.event_type);
+  });
+
+  api.endpoint('events.get_task_plots', { auth: 'token' }, async ({ auth, data }) => {
+    const { company, task, opts } = await ownedTaskRequest(taskPlotsRequest, auth, data);
+    return store.getTaskPlots(company, task, opts);
+  });
+
+  api.endpoint('events.debug_images', { auth: 'token' }, async ({ auth, data }) => {
+    const { metrics, task, model_events: modelEvents, ...opts } = parseRequest(debugImagesRequest, data);
+    const company = companyOf(auth);
+    if (metrics) {
+      await assertAllOwned(
+        company,
+        metrics.map((m) => m.task),
+        modelEvents,
+      );
+      return store.debugImages(company, metrics, opts);
+    }
+    if (task === undefined) throw new WardenError('ERR_BAD_REQUEST', 'metrics: Required', { field: 'metrics' });
+    // 2.1's form: one task's images of its latest iterations, as one flat list.
+    await assertAllOwned(company, [task], modelEvents);
+    const page = await store.debugImages(company, [{ task }], opts);
+    const images = page.metrics[0].iterations.flatMap((i) => i.events);
+    return { task, images, returned: images.length, total: images.length, scroll_id: page.scroll_id };
+  });
+
+  api.endpoint('events.get_task_single_value_metrics', { auth: 'token', minVersion: '2.20' }, async ({ auth, data }) => {
+    const request = parseRequest(singleValueMetricsRequest, data);
+    const company = companyOf(auth);
+    await assertAllOwned(company, request.tasks, request.model_events);
+    return store.getSingleValueMetrics(company, request.tasks, request.metrics);
+  });
+
+  api.endpoint('events.get_scalar_metric_data', { auth: 'token' }, async ({ auth, data }) => {
+    const { company, task, opts } = await ownedTaskRequest(scalarMetricDataRequest, auth, data);
+    const page = await store.getTaskEvents(company, task, {
+      event_type: 'training_stats_scalar',
+      metrics: [{ metric: opts.metric }],
+      scroll_id: opts.scroll_id,
+      batch_size: 10_000,
+    });
+    return { events: page.events, returned: page.returned, total: page.total, scroll_id: page.scroll_id };
+  });
+
+  api.endpoint('events.get_task_latest_scalar_values', { auth: 'token' }, async ({ auth, data }) => {
+    const { company, task } = await ownedTaskRequest(latestScalarValuesRequest, auth, data);
+    return store.getLatestScalarValues(company, task);
   });
 
   return { forgetTask: (company, taskId) => batchOwnership.forget(company, taskId) };
