@@ -6,6 +6,7 @@ import { indicesFor, type EventTypeOrAll } from './event-types';
 import { elastic } from './elastic-errors';
 import { ensureTemplates } from './mappings';
 import { scalarMetricsIterHistogram, type HistogramOptions, type ScalarHistogram } from './scalar-histogram';
+import { getSample, nextSample, type NextSampleRequest, type SampleKind, type SampleRequest, type SampleResult } from './sample-navigation';
 import { getLatestScalarValues, getSingleValueMetrics, type LatestScalarValuesResult, type SingleValueMetricsResult } from './scalar-values';
 import type { MetricVariants } from './scroll-id';
 import type { StoreContext } from './store-context';
@@ -109,6 +110,14 @@ export class EventStore {
 
   getLatestScalarValues(company: string, task: string): Promise<LatestScalarValuesResult> {
     return getLatestScalarValues(this.ctx, company, task);
+  }
+
+  getSample(company: string, kind: SampleKind, task: string, request: SampleRequest): Promise<SampleResult> {
+    return getSample(this.ctx, company, kind, task, request);
+  }
+
+  nextSample(company: string, kind: SampleKind, task: string, request: NextSampleRequest): Promise<SampleResult> {
+    return nextSample(this.ctx, company, kind, task, request);
   }
 
   deleteTaskEvents(company: string, task: string): Promise<{ deleted: number }> {

@@ -234,7 +234,47 @@ describe('event endpoints against the real Elasticsearch', () => {
       expect(data.body.data).toMatchObject({ returned: 50, total: 50 });
     });
 
+    it("steps through debug image and plot samples as the UI's viewers do", async () => {
+      const image = (res: request.Response) => [
+        res.body.data.event?.iter,
+        res.body.data.event?.variant,
+        res.body.data.min_iteration,
+        res.body.data.max_iteration,
+      ];
+      let res = await query('events.get_debug_image_sample', { task: 'ta1', metric: 'img', variant: 'y' });
+      expect(image(res)).toEqual([3, 'y', 1, 3]);
+      const steps: Array<[Record<string, unknown>, unknown[]]> = [
+        [{}, [3, 'x', 1, 3]],
+        [{}, [2, 'y', 1, 3]],
+        [{ navigate_earlier: false }, [3, 'x', 1, 3]],
+        [{ next_iteration: true }, [2, 'y', 1, 3]],
+      ];
+      for (const [step, expected] of steps) {
+        res = await query('events.next_debug_image_sample', { task: 'ta1', scroll_id: res.body.data.scroll_id, ...step });
+        expect(image(res)).toEqual(expected);
+      }
+      expect((await query('events.get_debug_image_sample', { task: 'ta1', metric: 'img', variant: 'x', iteration: 1 })).body.data.event.url).toBe(
+        's3://b/x/1.png',
+      );
+
+      const plots = await query('events.get_plot_sample', { task: 'ta1', metric: 'cm' });
+      expect(plots.body.data.events.map((e: Record<string, unknown>) => [e.variant, e.iter])).toEqual([
+        ['a', 2],
+        ['b', 2],
+      ]);
+      expect([plots.body.data.events[0].plot_str, plots.body.data.min_iteration, plots.body.data.max_iteration]).toEqual([bigPlot, 1, 2]);
+      const earlier = await query('events.next_plot_sample', { task: 'ta1', scroll_id: plots.body.data.scroll_id });
+      expect(earlier.body.data.events.map((e: Record<string, unknown>) => e.plot_str)).toEqual(['{"old":1}']);
+
+      const forged = await query('events.next_debug_image_sample', { task: 'ta2', scroll_id: res.body.data.scroll_id });
+      expect([forged.status, forged.body.meta.error_data.code]).toEqual([400, 'ERR_INVALID_SCROLL_ID']);
+    });
+
     it.each([
+      ['events.get_debug_image_sample', { task: 'ta1', metric: 'img', variant: 'x' }],
+      ['events.next_debug_image_sample', { task: 'ta1', scroll_id: 'x' }],
+      ['events.get_plot_sample', { task: 'ta1', metric: 'cm' }],
+      ['events.next_plot_sample', { task: 'ta1', scroll_id: 'x' }],
       ['events.get_task_plots', { task: 'ta1' }],
       ['events.debug_images', { metrics: [{ task: 'ta1', metric: 'img' }] }],
       ['events.debug_images', { task: 'ta1' }],

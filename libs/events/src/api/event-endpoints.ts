@@ -6,7 +6,10 @@ import type { EntityReport } from '../batch-stats';
 import type { EventStore } from '../event-store';
 import { OwnershipCache } from './ownership-cache';
 import {
+  debugImageSampleRequest,
   debugImagesRequest,
+  nextSampleRequest,
+  plotSampleRequest,
   latestScalarValuesRequest,
   parseRequest,
   scalarHistogramRequest,
@@ -185,6 +188,20 @@ export function registerEventEndpoints(api: ClearmlApi<TokenAuth>, deps: EventEn
     const { company, task } = await ownedTaskRequest(latestScalarValuesRequest, auth, data);
     return store.getLatestScalarValues(company, task);
   });
+
+  for (const [kind, name, request] of [
+    ['image', 'debug_image', debugImageSampleRequest],
+    ['plot', 'plot', plotSampleRequest],
+  ] as const) {
+    api.endpoint(`events.get_${name}_sample`, { auth: 'token', minVersion: kind === 'image' ? '2.12' : '2.20' }, async ({ auth, data }) => {
+      const { company, task, opts } = await ownedTaskRequest(request, auth, data);
+      return store.getSample(company, kind, task, opts);
+    });
+    api.endpoint(`events.next_${name}_sample`, { auth: 'token', minVersion: kind === 'image' ? '2.12' : '2.20' }, async ({ auth, data }) => {
+      const { company, task, opts } = await ownedTaskRequest(nextSampleRequest, auth, data);
+      return store.nextSample(company, kind, task, opts);
+    });
+  }
 
   return { forgetTask: (company, taskId) => batchOwnership.forget(company, taskId) };
 }

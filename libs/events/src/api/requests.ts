@@ -94,6 +94,22 @@ export const scalarMetricDataRequest = z
 
 export const latestScalarValuesRequest = z.object({ task: taskId }).strict();
 
+const sampleFields = {
+  task: taskId,
+  metric: z.string(),
+  iteration: z.number().int().optional(),
+  refresh: z.boolean().optional(),
+  scroll_id: z.string().optional(),
+  navigate_current_metric: z.boolean().optional(),
+  model_events: modelEvents,
+};
+export const debugImageSampleRequest = z.object({ ...sampleFields, variant: z.string() }).strict();
+export const plotSampleRequest = z.object(sampleFields).strict();
+
+export const nextSampleRequest = z
+  .object({ task: taskId, scroll_id: z.string(), navigate_earlier: z.boolean().optional(), next_iteration: z.boolean().optional(), model_events: modelEvents })
+  .strict();
+
 /** Validates request data, naming the first bad or unknown field; nulls count as absent, as in clearml-server. */
 export function parseRequest<S extends z.ZodTypeAny>(schema: S, data: Record<string, unknown>): z.infer<S> {
   const present = Object.fromEntries(Object.entries(data).filter(([key, value]) => value !== null && key !== 'method'));
