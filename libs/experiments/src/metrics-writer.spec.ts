@@ -25,7 +25,7 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 describe('MetricsWriter', () => {
   it('runs one update per task at a time and merges the reports that wait', async () => {
     const { calls, apply } = gatedApply();
-    const writer = new MetricsWriter(apply);
+    const writer = new MetricsWriter(apply, 0);
     const first = writer.record('c', 'u', report(1, 5));
     const second = writer.record('c', 'u', report(3, 1));
     const third = writer.record('c', 'u', report(2, 9));
@@ -48,6 +48,24 @@ describe('MetricsWriter', () => {
     await expect(third).rejects.toThrow('down');
     calls[1].release();
     await other;
+  });
+
+  it('starts the next update of a task no sooner than the interval after the last began', async () => {
+    const { calls, apply } = gatedApply();
+    const writer = new MetricsWriter(apply, 300);
+    const began = Date.now();
+    const first = writer.record('c', 'u', report(1, 1));
+    calls[0].release();
+    await first;
+    await tick();
+    const later = [writer.record('c', 'u', report(2, 2)), writer.record('c', 'u', report(3, 3))];
+    await tick();
+    expect(calls).toHaveLength(1);
+    while (calls.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(Date.now() - began).toBeGreaterThanOrEqual(290);
+    expect(calls[1].report.lastIteration).toBe(3);
+    calls[1].release();
+    await Promise.all(later);
   });
 
   it("settles a company's reads only after its updates recorded so far", async () => {
