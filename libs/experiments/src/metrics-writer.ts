@@ -57,7 +57,7 @@ export class MetricsWriter {
 
   constructor(
     private readonly apply: Apply,
-    private readonly minIntervalMs = 250,
+    private readonly minIntervalMs = 1000,
   ) {}
 
   /** Resolves once every update recorded so far for the company has been applied (or failed). */
