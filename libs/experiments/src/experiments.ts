@@ -4,6 +4,7 @@ import type { ClearmlApi, EndpointHandler, EndpointOptions, TokenAuth } from '@w
 import type { Context } from './context';
 import { ensureIndexes, experimentModels } from './documents';
 import { recordReport, type MetricsReport } from './entity-metrics';
+import { registerHyperparamsEndpoints } from './hyperparams-endpoints';
 import { MetricsWriter } from './metrics-writer';
 import { registerModelEndpoints } from './model-endpoints';
 import { registerProjectEndpoints } from './project-endpoints';
@@ -78,6 +79,7 @@ export function registerExperimentEndpoints(api: ClearmlApi<TokenAuth>, deps: Ex
   registerProjectEndpoints(api, ctx);
   registerTaskEndpoints(reads, ctx);
   registerTaskRunEndpoints(api, ctx);
+  registerHyperparamsEndpoints(api, ctx);
   registerModelEndpoints(reads, ctx);
 
   const ownedIds =

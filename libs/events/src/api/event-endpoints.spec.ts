@@ -27,14 +27,22 @@ describe('event endpoints: request checks', () => {
     ['events.scalar_metrics_iter_histogram', { task: 'ta', metrics: [{ variants: ['v'] }] }, 'metrics.0.metric: Required'],
     ['events.get_task_metrics', { tasks: [], event_type: 'log' }, 'tasks: Array must contain at least 1 element(s)'],
     ['events.get_task_metrics', { tasks: ['ta'] }, 'event_type: Required'],
-    ['events.get_task_events', { task: 'ta', filter: { iter: 3 } }, 'filter: unknown field'],
-    ['events.scalar_metrics_iter_histogram', { task: 'ta', metrics: [{ metric: 'm', variant: 'v' }] }, 'metrics.0.variant: unknown field'],
-    ['events.get_task_plots', { task: 'ta', iter: 1 }, 'iter: unknown field'],
     ['events.debug_images', { iters: 1 }, 'metrics: Required'],
   ])('%s refuses %j, naming the field', async (endpoint, body, message) => {
     const res = await call(endpoint, { ...body, method: 'get' });
     expect([res.status, res.body.meta.error_data.code]).toEqual([400, 'ERR_BAD_REQUEST']);
     expect(res.body.meta.result_msg).toContain(message);
+  });
+
+  it.each([
+    ['events.get_task_events', { task: 'ta', filter: { iter: 3 } }, 'filter'],
+    ['events.scalar_metrics_iter_histogram', { task: 'ta', metrics: [{ metric: 'm', variant: 'v' }] }, 'metrics.0.variant'],
+    ['events.get_task_plots', { task: 'ta', iter: 1 }, 'iter'],
+    ['events.debug_images', { metrics: [{ task: 'ta' }], iteration: 1 }, 'iteration'],
+  ])('%s refuses the unknown field of %j, naming it, instead of ignoring it', async (endpoint, body, field) => {
+    const res = await call(endpoint, { ...body, method: 'get' });
+    expect([res.status, res.body.meta.result_code, res.body.meta.result_subcode, res.body.meta.error_data.code]).toEqual([400, 400, 12, 'ERR_UNKNOWN_FIELD']);
+    expect([res.body.meta.result_msg, res.body.meta.error_data.field]).toEqual([`unknown field: ${field}`, field]);
   });
 
   // Every field the SDK's request classes (clearml 2.1.12 and 1.16.5, services v2_23) send: none is refused as unknown.

@@ -3,7 +3,7 @@ import { WardenError } from '@warden/errors';
 import { EVENT_TYPES } from '../event-types';
 
 // Request fields of clearml-server's events.conf, as the SDK's v2.23 service module sends them.
-// An unknown field is refused naming it (ClearML's validation error 400/12): dropping it silently
+// An unknown field is refused naming it (ERR_UNKNOWN_FIELD, ClearML's validation error 400/12): dropping it silently
 // would answer a query the caller did not ask. The SDK's `method` key is the one exception.
 
 const taskId = z.string().min(1).max(128);
@@ -118,8 +118,8 @@ export function parseRequest<S extends z.ZodTypeAny>(schema: S, data: Record<str
   const issue = result.error.issues[0];
   const at = issue.path.join('.');
   if (issue.code === 'unrecognized_keys') {
-    const field = [at, issue.keys[0]].filter(Boolean).join('.').slice(0, 200);
-    throw new WardenError('ERR_BAD_REQUEST', `${field}: unknown field`, { field });
+    const fields = issue.keys.slice(0, 20).map((key) => [at, key].filter(Boolean).join('.').slice(0, 200));
+    throw new WardenError('ERR_UNKNOWN_FIELD', `unknown field${fields.length > 1 ? 's' : ''}: ${fields.join(', ')}`, { field: fields[0], fields });
   }
   throw new WardenError('ERR_BAD_REQUEST', `${at}: ${issue.message}`, { field: at });
 }
