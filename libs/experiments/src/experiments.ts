@@ -1,4 +1,5 @@
 import type { Connection, Model } from 'mongoose';
+import type { RedisClientType } from 'redis';
 import { WardenError } from '@warden/errors';
 import type { ClearmlApi, EndpointHandler, EndpointOptions, TokenAuth } from '@warden/http';
 import type { Context } from './context';
@@ -8,13 +9,21 @@ import { registerHyperparamsEndpoints } from './hyperparams-endpoints';
 import { MetricsWriter } from './metrics-writer';
 import { registerModelEndpoints } from './model-endpoints';
 import { registerProjectEndpoints } from './project-endpoints';
+import { registerQueueEndpoints } from './queue-endpoints';
 import { registerTaskEndpoints } from './task-endpoints';
+import { registerTaskQueueEndpoints } from './task-queue-endpoints';
 import { registerTaskRunEndpoints } from './task-run-endpoints';
+import { registerWorkerEndpoints } from './worker-endpoints';
+import { WorkerStore } from './worker-store';
 
 export interface ExperimentDeps {
   connection: Connection;
   /** Deletes a deleted task's events (the events service's store). */
   onTaskDeleted?: (company: string, taskId: string) => Promise<void>;
+  /** Where workers.* keep registered workers; without it those endpoints do not exist. */
+  redis?: RedisClientType;
+  /** Prefix of the workers' Redis keys ('warden:workers:' by default). */
+  workerKeyPrefix?: string;
 }
 
 /** What other services (the events endpoints) ask about tasks. */
@@ -64,7 +73,7 @@ function readsAfterMetrics(api: ClearmlApi<TokenAuth>, settled: (company: string
   });
 }
 
-/** Registers ClearML's projects.*, tasks.* and models.* on the API, stored in MongoDB. */
+/** Registers ClearML's projects.*, tasks.*, models.* and queues.* (stored in MongoDB) and workers.* (in Redis) on the API. */
 export function registerExperimentEndpoints(api: ClearmlApi<TokenAuth>, deps: ExperimentDeps): Experiments {
   const db = experimentModels(deps.connection);
   const { onTaskDeleted } = deps;
@@ -81,6 +90,12 @@ export function registerExperimentEndpoints(api: ClearmlApi<TokenAuth>, deps: Ex
   registerTaskRunEndpoints(api, ctx);
   registerHyperparamsEndpoints(api, ctx);
   registerModelEndpoints(reads, ctx);
+  registerQueueEndpoints(api, ctx);
+  const workers = deps.redis && new WorkerStore(deps.redis, deps.workerKeyPrefix);
+  if (workers) registerWorkerEndpoints(api, ctx, workers);
+  registerTaskQueueEndpoints(api, ctx, {
+    queueWatched: workers && (async (company, queue) => (await workers.all(company)).some((w) => w.queues.includes(queue))),
+  });
 
   const ownedIds =
     <T extends { _id: string }>(model: Model<T>) =>

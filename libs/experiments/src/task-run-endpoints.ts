@@ -4,9 +4,10 @@ import type { ClearmlApi, TokenAuth } from '@warden/http';
 import { mustFind, type Context, type Identity } from './context';
 import type { TaskDoc, TaskModelItem } from './documents';
 import { id, opt, parseRequest } from './request';
-import { fromStored, toStored } from './stored-values';
+import { changeTaskStatus } from './status-change';
+import { toStored } from './stored-values';
 import { artifactId, artifactIdSchema, artifactSchema } from './task-fields';
-import { assertOutputsWritable, assertTransition, type TaskStatus } from './task-status';
+import { assertOutputsWritable, type TaskStatus } from './task-status';
 
 const statusRequest = z.object({ task: id, force: opt.flag, status_reason: opt.text, status_message: opt.text });
 // force: artifacts change while a task is created or running, forced or not (assertOutputsWritable).
@@ -25,10 +26,7 @@ export function registerTaskRunEndpoints(api: ClearmlApi<TokenAuth>, ctx: Contex
   const { tasks, models } = ctx.db;
   const ownedTask = (company: string, taskId: string) => mustFind(tasks, company, taskId, 'ERR_INVALID_TASK_ID', 'task');
 
-  /**
-   * Moves a task to `next` if the state machine (or force) allows it. The update is conditioned on
-   * the status it was read with, so a concurrent change fails instead of being overwritten.
-   */
+  /** Moves a task to `next`; `extra` adds fields computed from the task as read. */
   async function changeStatus(
     identity: Identity,
     request: StatusRequest,
@@ -36,27 +34,8 @@ export function registerTaskRunEndpoints(api: ClearmlApi<TokenAuth>, ctx: Contex
     extra: (task: TaskDoc, now: Date) => Partial<TaskDoc> = () => ({}),
   ) {
     const task = await ownedTask(identity.company, request.task);
-    assertTransition(task.status, next, request.force ?? false);
-    const now = new Date();
-    const fields = {
-      status: next,
-      status_reason: request.status_reason ?? '',
-      status_message: request.status_message ?? '',
-      status_changed: now,
-      last_update: now,
-      last_change: now,
-      last_changed_by: identity.user,
-      ...extra(task, now),
-    };
-    const result = await tasks.updateOne({ _id: task._id, company: identity.company, status: task.status }, { $set: fields });
-    if (result.matchedCount === 0) {
-      throw new WardenError('ERR_TASK_STATUS_CHANGED', `task ${task._id} changed status while moving to ${next}`, {
-        task: task._id,
-        current_status: task.status,
-        new_status: next,
-      });
-    }
-    return { updated: 1, fields: fromStored(fields) };
+    const { force, status_reason, status_message } = request;
+    return changeTaskStatus(tasks, identity, task, next, { force, status_reason, status_message, set: extra(task, new Date()) });
   }
 
   const statusEndpoint = (name: string, next: TaskStatus, extra?: (task: TaskDoc, now: Date) => Partial<TaskDoc>) =>
