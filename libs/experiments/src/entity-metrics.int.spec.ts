@@ -108,6 +108,15 @@ describe('recordMetrics: last_iteration and last_metrics from event batches (rea
     expect([doc.last_iteration, doc.last_metrics]).toEqual([0, {}]);
   });
 
+  it('tasks.reset clears the series count with last_metrics, so the cap starts afresh', async () => {
+    const task = await newTask();
+    await t.experiments.recordMetrics(ALICE.company, ALICE.user, [report(task, [one('loss', 'a', 5, 1)], 5)]);
+    const reset = await t.call('alice', 'tasks.reset', { task });
+    expect(reset.status).toBe(200);
+    const stored = await experimentModels(t.connection).tasks.findById(task).lean();
+    expect([stored?.last_iteration, stored?.last_metrics, stored?.unique_metrics]).toEqual([0, {}, []]);
+  });
+
   it("records a model's events on the model", async () => {
     const model = (await t.call('alice', 'models.create', { uri: 'file:///m.pt', name: 'm', project })).data.id as string;
     await t.experiments.recordMetrics(ALICE.company, ALICE.user, [{ id: model, model: true, lastIteration: 4, scalars: [one('loss', 'train', 4, 0.25)] }]);
