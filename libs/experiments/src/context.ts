@@ -11,9 +11,13 @@ export interface Context {
   db: ExperimentModels;
   /** Deletes a task's events; called before the task itself goes, so a failure can be retried. */
   deleteTaskEvents(company: string, taskIds: readonly string[]): Promise<void>;
+  /** Takes a task out of every queue of its company (queues.*); archiving a queued or running task calls it. */
+  removeFromQueues(company: string, taskId: string): Promise<void>;
 }
 
 export const ARCHIVED = 'archived';
+/** What replaces a deleted task's or model's id in the references that outlive it. */
+export const DELETED_PREFIX = '__DELETED__';
 const HIDDEN = 'hidden';
 
 /**

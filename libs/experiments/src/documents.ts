@@ -35,6 +35,8 @@ export interface TaskDoc {
   status_reason?: string;
   status_message?: string;
   status_changed?: Date;
+  /** The status a queued task goes back to when it leaves its queue. */
+  enqueue_status?: TaskStatus;
   comment?: string;
   created: Date;
   started?: Date;
@@ -134,6 +136,7 @@ const taskSchema = new Schema<TaskDoc>(
     status_reason: String,
     status_message: String,
     status_changed: Date,
+    enqueue_status: String,
     comment: String,
     started: Date,
     completed: Date,

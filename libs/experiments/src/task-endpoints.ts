@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
-import { ARCHIVED, listFilter, listPage, mustFind, type Context } from './context';
+import { ARCHIVED, DELETED_PREFIX, listFilter, listPage, mustFind, type Context } from './context';
 import { newId, type TaskDoc } from './documents';
 import { pick, tagFilter, type Filter } from './query';
 import { id, json, listFields, opt, parseRequest } from './request';
@@ -19,7 +19,6 @@ const deleteRequest = z.object({ task: id, force: opt.flag, delete_output_models
 
 // Fields whose change is not "the task changed" (clearml-server's user_set_allowed).
 const COSMETIC = new Set(['name', 'comment', 'tags', 'system_tags', 'project']);
-const DELETED_PREFIX = '__DELETED__';
 
 /** tasks.* except status changes and outputs: create, read, list, edit, delete. */
 export function registerTaskEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context): void {

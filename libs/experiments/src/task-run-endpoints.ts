@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
 import { mustFind, type Context, type Identity } from './context';
 import type { TaskDoc, TaskModelItem } from './documents';
 import { id, opt, parseRequest } from './request';
-import { fromStored, toStored } from './stored-values';
+import { toStored } from './stored-values';
 import { artifactId, artifactIdSchema, artifactSchema } from './task-fields';
-import { assertOutputsWritable, assertTransition, type TaskStatus } from './task-status';
+import { assertOutputsWritable, type TaskStatus } from './task-status';
+import { changeStatus } from './task-status-change';
 
 const statusRequest = z.object({ task: id, force: opt.flag, status_reason: opt.text, status_message: opt.text });
 const artifactsRequest = z.object({ task: id, artifacts: z.array(artifactSchema).max(1000) });
@@ -22,54 +22,28 @@ export function registerTaskRunEndpoints(api: ClearmlApi<TokenAuth>, ctx: Contex
   const { tasks, models } = ctx.db;
   const ownedTask = (company: string, taskId: string) => mustFind(tasks, company, taskId, 'ERR_INVALID_TASK_ID', 'task');
 
-  /**
-   * Moves a task to `next` if the state machine (or force) allows it. The update is conditioned on
-   * the status it was read with, so a concurrent change fails instead of being overwritten.
-   */
-  async function changeStatus(
+  async function changeStatusOf(
     identity: Identity,
     request: StatusRequest,
     next: TaskStatus,
     extra: (task: TaskDoc, now: Date) => Partial<TaskDoc> = () => ({}),
   ) {
     const task = await ownedTask(identity.company, request.task);
-    assertTransition(task.status, next, request.force ?? false);
-    const now = new Date();
-    const fields = {
-      status: next,
-      status_reason: request.status_reason ?? '',
-      status_message: request.status_message ?? '',
-      status_changed: now,
-      last_update: now,
-      last_change: now,
-      last_changed_by: identity.user,
-      ...extra(task, now),
-    };
-    const result = await tasks.updateOne({ _id: task._id, company: identity.company, status: task.status }, { $set: fields });
-    if (result.matchedCount === 0) {
-      throw new WardenError('ERR_TASK_STATUS_CHANGED', `task ${task._id} changed status while moving to ${next}`, {
-        task: task._id,
-        current_status: task.status,
-        new_status: next,
-      });
-    }
-    return { updated: 1, fields: fromStored(fields) };
+    return changeStatus(tasks, identity, task, next, request, extra(task, new Date()));
   }
 
   const statusEndpoint = (name: string, next: TaskStatus, extra?: (task: TaskDoc, now: Date) => Partial<TaskDoc>) =>
-    api.endpoint(name, { auth: 'token' }, ({ auth, data }) => changeStatus(auth.claims.identity, parseRequest(statusRequest, data), next, extra));
+    api.endpoint(name, { auth: 'token' }, ({ auth, data }) => changeStatusOf(auth.claims.identity, parseRequest(statusRequest, data), next, extra));
 
   api.endpoint('tasks.started', { auth: 'token' }, async ({ auth, data }) => {
     // A restarted task keeps its first start time.
-    const result = await changeStatus(auth.claims.identity, parseRequest(statusRequest, data), 'in_progress', (task, now) =>
+    const result = await changeStatusOf(auth.claims.identity, parseRequest(statusRequest, data), 'in_progress', (task, now) =>
       task.started ? {} : { started: now },
     );
     return { ...result, started: result.updated };
   });
   statusEndpoint('tasks.stopped', 'stopped', (_task, now) => ({ completed: now }));
   statusEndpoint('tasks.failed', 'failed');
-  // `publish: true` is not supported yet: the task is completed, not published.
-  statusEndpoint('tasks.completed', 'completed', (_task, now) => ({ completed: now }));
 
   const writableTask = async (company: string, taskId: string) => {
     const task = await ownedTask(company, taskId);

@@ -54,6 +54,8 @@ export interface TestApp {
   experiments: Experiments;
   connection: Connection;
   deletedTasks: string[];
+  /** `company/task` of every task taken out of its queues, in order. */
+  dequeuedTasks: string[];
   /** Calls an endpoint the way the SDK does: GET with a JSON body carrying `"method": "get"`. */
   call(
     as: 'alice' | 'anna' | 'bob',
@@ -82,9 +84,11 @@ export async function startTestApp(options: { maxBodyBytes?: number } = {}): Pro
     authenticate: async (req) => testAuth((req.get('Authorization') ?? '').replace(/^Bearer /, '')),
   });
   const deletedTasks: string[] = [];
+  const dequeuedTasks: string[] = [];
   const experiments = registerExperimentEndpoints(api, {
     connection,
     onTaskDeleted: async (company, taskId) => void deletedTasks.push(`${company}/${taskId}`),
+    removeTaskFromQueues: async (company, taskId) => void dequeuedTasks.push(`${company}/${taskId}`),
   });
   await experiments.ensureIndexes();
   const scrubber = new SecretScrubber();
@@ -104,6 +108,7 @@ export async function startTestApp(options: { maxBodyBytes?: number } = {}): Pro
     experiments,
     connection,
     deletedTasks,
+    dequeuedTasks,
     call: (as, endpoint, body = {}) => callRaw(as, endpoint, JSON.stringify({ ...body, method: 'get' })),
     callRaw,
     close: async () => {

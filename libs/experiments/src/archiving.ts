@@ -1,0 +1,74 @@
+import { WardenError } from '@warden/errors';
+import { ARCHIVED, type Context, type Identity } from './context';
+import type { TaskDoc } from './documents';
+import { changeStatus, type StatusChange } from './task-status-change';
+
+// clearml-server's archive_task and unarchive_task: a system tag, after taking the task out of
+// its queues and stopping it.
+
+export interface ArchiveOptions {
+  status_reason?: string;
+  status_message?: string;
+  /** For a pipeline controller, its steps (the tasks whose parent it is) too. */
+  include_pipeline_steps?: boolean;
+}
+
+/** Every task of these ids in the caller's company, or ClearML's invalid task id error naming the missing ones. */
+export async function ownedTasks(ctx: Context, company: string, ids: readonly string[]): Promise<TaskDoc[]> {
+  const unique = [...new Set(ids)];
+  const found = await ctx.db.tasks.find({ company, _id: { $in: unique } }).lean<TaskDoc[]>();
+  const missing = unique.filter((taskId) => !found.some((task) => task._id === taskId));
+  if (missing.length > 0) throw new WardenError('ERR_INVALID_TASK_ID', `task(s) not found: ${missing.join(', ')}`, { ids: missing });
+  return unique.map((taskId) => found.find((task) => task._id === taskId) as TaskDoc);
+}
+
+/**
+ * Takes a task out of every queue; a queued task goes back to the status it was enqueued from
+ * (created by default), a running one is stopped. Failures are ignored, as ClearML ignores them:
+ * the task is archived either way.
+ */
+async function leaveQueues(ctx: Context, identity: Identity, task: TaskDoc, change: StatusChange): Promise<void> {
+  await ctx.removeFromQueues(identity.company, task._id);
+  if (task.status !== 'queued' && task.status !== 'in_progress') return;
+  const next = task.status === 'in_progress' ? 'stopped' : (task.enqueue_status ?? 'created');
+  try {
+    await changeStatus(ctx.db.tasks, identity, task, next, { ...change, force: true }, {}, ['enqueue_status']);
+  } catch (error) {
+    if (!(error instanceof WardenError)) throw error;
+  }
+}
+
+type Tagging = (ctx: Context, identity: Identity, task: TaskDoc, options: ArchiveOptions) => Promise<number>;
+
+const archiveOne: Tagging = async (ctx, identity, task, options) => {
+  await leaveQueues(ctx, identity, task, options);
+  return setArchived(ctx, identity, task, options, true);
+};
+
+const unarchiveOne: Tagging = (ctx, identity, task, options) => setArchived(ctx, identity, task, options, false);
+
+async function setArchived(ctx: Context, identity: Identity, task: TaskDoc, options: ArchiveOptions, archived: boolean): Promise<number> {
+  const set = {
+    status_reason: options.status_reason ?? '',
+    status_message: options.status_message ?? '',
+    last_change: new Date(),
+    last_changed_by: identity.user,
+  };
+  const tag = archived ? { $addToSet: { system_tags: ARCHIVED } } : { $pull: { system_tags: ARCHIVED } };
+  const result = await ctx.db.tasks.updateOne({ _id: task._id, company: identity.company }, { $set: set, ...tag });
+  return result.matchedCount;
+}
+
+/** Tags one task (and a controller's steps when asked) and answers 1 when the task was there to tag. */
+async function withSteps(tagging: Tagging, ctx: Context, identity: Identity, task: TaskDoc, options: ArchiveOptions): Promise<number> {
+  if (options.include_pipeline_steps && task.type === 'controller') {
+    const steps = await ctx.db.tasks.find({ company: identity.company, parent: task._id }).lean<TaskDoc[]>();
+    for (const step of steps) await tagging(ctx, identity, step, options);
+  }
+  return tagging(ctx, identity, task, options);
+}
+
+export const archiveTask = (ctx: Context, identity: Identity, task: TaskDoc, options: ArchiveOptions) => withSteps(archiveOne, ctx, identity, task, options);
+
+export const unarchiveTask = (ctx: Context, identity: Identity, task: TaskDoc, options: ArchiveOptions) =>
+  withSteps(unarchiveOne, ctx, identity, task, options);
