@@ -1,7 +1,7 @@
 import { WardenError } from '@warden/errors';
 import { ARCHIVED, type Context, type Identity } from './context';
 import type { TaskDoc } from './documents';
-import { changeStatus, type StatusChange } from './task-status-change';
+import { changeTaskStatus } from './status-change';
 
 // clearml-server's archive_task and unarchive_task: a system tag, after taking the task out of
 // its queues and stopping it.
@@ -27,12 +27,13 @@ export async function ownedTasks(ctx: Context, company: string, ids: readonly st
  * (created by default), a running one is stopped. Failures are ignored, as ClearML ignores them:
  * the task is archived either way.
  */
-async function leaveQueues(ctx: Context, identity: Identity, task: TaskDoc, change: StatusChange): Promise<void> {
+async function leaveQueues(ctx: Context, identity: Identity, task: TaskDoc, options: ArchiveOptions): Promise<void> {
   await ctx.removeFromQueues(identity.company, task._id);
   if (task.status !== 'queued' && task.status !== 'in_progress') return;
   const next = task.status === 'in_progress' ? 'stopped' : (task.enqueue_status ?? 'created');
   try {
-    await changeStatus(ctx.db.tasks, identity, task, next, { ...change, force: true }, {}, ['enqueue_status']);
+    const { status_reason, status_message } = options;
+    await changeTaskStatus(ctx.db.tasks, identity, task, next, { force: true, status_reason, status_message, unset: ['enqueue_status'] });
   } catch (error) {
     if (!(error instanceof WardenError)) throw error;
   }

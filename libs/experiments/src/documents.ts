@@ -35,8 +35,6 @@ export interface TaskDoc {
   status_reason?: string;
   status_message?: string;
   status_changed?: Date;
-  /** The status a queued task goes back to when it leaves its queue. */
-  enqueue_status?: TaskStatus;
   comment?: string;
   created: Date;
   started?: Date;
@@ -60,6 +58,8 @@ export interface TaskDoc {
   system_tags?: string[];
   last_iteration?: number;
   last_metrics?: Doc;
+  /** The status a queued task had before it was enqueued: a dequeue returns it there. */
+  enqueue_status?: TaskStatus;
 }
 
 export interface TaskModelItem {
@@ -136,7 +136,6 @@ const taskSchema = new Schema<TaskDoc>(
     status_reason: String,
     status_message: String,
     status_changed: Date,
-    enqueue_status: String,
     comment: String,
     started: Date,
     completed: Date,
@@ -153,6 +152,7 @@ const taskSchema = new Schema<TaskDoc>(
     container: Mixed,
     last_iteration: Number,
     last_metrics: Mixed,
+    enqueue_status: String,
   },
   options,
 );

@@ -1,12 +1,14 @@
 import { WardenError } from '@warden/errors';
 import { mustFind, type Identity } from './context';
 import type { ExperimentModels } from './documents';
-import { changeStatus, type StatusChange, type StatusChangeResult } from './task-status-change';
+import { changeTaskStatus, type StatusChange } from './status-change';
 import { assertTransition } from './task-status';
+
+type StatusChangeResult = Awaited<ReturnType<typeof changeTaskStatus>>;
 
 // clearml-server's publish_task and ModelBLL.publish_model.
 
-export interface PublishTaskOptions extends StatusChange {
+export interface PublishTaskOptions extends Pick<StatusChange, 'force' | 'status_reason' | 'status_message'> {
   /** Also publish (set ready) the task's last output model when it is a draft. */
   publishModel: boolean;
 }
@@ -34,7 +36,13 @@ export async function publishTask(db: ExperimentModels, identity: Identity, task
       const model = await db.models.findOne({ _id: modelId, company }, { ready: 1 }).lean();
       if (model && !model.ready) await publishModel(db, identity, modelId, { publishTask: false });
     }
-    return await changeStatus(db.tasks, identity, { ...task, status: 'publishing' }, 'published', options, { published: new Date() });
+    const { force, status_reason, status_message } = options;
+    return await changeTaskStatus(db.tasks, identity, { ...task, status: 'publishing' }, 'published', {
+      force,
+      status_reason,
+      status_message,
+      set: { published: new Date() },
+    });
   } catch (error) {
     await db.tasks.updateOne({ _id: task._id, company, status: 'publishing' }, { $set: { status: task.status } });
     throw error;

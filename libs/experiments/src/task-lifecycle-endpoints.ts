@@ -8,7 +8,7 @@ import { findOrCreateProject } from './projects';
 import { publishTask } from './publishing';
 import { id, opt, parseRequest } from './request';
 import { cloneRequest, cloneTask } from './task-clone';
-import { changeStatus } from './task-status-change';
+import { changeTaskStatus } from './status-change';
 
 const statusChange = { force: opt.flag, status_reason: opt.text, status_message: opt.text };
 const publishRequest = z.object({ task: id, ...statusChange, publish_model: opt.flag });
@@ -45,7 +45,8 @@ export function registerTaskLifecycleEndpoints(api: ClearmlApi<TokenAuth>, ctx: 
     const identity = auth.claims.identity;
     const request = parseRequest(completedRequest, data);
     const task = await ownedTask(identity.company, request.task);
-    const completed = await changeStatus(tasks, identity, task, 'completed', request, { completed: new Date() });
+    const { force, status_reason, status_message } = request;
+    const completed = await changeTaskStatus(tasks, identity, task, 'completed', { force, status_reason, status_message, set: { completed: new Date() } });
     if (!request.publish) return { ...completed, published: 0 };
     const published = await publishTask(ctx.db, identity, task._id, { ...request, publishModel: true });
     return { ...completed, fields: { ...completed.fields, status: published.fields.status }, published: published.updated };

@@ -3,10 +3,10 @@ import type { ClearmlApi, TokenAuth } from '@warden/http';
 import { mustFind, type Context, type Identity } from './context';
 import type { TaskDoc, TaskModelItem } from './documents';
 import { id, opt, parseRequest } from './request';
+import { changeTaskStatus } from './status-change';
 import { toStored } from './stored-values';
 import { artifactId, artifactIdSchema, artifactSchema } from './task-fields';
 import { assertOutputsWritable, type TaskStatus } from './task-status';
-import { changeStatus } from './task-status-change';
 
 const statusRequest = z.object({ task: id, force: opt.flag, status_reason: opt.text, status_message: opt.text });
 const artifactsRequest = z.object({ task: id, artifacts: z.array(artifactSchema).max(1000) });
@@ -22,22 +22,24 @@ export function registerTaskRunEndpoints(api: ClearmlApi<TokenAuth>, ctx: Contex
   const { tasks, models } = ctx.db;
   const ownedTask = (company: string, taskId: string) => mustFind(tasks, company, taskId, 'ERR_INVALID_TASK_ID', 'task');
 
-  async function changeStatusOf(
+  /** Moves a task to `next`; `extra` adds fields computed from the task as read. */
+  async function changeStatus(
     identity: Identity,
     request: StatusRequest,
     next: TaskStatus,
     extra: (task: TaskDoc, now: Date) => Partial<TaskDoc> = () => ({}),
   ) {
     const task = await ownedTask(identity.company, request.task);
-    return changeStatus(tasks, identity, task, next, request, extra(task, new Date()));
+    const { force, status_reason, status_message } = request;
+    return changeTaskStatus(tasks, identity, task, next, { force, status_reason, status_message, set: extra(task, new Date()) });
   }
 
   const statusEndpoint = (name: string, next: TaskStatus, extra?: (task: TaskDoc, now: Date) => Partial<TaskDoc>) =>
-    api.endpoint(name, { auth: 'token' }, ({ auth, data }) => changeStatusOf(auth.claims.identity, parseRequest(statusRequest, data), next, extra));
+    api.endpoint(name, { auth: 'token' }, ({ auth, data }) => changeStatus(auth.claims.identity, parseRequest(statusRequest, data), next, extra));
 
   api.endpoint('tasks.started', { auth: 'token' }, async ({ auth, data }) => {
     // A restarted task keeps its first start time.
-    const result = await changeStatusOf(auth.claims.identity, parseRequest(statusRequest, data), 'in_progress', (task, now) =>
+    const result = await changeStatus(auth.claims.identity, parseRequest(statusRequest, data), 'in_progress', (task, now) =>
       task.started ? {} : { started: now },
     );
     return { ...result, started: result.updated };

@@ -5,30 +5,25 @@ import type { TaskDoc } from './documents';
 import { fromStored } from './stored-values';
 import { assertTransition, type TaskStatus } from './task-status';
 
-/** What a status-changing call carries besides the task (clearml-server's status_change_request). */
 export interface StatusChange {
   force?: boolean;
   status_reason?: string;
   status_message?: string;
+  /** More fields set in the same update. */
+  set?: Record<string, unknown>;
+  /** Fields removed in the same update. */
+  unset?: readonly string[];
 }
 
-// A type, not an interface: batch answers need it to be a plain record.
-export type StatusChangeResult = { updated: number; fields: Record<string, unknown> };
+const DEVELOPMENT = 'development';
 
 /**
- * Moves `task` (as read) to `next` if the state machine (or force) allows it, setting `extra` too.
- * The update is conditioned on the status it was read with, so a concurrent change fails with
- * ClearML's "status changed" error instead of being overwritten.
+ * Moves a task to `next` if the state machine (or force) allows it, with its other changes in the
+ * same single-document update. The update is conditioned on the status the task was read with, so
+ * a concurrent change fails (ClearML's failed_changing_task_status) instead of being overwritten.
+ * A task sent to a queue stops being a development task, as in clearml-server.
  */
-export async function changeStatus(
-  tasks: Model<TaskDoc>,
-  identity: Identity,
-  task: TaskDoc,
-  next: TaskStatus,
-  change: StatusChange,
-  extra: Partial<TaskDoc> = {},
-  unset: readonly (keyof TaskDoc)[] = [],
-): Promise<StatusChangeResult> {
+export async function changeTaskStatus(tasks: Model<TaskDoc>, identity: Identity, task: TaskDoc, next: TaskStatus, change: StatusChange = {}) {
   assertTransition(task.status, next, change.force ?? false);
   const now = new Date();
   const fields = {
@@ -39,9 +34,11 @@ export async function changeStatus(
     last_update: now,
     last_change: now,
     last_changed_by: identity.user,
-    ...extra,
+    ...change.set,
   };
-  const update = { $set: fields, ...(unset.length > 0 && { $unset: Object.fromEntries(unset.map((field) => [field, 1])) }) };
+  const update: Record<string, unknown> = { $set: fields };
+  if (change.unset?.length) update.$unset = Object.fromEntries(change.unset.map((field) => [field, 1]));
+  if (next === 'queued') update.$pull = { system_tags: DEVELOPMENT };
   const result = await tasks.updateOne({ _id: task._id, company: identity.company, status: task.status }, update);
   if (result.matchedCount === 0) {
     throw new WardenError('ERR_TASK_STATUS_CHANGED', `task ${task._id} changed status while moving to ${next}`, {
