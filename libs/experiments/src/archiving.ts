@@ -13,15 +13,6 @@ export interface ArchiveOptions {
   include_pipeline_steps?: boolean;
 }
 
-/** Every task of these ids in the caller's company, or ClearML's invalid task id error naming the missing ones. */
-export async function ownedTasks(ctx: Context, company: string, ids: readonly string[]): Promise<TaskDoc[]> {
-  const unique = [...new Set(ids)];
-  const found = await ctx.db.tasks.find({ company, _id: { $in: unique } }).lean<TaskDoc[]>();
-  const missing = unique.filter((taskId) => !found.some((task) => task._id === taskId));
-  if (missing.length > 0) throw new WardenError('ERR_INVALID_TASK_ID', `task(s) not found: ${missing.join(', ')}`, { ids: missing });
-  return unique.map((taskId) => found.find((task) => task._id === taskId) as TaskDoc);
-}
-
 /**
  * Takes a task out of every queue; a queued task goes back to the status it was enqueued from
  * (created by default), a running one is stopped. Failures are ignored, as ClearML ignores them:

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
-import { archiveTask, ownedTasks, unarchiveTask, type ArchiveOptions } from './archiving';
+import { archiveTask, unarchiveTask, type ArchiveOptions } from './archiving';
 import { batchIds, runBatch } from './batch';
 import { mustFind, type Context, type Identity } from './context';
+import type { TaskDoc } from './documents';
 import { findOrCreateProject } from './projects';
 import { publishTask } from './publishing';
 import { id, opt, parseRequest } from './request';
@@ -19,6 +20,15 @@ const archiveRequest = z.object({ tasks: batchIds, ...archiveFields });
 const archiveManyRequest = z.object({ ids: batchIds, ...archiveFields });
 // `project: null` is the root project; leaving it out needs a project_name.
 const moveRequest = z.object({ ids: batchIds, project: id.nullable().optional(), project_name: opt.text });
+
+/** Every task of these ids in the caller's company, or ClearML's invalid task id error naming the missing ones. */
+async function ownedTasks(ctx: Context, company: string, ids: readonly string[]): Promise<TaskDoc[]> {
+  const unique = [...new Set(ids)];
+  const found = await ctx.db.tasks.find({ company, _id: { $in: unique } }).lean<TaskDoc[]>();
+  const missing = unique.filter((taskId) => !found.some((task) => task._id === taskId));
+  if (missing.length > 0) throw new WardenError('ERR_INVALID_TASK_ID', `task(s) not found: ${missing.join(', ')}`, { ids: missing });
+  return unique.map((taskId) => found.find((task) => task._id === taskId) as TaskDoc);
+}
 
 /** tasks.* that move a task through its life: clone, publish, complete, archive, move. */
 export function registerTaskLifecycleEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context): void {
