@@ -68,8 +68,14 @@ a.b.c: 5`);
 
   it('keeps spaces inside unquoted values and concatenates quoted parts', () => {
     const { value } = parse(`name: Jane Doe   \nurl: http://host:8081/x\npath: "a"/b`);
-    // "http://host:8081/x" has a // that HOCON would read as a comment; ClearML docs quote URLs for that reason.
-    expect(value).toEqual({ name: 'Jane Doe', url: 'http:', path: 'a/b' });
+    expect(value).toEqual({ name: 'Jane Doe', url: 'http://host:8081/x', path: 'a/b' });
+  });
+
+  it('reads unquoted URLs as pyhocon does: // inside a word is text, after a space a comment', () => {
+    const { value } = parse(`api { url: http://host:8080 }
+files: http://files:8081/a//b // the fileserver
+hosts: [http://a:1, http://b/c]`);
+    expect(value).toEqual({ api: { url: 'http://host:8080' }, files: 'http://files:8081/a//b', hosts: ['http://a:1', 'http://b/c'] });
   });
 
   it('reads triple-quoted multi-line strings and counts their lines', () => {

@@ -302,7 +302,9 @@ class Parser {
     for (;;) {
       const c = this.peek();
       if (!c || c === '\n' || c === ',' || c === '}' || c === ']' || c === '[' || c === '{' || c === '"' || c === '#') break;
-      if (this.startsWith('//') || this.startsWith('${')) break;
+      // `//` starts a comment only where a token may start: inside a word it is text, as in
+      // pyhocon, so an unquoted `url: http://host:8080` is the URL (once it was cut to `http:`).
+      if ((this.startsWith('//') && (out === '' || /\s$/.test(out))) || this.startsWith('${')) break;
       out += c;
       this.pos++;
     }
