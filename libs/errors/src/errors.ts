@@ -58,6 +58,9 @@ export const ERROR_TABLE = {
   ERR_INVALID_SCROLL_ID: { status: 400, result: [400, 1104], message: 'invalid scroll id' },
   // Projects, tasks and models (libs/experiments), with clearml-server's result codes.
   ERR_MISSING_FIELDS: { status: 400, result: [400, 11], message: 'missing required fields' },
+  ERR_UNKNOWN_FIELD: { status: 400, result: [400, 12], message: 'validation error: unknown request field' },
+  ERR_UNSUPPORTED_FILTER: { status: 400, result: [400, 12], message: 'validation error: this field filter is not supported' },
+  ERR_FIELDS_CONFLICT: { status: 400, result: [400, 15], message: 'conflicting fields' },
   ERR_STORED_VALUE: { status: 400, result: [400, 12], message: 'value cannot be stored (nested too deep, or an object key holds a NUL character)' },
   ERR_DOCUMENT_TOO_LARGE: { status: 400, result: [400, 12], message: 'the object would be larger than the database holds (16 MiB)' },
   ERR_INVALID_REGEX: { status: 400, result: [400, 21], message: 'malformed regular expression' },

@@ -3,6 +3,7 @@ import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
 import type { Context } from './context';
 import { ensureIndexes, experimentModels } from './documents';
+import { registerHyperparamsEndpoints } from './hyperparams-endpoints';
 import { registerModelEndpoints } from './model-endpoints';
 import { registerModelLifecycleEndpoints } from './model-lifecycle-endpoints';
 import { registerProjectEndpoints } from './project-endpoints';
@@ -45,6 +46,7 @@ export function registerExperimentEndpoints(api: ClearmlApi<TokenAuth>, deps: Ex
   registerProjectEndpoints(api, ctx);
   registerTaskEndpoints(api, ctx);
   registerTaskRunEndpoints(api, ctx);
+  registerHyperparamsEndpoints(api, ctx);
   registerTaskLifecycleEndpoints(api, ctx);
   registerModelEndpoints(api, ctx);
   registerModelLifecycleEndpoints(api, ctx);

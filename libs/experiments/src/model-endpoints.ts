@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
+import { parseListRequest } from './field-filters';
 import { anyOf, DELETED_PREFIX, listFilter, listPage, mustFind, type Context, type Identity } from './context';
 import { newId, type ModelDoc } from './documents';
 import { pick } from './query';
@@ -27,7 +28,8 @@ const modelFields = {
   task: opt.id,
   metadata: opt.of(metadataMap),
 };
-const createRequest = z.object({ ...modelFields, uri: text, name: text });
+// public: a model is never shared with other companies here.
+const createRequest = z.object({ ...modelFields, uri: text, name: text, public: opt.ignored });
 const editRequest = z.object({ model: id, ...modelFields, uri: opt.text, iteration: opt.int });
 const updateRequest = z.object({ model: id, ...modelFields, created: opt.of(z.coerce.date()), ui_cache: opt.json, iteration: opt.int });
 const getAllRequest = z.object({ ...listFields, user: opt.list, ready: opt.flag, project: opt.list, task: opt.list, framework: opt.list, uri: opt.list });
@@ -111,10 +113,11 @@ export function registerModelEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context)
   });
 
   api.endpoint('models.get_all', { auth: 'token' }, async ({ auth, data }) => {
-    const request = parseRequest(getAllRequest, data);
+    const { request, filters } = parseListRequest('models', getAllRequest, data);
     const extra = [
       ...(['user', 'project', 'task', 'framework', 'uri'] as const).flatMap((field) => anyOf(field, request[field])),
       ...(request.ready === undefined ? [] : [{ ready: request.ready }]),
+      ...filters,
     ];
     const docs = await listPage(models, listFilter(auth.claims.identity.company, request, extra), request);
     return { models: docs.map((doc) => pick(modelView(doc), request.only_fields)) };

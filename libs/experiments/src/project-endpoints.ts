@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
+import { parseListRequest } from './field-filters';
 import { ARCHIVED, listFilter, listPage, mustFind, type Context } from './context';
 import { pick } from './query';
 import { id, listFields, opt, parseRequest, text } from './request';
@@ -17,8 +18,8 @@ const editable = {
 const createRequest = z.object({ name: text, ...editable });
 const updateRequest = z.object({ project: id, name: opt.text, ...editable });
 const deleteRequest = z.object({ project: id, force: opt.flag, delete_contents: opt.flag });
-// shallow_search is not read: projects are flat here (see registerProjectEndpoints).
-const getAllRequest = z.object(listFields);
+// shallow_search only limits a search to one level of subprojects, and projects are flat here (see registerProjectEndpoints).
+const getAllRequest = z.object({ ...listFields, shallow_search: opt.ignored });
 
 /** projects.*: names are unique per company; `a/b` names are stored as given, without parent projects. */
 export function registerProjectEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context): void {
@@ -49,8 +50,8 @@ export function registerProjectEndpoints(api: ClearmlApi<TokenAuth>, ctx: Contex
   });
 
   api.endpoint('projects.get_all', { auth: 'token' }, async ({ auth, data }) => {
-    const request = parseRequest(getAllRequest, data);
-    const docs = await listPage(projects, listFilter(auth.claims.identity.company, request), request);
+    const { request, filters } = parseListRequest('projects', getAllRequest, data);
+    const docs = await listPage(projects, listFilter(auth.claims.identity.company, request, filters), request);
     return { projects: docs.map((doc) => pick(projectView(doc), request.only_fields)) };
   });
 

@@ -52,4 +52,25 @@ describe('list queries', () => {
     expect(pick(item, ['status', 'execution.artifacts', 'missing.path'])).toEqual({ id: 't', status: 'created', execution: { artifacts: [] } });
     expect(pick(item, undefined)).toBe(item);
   });
+
+  it('keeps the parent objects a projected path passes through, as a MongoDB projection does', () => {
+    // Dataset.create asks for runtime.version of a task whose runtime is {} and reads runtime.
+    expect(pick({ id: 't', runtime: {} }, ['id', 'runtime.version'])).toEqual({ id: 't', runtime: {} });
+    expect(pick({ id: 't', a: { b: { x: 1 }, c: 2 } }, ['a.b.c.d', 'a.c'])).toEqual({ id: 't', a: { b: {}, c: 2 } });
+    // A path through a plain value projects to nothing; through a list, into its objects.
+    expect(pick({ id: 't', runtime: 'text' }, ['runtime.version'])).toEqual({ id: 't' });
+    const models = { output: [{ name: 'a', model: 'm1' }, 'junk', { name: 'b' }] };
+    expect(pick({ id: 't', models }, ['models.output.model'])).toEqual({ id: 't', models: { output: [{ model: 'm1' }, {}] } });
+    expect(pick({ id: 't', models }, ['models.output.model', 'models.output.name'])).toEqual({
+      id: 't',
+      models: { output: [{ model: 'm1', name: 'a' }, { name: 'b' }] },
+    });
+  });
+
+  it('never reads a projected key from the prototype', () => {
+    const item = JSON.parse('{"id":"t","runtime":{"__proto__":{"polluted":1}}}') as Record<string, unknown>;
+    const picked = pick(item, ['runtime.__proto__.polluted', 'constructor.name', 'runtime.toString']);
+    expect(JSON.stringify(picked)).toBe('{"id":"t","runtime":{"__proto__":{"polluted":1}}}');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
 });

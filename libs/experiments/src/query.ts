@@ -95,24 +95,42 @@ export function projection(onlyFields: readonly string[] | undefined): Record<st
   return Object.fromEntries([...top, '_id'].map((field) => [field, 1 as const]));
 }
 
-/** Keeps only the given dotted paths of an answer item (and its id), as ClearML's only_fields does. */
+/**
+ * Keeps only the given dotted paths of an answer item (and its id), as a MongoDB projection (and so
+ * ClearML's only_fields) does: a path keeps each parent object it passes through even when the leaf
+ * is missing (`runtime.version` of a task whose runtime is {} answers `runtime: {}`), and it goes
+ * into the objects of a list.
+ */
 export function pick(item: Record<string, unknown>, onlyFields: readonly string[] | undefined): Record<string, unknown> {
   if (!onlyFields?.length) return item;
   const picked: Record<string, unknown> = { id: item.id };
   for (const path of onlyFields) {
-    const segments = path.split('.');
-    let source: unknown = item;
-    for (const segment of segments) source = isPlainObject(source) ? source[segment] : undefined;
-    if (source === undefined) continue;
-    let target = picked;
-    for (const segment of segments.slice(0, -1)) {
-      if (!isPlainObject(target[segment])) target[segment] = {};
-      target = target[segment] as Record<string, unknown>;
-    }
-    target[segments[segments.length - 1]] = source;
+    const [head, ...rest] = path.split('.');
+    const projected = own(item, head) === undefined ? undefined : projectPath(item[head], rest);
+    if (projected !== undefined) picked[head] = head in picked ? merge(picked[head], projected) : projected;
   }
   return picked;
 }
+
+function projectPath(value: unknown, segments: readonly string[]): unknown {
+  if (segments.length === 0) return value;
+  if (Array.isArray(value)) return value.filter(isPlainObject).map((element) => projectPath(element, segments));
+  // A path through a plain value projects to nothing.
+  if (!isPlainObject(value)) return undefined;
+  const [head, ...rest] = segments;
+  const inner = own(value, head) === undefined ? undefined : projectPath(value[head], rest);
+  return inner === undefined ? {} : { [head]: inner };
+}
+
+function merge(a: unknown, b: unknown): unknown {
+  if (Array.isArray(a) && Array.isArray(b)) return a.map((element, i) => merge(element, b[i]));
+  if (!isPlainObject(a) || !isPlainObject(b)) return b;
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  return Object.fromEntries(keys.map((key) => [key, !Object.hasOwn(b, key) ? a[key] : Object.hasOwn(a, key) ? merge(a[key], b[key]) : b[key]]));
+}
+
+/** A key's own value: a client-chosen key like `__proto__` never reads the prototype. */
+const own = (value: Record<string, unknown>, key: string): unknown => (Object.hasOwn(value, key) ? value[key] : undefined);
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { WardenError } from '@warden/errors';
+import { ERROR_TABLE, WardenError } from '@warden/errors';
 import { listFields, opt, parseRequest, text } from './request';
+import { compact } from './stored-values';
 import { artifactSchema, taskFields, taskName, taskType } from './task-fields';
 
-function refusal(schema: z.ZodTypeAny, data: unknown): { code: string; field: unknown; message: string } {
+function refusal(schema: z.AnyZodObject, data: unknown): { code: string; field: unknown; message: string } {
   try {
     parseRequest(schema, data);
   } catch (error) {
@@ -13,11 +14,22 @@ function refusal(schema: z.ZodTypeAny, data: unknown): { code: string; field: un
 }
 
 describe('request validation', () => {
-  const create = z.object({ ...taskFields, name: taskName, type: taskType });
+  const create = z.object({ ...taskFields, name: taskName, type: taskType, input: opt.ignored });
 
-  it('drops the SDK\'s "method" field and unknown fields instead of refusing them', () => {
-    const parsed = parseRequest(create, { name: 'task', type: 'training', method: 'get', surprise: 1, script: { diff: 'x', extra: true } });
+  it('ignores the SDK\'s "method" field and drops unknown keys inside documents', () => {
+    const parsed = parseRequest(create, { name: 'task', type: 'training', method: 'get', script: { diff: 'x', extra: true } });
     expect(parsed).toEqual({ name: 'task', type: 'training', script: { diff: 'x' } });
+  });
+
+  it('refuses an unknown top-level field with the validation error naming it', () => {
+    const found = refusal(create, { name: 'task', type: 'training', method: 'get', surprise: 1, 'hyperparams.Args.lr.value': '0.1' });
+    expect(found).toEqual({ code: 'ERR_UNKNOWN_FIELD', field: 'surprise', message: 'unknown fields: surprise, hyperparams.Args.lr.value' });
+    expect(ERROR_TABLE.ERR_UNKNOWN_FIELD.result).toEqual([400, 12]);
+  });
+
+  it('takes a field the SDK may send and Warden does not use, without storing it', () => {
+    const parsed = parseRequest(create, { name: 'task', type: 'training', input: { view: {} } });
+    expect(compact(parsed)).toEqual({ name: 'task', type: 'training' });
   });
 
   it('treats null as not given', () => {

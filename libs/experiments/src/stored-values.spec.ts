@@ -62,4 +62,11 @@ describe('stored values', () => {
     expect(refusal(() => toStoredFields({ hyperparams: { s: { 'p\0': {} } } }))).toEqual(['ERR_STORED_VALUE', 'hyperparams']);
     expect(refusal(() => toStored([{ ok: 'a\0b' }], 'runtime'))).toBe('stored');
   });
+
+  it('stores a __proto__ key under an escaped name the driver keeps, and answers it as given', () => {
+    const value = JSON.parse('{"__proto__": {"a": 1}, "%5F_proto__": 2, "_x": 3}') as Record<string, unknown>;
+    const stored = toStored<Record<string, unknown>>(value, 'runtime');
+    expect(Object.keys(stored)).toEqual(['%5F_proto__', '%255F_proto__', '_x']);
+    expect(JSON.stringify(fromStored(stored))).toBe(JSON.stringify(value));
+  });
 });

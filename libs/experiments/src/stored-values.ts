@@ -10,8 +10,10 @@ export const MAX_STORED_DEPTH = 64;
 
 // Client-chosen keys (hyperparameter names like `optimizer.lr`, runtime keys, labels) may hold
 // `.` and `$`, which the database reads as paths and operators. They are stored percent-escaped.
-const escapeKey = (key: string) => key.replace(/[%.$]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-const unescapeKey = (key: string) => key.replace(/%(25|2E|24)/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+// A key `__proto__` is stored with its first `_` escaped: the driver would drop it from an object.
+const PROTO = '__proto__';
+export const escapeKey = (key: string) => (key === PROTO ? '%5F_proto__' : key.replace(/[%.$]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`));
+export const unescapeKey = (key: string) => key.replace(/%(25|2E|24|5F)/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 
 /**
  * An array inside an array is stored wrapped in an object under this key, which no escaped client

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
+import { parseListRequest } from './field-filters';
 import { ARCHIVED, DELETED_PREFIX, listFilter, listPage, mustFind, type Context } from './context';
 import { newId, type TaskDoc } from './documents';
 import { pick, tagFilter, type Filter } from './query';
@@ -11,11 +12,23 @@ import { assertEditable } from './task-status';
 import { taskView } from './views';
 
 const taskRequest = z.object({ task: id });
-const createRequest = z.object({ ...taskFields, name: taskName, type: taskType });
-const editRequest = z.object({ task: id, force: opt.flag, ...taskFields });
-const getAllRequest = z.object({ ...listFields, user: opt.list, project: opt.list, status: opt.list, type: opt.list, parent: opt.id });
+// Enterprise dataviews: the SDK sends `input` only to servers whose feature_set is not "basic", and Warden's is.
+const createRequest = z.object({ ...taskFields, name: taskName, type: taskType, input: opt.ignored });
+const editRequest = z.object({ task: id, force: opt.flag, ...taskFields, input: opt.ignored });
+// task_types: how the SDK's DatasetTrigger names the type filter.
+const getAllRequest = z.object({ ...listFields, user: opt.list, project: opt.list, status: opt.list, type: opt.list, task_types: opt.list, parent: opt.id });
 const setRequirementsRequest = z.object({ task: id, requirements: json });
-const deleteRequest = z.object({ task: id, force: opt.flag, delete_output_models: opt.flag });
+const deleteRequest = z.object({
+  task: id,
+  force: opt.flag,
+  delete_output_models: opt.flag,
+  // Warden keeps no external artifact files and no trash; a deleted task's status text goes with it.
+  delete_external_artifacts: opt.ignored,
+  move_to_trash: opt.ignored,
+  return_file_urls: opt.ignored,
+  status_reason: opt.ignored,
+  status_message: opt.ignored,
+});
 
 // Fields whose change is not "the task changed" (clearml-server's user_set_allowed).
 const COSMETIC = new Set(['name', 'comment', 'tags', 'system_tags', 'project']);
@@ -59,9 +72,11 @@ export function registerTaskEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context):
   });
 
   api.endpoint('tasks.get_all', { auth: 'token' }, async ({ auth, data }) => {
-    const request = parseRequest(getAllRequest, data);
+    const { request, filters } = parseListRequest('tasks', getAllRequest, data);
     const extra: Filter[] = (['user', 'project', 'status', 'type'] as const).flatMap((field) => (request[field] ? [tagFilter(field, request[field])] : []));
+    if (request.task_types) extra.push(tagFilter('type', request.task_types));
     if (request.parent) extra.push({ parent: request.parent });
+    extra.push(...filters);
     const docs = await listPage(tasks, listFilter(auth.claims.identity.company, request, extra), request);
     return { tasks: docs.map((doc) => pick(taskView(doc), request.only_fields)) };
   });
@@ -75,7 +90,7 @@ export function registerTaskEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context):
     const now = new Date();
     const set = editUpdate(storedTaskFields(fields, now));
     if (Object.keys(set).length === 0) return { updated: 0 };
-    const touched = Object.keys(fields).some((field) => !COSMETIC.has(field));
+    const touched = Object.keys(compact(fields)).some((field) => !COSMETIC.has(field));
     const stamps = { last_change: now, last_changed_by: user, ...(touched && { last_update: now }) };
     const result = await tasks.updateOne({ _id: taskId, company }, { $set: { ...set, ...stamps } });
     return { updated: result.matchedCount, fields: { ...compact(fields), ...(fromStored(stamps) as object) } };

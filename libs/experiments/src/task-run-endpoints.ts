@@ -9,8 +9,9 @@ import { artifactId, artifactIdSchema, artifactSchema } from './task-fields';
 import { assertOutputsWritable, type TaskStatus } from './task-status';
 
 const statusRequest = z.object({ task: id, force: opt.flag, status_reason: opt.text, status_message: opt.text });
-const artifactsRequest = z.object({ task: id, artifacts: z.array(artifactSchema).max(1000) });
-const deleteArtifactsRequest = z.object({ task: id, artifacts: z.array(artifactIdSchema).max(1000) });
+// force: artifacts change while a task is created or running, forced or not (assertOutputsWritable).
+const artifactsRequest = z.object({ task: id, artifacts: z.array(artifactSchema).max(1000), force: opt.ignored });
+const deleteArtifactsRequest = z.object({ task: id, artifacts: z.array(artifactIdSchema).max(1000), force: opt.ignored });
 const modelType = z.enum(['input', 'output']);
 const addModelRequest = z.object({ task: id, name: z.string().min(1).max(1024), model: id, type: modelType, iteration: opt.int });
 const deleteModelsRequest = z.object({ task: id, models: z.array(z.object({ name: z.string(), type: modelType })).max(1000) });

@@ -55,3 +55,15 @@ export function assertOutputsWritable(status: TaskStatus): void {
     throw new WardenError('ERR_INVALID_TASK_STATUS', `task status is ${status}, expected created or in_progress`, { status });
   }
 }
+
+/**
+ * Hyperparameter and configuration edits (clearml-server's get_task_for_update): a created task,
+ * or a running one too when forced; any status when the caller says so (the `properties` section).
+ */
+export function assertUpdatable(status: TaskStatus, force: boolean, anyStatus = false): void {
+  if (anyStatus || status === 'created' || (force && status === 'in_progress')) return;
+  throw new WardenError('ERR_INVALID_TASK_STATUS', `task status is ${status}, expected created${force ? ' or in_progress' : ' (or in_progress with force)'}`, {
+    status,
+    expected: 'created',
+  });
+}

@@ -36,7 +36,7 @@ describe('projects and tasks endpoints (real FerretDB)', () => {
 
     it("answers another company's project like a missing one, for reads, updates and deletes", async () => {
       for (const endpoint of ['projects.get_by_id', 'projects.update', 'projects.delete']) {
-        const res = await t.call('bob', endpoint, { project, name: 'stolen' });
+        const res = await t.call('bob', endpoint, { project, ...(endpoint === 'projects.update' && { name: 'stolen' }) });
         expect([endpoint, res.status, ...codeOf(res)]).toEqual([endpoint, 400, 400, 401]);
       }
       const mine = await t.call('alice', 'projects.get_by_id', { project });
@@ -94,21 +94,28 @@ describe('projects and tasks endpoints (real FerretDB)', () => {
 
     it("answers an unknown task and another company's task alike, for every task call", async () => {
       const id = await createTask('private-task');
-      for (const endpoint of [
-        'tasks.get_by_id',
-        'tasks.edit',
-        'tasks.started',
-        'tasks.completed',
-        'tasks.ping',
-        'tasks.delete',
-        'tasks.add_or_update_artifacts',
-        'tasks.set_requirements',
-      ]) {
+      const bodies: Record<string, Record<string, unknown>> = {
+        'tasks.get_by_id': {},
+        'tasks.edit': { force: true, comment: 'stolen' },
+        'tasks.started': { force: true },
+        'tasks.completed': { force: true },
+        'tasks.ping': {},
+        'tasks.delete': { force: true },
+        'tasks.add_or_update_artifacts': { force: true, artifacts: [] },
+        'tasks.set_requirements': { requirements: {} },
+        'tasks.get_hyper_params': { tasks: [id] },
+        'tasks.edit_hyper_params': { force: true, hyperparams: [{ section: 'properties', name: 'p', value: 'v' }] },
+        'tasks.delete_hyper_params': { force: true, hyperparams: [{ section: 'properties', name: 'p' }] },
+        'tasks.get_configurations': { tasks: [id] },
+        'tasks.edit_configuration': { force: true, configuration: [{ name: 'c', value: 'v' }] },
+        'tasks.delete_configuration': { force: true, configuration: ['c'] },
+      };
+      for (const [endpoint, body] of Object.entries(bodies)) {
         for (const [as, task] of [
           ['bob', id],
           ['alice', 'f'.repeat(32)],
         ] as const) {
-          const res = await t.call(as, endpoint, { task, force: true, artifacts: [], requirements: {} });
+          const res = await t.call(as, endpoint, { ...(!body.tasks && { task }), ...body, ...(body.tasks ? { tasks: [task] } : {}) });
           expect([endpoint, as, res.status, ...codeOf(res)]).toEqual([endpoint, as, 400, 400, 101]);
         }
       }
@@ -119,7 +126,7 @@ describe('projects and tasks endpoints (real FerretDB)', () => {
       await expect(t.experiments.assertTaskOwned(BOB.company, id)).rejects.toMatchObject({ code: 'ERR_INVALID_TASK_ID' });
     });
 
-    it("names the field of a malformed body, and ignores the SDK's method field and unknown ones", async () => {
+    it("names the field of a malformed body, ignores the SDK's method field and refuses unknown ones", async () => {
       const cases: [Record<string, unknown>, string, number][] = [
         [{ project, type: 'training' }, 'name', 11],
         [{ name: 'no-type' }, 'type', 11],
@@ -133,8 +140,10 @@ describe('projects and tasks endpoints (real FerretDB)', () => {
         expect([field, res.status, ...codeOf(res), (res.meta.error_data as { field?: string }).field]).toEqual([field, 400, 400, subcode, field]);
         expect(res.meta.result_msg).toContain(field);
       }
-      const tolerated = await t.call('alice', 'tasks.create', { name: 'tolerant', type: 'testing', unknown_field: { a: 1 } });
-      expect(tolerated.status).toBe(200);
+      const refused = await t.call('alice', 'tasks.create', { name: 'strict', type: 'testing', unknown_field: { a: 1 } });
+      expect([refused.status, ...codeOf(refused), (refused.meta.error_data as { field?: string }).field]).toEqual([400, 400, 12, 'unknown_field']);
+      expect(refused.meta.result_msg).toContain('unknown_field');
+      expect((await t.call('alice', 'tasks.get_all', { name: '^strict$' })).data.tasks).toEqual([]);
     });
 
     it("follows ClearML's state machine: started, completed, restarted keeping its first start; no jump without force", async () => {
@@ -184,6 +193,11 @@ describe('projects and tasks endpoints (real FerretDB)', () => {
       expect(task.script).toEqual({ ...script, requirements: { pip: 'numpy==1.0\n' } });
       expect(task.runtime).toEqual(runtime);
       expect(task.hyperparams).toEqual({ Args: { 'optimizer.lr': { section: 'Args', name: 'optimizer.lr', value: '0.1' } } });
+      // A cosmetic edit does not move last_update, whatever ignored field rides along.
+      const renamed = await t.call('alice', 'tasks.edit', { task: id, force: true, name: 'edit-task-2', input: null });
+      expect(renamed.data.fields).not.toHaveProperty('input');
+      const after = (await t.call('alice', 'tasks.get_by_id', { task: id })).data.task as Record<string, unknown>;
+      expect([after.name, after.last_update]).toEqual(['edit-task-2', task.last_update]);
     });
 
     it('upserts artifacts by key and mode when the SDK resends the whole list', async () => {
