@@ -1,5 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Connection } from 'mongoose';
+import type { RedisClientType } from 'redis';
 import { Router } from 'express';
 import {
   CLEARML_API_VERSION,
@@ -21,6 +22,8 @@ export interface ApiserverApiOptions extends Omit<TokenAuthenticatorOptions, 'cs
   maxBodyBytes: number;
   mongo: Connection;
   elastic: Client;
+  /** Registered workers (workers.*) live here, as in clearml-server. */
+  redis: RedisClientType;
   logger: Logger;
 }
 
@@ -45,6 +48,7 @@ export function apiserverApi(options: ApiserverApiOptions): { routes: Router; re
   const events = new EventStore(options.elastic);
   const experiments = registerExperimentEndpoints(api, {
     connection: options.mongo,
+    redis: options.redis,
     onTaskDeleted: async (company, task) => {
       eventEndpoints.forgetTask(company, task);
       await events.deleteTaskEvents(company, task);

@@ -78,6 +78,7 @@ export const apiserverService: ServiceDefinition<ApiserverConfig> = {
       ),
       maxBodyBytes: config.apiserver.max_request_mb * 1024 * 1024,
       mongo: backends.mongo!.connection,
+      redis: backends.redis!.client,
       elastic: backends.elasticsearch!.client,
       logger,
     });

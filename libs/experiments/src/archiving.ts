@@ -1,7 +1,7 @@
 import { WardenError } from '@warden/errors';
 import { ARCHIVED, type Context, type Identity } from './context';
 import type { TaskDoc } from './documents';
-import { changeTaskStatus } from './status-change';
+import { dequeueTask } from './dequeue';
 
 // clearml-server's archive_task and unarchive_task: a system tag, after taking the task out of
 // its queues and stopping it.
@@ -14,17 +14,14 @@ export interface ArchiveOptions {
 }
 
 /**
- * Takes a task out of every queue; a queued task goes back to the status it was enqueued from
+ * Takes a task out of every queue: a queued task goes back to the status it was enqueued from
  * (created by default), a running one is stopped. Failures are ignored, as ClearML ignores them:
  * the task is archived either way.
  */
 async function leaveQueues(ctx: Context, identity: Identity, task: TaskDoc, options: ArchiveOptions): Promise<void> {
-  await ctx.removeFromQueues(identity.company, task._id);
-  if (task.status !== 'queued' && task.status !== 'in_progress') return;
-  const next = task.status === 'in_progress' ? 'stopped' : (task.enqueue_status ?? 'created');
+  const { status_reason, status_message } = options;
   try {
-    const { status_reason, status_message } = options;
-    await changeTaskStatus(ctx.db.tasks, identity, task, next, { force: true, status_reason, status_message, unset: ['enqueue_status'] });
+    await dequeueTask(ctx, identity, task, { status_reason, status_message, removeFromAllQueues: true, newStatusForAbortedTask: 'stopped' });
   } catch (error) {
     if (!(error instanceof WardenError)) throw error;
   }

@@ -11,8 +11,6 @@ export interface Context {
   db: ExperimentModels;
   /** Deletes a task's events; called before the task itself goes, so a failure can be retried. */
   deleteTaskEvents(company: string, taskIds: readonly string[]): Promise<void>;
-  /** Takes a task out of every queue of its company (queues.*); archiving a queued or running task calls it. */
-  removeFromQueues(company: string, taskId: string): Promise<void>;
 }
 
 export const ARCHIVED = 'archived';

@@ -60,6 +60,9 @@ export interface TaskDoc {
   last_metrics?: Doc;
   /** The status a queued task had before it was enqueued: a dequeue returns it there. */
   enqueue_status?: TaskStatus;
+  /** The worker that last reported running this task, and when. */
+  last_worker?: string;
+  last_worker_report?: Date;
 }
 
 export interface TaskModelItem {
@@ -153,6 +156,8 @@ const taskSchema = new Schema<TaskDoc>(
     last_iteration: Number,
     last_metrics: Mixed,
     enqueue_status: String,
+    last_worker: String,
+    last_worker_report: Date,
   },
   options,
 );
@@ -178,6 +183,61 @@ const modelSchema = new Schema<ModelDoc>(
 );
 companyIndexes(modelSchema, ['project', 'task', 'name', 'uri', 'system_tags']);
 
+export interface QueueDoc {
+  _id: string;
+  company: string;
+  user: string;
+  name: string;
+  display_name?: string;
+  tags?: string[];
+  system_tags?: string[];
+  metadata?: Doc;
+  created: Date;
+  last_update?: Date;
+}
+
+/**
+ * One waiting task of a queue, a document of its own: the MongoDB-wire test server applies
+ * concurrent updates of one document without isolation (20 concurrent $push keep as few as 2),
+ * while inserts against a unique index and deletes of one document are decided once.
+ */
+export interface QueueEntryDoc {
+  _id: string;
+  company: string;
+  queue: string;
+  task: string;
+  added: Date;
+  /** First in, first out: the enqueue time in microseconds plus a per-process counter. */
+  order: number;
+}
+
+const queueSchema = new Schema<QueueDoc>(
+  {
+    ...owned,
+    display_name: String,
+    metadata: Mixed,
+  },
+  options,
+);
+queueSchema.index({ company: 1, name: 1 }, { unique: true });
+companyIndexes(queueSchema, ['system_tags']);
+
+const queueEntrySchema = new Schema<QueueEntryDoc>(
+  {
+    _id: { type: String, required: true },
+    company: { type: String, required: true },
+    queue: { type: String, required: true },
+    task: { type: String, required: true },
+    added: { type: Date, required: true },
+    order: { type: Number, required: true },
+  },
+  options,
+);
+// A task waits in a queue at most once.
+queueEntrySchema.index({ company: 1, queue: 1, task: 1 }, { unique: true });
+queueEntrySchema.index({ company: 1, queue: 1, order: 1 });
+queueEntrySchema.index({ company: 1, task: 1 });
+
 /**
  * A write the database cannot hold because the document would pass 16 MiB: the driver's BSON
  * buffer overflows while serializing it (a RangeError), or the server refuses it (10334, or 17419
@@ -190,7 +250,7 @@ function isDocumentTooLarge(error: unknown): boolean {
   return (name === 'RangeError' && code === 'ERR_OUT_OF_RANGE') || code === 10334 || code === 17419 || code === 17420;
 }
 
-for (const schema of [projectSchema, taskSchema, modelSchema] as Schema[]) {
+for (const schema of [projectSchema, taskSchema, modelSchema, queueSchema] as Schema[]) {
   schema.post(
     /^(save|updateOne|updateMany|insertMany|findOneAndUpdate)$/,
     { errorHandler: true },
@@ -204,6 +264,8 @@ export interface ExperimentModels {
   projects: Model<ProjectDoc>;
   tasks: Model<TaskDoc>;
   models: Model<ModelDoc>;
+  queues: Model<QueueDoc>;
+  queueEntries: Model<QueueEntryDoc>;
 }
 
 export function experimentModels(connection: Connection): ExperimentModels {
@@ -211,6 +273,8 @@ export function experimentModels(connection: Connection): ExperimentModels {
     projects: modelOn(connection, 'Project', projectSchema, 'projects'),
     tasks: modelOn(connection, 'Task', taskSchema, 'tasks'),
     models: modelOn(connection, 'Model', modelSchema, 'models'),
+    queues: modelOn(connection, 'Queue', queueSchema, 'queues'),
+    queueEntries: modelOn(connection, 'QueueEntry', queueEntrySchema, 'queue_entries'),
   };
 }
 

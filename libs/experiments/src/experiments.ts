@@ -1,4 +1,5 @@
 import type { Connection } from 'mongoose';
+import type { RedisClientType } from 'redis';
 import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
 import type { Context } from './context';
@@ -7,17 +8,23 @@ import { registerHyperparamsEndpoints } from './hyperparams-endpoints';
 import { registerModelEndpoints } from './model-endpoints';
 import { registerModelLifecycleEndpoints } from './model-lifecycle-endpoints';
 import { registerProjectEndpoints } from './project-endpoints';
+import { registerQueueEndpoints } from './queue-endpoints';
 import { registerTagEndpoints } from './tag-endpoints';
 import { registerTaskEndpoints } from './task-endpoints';
 import { registerTaskLifecycleEndpoints } from './task-lifecycle-endpoints';
+import { registerTaskQueueEndpoints } from './task-queue-endpoints';
 import { registerTaskRunEndpoints } from './task-run-endpoints';
+import { registerWorkerEndpoints } from './worker-endpoints';
+import { WorkerStore } from './worker-store';
 
 export interface ExperimentDeps {
   connection: Connection;
   /** Deletes a deleted task's events (the events service's store). */
   onTaskDeleted?: (company: string, taskId: string) => Promise<void>;
-  /** Removes a task from every queue of its company (the queues service's store); without queues there is nothing to remove. */
-  removeTaskFromQueues?: (company: string, taskId: string) => Promise<void>;
+  /** Where workers.* keep registered workers; without it those endpoints do not exist. */
+  redis?: RedisClientType;
+  /** Prefix of the workers' Redis keys ('warden:workers:' by default). */
+  workerKeyPrefix?: string;
 }
 
 /** What other services (the events endpoints) ask about tasks. */
@@ -30,17 +37,14 @@ export interface Experiments {
   ensureIndexes(): Promise<void>;
 }
 
-/** Registers ClearML's projects.*, tasks.* and models.* on the API, stored in MongoDB. */
+/** Registers ClearML's projects.*, tasks.*, models.* and queues.* (stored in MongoDB) and workers.* (in Redis) on the API. */
 export function registerExperimentEndpoints(api: ClearmlApi<TokenAuth>, deps: ExperimentDeps): Experiments {
   const db = experimentModels(deps.connection);
-  const { onTaskDeleted, removeTaskFromQueues } = deps;
+  const { onTaskDeleted } = deps;
   const ctx: Context = {
     db,
     deleteTaskEvents: async (company, taskIds) => {
       if (onTaskDeleted) for (const taskId of taskIds) await onTaskDeleted(company, taskId);
-    },
-    removeFromQueues: async (company, taskId) => {
-      if (removeTaskFromQueues) await removeTaskFromQueues(company, taskId);
     },
   };
   registerProjectEndpoints(api, ctx);
@@ -51,6 +55,12 @@ export function registerExperimentEndpoints(api: ClearmlApi<TokenAuth>, deps: Ex
   registerModelEndpoints(api, ctx);
   registerModelLifecycleEndpoints(api, ctx);
   registerTagEndpoints(api, ctx);
+  registerQueueEndpoints(api, ctx);
+  const workers = deps.redis && new WorkerStore(deps.redis, deps.workerKeyPrefix);
+  if (workers) registerWorkerEndpoints(api, ctx, workers);
+  registerTaskQueueEndpoints(api, ctx, {
+    queueWatched: workers && (async (company, queue) => (await workers.all(company)).some((w) => w.queues.includes(queue))),
+  });
 
   const ownedTaskIds = async (company: string, ids: readonly string[]) => {
     const found = await db.tasks.find({ company, _id: { $in: [...new Set(ids)] } }, { _id: 1 }).lean();

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
+import { createClient } from 'redis';
 import type { ApiCall, ClearmlApi, TokenAuth } from '@warden/http';
 import { WardenError } from '@warden/errors';
 import { registerExperimentEndpoints } from './experiments';
@@ -35,7 +36,8 @@ function registeredHandlers(): Map<string, Handler> {
   const handlers = new Map<string, Handler>();
   const api = { endpoint: (name: string, _options: unknown, handler: Handler) => void handlers.set(name, handler) } as unknown as ClearmlApi<TokenAuth>;
   const connection = mongoose.createConnection();
-  registerExperimentEndpoints(api, { connection });
+  // A Redis client never connected: workers.* register, and every command fails at once.
+  registerExperimentEndpoints(api, { connection, redis: createClient() });
   for (const model of Object.values(connection.models)) (model.collection as unknown as { opts: { bufferCommands: boolean } }).opts.bufferCommands = false;
   return new Map([...handlers].filter(([name]) => /^(projects|tasks|models|queues|workers)\./.test(name)));
 }

@@ -5,6 +5,7 @@ import { parseListRequest } from './field-filters';
 import { ARCHIVED, DELETED_PREFIX, listFilter, listPage, mustFind, type Context } from './context';
 import { newId, type TaskDoc } from './documents';
 import { pick, tagFilter, type Filter } from './query';
+import { removeFromAllQueues } from './queues';
 import { id, json, listFields, opt, parseRequest } from './request';
 import { compact, fromStored, toStored } from './stored-values';
 import { editUpdate, storedTaskFields, taskFields, taskName, taskType, type TaskFields } from './task-fields';
@@ -129,6 +130,8 @@ export function registerTaskEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context):
     }
     const cleanup = await detachOutputs(task, request.delete_output_models ?? true);
     await ctx.deleteTaskEvents(company, [task._id]);
+    // A deleted task leaves no queue entry behind for a worker to pull.
+    await removeFromAllQueues(ctx.db, company, task._id);
     await tasks.deleteOne({ _id: task._id, company });
     return { deleted: true, ...cleanup };
   });

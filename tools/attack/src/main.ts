@@ -11,6 +11,7 @@ import { REVOCATION_STALENESS_SEC, lifecycleAttacks } from './attacks/lifecycle'
 import { escalation, massAssignment } from './attacks/privilege';
 import { IDLE_TIMEOUT_SEC, slowAttacks } from './attacks/slow';
 import { PER_CLIENT_LIMIT, sprayAttacks } from './attacks/spray';
+import { queueAttacks } from './attacks/queues';
 import { tenancyAttacks } from './attacks/tenancy';
 import { agentClose, requestsSent } from './http';
 import { redacted, scanLogs } from './leaks';
@@ -27,6 +28,7 @@ const DEADLINE_MS = 240_000;
 const ATTACKS: [string, (w: World) => Promise<void>][] = [
   ['jwt', jwtAttacks],
   ['cross-tenant', tenancyAttacks],
+  ['queues and workers', queueAttacks],
   ['mass assignment', massAssignment],
   ['privilege', escalation],
   ['files', fileAttacks],

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
+import { createClient, type RedisClientType } from 'redis';
 import request from 'supertest';
 import { WardenError } from '@warden/errors';
 import { ClearmlApi, createLogger, createServiceApp, type TokenAuth } from '@warden/http';
@@ -53,9 +54,10 @@ function testAuth(token: string): TokenAuth {
 export interface TestApp {
   experiments: Experiments;
   connection: Connection;
+  /** The shared Redis, where this app's workers live under `workerKeyPrefix`. */
+  redis: RedisClientType;
+  workerKeyPrefix: string;
   deletedTasks: string[];
-  /** `company/task` of every task taken out of its queues, in order. */
-  dequeuedTasks: string[];
   /** Calls an endpoint the way the SDK does: GET with a JSON body carrying `"method": "get"`. */
   call(
     as: 'alice' | 'anna' | 'bob',
@@ -84,11 +86,14 @@ export async function startTestApp(options: { maxBodyBytes?: number } = {}): Pro
     authenticate: async (req) => testAuth((req.get('Authorization') ?? '').replace(/^Bearer /, '')),
   });
   const deletedTasks: string[] = [];
-  const dequeuedTasks: string[] = [];
+  const redis: RedisClientType = createClient({ socket: { host: '127.0.0.1', port: 6379 } });
+  await redis.connect();
+  const workerKeyPrefix = `warden_test_workers_${randomBytes(6).toString('hex')}:`;
   const experiments = registerExperimentEndpoints(api, {
     connection,
+    redis,
+    workerKeyPrefix,
     onTaskDeleted: async (company, taskId) => void deletedTasks.push(`${company}/${taskId}`),
-    removeTaskFromQueues: async (company, taskId) => void dequeuedTasks.push(`${company}/${taskId}`),
   });
   await experiments.ensureIndexes();
   const scrubber = new SecretScrubber();
@@ -107,13 +112,16 @@ export async function startTestApp(options: { maxBodyBytes?: number } = {}): Pro
   return {
     experiments,
     connection,
+    redis,
+    workerKeyPrefix,
     deletedTasks,
-    dequeuedTasks,
     call: (as, endpoint, body = {}) => callRaw(as, endpoint, JSON.stringify({ ...body, method: 'get' })),
     callRaw,
     close: async () => {
       await connection.dropDatabase();
       await connection.close();
+      for await (const key of redis.scanIterator({ MATCH: `${workerKeyPrefix}*`, COUNT: 100 })) await redis.del(key);
+      await redis.quit();
     },
   };
 }
