@@ -24,16 +24,27 @@ export async function massAssignment(w: World): Promise<void> {
     doc
       ? `id ${doc.id === FORCED_ID ? 'forced' : 'server-made'}, company ${doc.company === a.company ? 'A' : String(doc.company)}, user ${doc.user === a.user.id ? 'caller' : String(doc.user)}`
       : 'not readable';
+  // Either the unknown fields are refused (and nothing is stored under the forced id), or the
+  // object is stored as the caller's with the server's id and values.
   const check = async (name: string, created: Answer, read: (id: string) => Promise<Doc | undefined>, extra: (doc: Doc) => boolean = () => true) => {
-    const id = String(dataOf(created).id ?? '');
-    const doc = created.status === 200 ? await read(id) : undefined;
-    const ok = created.status === 200 && owned(doc) && extra(doc!);
+    if (created.status !== 200) {
+      const forced = await read(FORCED_ID);
+      const refused = created.status === 400 && created.code === 'ERR_UNKNOWN_FIELD' && !forced;
+      report.effect(
+        name,
+        '400 ERR_UNKNOWN_FIELD, nothing stored; or 200 stored as the caller',
+        `${created.status} ${created.code ?? ''}${forced ? '; forced id stored' : ''}`,
+        refused,
+        !!forced,
+      );
+      return;
+    }
+    const doc = await read(String(dataOf(created).id ?? ''));
     report.effect(
       name,
-      '200, stored as the caller in A with a server-made id',
-      created.status === 200 ? describe(doc) : `${created.status} ${created.code ?? ''}`,
-      ok,
-      created.status === 200,
+      '400 ERR_UNKNOWN_FIELD, nothing stored; or 200 stored as the caller in A with a server-made id',
+      describe(doc),
+      owned(doc) && extra(doc!),
     );
   };
   const project = async (id: string) => dataOf(await call(stack.api, 'projects.get_by_id', token, { project: id })).project as Doc | undefined;

@@ -82,7 +82,7 @@ export async function tenancyAttacks(w: World): Promise<void> {
   const model = bad('ERR_INVALID_MODEL_ID');
   await api("B's model", model, 'models.get_by_id', { model: ob.model });
   await api("B's model", model, 'models.edit', { model: ob.model, comment: 'owned' });
-  await api("B's model", model, 'models.update', { model: ob.model, uri: 'http://evil.example/m' });
+  await api("B's model", model, 'models.update', { model: ob.model, comment: 'owned', ready: true });
   await api("B's model", model, 'models.set_ready', { model: ob.model });
   await api("B's model", model, 'models.add_or_update_metadata', { model: ob.model, metadata: [{ key: 'k', value: 'v' }] });
   await api("B's model", model, 'models.delete', { model: ob.model, force: true });
