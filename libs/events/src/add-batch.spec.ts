@@ -61,7 +61,7 @@ describe('addBatch against a scripted Elasticsearch', () => {
 
   it('acknowledges only the chunks that were stored when Elasticsearch goes away mid-batch', async () => {
     const { client, calls } = scriptedClient([ok, unreachable]);
-    const result = await addBatch(ctx(client), 'c1', scalars(700), opts);
+    const { result } = await addBatch(ctx(client), 'c1', scalars(700), opts);
     expect(calls).toEqual([500, 200]);
     expect(result).toEqual({ added: 500, errors: 200, errors_info: { 'Events store unavailable, not stored': 200 } });
   });
@@ -71,11 +71,69 @@ describe('addBatch against a scripted Elasticsearch', () => {
       errors: true,
       items: Array.from({ length: ops }, (_, i) => ({ index: i === 0 ? { status: 400, error: { type: 'document_parsing_exception' } } : { status: 201 } })),
     });
-    const result = await addBatch(ctx(scriptedClient([partial]).client), 'c1', [...scalars(3), { type: 'log' }], opts);
+    const { result } = await addBatch(ctx(scriptedClient([partial]).client), 'c1', [...scalars(3), { type: 'log' }], opts);
     expect(result).toEqual({
       added: 2,
       errors: 2,
       errors_info: { "Event must have a 'task' field": 1, 'Error when indexing events batch (document_parsing_exception)': 1 },
     });
+  });
+});
+
+describe('addBatch reports what the stored events say about each task and model', () => {
+  // Item statuses in order: 201 stored for the first time, 200 overwrote an earlier copy, 400 refused.
+  const answering = (statuses: number[]) => () => ({
+    errors: true,
+    items: statuses.map((status) => ({ index: status < 300 ? { status } : { status, error: { type: 'document_parsing_exception' } } })),
+  });
+  const event = (iter: number, value: number, extra: Record<string, unknown> = {}) => ({
+    type: 'training_stats_scalar',
+    task: 't1',
+    metric: 'loss',
+    variant: 'train',
+    iter,
+    value,
+    timestamp: 1000 + iter,
+    ...extra,
+  });
+
+  it('summarizes only stored events, counting only those stored for the first time', async () => {
+    const events = [
+      event(3, 0.5, { x_axis_label: 'epoch' }),
+      event(1, 0.9, { x_axis_label: 'step' }),
+      event(9, 0.01),
+      event(2, 0.1),
+      { type: 'log', task: 't1', msg: 'x', iter: 12 },
+    ];
+    const { reports } = await addBatch(ctx(scriptedClient([answering([201, 200, 400, 201, 201])]).client), 'c1', events, opts);
+    expect(reports).toEqual([
+      {
+        id: 't1',
+        model: false,
+        lastIteration: 12,
+        scalars: [
+          {
+            metric: 'loss',
+            variant: 'train',
+            last: { iter: 3, timestamp: 1003, value: 0.5 },
+            min: { value: 0.1, iter: 2 },
+            max: { value: 0.9, iter: 1 },
+            first: { iter: 1, value: 0.9 },
+            added: 2,
+            addedTotal: 0.6,
+            x_axis_label: 'epoch',
+          },
+        ],
+      },
+    ]);
+  });
+
+  it("keeps a model's events apart from a task of the same id, and never reports a negative iteration", async () => {
+    const events = [event(-5, 1), event(4, 2, { model_event: true })];
+    const { reports } = await addBatch(ctx(scriptedClient([ok]).client), 'c1', events, opts);
+    expect(reports.map((r) => [r.id, r.model, r.lastIteration, r.scalars[0].max])).toEqual([
+      ['t1', false, 0, { value: 1, iter: -5 }],
+      ['t1', true, 4, { value: 2, iter: 4 }],
+    ]);
   });
 });

@@ -1,10 +1,11 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { WardenError } from '@warden/errors';
+import { BatchStats, type EntityReport } from './batch-stats';
 import { assertCompanyId, indexName } from './event-types';
 import { isRetryableStatus, isUnavailable } from './elastic-errors';
 import { compressPlot } from './plot-compression';
 import type { StoreContext } from './store-context';
-import { validateEvent, type ValidateOptions } from './validate-event';
+import { validateEvent, type EventDocument, type ValidateOptions } from './validate-event';
 
 export interface AddBatchOptions {
   maxBatchEvents: number;
@@ -13,6 +14,7 @@ export interface AddBatchOptions {
   refresh: boolean;
   worker?: string;
   allowedTasks?: ReadonlySet<string>;
+  allowedModels?: ReadonlySet<string>;
   /** Runs before the first write (index templates), so refused batches never reach Elasticsearch. */
   beforeWrite?: () => Promise<void>;
 }
@@ -24,13 +26,20 @@ export interface AddBatchResult {
   errors_info: Record<string, number>;
 }
 
+/** The answer, and what the stored events say about each task and model (for last_metrics). */
+export interface AddBatchOutcome {
+  result: AddBatchResult;
+  reports: EntityReport[];
+}
+
 // Bounds each _bulk request body, as ClearML's streaming_bulk chunk_size does.
 const BULK_CHUNK = 500;
 const UNAVAILABLE = 'Events store unavailable, not stored';
+const CREATED = 201;
 // Only what is read back: the full per-item answer is most of the response, to build and to parse.
 export const BULK_RESPONSE_FIELDS = ['errors', 'items.*.status', 'items.*.error.type'];
 
-export async function addBatch(ctx: StoreContext, company: string, events: unknown[], opts: AddBatchOptions): Promise<AddBatchResult> {
+export async function addBatch(ctx: StoreContext, company: string, events: unknown[], opts: AddBatchOptions): Promise<AddBatchOutcome> {
   assertCompanyId(company);
   if (events.length === 0) throw new WardenError('ERR_BATCH_EMPTY');
   if (events.length > opts.maxBatchEvents) {
@@ -42,9 +51,15 @@ export async function addBatch(ctx: StoreContext, company: string, events: unkno
 
   const errorsInfo: Record<string, number> = {};
   const count = (reason: string, n = 1) => (errorsInfo[reason] = (errorsInfo[reason] ?? 0) + n);
-  const validateOpts: ValidateOptions = { maxEventBytes: opts.maxEventBytes, worker: opts.worker, allowedTasks: opts.allowedTasks };
+  const validateOpts: ValidateOptions = {
+    maxEventBytes: opts.maxEventBytes,
+    worker: opts.worker,
+    allowedTasks: opts.allowedTasks,
+    allowedModels: opts.allowedModels,
+  };
   const operations: estypes.BulkOperationContainer[] = [];
-  const documents: Record<string, unknown>[] = [];
+  const documents: EventDocument[] = [];
+  const labels: Array<string | undefined> = [];
   for (const raw of events) {
     const result = validateEvent(raw, validateOpts);
     if (!result.ok) {
@@ -55,6 +70,7 @@ export async function addBatch(ctx: StoreContext, company: string, events: unkno
     // `index` (not `create`): a re-sent scalar overwrites itself, so it is stored exactly once.
     operations.push({ index: { _index: indexName(ctx.indexPrefix, company, result.doc.type), _id: result.id } });
     documents.push(result.doc);
+    labels.push(result.xAxisLabel);
   }
 
   if (documents.length === 0) throw new WardenError('ERR_EVENTS_NOT_ADDED', 'events not added', { errors_info: errorsInfo });
@@ -62,6 +78,7 @@ export async function addBatch(ctx: StoreContext, company: string, events: unkno
 
   let added = 0;
   let retryableFailures = 0;
+  const stats = new BatchStats();
   for (let start = 0; start < documents.length; start += BULK_CHUNK) {
     const end = Math.min(start + BULK_CHUNK, documents.length);
     const chunk = await bulkChunk(ctx, operations.slice(start, end), documents.slice(start, end), opts.refresh);
@@ -74,17 +91,20 @@ export async function addBatch(ctx: StoreContext, company: string, events: unkno
     }
     added += chunk.added;
     retryableFailures += chunk.retryable;
+    chunk.statuses.forEach((status, i) => status < 300 && stats.add(documents[start + i], status === CREATED, labels[start + i]));
     for (const [reason, n] of Object.entries(chunk.failures)) count(reason, n);
   }
 
   if (added === 0 && retryableFailures > 0) throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'events store (Elasticsearch) rejected the batch');
   if (added === 0) throw new WardenError('ERR_EVENTS_NOT_ADDED', 'events not added', { errors_info: errorsInfo });
   const errors = Object.values(errorsInfo).reduce((a, b) => a + b, 0);
-  return { added, errors, errors_info: errorsInfo };
+  return { result: { added, errors, errors_info: errorsInfo }, reports: stats.reports() };
 }
 
 interface ChunkResult {
   added: number;
+  /** Per item: 201 stored for the first time, 200 overwrote the same event, else failed. */
+  statuses: number[];
   retryable: number;
   failures: Record<string, number>;
 }
@@ -92,7 +112,7 @@ interface ChunkResult {
 async function bulkChunk(
   ctx: StoreContext,
   actions: estypes.BulkOperationContainer[],
-  docs: Record<string, unknown>[],
+  docs: EventDocument[],
   refresh: boolean,
 ): Promise<ChunkResult | 'unavailable'> {
   let response: estypes.BulkResponse;
@@ -102,14 +122,16 @@ async function bulkChunk(
     if (isUnavailable(error)) return 'unavailable';
     throw error;
   }
-  const result: ChunkResult = { added: 0, retryable: 0, failures: {} };
+  const result: ChunkResult = { added: 0, statuses: [], retryable: 0, failures: {} };
   for (const item of response.items) {
     const outcome = item.index;
     if (outcome && !outcome.error && outcome.status < 300) {
       result.added++;
+      result.statuses.push(outcome.status);
       continue;
     }
     const status = outcome?.status ?? 500;
+    result.statuses.push(Math.max(status, 300));
     if (isRetryableStatus(status)) result.retryable++;
     const reason = `Error when indexing events batch (${outcome?.error?.type ?? status})`;
     result.failures[reason] = (result.failures[reason] ?? 0) + 1;

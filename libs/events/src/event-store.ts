@@ -1,11 +1,16 @@
 import type { Client } from '@elastic/elasticsearch';
-import { addBatch, type AddBatchResult } from './add-batch';
+import { addBatch, type AddBatchOutcome, type AddBatchResult } from './add-batch';
+import { debugImages, type DebugImagesOptions, type DebugImagesResult, type TaskMetricVariants } from './debug-images';
 import { deleteTaskEvents } from './delete-task-events';
 import { indicesFor, type EventTypeOrAll } from './event-types';
 import { elastic } from './elastic-errors';
 import { ensureTemplates } from './mappings';
 import { scalarMetricsIterHistogram, type HistogramOptions, type ScalarHistogram } from './scalar-histogram';
+import { getSample, nextSample, type NextSampleRequest, type SampleKind, type SampleRequest, type SampleResult } from './sample-navigation';
+import { getLatestScalarValues, getSingleValueMetrics, type LatestScalarValuesResult, type SingleValueMetricsResult } from './scalar-values';
+import type { MetricVariants } from './scroll-id';
 import type { StoreContext } from './store-context';
+import { getTaskPlots, type TaskPlotsOptions, type TaskPlotsResult } from './task-plots';
 import { getTaskEvents, type TaskEventsOptions, type TaskEventsResult } from './task-events';
 import { getTaskLog, type TaskLogOptions, type TaskLogResult } from './task-log';
 import { getTaskMetrics, type TaskMetricsResult } from './task-metrics';
@@ -25,8 +30,9 @@ export interface AddBatchCallOptions {
   /** Wait for the events to be searchable before answering (tests); ClearML-compatible default is off. */
   refresh?: boolean;
   worker?: string;
-  /** Task ids the caller has checked belong to the company; events for others are rejected. */
+  /** Task and model ids the caller has checked belong to the company; events for others are rejected. */
   allowedTasks?: ReadonlySet<string>;
+  allowedModels?: ReadonlySet<string>;
 }
 
 /**
@@ -58,12 +64,18 @@ export class EventStore {
     return this.templates;
   }
 
-  addBatch(company: string, events: unknown[], opts: AddBatchCallOptions = {}): Promise<AddBatchResult> {
+  async addBatch(company: string, events: unknown[], opts: AddBatchCallOptions = {}): Promise<AddBatchResult> {
+    return (await this.ingest(company, events, opts)).result;
+  }
+
+  /** addBatch, also answering what the stored events say about each task and model. */
+  ingest(company: string, events: unknown[], opts: AddBatchCallOptions = {}): Promise<AddBatchOutcome> {
     return addBatch(this.ctx, company, events, {
       ...this.limits,
       refresh: opts.refresh ?? false,
       worker: opts.worker,
       allowedTasks: opts.allowedTasks,
+      allowedModels: opts.allowedModels,
       beforeWrite: () => this.ensureTemplates(),
     });
   }
@@ -82,6 +94,30 @@ export class EventStore {
 
   getTaskMetrics(company: string, tasks: string[], eventType: EventTypeOrAll): Promise<TaskMetricsResult> {
     return getTaskMetrics(this.ctx, company, tasks, eventType);
+  }
+
+  getTaskPlots(company: string, task: string, opts?: TaskPlotsOptions): Promise<TaskPlotsResult> {
+    return getTaskPlots(this.ctx, company, task, opts);
+  }
+
+  debugImages(company: string, metrics: TaskMetricVariants[], opts?: DebugImagesOptions): Promise<DebugImagesResult> {
+    return debugImages(this.ctx, company, metrics, opts);
+  }
+
+  getSingleValueMetrics(company: string, tasks: string[], metrics?: MetricVariants[]): Promise<SingleValueMetricsResult> {
+    return getSingleValueMetrics(this.ctx, company, tasks, metrics);
+  }
+
+  getLatestScalarValues(company: string, task: string): Promise<LatestScalarValuesResult> {
+    return getLatestScalarValues(this.ctx, company, task);
+  }
+
+  getSample(company: string, kind: SampleKind, task: string, request: SampleRequest): Promise<SampleResult> {
+    return getSample(this.ctx, company, kind, task, request);
+  }
+
+  nextSample(company: string, kind: SampleKind, task: string, request: NextSampleRequest): Promise<SampleResult> {
+    return nextSample(this.ctx, company, kind, task, request);
   }
 
   deleteTaskEvents(company: string, task: string): Promise<{ deleted: number }> {

@@ -4,13 +4,15 @@ import { eventId } from './event-id';
 
 export type EventDocument = Record<string, unknown> & { task: string; type: EventType; metric: string; variant: string };
 
-export type ValidatedEvent = { ok: true; id: string; doc: EventDocument } | { ok: false; error: string };
+/** `xAxisLabel`: ClearML's x_axis_label, kept for last_metrics only, never stored with the event. */
+export type ValidatedEvent = { ok: true; id: string; doc: EventDocument; xAxisLabel?: string } | { ok: false; error: string };
 
 export interface ValidateOptions {
   maxEventBytes: number;
   worker?: string;
-  /** When given, events for any other task are rejected (ClearML's "Invalid task id"). */
+  /** When either is given, events for any other task or model are rejected (ClearML's "Invalid task id"). */
   allowedTasks?: ReadonlySet<string>;
+  allowedModels?: ReadonlySet<string>;
   now?: () => number;
 }
 
@@ -59,7 +61,8 @@ export function validateEvent(raw: unknown, opts: ValidateOptions): ValidatedEve
   const task = modelEvent && source.model !== undefined ? source.model : source.task;
   if (task === undefined || task === null) return fail("Event must have a 'task' field");
   if (typeof task !== 'string' || task.length === 0 || task.length > 128) return fail('Invalid task id');
-  if (opts.allowedTasks && !opts.allowedTasks.has(task)) return fail(`Invalid ${modelEvent ? 'model' : 'task'} id ${quote(task)}`);
+  const allowed = modelEvent ? opts.allowedModels : opts.allowedTasks;
+  if ((opts.allowedTasks || opts.allowedModels) && !allowed?.has(task)) return fail(`Invalid ${modelEvent ? 'model' : 'task'} id ${quote(task)}`);
 
   const event = storedFields(source);
   event.task = task;
@@ -90,7 +93,7 @@ export function validateEvent(raw: unknown, opts: ValidateOptions): ValidatedEve
   const doc = event as EventDocument;
   const id = type === 'log' ? randomUUID().replace(/-/g, '') : eventId(doc);
   doc.event_id = id;
-  return { ok: true, id, doc };
+  return typeof source.x_axis_label === 'string' ? { ok: true, id, doc, xAxisLabel: source.x_axis_label } : { ok: true, id, doc };
 }
 
 /** True when objects or arrays nest more than `levels` deep; stops there, so any depth is safe to ask about. */

@@ -58,6 +58,8 @@ export interface TaskDoc {
   system_tags?: string[];
   last_iteration?: number;
   last_metrics?: Doc;
+  /** The `<metric hash>.<variant hash>` keys of last_metrics (internal, never answered): bounds its size. */
+  unique_metrics?: string[];
   /** The status a queued task had before it was enqueued: a dequeue returns it there. */
   enqueue_status?: TaskStatus;
   /** The worker that last reported running this task, and when. */
@@ -90,6 +92,8 @@ export interface ModelDoc {
   ui_cache?: Doc;
   metadata?: Doc;
   last_iteration?: number;
+  last_metrics?: Doc;
+  unique_metrics?: string[];
   created: Date;
   last_update?: Date;
   last_change?: Date;
@@ -155,6 +159,7 @@ const taskSchema = new Schema<TaskDoc>(
     container: Mixed,
     last_iteration: Number,
     last_metrics: Mixed,
+    unique_metrics: { type: [String], default: undefined },
     enqueue_status: String,
     last_worker: String,
     last_worker_report: Date,
@@ -178,6 +183,8 @@ const modelSchema = new Schema<ModelDoc>(
     ui_cache: Mixed,
     metadata: Mixed,
     last_iteration: Number,
+    last_metrics: Mixed,
+    unique_metrics: { type: [String], default: undefined },
   },
   options,
 );

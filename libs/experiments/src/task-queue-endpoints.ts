@@ -166,7 +166,8 @@ function isRunByWorker(task: TaskDoc): boolean {
 
 /** What a reset clears (clearml-server's reset_task): the run's results, and with clear_all its execution and script. */
 function resetFields(task: TaskDoc, clearAll: boolean) {
-  const set: Record<string, unknown> = { last_iteration: 0, last_metrics: {}, 'models.output': [], runtime: {} };
+  // unique_metrics counts last_metrics' series against their cap (entity-metrics.ts): it goes with them.
+  const set: Record<string, unknown> = { last_iteration: 0, last_metrics: {}, unique_metrics: [], 'models.output': [], runtime: {} };
   const unset = ['output.result', 'output.error', 'last_worker', 'last_worker_report', 'started', 'completed', 'published', 'enqueue_status'];
   if (clearAll) {
     set.execution = {};

@@ -1,4 +1,5 @@
 import type { ModelDoc, ProjectDoc, TaskDoc } from './documents';
+import { lastMetricsView } from './entity-metrics';
 import { compact, fromStored, isoDate } from './stored-values';
 import { isPlainObject } from './query';
 
@@ -60,7 +61,7 @@ export function taskView(doc: Partial<TaskDoc> & { _id: string }) {
     tags: doc.tags ?? [],
     system_tags: doc.system_tags ?? [],
     last_iteration: doc.last_iteration ?? 0,
-    last_metrics: fromStored(doc.last_metrics ?? {}),
+    last_metrics: lastMetricsView(fromStored(doc.last_metrics ?? {})),
   });
 }
 
@@ -87,5 +88,6 @@ export function modelView(doc: Partial<ModelDoc> & { _id: string }) {
     ui_cache: fromStored(doc.ui_cache ?? {}),
     metadata: fromStored(doc.metadata ?? {}),
     last_iteration: doc.last_iteration,
+    last_metrics: lastMetricsView(fromStored(doc.last_metrics ?? {})),
   });
 }

@@ -9,7 +9,7 @@ import { eventsApp, fixedTasks, jsonLines } from '../testing/events-app';
 // (`tools/services.sh up elasticsearch`), with task ownership standing in for the experiments service.
 const client = new Client({ node: 'http://127.0.0.1:9200', maxRetries: 0, requestTimeout: 30_000 });
 const prefix = `wtapi${randomBytes(4).toString('hex')}-`;
-const tasks = fixedTasks({ companya: ['ta1', 'ta2'], companyb: ['tb1'] });
+const tasks = fixedTasks({ companya: ['ta1', 'ta2'], companyb: ['tb1'] }, { companya: ['ma1'], companyb: ['mb1'] });
 const { app } = eventsApp(new EventStore(client, { indexPrefix: prefix }), tasks);
 afterAll(async () => {
   await deletePrefixed(client, prefix);
@@ -119,6 +119,174 @@ describe('event endpoints against the real Elasticsearch', () => {
     },
     30_000,
   );
+
+  it("hands each batch's summary to the experiments service, and answers success when that fails after storing", async () => {
+    tasks.recorded.length = 0;
+    const ok = await addBatch(jsonLines(scalars('ta2', 3)));
+    expect(ok.body.data).toEqual({ added: 3, errors: 0, errors_info: {} });
+    expect(tasks.recorded).toMatchObject([{ company: 'companya', user: 'companya-user', reports: [{ id: 'ta2', model: false, lastIteration: 2 }] }]);
+    tasks.failRecording = new Error('database unreachable');
+    try {
+      const stored = await addBatch(jsonLines(scalars('ta2', 4)));
+      expect([stored.status, stored.body.data]).toEqual([200, { added: 4, errors: 0, errors_info: {} }]);
+    } finally {
+      tasks.failRecording = undefined;
+    }
+  });
+
+  it("stores model events for the caller's models only and reads them back with model_events", async () => {
+    const modelScalars = (model: string) => scalars(model, 3).map((e) => ({ ...e, model_event: true }));
+    const res = await addBatch(jsonLines([...modelScalars('ma1'), ...modelScalars('mb1'), { ...scalars('ma1', 1)[0], model_event: false }]));
+    expect(res.body.data).toEqual({ added: 3, errors: 4, errors_info: { 'Invalid model id mb1': 3, 'Invalid task id ma1': 1 } });
+    expect(tasks.recorded.at(-1)?.reports).toMatchObject([{ id: 'ma1', model: true, lastIteration: 2 }]);
+    await refresh();
+    const events = await query('events.get_task_events', { task: 'ma1', model_events: true, event_type: 'training_stats_scalar' });
+    expect(events.body.data).toMatchObject({ total: 3, returned: 3 });
+    const histogram = await query('events.scalar_metrics_iter_histogram', { task: 'ma1', model_events: true });
+    expect(histogram.body.data.loss.train.x).toEqual([0, 1, 2]);
+    for (const [as, task] of [
+      ['companyb', 'ma1'],
+      ['companya', 'ta1'],
+    ]) {
+      const refused = await query('events.get_task_events', { task, model_events: true }, as);
+      expect([refused.status, refused.body.meta.error_data.code]).toEqual([400, 'ERR_INVALID_MODEL_ID']);
+    }
+  });
+
+  describe('the readers of plots, debug samples and single values', () => {
+    const bigPlot = JSON.stringify({ data: [{ x: Array.from({ length: 30_000 }, (_, i) => i) }] });
+    beforeAll(async () => {
+      const plot = (iter: number, variant: string, plot_str: string) => ({
+        type: 'plot',
+        task: 'ta1',
+        iter,
+        metric: 'cm',
+        variant,
+        plot_str,
+        timestamp: BASE_TS + iter,
+      });
+      const image = (iter: number, variant: string) => ({
+        type: 'training_debug_image',
+        task: 'ta1',
+        iter,
+        metric: 'img',
+        variant,
+        key: `k${variant}`,
+        url: `s3://b/${variant}/${iter}.png`,
+      });
+      const single = (variant: string, value: number) => ({ type: 'training_stats_scalar', task: 'ta1', iter: -(2 ** 31), metric: 'Summary', variant, value });
+      const res = await addBatch(
+        jsonLines([
+          plot(1, 'a', '{"old":1}'),
+          plot(2, 'a', bigPlot),
+          plot(2, 'b', '{"b":2}'),
+          ...[1, 2, 3].flatMap((i) => [image(i, 'x'), image(i, 'y')]),
+          single('acc', 0.9),
+        ]),
+      );
+      expect(res.body.data.errors).toBe(0);
+      await refresh();
+    });
+
+    it('get_task_plots answers the latest plot of each series, decompressed', async () => {
+      const res = await query('events.get_task_plots', { task: 'ta1', iters: 1, no_scroll: true });
+      expect(res.body.data.plots.map((p: Record<string, unknown>) => [p.variant, p.iter])).toEqual([
+        ['a', 2],
+        ['b', 2],
+      ]);
+      expect(res.body.data.plots[0].plot_str).toBe(bigPlot);
+      expect(res.body.data.plots[0]).not.toHaveProperty('plot_data');
+      expect((await query('events.get_task_plots', { task: 'ta1', iters: 2 })).body.data.returned).toBe(3);
+    });
+
+    it('debug_images pages iterations newest first until an empty page, as Task.get_debug_samples loops', async () => {
+      const first = await query('events.debug_images', { metrics: [{ task: 'ta1', metric: 'img', variants: ['x'] }], iters: 2 });
+      const iterations = first.body.data.metrics[0].iterations;
+      expect(iterations.map((i: { iter: number; events: unknown[] }) => [i.iter, i.events.length])).toEqual([
+        [3, 1],
+        [2, 1],
+      ]);
+      expect(iterations[0].events[0]).toMatchObject({ url: 's3://b/x/3.png', metric: 'img', variant: 'x' });
+      const second = await query('events.debug_images', {
+        metrics: [{ task: 'ta1', metric: 'img', variants: ['x'] }],
+        iters: 2,
+        scroll_id: first.body.data.scroll_id,
+      });
+      expect(second.body.data.metrics[0].iterations.map((i: { iter: number }) => i.iter)).toEqual([1]);
+      const third = await query('events.debug_images', {
+        metrics: [{ task: 'ta1', metric: 'img', variants: ['x'] }],
+        iters: 2,
+        scroll_id: second.body.data.scroll_id,
+      });
+      expect(third.body.data.metrics[0].iterations).toEqual([]);
+      const legacy = await query('events.debug_images', { task: 'ta1', iters: 1 });
+      expect(legacy.body.data).toMatchObject({ task: 'ta1', returned: 2, total: 2 });
+    });
+
+    it("answers single values, the latest scalar values and one metric's scalars", async () => {
+      const single = await query('events.get_task_single_value_metrics', { tasks: ['ta1'] });
+      expect(single.body.data).toEqual({
+        tasks: [{ task: 'ta1', values: [{ metric: 'Summary', variant: 'acc', value: 0.9, timestamp: expect.any(Number) }] }],
+      });
+      const latest = await query('events.get_task_latest_scalar_values', { task: 'ta1' });
+      expect(latest.body.data.metrics).toContainEqual({ name: 'loss', variants: [{ name: 'train', last_value: 24.5, last_100_value: 24.5 }] });
+      const data = await query('events.get_scalar_metric_data', { task: 'ta1', metric: 'loss' });
+      expect(data.body.data).toMatchObject({ returned: 50, total: 50 });
+    });
+
+    it("steps through debug image and plot samples as the UI's viewers do", async () => {
+      const image = (res: request.Response) => [
+        res.body.data.event?.iter,
+        res.body.data.event?.variant,
+        res.body.data.min_iteration,
+        res.body.data.max_iteration,
+      ];
+      let res = await query('events.get_debug_image_sample', { task: 'ta1', metric: 'img', variant: 'y' });
+      expect(image(res)).toEqual([3, 'y', 1, 3]);
+      const steps: Array<[Record<string, unknown>, unknown[]]> = [
+        [{}, [3, 'x', 1, 3]],
+        [{}, [2, 'y', 1, 3]],
+        [{ navigate_earlier: false }, [3, 'x', 1, 3]],
+        [{ next_iteration: true }, [2, 'y', 1, 3]],
+      ];
+      for (const [step, expected] of steps) {
+        res = await query('events.next_debug_image_sample', { task: 'ta1', scroll_id: res.body.data.scroll_id, ...step });
+        expect(image(res)).toEqual(expected);
+      }
+      expect((await query('events.get_debug_image_sample', { task: 'ta1', metric: 'img', variant: 'x', iteration: 1 })).body.data.event.url).toBe(
+        's3://b/x/1.png',
+      );
+
+      const plots = await query('events.get_plot_sample', { task: 'ta1', metric: 'cm' });
+      expect(plots.body.data.events.map((e: Record<string, unknown>) => [e.variant, e.iter])).toEqual([
+        ['a', 2],
+        ['b', 2],
+      ]);
+      expect([plots.body.data.events[0].plot_str, plots.body.data.min_iteration, plots.body.data.max_iteration]).toEqual([bigPlot, 1, 2]);
+      const earlier = await query('events.next_plot_sample', { task: 'ta1', scroll_id: plots.body.data.scroll_id });
+      expect(earlier.body.data.events.map((e: Record<string, unknown>) => e.plot_str)).toEqual(['{"old":1}']);
+
+      const forged = await query('events.next_debug_image_sample', { task: 'ta2', scroll_id: res.body.data.scroll_id });
+      expect([forged.status, forged.body.meta.error_data.code]).toEqual([400, 'ERR_INVALID_SCROLL_ID']);
+    });
+
+    it.each([
+      ['events.get_debug_image_sample', { task: 'ta1', metric: 'img', variant: 'x' }],
+      ['events.next_debug_image_sample', { task: 'ta1', scroll_id: 'x' }],
+      ['events.get_plot_sample', { task: 'ta1', metric: 'cm' }],
+      ['events.next_plot_sample', { task: 'ta1', scroll_id: 'x' }],
+      ['events.get_task_plots', { task: 'ta1' }],
+      ['events.debug_images', { metrics: [{ task: 'ta1', metric: 'img' }] }],
+      ['events.debug_images', { task: 'ta1' }],
+      ['events.get_task_single_value_metrics', { tasks: ['ta1'] }],
+      ['events.get_task_latest_scalar_values', { task: 'ta1' }],
+      ['events.get_scalar_metric_data', { task: 'ta1', metric: 'loss' }],
+    ])("%s answers another company's task like an unknown one", async (endpoint, body) => {
+      const foreign = await query(endpoint, body, 'companyb');
+      expect([foreign.status, foreign.body.meta.error_data.code]).toEqual([400, 'ERR_INVALID_TASK_ID']);
+      expect(foreign.body.data).toEqual({});
+    });
+  });
 
   it('answers 503 and acknowledges nothing while Elasticsearch is unreachable', async () => {
     const down = new Client({ node: 'http://127.0.0.1:1', maxRetries: 0, requestTimeout: 2000 });

@@ -3,6 +3,7 @@ import { WardenError } from '@warden/errors';
 import { ClearmlApi, createLogger, createServiceApp, type TokenAuth } from '@warden/http';
 import { CapturedLogs } from '@warden/http/testing';
 import { SecretScrubber } from '@warden/secrets';
+import type { EntityReport } from '../batch-stats';
 import type { EventStore } from '../event-store';
 import { registerEventEndpoints, type EventEndpoints, type TaskOwnership } from '../api/event-endpoints';
 
@@ -14,15 +15,35 @@ async function companyFromBearer(req: Request): Promise<TokenAuth> {
   return { claims: { identity } as TokenAuth['claims'], token: company, via: 'header' };
 }
 
-/** Ownership from a fixed list of task ids per company, standing in for the experiments service. */
-export function fixedTasks(owned: Record<string, string[]>): TaskOwnership {
-  const owns = (company: string, id: string) => owned[company]?.includes(id) ?? false;
-  return {
-    ownedTaskIds: async (company, ids) => new Set(ids.filter((id) => owns(company, id))),
+export interface FixedTasks extends TaskOwnership {
+  /** Every recordMetrics call, in order. */
+  recorded: Array<{ company: string; user: string; reports: EntityReport[] }>;
+  /** Set to make recordMetrics fail, as a database outage would. */
+  failRecording?: Error;
+}
+
+/**
+ * Ownership from fixed lists of task and model ids per company, standing in for the experiments
+ * service, which has its own specs; metrics reports are kept for the test to read.
+ */
+export function fixedTasks(owned: Record<string, string[]>, models: Record<string, string[]> = {}): FixedTasks {
+  const owns = (list: Record<string, string[]>, company: string, id: string) => list[company]?.includes(id) ?? false;
+  const fixed: FixedTasks = {
+    recorded: [],
+    ownedTaskIds: async (company, ids) => new Set(ids.filter((id) => owns(owned, company, id))),
     assertTaskOwned: async (company, id) => {
-      if (!owns(company, id)) throw new WardenError('ERR_INVALID_TASK_ID', 'invalid task id', { id });
+      if (!owns(owned, company, id)) throw new WardenError('ERR_INVALID_TASK_ID', 'invalid task id', { id });
+    },
+    ownedModelIds: async (company, ids) => new Set(ids.filter((id) => owns(models, company, id))),
+    assertModelOwned: async (company, id) => {
+      if (!owns(models, company, id)) throw new WardenError('ERR_INVALID_MODEL_ID', 'invalid model id', { id });
+    },
+    recordMetrics: async (company, user, reports) => {
+      if (fixed.failRecording) throw fixed.failRecording;
+      fixed.recorded.push({ company, user, reports });
     },
   };
+  return fixed;
 }
 
 /** The event endpoints on a ClearmlApi inside the real service kit, ready for supertest. */
