@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,11 @@ import { spawnService, waitForStatus, type SpawnedService } from '@warden/http/t
 // Integration tier: the built gateway and apiserver as their own processes, in production mode,
 // against the real services; the apiserver forwards auth.* and login.* calls to the gateway.
 const secrets = Object.fromEntries(generateSecretSet().map((s) => [s.envVar, s.value]));
-const common = { ...secrets, NODE_ENV: 'production', CLEARML__HOSTS__MONGO__AUTH__HOST: `mongodb://127.0.0.1:27017/warden_int_gw_${process.pid}` };
+const common = {
+  ...secrets,
+  NODE_ENV: 'production',
+  CLEARML__HOSTS__MONGO__AUTH__HOST: `mongodb://127.0.0.1:27017/warden_int_gw_${randomBytes(6).toString('hex')}`,
+};
 // ClearML's documented example fixed user: far too weak, but the operator's choice.
 const WEAK_FIXED_PASSWORD = '12345678';
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;

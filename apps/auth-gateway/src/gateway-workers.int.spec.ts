@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { generateSecretSet } from '@warden/secrets';
 import { spawnService, waitForStatus, type SpawnedService } from '@warden/http/testing';
@@ -10,7 +11,7 @@ const env = {
   CLEARML__AUTH_GATEWAY__WORKERS: '2',
   CLEARML__AUTH_GATEWAY__LISTEN_PORT: '0',
   CLEARML__AUTH_GATEWAY__METRICS__LISTEN_PORT: '0',
-  CLEARML__HOSTS__MONGO__AUTH__HOST: `mongodb://127.0.0.1:27017/warden_int_gw_workers_${process.pid}`,
+  CLEARML__HOSTS__MONGO__AUTH__HOST: `mongodb://127.0.0.1:27017/warden_int_gw_workers_${randomBytes(6).toString('hex')}`,
 };
 const basic = `Basic ${Buffer.from(`${secrets['CLEARML__SECURE__CREDENTIALS__APISERVER__USER_KEY']}:${secrets['CLEARML__SECURE__CREDENTIALS__APISERVER__USER_SECRET']}`).toString('base64')}`;
 

@@ -14,6 +14,8 @@ export interface Context {
 }
 
 export const ARCHIVED = 'archived';
+/** What replaces a deleted task's or model's id in the references that outlive it. */
+export const DELETED_PREFIX = '__DELETED__';
 const HIDDEN = 'hidden';
 
 /**

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
 import { parseListRequest } from './field-filters';
-import { anyOf, listFilter, listPage, mustFind, type Context, type Identity } from './context';
+import { anyOf, DELETED_PREFIX, listFilter, listPage, mustFind, type Context, type Identity } from './context';
 import { newId, type ModelDoc } from './documents';
 import { pick } from './query';
 import { id, listFields, opt, parseRequest, text } from './request';
@@ -50,7 +50,6 @@ type ModelFields = Partial<z.output<z.ZodObject<typeof modelFields>>> & { uri?: 
 
 // Changing these is "the model changed" (clearml-server's last_update_fields).
 const CONTENT_FIELDS = ['uri', 'framework', 'design', 'labels', 'ready', 'metadata', 'system_tags', 'tags'];
-const DELETED_PREFIX = '__DELETED__';
 const OUTPUT_MODEL_NAME = 'Output Model';
 
 /** models.* as Task.init and OutputModel use them. */
@@ -134,19 +133,6 @@ export function registerModelEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context)
       return editModel(auth.claims.identity, model, fields, iteration);
     });
   }
-
-  api.endpoint('models.set_ready', { auth: 'token' }, async ({ auth, data }) => {
-    const { company, user } = auth.claims.identity;
-    const { model: modelId } = parseRequest(z.object({ model: id, publish_task: opt.flag, force_publish_task: opt.flag }), data);
-    const model = await ownedModel(company, modelId);
-    if (model.ready) throw new WardenError('ERR_MODEL_IS_READY', `model ${modelId} is already ready`, { model: modelId });
-    const now = new Date();
-    const result = await models.updateOne(
-      { _id: modelId, company, ready: false },
-      { $set: { ready: true, last_update: now, last_change: now, last_changed_by: user } },
-    );
-    return { updated: result.modifiedCount };
-  });
 
   api.endpoint('models.add_or_update_metadata', { auth: 'token', minVersion: '2.13' }, async ({ auth, data }) => {
     const { company, user } = auth.claims.identity;

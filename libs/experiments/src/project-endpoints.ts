@@ -3,24 +3,11 @@ import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
 import { parseListRequest } from './field-filters';
 import { ARCHIVED, listFilter, listPage, mustFind, type Context } from './context';
-import { newId, type ProjectDoc } from './documents';
 import { pick } from './query';
 import { id, listFields, opt, parseRequest, text } from './request';
 import { compact } from './stored-values';
+import { basenameOf, createProject, isDuplicateKey, normalizeProjectName, parentOf, projectExists } from './projects';
 import { projectView } from './views';
-
-/** ClearML names are paths (`a/b`): empty parts dropped, parts trimmed. */
-export function normalizeProjectName(name: string): string {
-  const parts = name
-    .split('/')
-    .map((part) => part.trim())
-    .filter(Boolean);
-  if (parts.length === 0) throw new WardenError('ERR_INVALID_PROJECT_NAME', 'project name is empty', { field: 'name' });
-  return parts.join('/');
-}
-
-const parentOf = (name: string) => name.split('/').slice(0, -1).join('/');
-const basenameOf = (name: string) => name.split('/').pop() as string;
 
 const editable = {
   description: opt.text,
@@ -34,37 +21,27 @@ const deleteRequest = z.object({ project: id, force: opt.flag, delete_contents: 
 // shallow_search only limits a search to one level of subprojects, and projects are flat here (see registerProjectEndpoints).
 const getAllRequest = z.object({ ...listFields, shallow_search: opt.ignored });
 
-function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
-}
-
 /** projects.*: names are unique per company; `a/b` names are stored as given, without parent projects. */
 export function registerProjectEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context): void {
   const { projects, tasks, models } = ctx.db;
   const ownedProject = (company: string, projectId: string) => mustFind(projects, company, projectId, 'ERR_INVALID_PROJECT_ID', 'project');
 
   const assertNameFree = async (company: string, name: string) => {
-    if (await projects.exists({ company, name })) throw new WardenError('ERR_PROJECT_EXISTS', `a project named ${name} already exists`, { name });
+    if (await projects.exists({ company, name })) throw projectExists(name);
   };
   // The unique index settles a race the check above lost.
   const uniqueName = async <T>(name: string, write: () => Promise<T>): Promise<T> => {
     try {
       return await write();
     } catch (error) {
-      if (isDuplicateKey(error)) throw new WardenError('ERR_PROJECT_EXISTS', `a project named ${name} already exists`, { name });
+      if (isDuplicateKey(error)) throw projectExists(name);
       throw error;
     }
   };
 
   api.endpoint('projects.create', { auth: 'token' }, async ({ auth, data }) => {
-    const { user, company } = auth.claims.identity;
-    const { name: rawName, ...rest } = parseRequest(createRequest, data);
-    const name = normalizeProjectName(rawName);
-    await assertNameFree(company, name);
-    const now = new Date();
-    const doc: ProjectDoc = { _id: newId(), company, user, name, basename: basenameOf(name), ...compact(rest), created: now, last_update: now };
-    await uniqueName(name, () => projects.create(doc));
-    return { id: doc._id };
+    const { name, ...rest } = parseRequest(createRequest, data);
+    return { id: await createProject(ctx.db, auth.claims.identity, name, rest) };
   });
 
   api.endpoint('projects.get_by_id', { auth: 'token' }, async ({ auth, data }) => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
 import { parseListRequest } from './field-filters';
-import { ARCHIVED, listFilter, listPage, mustFind, type Context } from './context';
+import { ARCHIVED, DELETED_PREFIX, listFilter, listPage, mustFind, type Context } from './context';
 import { newId, type TaskDoc } from './documents';
 import { pick, tagFilter, type Filter } from './query';
 import { removeFromAllQueues } from './queues';
@@ -33,7 +33,6 @@ const deleteRequest = z.object({
 
 // Fields whose change is not "the task changed" (clearml-server's user_set_allowed).
 const COSMETIC = new Set(['name', 'comment', 'tags', 'system_tags', 'project']);
-const DELETED_PREFIX = '__DELETED__';
 
 /** tasks.* except status changes and outputs: create, read, list, edit, delete. */
 export function registerTaskEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context): void {

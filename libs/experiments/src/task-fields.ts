@@ -60,7 +60,7 @@ const script = z.object({
 
 const paramsItem = z.object({ section: str, name: str, value: longText, type: str, description: str });
 const configurationItem = z.object({ name: str, value: longText, type: str, description: str });
-const modelItem = z.object({ name: z.string().max(1024), model: id });
+export const modelItem = z.object({ name: z.string().max(1024), model: id });
 const taskModels = z.object({ input: opt.of(z.array(modelItem)), output: opt.of(z.array(modelItem)) });
 
 export const taskName = z.string().trim().min(3, 'must be at least 3 characters long').max(1024);

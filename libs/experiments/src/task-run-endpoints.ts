@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
 import { mustFind, type Context, type Identity } from './context';
 import type { TaskDoc, TaskModelItem } from './documents';
@@ -13,8 +12,6 @@ const statusRequest = z.object({ task: id, force: opt.flag, status_reason: opt.t
 // force: artifacts change while a task is created or running, forced or not (assertOutputsWritable).
 const artifactsRequest = z.object({ task: id, artifacts: z.array(artifactSchema).max(1000), force: opt.ignored });
 const deleteArtifactsRequest = z.object({ task: id, artifacts: z.array(artifactIdSchema).max(1000), force: opt.ignored });
-// The SDK (2.20+) sends publish with every tasks.completed; publishing is not served here, so true is refused.
-const completedRequest = statusRequest.extend({ publish: opt.flag });
 const modelType = z.enum(['input', 'output']);
 const addModelRequest = z.object({ task: id, name: z.string().min(1).max(1024), model: id, type: modelType, iteration: opt.int });
 const deleteModelsRequest = z.object({ task: id, models: z.array(z.object({ name: z.string(), type: modelType })).max(1000) });
@@ -50,11 +47,6 @@ export function registerTaskRunEndpoints(api: ClearmlApi<TokenAuth>, ctx: Contex
   });
   statusEndpoint('tasks.stopped', 'stopped', (_task, now) => ({ completed: now }));
   statusEndpoint('tasks.failed', 'failed');
-  api.endpoint('tasks.completed', { auth: 'token' }, ({ auth, data }) => {
-    const { publish, ...request } = parseRequest(completedRequest, data);
-    if (publish) throw new WardenError('ERR_BAD_REQUEST', 'publish: completing and publishing at once is not supported', { field: 'publish' });
-    return changeStatus(auth.claims.identity, request, 'completed', (_task, now) => ({ completed: now }));
-  });
 
   const writableTask = async (company: string, taskId: string) => {
     const task = await ownedTask(company, taskId);

@@ -39,6 +39,13 @@ describe('task status rules (clearml-server state machine)', () => {
     }
   });
 
+  it('refuses a same-status move when asked to (publishing a published task), unless forced', () => {
+    expect(outcome(() => assertTransition('published', 'published', false, false))).toBe('ERR_INVALID_TASK_STATUS');
+    expect(outcome(() => assertTransition('stopped', 'stopped', false, false))).toBe('ERR_INVALID_TASK_STATUS');
+    expect(outcome(() => assertTransition('stopped', 'published', false, false))).toBe('ok');
+    expect(outcome(() => assertTransition('published', 'published', true, false))).toBe('ok');
+  });
+
   it('names both statuses in the refusal', () => {
     expect(() => assertTransition('published', 'in_progress', false)).toThrow('invalid status change from published to in_progress');
   });

@@ -31,9 +31,12 @@ const TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
   unknown: [],
 };
 
-/** Throws ClearML's invalid_task_status unless `force` or the state machine allows the move. Same-status moves are allowed. */
-export function assertTransition(current: TaskStatus, next: TaskStatus, force: boolean): void {
-  if (force || current === next) return;
+/**
+ * Throws ClearML's invalid_task_status unless `force` or the state machine allows the move.
+ * Same-status moves are allowed unless `allowSame` is false (publishing a published task).
+ */
+export function assertTransition(current: TaskStatus, next: TaskStatus, force: boolean, allowSame = true): void {
+  if (force || (allowSame && current === next)) return;
   if (!TRANSITIONS[current]?.includes(next)) {
     throw new WardenError('ERR_INVALID_TASK_STATUS', `invalid status change from ${current} to ${next}`, { current_status: current, new_status: next });
   }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 // npm run bench tokens: token verification per core (cold and cached), the cost cached verification
 // adds to a request, and auth.login throughput with key:secret at concurrency 32. Baselines are
 // measured in the same run on the same gateway: per-core costs on one worker, login throughput with
@@ -16,7 +17,7 @@ async function startGateway(secrets: Record<string, string>, workers: number): P
     CLEARML__AUTH_GATEWAY__WORKERS: String(workers),
     CLEARML__AUTH_GATEWAY__LISTEN_PORT: '0',
     CLEARML__AUTH_GATEWAY__METRICS__ENABLED: 'false',
-    CLEARML__HOSTS__MONGO__AUTH__HOST: `mongodb://127.0.0.1:27017/warden_bench_${process.pid}`,
+    CLEARML__HOSTS__MONGO__AUTH__HOST: `mongodb://127.0.0.1:27017/warden_bench_${randomBytes(6).toString('hex')}`,
   });
   await waitForStatus(`${gateway.url}/ready`, (s) => s === 200, 30_000);
   const deadline = Date.now() + 30_000;

@@ -17,6 +17,23 @@ export async function tenancyAttacks(w: World): Promise<void> {
   const api = async (name: string, expect: Expect, endpoint: string, data: object, as = token) =>
     report.answer(`${endpoint} ${name}`, expect, await call(stack.api, endpoint, as, data), foreign);
 
+  // A batch call answers 200 and must list the foreign id under `failed`, as ClearML's invalid id, and nothing under `succeeded`.
+  const batchRefused = async (endpoint: string, id: string, subcode: number) => {
+    const a = await call(stack.api, endpoint, token, { ids: [id] });
+    const data = a.json?.data as { succeeded?: unknown[]; failed?: { id: string; error: { codes: number[] } }[] } | undefined;
+    const refused =
+      a.status === 200 && data?.succeeded?.length === 0 && data.failed?.[0]?.id === id && data.failed[0].error.codes.join('/') === `400/${subcode}`;
+    report.effect(
+      `${endpoint} B's id`,
+      `200, failed 400/${subcode}`,
+      `${a.status}, ${JSON.stringify(data?.failed?.[0]?.error?.codes ?? data)}`,
+      refused,
+      true,
+      a.status >= 500,
+    );
+    if (a.status === 200) report.answer(`${endpoint} B's id: answer`, OK, a, foreign);
+  };
+
   const project = bad('ERR_INVALID_PROJECT_ID');
   await api("B's project", project, 'projects.get_by_id', { project: ob.project });
   await api("B's project", project, 'projects.update', { project: ob.project, description: 'owned' });
@@ -47,6 +64,20 @@ export async function tenancyAttacks(w: World): Promise<void> {
     model: ob.model,
     type: 'input',
   });
+  await api("B's task", task, 'tasks.clone', { task: ob.task });
+  await api("A's task into B's project", project, 'tasks.clone', { task: oa.task, new_task_project: ob.project });
+  await api("A's task under B's task", task, 'tasks.clone', { task: oa.task, new_task_parent: ob.task });
+  await api("A's task with B's model", bad('ERR_INVALID_MODEL_ID'), 'tasks.clone', {
+    task: oa.task,
+    new_task_input_models: [{ name: 'stolen', model: ob.model }],
+  });
+  await api("B's task", task, 'tasks.publish', { task: ob.task, force: true });
+  await api("B's task", task, 'tasks.archive', { tasks: [ob.task] });
+  await api("B's task", task, 'tasks.move', { ids: [ob.task], project: oa.project });
+  await api("A's task into B's project", project, 'tasks.move', { ids: [oa.task], project: ob.project });
+  for (const endpoint of ['tasks.publish_many', 'tasks.archive_many', 'tasks.unarchive_many']) await batchRefused(endpoint, ob.task, 101);
+  await api("B's project", OK, 'projects.get_task_tags', { projects: [ob.project], include_system: true });
+  await api("B's project", OK, 'projects.get_model_tags', { projects: [ob.project], include_system: true });
 
   const model = bad('ERR_INVALID_MODEL_ID');
   await api("B's model", model, 'models.get_by_id', { model: ob.model });
@@ -60,6 +91,7 @@ export async function tenancyAttacks(w: World): Promise<void> {
   await api("in B's project", project, 'models.create', { name: 'intruder', uri: 'x', project: ob.project });
   await api("id filter with B's model", OK, 'models.get_all', { id: [ob.model] });
   await api("task filter with B's task", OK, 'models.get_all', { task: [ob.task] });
+  for (const endpoint of ['models.publish_many', 'models.archive_many', 'models.unarchive_many']) await batchRefused(endpoint, ob.model, 201);
 
   await api("B's task", task, 'events.get_task_log', { task: ob.task });
   await api("B's task", task, 'events.get_task_events', { task: ob.task });
@@ -117,9 +149,12 @@ export async function tenancyAttacks(w: World): Promise<void> {
   const bFile = await send(files, { method: 'GET', path: `/${ob.file}`, headers: bearer(asB) });
   const bLog = await call(stack.api, 'events.get_task_log', asB, { task: ob.task });
   const bLogin = await send(stack.gateway, { path: '/auth.login', headers: basic(w.b.user.accessKey, w.b.user.secretKey) });
+  // Not archived, published or moved out of its project by A's lifecycle calls.
+  const unmoved = (text: string) =>
+    !text.includes('"archived"') && !text.includes('"published"') && !text.includes('"ready":true') && text.includes(ob.project);
   const intact = [
-    ['task', bTask.status === 200 && !bTask.text.includes('owned') && !bTask.text.includes('evil')],
-    ['model', bModel.status === 200 && !bModel.text.includes('owned') && !bModel.text.includes('evil.example')],
+    ['task', bTask.status === 200 && !bTask.text.includes('owned') && !bTask.text.includes('evil') && unmoved(bTask.text)],
+    ['model', bModel.status === 200 && !bModel.text.includes('owned') && !bModel.text.includes('evil.example') && unmoved(bModel.text)],
     ['file', bFile.status === 200 && bFile.text === ob.fileMarker],
     ['log', bLog.status === 200 && !bLog.text.includes('injected by A')],
     ['key', bLogin.status === 200],
