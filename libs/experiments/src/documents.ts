@@ -3,6 +3,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { WardenError } from '@warden/errors';
 import { modelOn } from '@warden/backends';
 import type { TaskStatus } from './task-status';
+import { serializeWrites } from './write-queue';
 
 /** ClearML's ids: a uuid4 as 32 lowercase hex digits. */
 export function newId(): string {
@@ -258,6 +259,7 @@ function isDocumentTooLarge(error: unknown): boolean {
 }
 
 for (const schema of [projectSchema, taskSchema, modelSchema, queueSchema] as Schema[]) {
+  serializeWrites(schema);
   schema.post(
     /^(save|updateOne|updateMany|insertMany|findOneAndUpdate)$/,
     { errorHandler: true },
