@@ -82,6 +82,7 @@ export const ERROR_TABLE = {
   ERR_PROJECT_HAS_MODELS: { status: 400, result: [400, 405], message: 'project has associated models' },
   ERR_INVALID_PROJECT_NAME: { status: 400, result: [400, 407], message: 'invalid project name' },
   ERR_PROJECT_LOCATION_CHANGE: { status: 400, result: [400, 408], message: 'cannot update project location, use projects.move instead' },
+  ERR_PROJECT_PATH_EXCEEDS_MAX: { status: 400, result: [400, 409], message: 'project path exceeds the maximum allowed depth' },
   ERR_PROJECT_EXISTS: { status: 400, result: [400, 801], message: 'project with the same name already exists' },
   ERR_FORBIDDEN: { status: 403, result: [403, 20], message: 'forbidden (not allowed for role)' },
   ERR_CSRF: { status: 403, result: [403, 10], message: 'forbidden (missing or wrong CSRF token)' },

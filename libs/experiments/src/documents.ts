@@ -18,6 +18,9 @@ export interface ProjectDoc {
   user: string;
   name: string;
   basename: string;
+  /** The parent project's id, and the ids from the top-level ancestor down to the parent (ClearML's `parent`, `path`). */
+  parent?: string;
+  path?: string[];
   description?: string;
   tags?: string[];
   system_tags?: string[];
@@ -128,6 +131,8 @@ const projectSchema = new Schema<ProjectDoc>(
   {
     ...owned,
     basename: { type: String, required: true },
+    parent: String,
+    path: { type: [String], default: undefined },
     description: String,
     default_output_destination: String,
   },

@@ -6,7 +6,7 @@ import { ARCHIVED, listFilter, listPage, mustFind, type Context } from './contex
 import { pick } from './query';
 import { id, listFields, opt, parseRequest, text } from './request';
 import { compact } from './stored-values';
-import { basenameOf, createProject, isDuplicateKey, normalizeProjectName, parentOf, projectExists } from './projects';
+import { basenameOf, createProject, isDuplicateKey, normalizeProjectName, parentOf, projectExists, renameDescendants, withDescendants } from './projects';
 import { projectView } from './views';
 
 const editable = {
@@ -18,10 +18,10 @@ const editable = {
 const createRequest = z.object({ name: text, ...editable });
 const updateRequest = z.object({ project: id, name: opt.text, ...editable });
 const deleteRequest = z.object({ project: id, force: opt.flag, delete_contents: opt.flag });
-// shallow_search only limits a search to one level of subprojects, and projects are flat here (see registerProjectEndpoints).
-const getAllRequest = z.object({ ...listFields, shallow_search: opt.ignored });
+// shallow_search: only top-level projects, as ClearML answers it without a `parent` filter.
+const getAllRequest = z.object({ ...listFields, shallow_search: opt.flag });
 
-/** projects.*: names are unique per company; `a/b` names are stored as given, without parent projects. */
+/** projects.*: names are unique per company; creating `a/b/c` creates its missing ancestors (ClearML's project tree). */
 export function registerProjectEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context): void {
   const { projects, tasks, models } = ctx.db;
   const ownedProject = (company: string, projectId: string) => mustFind(projects, company, projectId, 'ERR_INVALID_PROJECT_ID', 'project');
@@ -51,7 +51,8 @@ export function registerProjectEndpoints(api: ClearmlApi<TokenAuth>, ctx: Contex
 
   api.endpoint('projects.get_all', { auth: 'token' }, async ({ auth, data }) => {
     const { request, filters } = parseListRequest('projects', getAllRequest, data);
-    const docs = await listPage(projects, listFilter(auth.claims.identity.company, request, filters), request);
+    const topLevel = request.shallow_search ? [{ parent: { $exists: false } }] : [];
+    const docs = await listPage(projects, listFilter(auth.claims.identity.company, request, [...filters, ...topLevel]), request);
     return { projects: docs.map((doc) => pick(projectView(doc), request.only_fields)) };
   });
 
@@ -71,6 +72,7 @@ export function registerProjectEndpoints(api: ClearmlApi<TokenAuth>, ctx: Contex
     if (Object.keys(fields).length === 0) return { updated: 0, fields: {} };
     const update = () => projects.updateOne({ _id: projectId, company }, { $set: { ...fields, last_update: new Date() } });
     const result = await uniqueName(String(fields.name ?? project.name), update);
+    if (fields.name !== undefined && fields.name !== project.name) await renameDescendants(ctx.db, company, projectId, project.name, String(fields.name));
     return { updated: result.matchedCount, fields };
   });
 
@@ -78,7 +80,9 @@ export function registerProjectEndpoints(api: ClearmlApi<TokenAuth>, ctx: Contex
     const { company } = auth.claims.identity;
     const request = parseRequest(deleteRequest, data);
     await ownedProject(company, request.project);
-    const inProject = { company, project: request.project };
+    // Its subprojects go with it, their tasks and models checked and handled alike.
+    const projectIds = await withDescendants(ctx.db, company, request.project);
+    const inProject = { company, project: { $in: projectIds } };
     if (!request.force) {
       const active = { ...inProject, system_tags: { $ne: ARCHIVED } };
       if (await tasks.exists(active)) throw new WardenError('ERR_PROJECT_HAS_TASKS', 'project has tasks; use force=true', { id: request.project });
@@ -94,7 +98,7 @@ export function registerProjectEndpoints(api: ClearmlApi<TokenAuth>, ctx: Contex
       result.disassociated_tasks = (await tasks.updateMany(inProject, { $unset: { project: 1 } })).modifiedCount;
       await models.updateMany(inProject, { $unset: { project: 1 } });
     }
-    result.deleted = (await projects.deleteOne({ _id: request.project, company })).deletedCount;
+    result.deleted = (await projects.deleteMany({ _id: { $in: projectIds }, company })).deletedCount;
     return result;
   });
 }

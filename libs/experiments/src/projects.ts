@@ -13,6 +13,9 @@ export function normalizeProjectName(name: string): string {
   return parts.join('/');
 }
 
+/** ClearML's default `sub_projects.max_depth`: it also bounds the ancestors one create makes. */
+export const MAX_PROJECT_DEPTH = 10;
+
 export const parentOf = (name: string) => name.split('/').slice(0, -1).join('/');
 export const basenameOf = (name: string) => name.split('/').pop() as string;
 
@@ -24,13 +27,26 @@ export const projectExists = (name: string) => new WardenError('ERR_PROJECT_EXIS
 
 export type ProjectFields = Partial<Pick<ProjectDoc, 'description' | 'tags' | 'system_tags' | 'default_output_destination'>>;
 
-/** A new project of the caller's company; ERR_PROJECT_EXISTS when the (normalized) name is taken. */
+/** The parent chain of a project about to be named `name`: ClearML creates each missing ancestor of `a/b/c`. */
+async function ensureParents(db: ExperimentModels, identity: Identity, name: string): Promise<Pick<ProjectDoc, 'parent' | 'path'>> {
+  const location = parentOf(name);
+  if (!location) return { path: [] };
+  const parentId = await findOrCreateProject(db, identity, location);
+  const parent = await db.projects.findOne({ company: identity.company, _id: parentId }, { path: 1 }).lean();
+  return { parent: parentId, path: [...(parent?.path ?? []), parentId] };
+}
+
+/** A new project of the caller's company, under its (created when missing) parents; ERR_PROJECT_EXISTS when the (normalized) name is taken. */
 export async function createProject(db: ExperimentModels, identity: Identity, rawName: string, fields: ProjectFields = {}): Promise<string> {
   const { user, company } = identity;
   const name = normalizeProjectName(rawName);
+  if (name.split('/').length > MAX_PROJECT_DEPTH) {
+    throw new WardenError('ERR_PROJECT_PATH_EXCEEDS_MAX', `project ${name} is nested deeper than ${MAX_PROJECT_DEPTH} levels`, { name });
+  }
   if (await db.projects.exists({ company, name })) throw projectExists(name);
+  const lineage = await ensureParents(db, identity, name);
   const now = new Date();
-  const doc: ProjectDoc = { _id: newId(), company, user, name, basename: basenameOf(name), ...compact(fields), created: now, last_update: now };
+  const doc: ProjectDoc = { _id: newId(), company, user, name, basename: basenameOf(name), ...lineage, ...compact(fields), created: now, last_update: now };
   try {
     await db.projects.create(doc);
   } catch (error) {
@@ -55,4 +71,18 @@ export async function findOrCreateProject(db: ExperimentModels, identity: Identi
     if (raced) return raced;
     throw error;
   }
+}
+
+/** Renames the descendants of a project renamed from `oldName` to `newName` (their names start with its name). */
+export async function renameDescendants(db: ExperimentModels, company: string, projectId: string, oldName: string, newName: string): Promise<void> {
+  const descendants = await db.projects.find({ company, path: projectId }, { name: 1 }).lean();
+  for (const child of descendants) {
+    await db.projects.updateOne({ _id: child._id, company }, { $set: { name: newName + child.name.slice(oldName.length) } });
+  }
+}
+
+/** The project and every project under it, as ClearML deletes and checks them together. */
+export async function withDescendants(db: ExperimentModels, company: string, projectId: string): Promise<string[]> {
+  const descendants = await db.projects.find({ company, path: projectId }, { _id: 1 }).lean();
+  return [projectId, ...descendants.map((doc) => doc._id)];
 }

@@ -161,11 +161,12 @@ describe('tasks.clone (real FerretDB)', () => {
     const first = await ok('alice', 'tasks.clone', { task, new_project_name: 'clones/by-name' });
     const newProject = first.new_project as { id: string; name: string };
     expect(newProject).toEqual({ id: expect.stringMatching(/^[0-9a-f]{32}$/), name: 'clones/by-name' });
-    expect(await count('projects')).toBe(before + 1);
+    // The project and its parent `clones`, as ClearML creates missing ancestors.
+    expect(await count('projects')).toBe(before + 2);
     const second = await ok('alice', 'tasks.clone', { task, new_project_name: 'clones/by-name' });
     expect((second.new_project as { id: string }).id).toBe(newProject.id);
     expect((await getTask(second.id as string)).project).toBe(newProject.id);
-    expect(await count('projects')).toBe(before + 1);
+    expect(await count('projects')).toBe(before + 2);
   });
 
   it('refuses a bad reference before writing anything: no task, no project', async () => {

@@ -11,6 +11,7 @@ export function projectView(doc: Partial<ProjectDoc> & { _id: string }) {
     id: doc._id,
     name: doc.name,
     basename: doc.basename,
+    parent: doc.parent,
     description: doc.description ?? '',
     user: doc.user,
     company: doc.company,
