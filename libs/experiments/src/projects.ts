@@ -76,8 +76,9 @@ export async function findOrCreateProject(db: ExperimentModels, identity: Identi
 /** Renames the descendants of a project renamed from `oldName` to `newName` (their names start with its name). */
 export async function renameDescendants(db: ExperimentModels, company: string, projectId: string, oldName: string, newName: string): Promise<void> {
   const descendants = await db.projects.find({ company, path: projectId }, { name: 1 }).lean();
+  const now = new Date();
   for (const child of descendants) {
-    await db.projects.updateOne({ _id: child._id, company }, { $set: { name: newName + child.name.slice(oldName.length) } });
+    await db.projects.updateOne({ _id: child._id, company }, { $set: { name: newName + child.name.slice(oldName.length), last_update: now } });
   }
 }
 
