@@ -7,7 +7,8 @@
     python scenarios/lifecycle.py running          a task that keeps running until it is stopped from outside;
                                                    writes its id to $SCENARIO_READY_FILE
     python scenarios/lifecycle.py ops '<JSON>' ID  another process: stop request for the running task ID, tags,
-                                                   publish, clone, reset, archive, move, Task.get_tasks filters
+                                                   publish, clone, reset, archive, move, Task.get_tasks filters,
+                                                   the nested project's parent
 """
 import os
 import sys
@@ -76,6 +77,9 @@ def wait_status(task_id, wanted, seconds=30):
 def ops(result, running_id):
     request_stop(Task.get_task(task_id=running_id))
     wait_status(running_id, "stopped")
+    # ClearML creates the missing parents of a nested project name (warden-compat/<family>-...).
+    parent = project("lifecycle").rsplit("/", 1)[0]
+    expect(Task.get_project_id(parent), f"no project {parent}, the parent of {project('lifecycle')}")
 
     reused = Task.get_task(task_id=result["task_id"])
     equal("status of the reused task", reused.get_status(), "completed")
