@@ -72,6 +72,7 @@ export const ERROR_TABLE = {
   ERR_MODEL_IN_USE: { status: 400, result: [400, 205], message: 'model is used by tasks' },
   ERR_MODEL_CREATING_TASK_EXISTS: { status: 400, result: [400, 206], message: 'task that created this model exists' },
   ERR_INVALID_QUEUE_ID: { status: 400, result: [400, 701], message: 'invalid queue id' },
+  ERR_QUEUE_NOT_EMPTY: { status: 400, result: [400, 702], message: 'queue is not empty' },
   ERR_TASK_NOT_IN_QUEUE: { status: 400, result: [400, 703], message: 'invalid queue id or task not in queue' },
   ERR_TASK_ALREADY_QUEUED: { status: 400, result: [400, 706], message: 'failed adding task to queue since task is already queued' },
   ERR_MULTIPLE_DEFAULT_QUEUES: { status: 400, result: [400, 708], message: 'more than one queue is tagged as the default queue for this company' },

@@ -10,6 +10,7 @@ import { MetricsWriter } from './metrics-writer';
 import { registerModelEndpoints } from './model-endpoints';
 import { registerModelLifecycleEndpoints } from './model-lifecycle-endpoints';
 import { registerProjectEndpoints } from './project-endpoints';
+import { registerQueueAdminEndpoints } from './queue-admin-endpoints';
 import { registerQueueEndpoints } from './queue-endpoints';
 import { registerTagEndpoints } from './tag-endpoints';
 import { registerTaskEndpoints } from './task-endpoints';
@@ -97,6 +98,7 @@ export function registerExperimentEndpoints(api: ClearmlApi<TokenAuth>, deps: Ex
   registerModelLifecycleEndpoints(api, ctx);
   registerTagEndpoints(api, ctx);
   registerQueueEndpoints(api, ctx);
+  registerQueueAdminEndpoints(api, ctx);
   const workers = deps.redis && new WorkerStore(deps.redis, deps.workerKeyPrefix);
   if (workers) registerWorkerEndpoints(api, ctx, workers);
   registerTaskQueueEndpoints(api, ctx, {

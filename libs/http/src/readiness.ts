@@ -30,6 +30,21 @@ async function runCheck(check: ReadinessCheck): Promise<string | undefined> {
   }
 }
 
+/**
+ * Resolves once every check passes, or with the names still failing when `timeoutMs` has passed.
+ * A pool worker waits for this before it listens: the primary hands connections to every worker
+ * that listens, and one still loading its signing keys answered half of them 503.
+ */
+export async function whenReady(checks: readonly ReadinessCheck[], timeoutMs: number, intervalMs = 100): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const results = await Promise.all(checks.map(async (c) => [c.name, await runCheck(c)] as const));
+    const failing = results.filter(([, error]) => error !== undefined).map(([name]) => name);
+    if (failing.length === 0 || Date.now() >= deadline) return failing;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
 /** `/health`: the process is alive and serving. */
 export const healthHandler: RequestHandler = (_req, res) => {
   res.json({ status: 'ok' });

@@ -18,9 +18,12 @@ import type { DestinationStream } from 'pino';
 import { createServiceApp } from './create-app';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, startMetricsServer } from './metrics';
-import type { ReadinessCheck, ServiceState } from './readiness';
+import { whenReady, type ReadinessCheck, type ServiceState } from './readiness';
 import { listen, type RunningServer } from './server';
 import { runWorkerPool, workerCount } from './worker-pool';
+
+/** How long a pool worker waits for its backing services before it listens anyway (and says so). */
+const WORKER_READY_TIMEOUT_MS = 30_000;
 
 /** What every service's config has: its listener section and logging. */
 export interface BaseConfig {
@@ -195,6 +198,10 @@ async function serve<C extends BaseConfig>(
     metrics && !cluster.isWorker
       ? await startMetricsServer(() => metrics.registry.metrics(), metrics.registry.contentType, listener.metrics.listen_ip, listener.metrics.listen_port)
       : undefined;
+  if (cluster.isWorker) {
+    const failing = await whenReady(parts.readiness, WORKER_READY_TIMEOUT_MS);
+    if (failing.length) logger.warn(`listening although not ready after ${WORKER_READY_TIMEOUT_MS / 1000} s: ${failing.join(', ')}`);
+  }
   const running = await listen({
     app,
     host: listener.listen_ip,
