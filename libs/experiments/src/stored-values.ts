@@ -1,4 +1,5 @@
 import { WardenError } from '@warden/errors';
+import { apiDate } from './api-date';
 import { isPlainObject } from './query';
 
 /**
@@ -66,13 +67,13 @@ export function toStoredFields<T extends Record<string, unknown>>(fields: T, pre
   return Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, toStored(value, prefix ? `${prefix}.${key}` : key)])) as T;
 }
 
-/** A stored value as the API answers it: keys unescaped, nested arrays unwrapped, dates as ISO strings. */
+/** A stored value as the API answers it: keys unescaped, nested arrays unwrapped, dates in ClearML's ISO form. */
 export function fromStored(value: unknown): unknown {
-  return mapKeys(value, unescapeKey, (v) => (v instanceof Date ? v.toISOString() : v));
+  return mapKeys(value, unescapeKey, (v) => (v instanceof Date ? apiDate(v) : v));
 }
 
 export function isoDate(value: unknown): string | undefined {
-  return value instanceof Date ? value.toISOString() : undefined;
+  return value instanceof Date ? apiDate(value) : undefined;
 }
 
 /** Drops undefined entries so answers carry no key for an unset field. */

@@ -88,7 +88,7 @@ describe('projects and tasks endpoints (real FerretDB)', () => {
         last_iteration: 0,
         last_metrics: {},
       });
-      expect(task.created).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      expect(task.created).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/);
       expect(task).not.toHaveProperty('method');
     });
 

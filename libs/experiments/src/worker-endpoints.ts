@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
+import { apiDate } from './api-date';
 import type { Context, Identity } from './context';
 import type { QueueDoc, TaskDoc } from './documents';
 import { id, int, opt, parseRequest, tagList } from './request';
@@ -56,7 +57,7 @@ export function registerWorkerEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context
 
   /** A new worker entry, registered now. */
   const newEntry = (identity: Identity, worker: string, ip: string, fields: Partial<WorkerEntry> = {}): WorkerEntry => {
-    const now = new Date().toISOString();
+    const now = apiDate(new Date());
     return {
       id: worker,
       user: { id: identity.user, name: identity.user_name },
@@ -113,8 +114,8 @@ export function registerWorkerEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context
       task: undefined,
       project: undefined,
       ...running,
-      last_activity_time: now.toISOString(),
-      last_report_time: now.toISOString(),
+      last_activity_time: apiDate(now),
+      last_report_time: apiDate(now),
     };
     await store.save(next, !known);
     return {};
