@@ -1,4 +1,4 @@
-import { startTestApp, type TestApp } from './testing/int-test-app';
+import { startTestApp, type TestApp, statusAndCode as codeOf } from './testing/int-test-app';
 
 describe('hyperparameters and configuration endpoints (real FerretDB)', () => {
   let t: TestApp;
@@ -8,7 +8,6 @@ describe('hyperparameters and configuration endpoints (real FerretDB)', () => {
   });
   afterAll(() => t.close());
 
-  const codeOf = (res: { status: number; meta: Record<string, unknown> }) => [res.status, res.meta.result_code, res.meta.result_subcode];
   const createTask = async (extra: Record<string, unknown> = {}) => {
     const res = await t.call('alice', 'tasks.create', { name: 'params-task', type: 'training', ...extra });
     expect(res.status).toBe(200);

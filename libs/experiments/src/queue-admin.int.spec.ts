@@ -1,6 +1,5 @@
-import { startTestApp, type TestApp } from './testing/int-test-app';
+import { startTestApp, type TestApp, statusAndCode as codeOf } from './testing/int-test-app';
 
-type Answer = Awaited<ReturnType<TestApp['call']>>;
 type Who = 'alice' | 'anna' | 'bob';
 
 describe('queues.update, queues.delete and queues.peek_task (real FerretDB)', () => {
@@ -11,12 +10,7 @@ describe('queues.update, queues.delete and queues.peek_task (real FerretDB)', ()
   });
   afterAll(() => t.close());
 
-  const codeOf = (res: Answer) => [res.status, res.meta.result_code, res.meta.result_subcode];
-  const ok = async (as: Who, endpoint: string, body: Record<string, unknown> = {}) => {
-    const res = await t.call(as, endpoint, body);
-    if (res.status !== 200) throw new Error(`${endpoint}: ${res.status} ${JSON.stringify(res.meta)}`);
-    return res.data;
-  };
+  const ok: TestApp['ok'] = (as, endpoint, body) => t.ok(as, endpoint, body);
   const newQueue = async (name: string, as: Who = 'alice') => (await ok(as, 'queues.create', { name })).id as string;
   const newTask = async (name: string) => (await ok('alice', 'tasks.create', { name, type: 'training' })).id as string;
   const statusOf = async (task: string) => ((await ok('alice', 'tasks.get_by_id', { task })).task as { status: string }).status;

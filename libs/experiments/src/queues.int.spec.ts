@@ -1,8 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { ALICE, startTestApp, type TestApp } from './testing/int-test-app';
+import { ALICE, startTestApp, type TestApp, statusAndCode as codeOf } from './testing/int-test-app';
 import { WorkerStore, type WorkerEntry } from './worker-store';
 
-type Answer = Awaited<ReturnType<TestApp['call']>>;
 type Who = 'alice' | 'anna' | 'bob';
 
 describe('queues and task queueing (real FerretDB)', () => {
@@ -13,12 +12,7 @@ describe('queues and task queueing (real FerretDB)', () => {
   });
   afterAll(() => t.close());
 
-  const codeOf = (res: Answer) => [res.status, res.meta.result_code, res.meta.result_subcode];
-  const ok = async (as: Who, endpoint: string, body: Record<string, unknown> = {}) => {
-    const res = await t.call(as, endpoint, body);
-    if (res.status !== 200) throw new Error(`${endpoint}: ${res.status} ${JSON.stringify(res.meta)}`);
-    return res.data;
-  };
+  const ok: TestApp['ok'] = (as, endpoint, body) => t.ok(as, endpoint, body);
   const newQueue = async (name: string, as: Who = 'alice') => (await ok(as, 'queues.create', { name })).id as string;
   const newTask = async (name = 'queued-task', extra: Record<string, unknown> = {}, as: Who = 'alice') =>
     (await ok(as, 'tasks.create', { name, type: 'training', ...extra })).id as string;

@@ -1,4 +1,4 @@
-import { ALICE, startTestApp, type TestApp } from './testing/int-test-app';
+import { ALICE, startTestApp, type TestApp, resultCode as codeOf } from './testing/int-test-app';
 
 describe('task lifecycle: publish, archive, move (real FerretDB)', () => {
   let t: TestApp;
@@ -12,12 +12,7 @@ describe('task lifecycle: publish, archive, move (real FerretDB)', () => {
   });
   afterAll(() => t.close());
 
-  const codeOf = (res: { meta: Record<string, unknown> }) => [res.meta.result_code, res.meta.result_subcode];
-  const ok = async (as: 'alice' | 'bob', endpoint: string, body: Record<string, unknown>) => {
-    const res = await t.call(as, endpoint, body);
-    expect([endpoint, res.status, res.meta.result_msg]).toEqual([endpoint, 200, 'OK']);
-    return res.data;
-  };
+  const ok: TestApp['ok'] = (as, endpoint, body) => t.ok(as, endpoint, body);
   const getTask = async (task: string) => (await ok('alice', 'tasks.get_by_id', { task })).task as Record<string, unknown>;
   const getModel = async (model: string) => (await ok('alice', 'models.get_by_id', { model })).model as Record<string, unknown>;
 

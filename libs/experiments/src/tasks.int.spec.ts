@@ -1,4 +1,4 @@
-import { ALICE, BOB, startTestApp, type TestApp } from './testing/int-test-app';
+import { ALICE, BOB, startTestApp, type TestApp, resultCode as codeOf } from './testing/int-test-app';
 
 describe('projects and tasks endpoints (real FerretDB)', () => {
   let t: TestApp;
@@ -12,7 +12,6 @@ describe('projects and tasks endpoints (real FerretDB)', () => {
   });
   afterAll(() => t.close());
 
-  const codeOf = (res: { meta: Record<string, unknown> }) => [res.meta.result_code, res.meta.result_subcode];
   const createTask = async (name: string, extra: Record<string, unknown> = {}) => {
     const res = await t.call('alice', 'tasks.create', { name, project, type: 'training', system_tags: ['development'], comment: 'c', ...extra });
     expect(res.status).toBe(200);

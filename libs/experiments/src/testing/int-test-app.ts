@@ -64,6 +64,8 @@ export interface TestApp {
     endpoint: string,
     body?: Record<string, unknown>,
   ): Promise<{ status: number; data: Record<string, unknown>; meta: Record<string, unknown> }>;
+  /** call(), for a call that must succeed: its data, or an Error naming the endpoint and the answer. */
+  ok(as: 'alice' | 'anna' | 'bob', endpoint: string, body?: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** Sends a body as the given JSON text, for bodies JSON.stringify cannot make (too deep). */
   callRaw(
     as: 'alice' | 'anna' | 'bob',
@@ -109,13 +111,19 @@ export async function startTestApp(options: { maxBodyBytes?: number } = {}): Pro
     const res = await request(app).get(`/v2.23/${endpoint}`).set('Authorization', `Bearer ${as}`).set('Content-Type', 'application/json').send(json);
     return { status: res.status, data: res.body.data, meta: res.body.meta };
   };
+  const call = (as: string, endpoint: string, body: Record<string, unknown> = {}) => callRaw(as, endpoint, JSON.stringify({ ...body, method: 'get' }));
   return {
     experiments,
     connection,
     redis,
     workerKeyPrefix,
     deletedTasks,
-    call: (as, endpoint, body = {}) => callRaw(as, endpoint, JSON.stringify({ ...body, method: 'get' })),
+    call,
+    ok: async (as, endpoint, body) => {
+      const res = await call(as, endpoint, body);
+      if (res.status !== 200) throw new Error(`${endpoint}: ${res.status} ${JSON.stringify(res.meta)}`);
+      return res.data;
+    },
     callRaw,
     close: async () => {
       await connection.dropDatabase();
@@ -125,3 +133,9 @@ export async function startTestApp(options: { maxBodyBytes?: number } = {}): Pro
     },
   };
 }
+
+type Answer = { status: number; meta: Record<string, unknown> };
+/** ClearML's result code and subcode of an answer, e.g. [400, 101]. */
+export const resultCode = (res: Answer) => [res.meta.result_code, res.meta.result_subcode];
+/** The HTTP status, then ClearML's result code and subcode, e.g. [400, 400, 101]. */
+export const statusAndCode = (res: Answer) => [res.status, res.meta.result_code, res.meta.result_subcode];
