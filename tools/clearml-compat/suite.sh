@@ -298,17 +298,17 @@ scenario_basic() {
   verify check.py "$(result basic)"
 }
 
-scenario_hyperparams() {
-  sdk_step hp-write scenarios/hyperparams.py write || return 1
-  sdk_step hp-read scenarios/hyperparams.py read "$(result hp-write)" || return 1
-  verify verify/hyperparams.py "$(result hp-read)"
+# The common shape: one SDK process writes, another reads it back, then the REST API verifies.
+write_then_read() {
+  local name=$1 step=$2
+  sdk_step "$step-write" "scenarios/$name.py" write || return 1
+  sdk_step "$step-read" "scenarios/$name.py" read "$(result "$step-write")" || return 1
+  verify "verify/$name.py" "$(result "$step-read")"
 }
 
-scenario_reports() {
-  sdk_step rep-write scenarios/reports.py write || return 1
-  sdk_step rep-read scenarios/reports.py read "$(result rep-write)" || return 1
-  verify verify/reports.py "$(result rep-read)"
-}
+scenario_hyperparams() { write_then_read hyperparams hp; }
+
+scenario_reports() { write_then_read reports rep; }
 
 scenario_storage() {
   sdk_step storage scenarios/storage.py || return 1
@@ -333,17 +333,9 @@ scenario_lifecycle() {
   verify verify/lifecycle.py "$(result lc-ops)" "$out/lc-running.out"
 }
 
-scenario_models() {
-  sdk_step models-write scenarios/models.py write || return 1
-  sdk_step models-read scenarios/models.py read "$(result models-write)" || return 1
-  verify verify/models.py "$(result models-read)"
-}
+scenario_models() { write_then_read models models; }
 
-scenario_datasets() {
-  sdk_step ds-write scenarios/datasets.py write || return 1
-  sdk_step ds-read scenarios/datasets.py read "$(result ds-write)" || return 1
-  verify verify/datasets.py "$(result ds-read)"
-}
+scenario_datasets() { write_then_read datasets ds; }
 
 scenario_offline() {
   local machine="$work/sandbox-$version-offline"
