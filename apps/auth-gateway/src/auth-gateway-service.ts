@@ -12,6 +12,7 @@ import { connectBackends } from '@warden/backends';
 import { PasswordPolicy, type SystemCredentialName } from '@warden/identity';
 import { ConfigError, HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, serviceDefaults, serviceSchema, workersSchema } from '@warden/config';
 import { secretOrEphemeral, type ServiceDefinition } from '@warden/http';
+import { providerSettings, ssoExtension, ssoSecureLoginSchema, ssoServicesSchema } from '@warden/sso';
 import { verifierSettingsSchema } from '@warden/tokens';
 
 export const GATEWAY_PORT = 8080;
@@ -21,10 +22,18 @@ const secureSchema = z.object({
   auth: z.object({ token_secret: z.string().optional(), signing_key: z.string().optional(), operator_secret: z.string().optional() }).default({}),
   http: z.object({ session_secret: z.object({ apiserver: z.string().optional() }).default({}) }).default({}),
   credentials: z.object({ apiserver: credential, fileserver: credential, webserver: credential, tests: credential }).default({}),
+  login: ssoSecureLoginSchema,
 });
 
 const schema = z.object({
-  auth_gateway: serviceSchema().merge(gatewayAuthSchema).extend({ workers: workersSchema }),
+  auth_gateway: serviceSchema()
+    .merge(gatewayAuthSchema)
+    .extend({
+      workers: workersSchema,
+      /** The web origin users reach the gateway at (https://clearml.example.com): SSO redirect URIs are built from it. */
+      public_url: z.string().url().optional(),
+    }),
+  services: ssoServicesSchema,
   apiserver: z.object({ auth: clearmlAuthSchema }),
   secure: secureSchema.default({}),
   hosts: hostsSchema,
@@ -45,11 +54,25 @@ function systemCredentials(secure: AuthGatewayConfig['secure']) {
   });
 }
 
+/** The configured OIDC providers as a gateway extension; every problem stops the start with what to set. */
+function ssoSetup(config: AuthGatewayConfig, mode: 'production' | 'development') {
+  const { providers, warnings } = providerSettings(config.services.login.sso.oauth_client, config.secure.login.sso.oauth_client, mode);
+  if (providers.length === 0) return { extensions: [], warnings };
+  const publicUrl = config.auth_gateway.public_url;
+  if (!publicUrl && mode === 'production') {
+    throw new ConfigError(
+      'ERR_CONFIG_INVALID',
+      `auth_gateway.public_url is not set: single sign-on (${providers.map((p) => p.name).join(', ')}) registers exact redirect URIs <public_url>/callback_<provider> with the provider. Set CLEARML__AUTH_GATEWAY__PUBLIC_URL to the web address users open, e.g. https://clearml.example.com`,
+    );
+  }
+  return { extensions: [ssoExtension({ providers, publicUrl })], warnings: publicUrl ? warnings : [...warnings, 'auth_gateway.public_url is not set: SSO redirect URIs follow each request\'s Host header (development only)'] };
+}
+
 export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
   app: 'auth-gateway',
   schema,
   // The gateway answers for all of apiserver.auth, the apiserver's token-verifier keys included.
-  keys: { owned: ['auth_gateway', 'apiserver.auth'], alsoRead: [z.object({ apiserver: z.object({ auth: verifierSettingsSchema }) })] },
+  keys: { owned: ['auth_gateway', 'apiserver.auth', 'services.login.sso', 'secure.login.sso'], alsoRead: [z.object({ apiserver: z.object({ auth: verifierSettingsSchema }) })] },
   defaults: {
     auth_gateway: { ...serviceDefaults(GATEWAY_PORT), ...GATEWAY_AUTH_DEFAULTS, workers: 1 },
     apiserver: { auth: CLEARML_AUTH_DEFAULTS },
@@ -77,6 +100,7 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
         'auth_gateway.login.free_access is true: free access lets anyone log in as anyone and is refused in production. Turn it off (CLEARML__AUTH_GATEWAY__LOGIN__FREE_ACCESS=false) and use fixed users or local users.',
       );
     }
+    const sso = ssoSetup(config, resolved.mode);
     const backends = connectBackends(config.hosts, { redis: true, mongo: 'auth' }, logger);
     const { secure } = config;
     const gateway = createGateway({
@@ -95,10 +119,12 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
       mongo: backends.mongo!.connection,
       redis: backends.redis!.client,
       logger,
+      extensions: sso.extensions,
     });
     const warnings = [
       ...(config.auth_gateway.login.free_access ? ['auth_gateway.login.free_access is on: anyone can log in as any user name (development only)'] : []),
       ...(secure.credentials.fileserver ? [FILESERVER_CREDENTIALS_UNUSED] : []),
+      ...sso.warnings,
     ];
     // Development setups use throwaway fixed users; in production a weak one deserves a warning.
     if (resolved.mode === 'production')

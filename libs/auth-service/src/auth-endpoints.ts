@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { WardenError } from '@warden/errors';
 import { clearAuthCookies, type ClearmlApi, type TokenAuth } from '@warden/http';
 import type { CredentialRecord } from '@warden/identity';
+import type { TokenClaims } from '@warden/tokens';
 import type { AuthService } from './auth-service';
 import type { GatewayCaller } from './gateway-authenticator';
 import { loginAnswer } from './login-answer';
@@ -13,6 +14,8 @@ export interface AuthEndpointOptions {
   /** Keys CSRF tokens (secure.http.session_secret.apiserver). */
   sessionSecret: string;
   usernameConflicts: UsernameConflicts;
+  /** Where the browser goes after logout when the login was an SSO one with idp_logout (answered as redirect_url). */
+  logoutRedirect?: (claims: TokenClaims, req: Request) => Promise<string | undefined>;
 }
 
 function caller(auth: GatewayCaller): TokenAuth {
@@ -52,7 +55,8 @@ export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: A
     await service.sessions.endFamily(claims);
     clearAuthCookies(req, res, cookieSettings);
     audit.record({ type: 'logout', outcome: 'success', user: claims.identity.user, company: claims.identity.company, client_ip: req.ip });
-    return {};
+    const redirect = await options.logoutRedirect?.(claims, req);
+    return redirect ? { redirect_url: redirect } : {};
   };
   api.endpoint('auth.logout', { auth: 'token' }, logout);
   api.endpoint('login.logout', { auth: 'token' }, logout);

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { Connection } from 'mongoose';
 import type { RedisClientType } from 'redis';
 import type { Logger } from 'pino';
@@ -23,13 +23,13 @@ import {
   type SystemCredentialName,
 } from '@warden/identity';
 import { KeyRing, TokenIssuer } from '@warden/token-issuer';
-import { REVOCATION_MARGIN_SEC, RevocationList, StaticKeySource, TokenVerifier, assertTenantMember } from '@warden/tokens';
+import { REVOCATION_MARGIN_SEC, RevocationList, StaticKeySource, TokenVerifier, assertTenantMember, type TokenClaims } from '@warden/tokens';
 import { registerAuthEndpoints } from './auth-endpoints';
 import { AuthService } from './auth-service';
 import { loginLimits, webLoginEnabled, type ClearmlAuthSettings, type GatewayAuthSettings } from './auth-settings';
 import { gatewayAuthenticator, type GatewayCaller } from './gateway-authenticator';
 import { MongoSigningKeyStore } from './mongo-signing-key-store';
-import { loginAnswer } from './login-answer';
+import { loginAnswer, type LoginAnswer } from './login-answer';
 import { operatorRoutes } from './operator-endpoints';
 import { registerPasswordEndpoints } from './password-endpoints';
 import { registerSessionEndpoints } from './session-endpoints';
@@ -55,10 +55,40 @@ export interface GatewayOptions {
   logger: Logger;
   /** Namespaces the gateway's counters in Redis (login limits, username conflicts); in-process tests use their own. */
   rateLimitPrefix?: string;
+  /** Features mounted on the gateway with its parts (single sign-on). */
+  extensions?: ((parts: GatewayParts) => GatewayExtension)[];
+}
+
+/** What a gateway feature gets to build on: the one place tokens are issued and sessions end. */
+export interface GatewayParts {
+  service: AuthService;
+  store: IdentityStore;
+  audit: AuditTrail;
+  mongo: Connection;
+  redis: RedisClientType;
+  logger: Logger;
+  /** Sets the session cookie and its CSRF companion, exactly as a password login does. */
+  answerLogin: LoginAnswer;
+  rateLimitPrefix?: string;
+}
+
+/** A feature mounted on the gateway: its routes, what it adds to login.supported_modes and to logout. */
+export interface GatewayExtension {
+  routes: Router;
+  /** Runs with the gateway's set-up (after MongoDB is reachable), retried with it. */
+  setUp?(): Promise<void>;
+  loginModes?(): { sso: Record<string, string>; sso_providers: object[] };
+  /** Called by every logout after the session ended; a path to send the browser to next (an IdP logout). */
+  logout?(claims: TokenClaims, req: Request): Promise<string | undefined>;
+  close(): Promise<void>;
 }
 
 export interface Gateway {
   routes: Router;
+  /** The SSO providers for the login page's buttons (name, display_name, url), empty without any. */
+  loginModes(): { sso: Record<string, string>; sso_providers: object[] };
+  /** After a logout ended the session: where the browser goes next when the login was an SSO one with idp_logout. */
+  logoutRedirect(claims: TokenClaims, req: Request): Promise<string | undefined>;
   readiness: ReadinessCheck[];
   /** The ClearML endpoints the gateway answers (`auth.*`, `login.*`, `users.*`). */
   endpoints: string[];
@@ -122,6 +152,21 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger,
   });
 
+  const answerLogin = loginAnswer(clearml, secrets.sessionSecret);
+  const parts: GatewayParts = { service, store, audit, mongo, redis, logger, answerLogin, rateLimitPrefix: options.rateLimitPrefix };
+  const extensions = (options.extensions ?? []).map((extend) => extend(parts));
+  const loginModes = () => {
+    const modes = extensions.flatMap((e) => (e.loginModes ? [e.loginModes()] : []));
+    return { sso: Object.assign({}, ...modes.map((m) => m.sso)) as Record<string, string>, sso_providers: modes.flatMap((m) => m.sso_providers) };
+  };
+  const logoutRedirect = async (claims: TokenClaims, req: Request) => {
+    for (const extension of extensions) {
+      const next = await extension.logout?.(claims, req);
+      if (next) return next;
+    }
+    return undefined;
+  };
+
   let verifier: TokenVerifier | undefined;
   // Replicas pick up each other's rotations on reload, so it runs far more often than keys retire.
   const loadKeys = async () => {
@@ -151,6 +196,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const bootstrap = await store.bootstrapSystemCredentials({ companyId: DEFAULT_COMPANY.id, companyName: DEFAULT_COMPANY.name, credentials, revoke });
     if (clearml.fixed_users.enabled) await new FixedUsers(clearml.fixed_users).sync(store, DEFAULT_COMPANY);
     await revocations.start();
+    for (const extension of extensions) await extension.setUp?.();
     logger.info({ active: bootstrap.active, revoked: bootstrap.revoked, kid: keyRing.active().kid }, 'gateway set up: system credentials and signing keys');
     setupError = undefined;
   };
@@ -183,9 +229,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
   });
   const usernameConflicts = new UsernameConflicts({ redis, audit, keyPrefix: options.rateLimitPrefix });
-  registerAuthEndpoints(api, { service, sessionSecret: secrets.sessionSecret, usernameConflicts });
-  registerPasswordEndpoints(api, { service, answerLogin: loginAnswer(clearml, secrets.sessionSecret) });
-  registerSessionEndpoints(api, service);
+  registerAuthEndpoints(api, { service, sessionSecret: secrets.sessionSecret, usernameConflicts, logoutRedirect });
+  registerPasswordEndpoints(api, { service, answerLogin });
+  registerSessionEndpoints(api, service, loginModes);
 
   const routes = Router();
   // The apiserver vouches for its callers' addresses with its service secret; nobody else can.
@@ -211,10 +257,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       },
     }),
   );
+  for (const extension of extensions) routes.use(extension.routes);
   routes.use(api.router);
 
   return {
     routes,
+    loginModes,
+    logoutRedirect,
     endpoints: api.endpointNames(),
     readiness: [
       {
@@ -229,6 +278,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       clearTimeout(retry);
       clearInterval(reload);
       await revocations.stop();
+      for (const extension of extensions) await extension.close();
       await Promise.all([audit.close(), store.close()]);
     },
   };

@@ -1,0 +1,15 @@
+export {
+  MIN_CLIENT_SECRET_LENGTH,
+  providerSchema,
+  providerSecretsSchema,
+  providerSettings,
+  ssoSecureLoginSchema,
+  ssoServicesSchema,
+  type ProviderConfig,
+  type ProviderSecrets,
+  type ProviderSettings,
+} from './sso-settings';
+export { ssoExtension, type SsoExtensionOptions } from './sso-extension';
+export type { SsoGroupDirectory, SsoInvitations } from './sso-accounts';
+export type { SsoProviderEntry } from './sso-service';
+export { BINDING_COOKIE } from './sso-routes';
