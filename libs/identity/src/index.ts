@@ -16,3 +16,5 @@ export {
   type PasswordRule,
 } from './password-policy';
 export { MongoRevocationRecord, type MongoRevocationRecordOptions } from './revocation-record';
+export { GroupStore, type GroupRecord, type GroupSummary, type MembershipChange } from './groups';
+export { FIELD_LIMITS, type LimitedField } from './text-fields';
