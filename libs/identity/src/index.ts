@@ -19,3 +19,8 @@ export { MongoRevocationRecord, type MongoRevocationRecordOptions } from './revo
 export { GroupStore, type GroupRecord, type GroupSummary, type MembershipChange } from './groups';
 export { FIELD_LIMITS, type LimitedField } from './text-fields';
 export { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AuditQueries, type AuditEntry, type AuditPage, type AuditQuery } from './audit-query';
+export { Invitations, type InvitationRecord, type InvitationsOptions, type NewInvitation } from './invitations';
+export { CompanyAdmin, type CompanyAdminOptions } from './company-admin';
+export type { AdminActor, SessionEnder } from './admin-guard';
+export type { AdminUserView, NewUserInput, UsernameGuard, UserAdmin } from './user-admin';
+export type { GroupAdmin } from './group-admin';
