@@ -170,6 +170,20 @@ export class IdentityStore {
     return docs.map((doc) => toUser(doc, companyName));
   }
 
+  async setUserRole(id: string, role: 'user' | 'admin'): Promise<UserRecord> {
+    const result = await this.models.users.updateOne({ _id: id, role: { $ne: 'system' } }, { $set: { role } });
+    const doc = result.matchedCount > 0 ? await this.models.users.findById(id).lean() : null;
+    if (!doc) throw new WardenError('ERR_NOT_FOUND', 'user not found');
+    // Logins with the user's API keys read the role from the cached owner.
+    this.forget((entry) => entry.credential.user === id);
+    return toUser(doc, await this.companyName(doc.company));
+  }
+
+  /** The company's enabled admins: the last one may not be disabled or demoted. */
+  async countEnabledAdmins(company: string): Promise<number> {
+    return this.models.users.countDocuments({ company, role: 'admin', enabled: true });
+  }
+
   async setUserEnabled(id: string, enabled: boolean): Promise<UserRecord> {
     // FerretDB's findAndModify rejects projections, and select:false fields make one.
     const result = await this.models.users.updateOne({ _id: id }, { $set: { enabled } });
