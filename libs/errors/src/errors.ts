@@ -104,6 +104,7 @@ export const ERROR_TABLE = {
   ERR_SSO_ISSUER_MISMATCH: { status: 400, result: [401, 1], message: 'the sign-in response names another issuer than this provider' },
   ERR_SSO_CODE_MISSING: { status: 400, result: [401, 1], message: 'the sign-in response carries no authorization code' },
   ERR_SSO_CODE_REJECTED: { status: 400, result: [401, 1], message: 'the identity provider refused the authorization code (used, expired, or not issued to this sign-in)' },
+  ERR_SSO_PKCE_REJECTED: { status: 400, result: [401, 1], message: 'the identity provider refused the PKCE code verifier: the code was not issued to this sign-in' },
   ERR_SSO_TOKEN_MISSING: { status: 502, result: [500, 0], message: 'the identity provider answered without an ID token' },
   ERR_SSO_TOKEN_MALFORMED: { status: 401, result: [401, 30], message: 'the identity provider\'s token is malformed' },
   ERR_SSO_TOKEN_UNSIGNED: { status: 401, result: [401, 30], message: 'the identity provider\'s token is unsigned (alg none)' },

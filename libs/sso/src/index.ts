@@ -10,6 +10,5 @@ export {
   type ProviderSettings,
 } from './sso-settings';
 export { ssoExtension, type SsoExtensionOptions } from './sso-extension';
-export type { SsoGroupDirectory, SsoInvitations } from './sso-accounts';
 export type { SsoProviderEntry } from './sso-service';
 export { BINDING_COOKIE } from './sso-routes';

@@ -63,7 +63,7 @@ export class OidcClient {
     if (clientSecret) headers['Authorization'] = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`;
     else form.set('client_id', clientId);
     const { status, body } = await callProvider(this.endpoints.tokenUrl, { method: 'POST', headers, body: form.toString() }, this.timeoutMs);
-    if (status !== 200) throw tokenEndpointError(status, body['error']);
+    if (status !== 200) throw tokenEndpointError(status, body['error'], body['error_description']);
     if (typeof body['id_token'] !== 'string') throw new WardenError('ERR_SSO_TOKEN_MISSING');
     const accessToken = typeof body['access_token'] === 'string' ? body['access_token'] : undefined;
     return { idToken: body['id_token'], accessToken };
@@ -94,10 +94,12 @@ export class OidcClient {
   }
 }
 
-function tokenEndpointError(status: number, error: unknown): WardenError {
+function tokenEndpointError(status: number, error: unknown, description: unknown): WardenError {
   if (error === 'invalid_client' || error === 'unauthorized_client' || status === 401) {
     return new WardenError('ERR_SSO_CLIENT_REJECTED', `the token endpoint answered HTTP ${status} (${String(error ?? 'no error code')})`);
   }
+  // Providers answer a bad verifier with invalid_grant and say so (Keycloak, oidc-provider: "PKCE verification failed").
+  if (error === 'invalid_grant' && typeof description === 'string' && /pkce|code.verifier/i.test(description)) return new WardenError('ERR_SSO_PKCE_REJECTED');
   if (error === 'invalid_grant') return new WardenError('ERR_SSO_CODE_REJECTED');
   return new WardenError('ERR_SSO_PROVIDER_RESPONSE', `the token endpoint answered HTTP ${status} (${typeof error === 'string' ? error.slice(0, 64) : 'no error code'})`);
 }

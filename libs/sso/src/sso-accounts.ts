@@ -6,18 +6,12 @@ import type { IdentityStore, UserRecord } from '@warden/identity';
 import type { SsoProfile } from './sso-profile';
 import type { ProviderSettings } from './sso-settings';
 
-/** The groups side of identity (libs/identity's groups): existing groups only, never created here. */
+/** The groups side of identity (libs/identity's GroupStore): existing groups only, never created here. */
 export interface SsoGroupDirectory {
-  /** The company's groups whose names are among `names`. */
-  groupsNamed(company: string, names: readonly string[]): Promise<{ id: string; name: string }[]>;
+  /** The company's groups whose names are among `names` (case-insensitive). */
+  findByNames(company: string, names: readonly string[]): Promise<{ id: string; name: string }[]>;
   /** Makes the user a member of exactly `groupIds` among the company's groups: adds and removes. */
-  setMemberships(company: string, userId: string, groupIds: readonly string[]): Promise<void>;
-}
-
-/** Invitations by email (libs/identity): read first, accepted only once every check has passed. */
-export interface SsoInvitations {
-  find(email: string): Promise<{ id: string; company: string; role?: 'user' | 'admin' } | null>;
-  accept(id: string, userId: string): Promise<void>;
+  setMemberships(company: string, userId: string, groupIds: readonly string[]): Promise<unknown>;
 }
 
 /** A provider's stable subject tied to a Warden user: the first thing a sign-in is matched by. */
@@ -53,7 +47,7 @@ const hash = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
  * Who a sign-in is: the user linked to the provider's subject, else the one user whose email the
- * provider verified, else an invited or (with default_company) a new user. Every refusal is decided
+ * provider verified (an invited user among them), else (with default_company) a new user. Every refusal is decided
  * before anything is written; then the link, the role and the group memberships follow the provider.
  */
 export class SsoAccounts {
@@ -62,8 +56,7 @@ export class SsoAccounts {
   constructor(
     connection: Connection,
     private readonly store: IdentityStore,
-    private readonly groups?: SsoGroupDirectory,
-    private readonly invitations?: SsoInvitations,
+    private readonly groups: SsoGroupDirectory,
   ) {
     this.links = modelOn(connection, 'SsoLink', linkSchema, 'sso_links');
   }
@@ -78,13 +71,13 @@ export class SsoAccounts {
     const linked = await this.linkedUser(linkId);
     const byEmail = linked ? undefined : await this.userByVerifiedEmail(profile);
     const existing = linked ?? byEmail;
-    const invitation = existing || !profile.email || !profile.emailVerified ? null : ((await this.invitations?.find(profile.email)) ?? null);
-    const company = existing?.company ?? invitation?.company ?? settings.defaultCompany;
+    // An invited user exists already, with the invited email: it is found by that email once verified.
+    const company = existing?.company ?? settings.defaultCompany;
     if (!company) throw new WardenError('ERR_SSO_SIGNUP_NOT_ALLOWED');
     if (!existing && !(await this.store.getCompany(company))) {
       throw new WardenError('ERR_SSO_SIGNUP_NOT_ALLOWED', `default_company ${company} of provider ${settings.name} does not exist: ask the administrator`);
     }
-    const matched = settings.groups.enabled && this.groups ? await this.groups.groupsNamed(company, profile.groups) : [];
+    const matched = settings.groups.enabled ? await this.groups.findByNames(company, profile.groups) : [];
     const adminByGroup = settings.groups.enabled && profile.groups.some((g) => settings.groups.admins.includes(g));
     const adminByRole = settings.admin_role !== '' && profile.roles.includes(settings.admin_role);
     if (settings.groups.enabled && settings.groups.prohibit_user_signup_if_not_in_group && matched.length === 0 && !adminByGroup) {
@@ -95,17 +88,10 @@ export class SsoAccounts {
     const managesRole = (settings.groups.enabled && settings.groups.admins.length > 0) || settings.admin_role !== '';
     const role: 'user' | 'admin' | undefined = managesRole ? (adminByGroup || adminByRole ? 'admin' : 'user') : undefined;
 
-    const user = existing ?? (await this.createUser(settings, profile, company, role ?? invitation?.role ?? 'user', linkId));
-    if (invitation && !existing) await this.invitations?.accept(invitation.id, user.id);
+    const user = existing ?? (await this.createUser(settings, profile, company, role ?? 'user', linkId));
     if (!linked) await this.link(linkId, user.id, settings.name, issuer, profile.subject);
     if (existing && role && existing.role !== role && existing.role !== 'system') await this.store.setUserRole(existing.id, role);
-    if (settings.groups.enabled && this.groups) {
-      await this.groups.setMemberships(
-        company,
-        user.id,
-        matched.map((g) => g.id),
-      );
-    }
+    if (settings.groups.enabled) await this.groups.setMemberships(company, user.id, matched.map((g) => g.id));
     const final = existing && role && existing.role !== 'system' ? { ...existing, role } : user;
     return { user: final, created: !existing, groups: matched.map((g) => g.name) };
   }

@@ -1,5 +1,4 @@
 import type { GatewayExtension, GatewayParts } from '@warden/auth-service';
-import type { SsoGroupDirectory, SsoInvitations } from './sso-accounts';
 import { ssoRoutes } from './sso-routes';
 import { SsoService } from './sso-service';
 import type { ProviderSettings } from './sso-settings';
@@ -7,8 +6,6 @@ import type { ProviderSettings } from './sso-settings';
 export interface SsoExtensionOptions {
   providers: ProviderSettings[];
   publicUrl?: string;
-  groups?: (parts: GatewayParts) => SsoGroupDirectory;
-  invitations?: (parts: GatewayParts) => SsoInvitations;
   /** Hands the built service to the caller (the app's tests and the bench drive it). */
   onCreated?: (service: SsoService) => void;
 }
@@ -26,8 +23,6 @@ export function ssoExtension(options: SsoExtensionOptions): (parts: GatewayParts
       mongo: parts.mongo,
       redis: parts.redis,
       logger: parts.logger,
-      groups: options.groups?.(parts),
-      invitations: options.invitations?.(parts),
       keyPrefix: parts.rateLimitPrefix ? `${parts.rateLimitPrefix}:sso` : undefined,
     });
     service.start();

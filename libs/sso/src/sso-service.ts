@@ -5,11 +5,11 @@ import type { Logger } from 'pino';
 import type { RedisClientType } from 'redis';
 import { WardenError } from '@warden/errors';
 import type { AuthService, IssuedLogin } from '@warden/auth-service';
-import type { AuditTrail, IdentityStore } from '@warden/identity';
+import { GroupStore, type AuditTrail, type IdentityStore } from '@warden/identity';
 import { familyOf, type TokenClaims } from '@warden/tokens';
 import { OidcClient } from './oidc-client';
 import { WardenOidcStrategy, type CallbackSuccess } from './oidc-strategy';
-import { SsoAccounts, type SsoGroupDirectory, type SsoInvitations } from './sso-accounts';
+import { SsoAccounts, type SsoGroupDirectory } from './sso-accounts';
 import { readProfile } from './sso-profile';
 import { SsoSessions } from './sso-sessions';
 import type { ProviderSettings } from './sso-settings';
@@ -27,8 +27,8 @@ export interface SsoServiceOptions {
   mongo: Connection;
   redis: RedisClientType;
   logger: Logger;
+  /** Group sync's directory; libs/identity's GroupStore on the gateway's database by default. */
   groups?: SsoGroupDirectory;
-  invitations?: SsoInvitations;
   /** Namespaces sign-in states and SSO sessions in Redis. */
   keyPrefix?: string;
 }
@@ -64,7 +64,7 @@ export class SsoService {
     this.states = new SignInStates(options.redis, `${this.prefix}:signin`);
     const { gateway } = options.auth.deps;
     this.sessions = new SsoSessions(options.redis, `${this.prefix}:sessions`, gateway.tokens.max_session_lifetime_sec);
-    this.accounts = new SsoAccounts(options.mongo, options.store, options.groups, options.invitations);
+    this.accounts = new SsoAccounts(options.mongo, options.store, options.groups ?? new GroupStore(options.mongo));
     for (const settings of options.providers) {
       const client = new OidcClient(settings, (message) => options.logger.warn({ provider: settings.name }, message));
       this.providers.set(settings.name, { settings, client });
