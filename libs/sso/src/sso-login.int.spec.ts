@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { GroupStore, IdentityStore } from '@warden/identity';
-import { TestBrowser, TestProvider, loginError, startSsoHarness, type SsoHarness } from './testing';
+import { TestBrowser, TestProvider, startSsoHarness, type SsoHarness } from './testing';
 
 // Integration tier: the gateway in-process on the real Redis and MongoDB-wire server, SSO mounted,
 // against in-process OpenID Connect providers of our own (node:crypto, jsonwebtoken).
