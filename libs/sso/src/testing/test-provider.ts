@@ -48,6 +48,9 @@ export class TestProvider {
   /** Leave the ID token out of the token answer. */
   omitIdToken = false;
   readonly endSessions: URLSearchParams[] = [];
+  /** The provider session (sid) and ID token of the last token answer. */
+  lastSid?: string;
+  lastIdToken?: string;
   readonly userinfoCalls: string[] = [];
   private key: { kid: string; privateKey: KeyObject; publicKey: KeyObject; alg: 'RS256' | 'ES256' };
   private readonly codes = new Map<string, PendingCode>();
@@ -181,6 +184,8 @@ export class TestProvider {
     });
     this.accessTokens.set(accessToken, pending.user);
     const idToken = this.omitIdToken ? undefined : this.idToken(pending);
+    this.lastSid = pending.sid;
+    this.lastIdToken = idToken;
     json(res, 200, { access_token: accessToken, token_type: 'Bearer', expires_in: 300, id_token: idToken });
   }
 
