@@ -26,13 +26,11 @@ const secureSchema = z.object({
 });
 
 const schema = z.object({
-  auth_gateway: serviceSchema()
-    .merge(gatewayAuthSchema)
-    .extend({
-      workers: workersSchema,
-      /** The web origin users reach the gateway at (https://clearml.example.com): SSO redirect URIs are built from it. */
-      public_url: z.string().url().optional(),
-    }),
+  auth_gateway: serviceSchema().merge(gatewayAuthSchema).extend({
+    workers: workersSchema,
+    /** The web origin users reach the gateway at (https://clearml.example.com): SSO redirect URIs are built from it. */
+    public_url: z.string().url().optional(),
+  }),
   services: ssoServicesSchema,
   apiserver: z.object({ auth: clearmlAuthSchema }),
   secure: secureSchema.default({}),
@@ -65,14 +63,22 @@ function ssoSetup(config: AuthGatewayConfig, mode: 'production' | 'development')
       `auth_gateway.public_url is not set: single sign-on (${providers.map((p) => p.name).join(', ')}) registers exact redirect URIs <public_url>/callback_<provider> with the provider. Set CLEARML__AUTH_GATEWAY__PUBLIC_URL to the web address users open, e.g. https://clearml.example.com`,
     );
   }
-  return { extensions: [ssoExtension({ providers, publicUrl })], warnings: publicUrl ? warnings : [...warnings, 'auth_gateway.public_url is not set: SSO redirect URIs follow each request\'s Host header (development only)'] };
+  return {
+    extensions: [ssoExtension({ providers, publicUrl })],
+    warnings: publicUrl
+      ? warnings
+      : [...warnings, "auth_gateway.public_url is not set: SSO redirect URIs follow each request's Host header (development only)"],
+  };
 }
 
 export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
   app: 'auth-gateway',
   schema,
   // The gateway answers for all of apiserver.auth, the apiserver's token-verifier keys included.
-  keys: { owned: ['auth_gateway', 'apiserver.auth', 'services.login.sso', 'secure.login.sso'], alsoRead: [z.object({ apiserver: z.object({ auth: verifierSettingsSchema }) })] },
+  keys: {
+    owned: ['auth_gateway', 'apiserver.auth', 'services.login.sso', 'secure.login.sso'],
+    alsoRead: [z.object({ apiserver: z.object({ auth: verifierSettingsSchema }) })],
+  },
   defaults: {
     auth_gateway: { ...serviceDefaults(GATEWAY_PORT), ...GATEWAY_AUTH_DEFAULTS, workers: 1 },
     apiserver: { auth: CLEARML_AUTH_DEFAULTS },

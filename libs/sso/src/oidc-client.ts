@@ -60,7 +60,8 @@ export class OidcClient {
     const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded' };
     const { clientId, clientSecret } = this.settings;
     // client_secret_basic (RFC 6749 2.3.1: both parts form-encoded); a public client names itself in the body.
-    if (clientSecret) headers['Authorization'] = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`;
+    if (clientSecret)
+      headers['Authorization'] = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`;
     else form.set('client_id', clientId);
     const { status, body } = await callProvider(this.endpoints.tokenUrl, { method: 'POST', headers, body: form.toString() }, this.timeoutMs);
     if (status !== 200) throw tokenEndpointError(status, body['error'], body['error_description']);
@@ -101,5 +102,8 @@ function tokenEndpointError(status: number, error: unknown, description: unknown
   // Providers answer a bad verifier with invalid_grant and say so (Keycloak, oidc-provider: "PKCE verification failed").
   if (error === 'invalid_grant' && typeof description === 'string' && /pkce|code.verifier/i.test(description)) return new WardenError('ERR_SSO_PKCE_REJECTED');
   if (error === 'invalid_grant') return new WardenError('ERR_SSO_CODE_REJECTED');
-  return new WardenError('ERR_SSO_PROVIDER_RESPONSE', `the token endpoint answered HTTP ${status} (${typeof error === 'string' ? error.slice(0, 64) : 'no error code'})`);
+  return new WardenError(
+    'ERR_SSO_PROVIDER_RESPONSE',
+    `the token endpoint answered HTTP ${status} (${typeof error === 'string' ? error.slice(0, 64) : 'no error code'})`,
+  );
 }

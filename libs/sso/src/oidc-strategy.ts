@@ -50,7 +50,7 @@ export class WardenOidcStrategy extends OpenIDConnectStrategy {
         clientSecret: client.settings.clientSecret ?? '',
         callbackURL: '',
         scope: client.settings.scope.split(' ').filter((s) => s !== 'openid'),
-        store: stateStoreFor(client.settings.name, states) as unknown as OpenIDConnectStrategy.StrategyOptions['store'],
+        store: stateStoreFor(client.settings.name, states),
       },
       () => undefined,
     );
@@ -68,7 +68,7 @@ export class WardenOidcStrategy extends OpenIDConnectStrategy {
   }
 
   override authenticate(req: Request, options?: StartOptions | CallbackOptions): void {
-    if (options && 'state' in options) return super.authenticate(req, options as OpenIDConnectStrategy.AuthenticateOptions);
+    if (options && 'state' in options) return super.authenticate(req, options);
     this.finish(req, options ?? { callbackURL: '' }).then(
       (success) => this.success(success),
       (error: unknown) => this.error(error instanceof Error ? error : new Error(String(error))),
@@ -96,7 +96,8 @@ function callbackParameters(req: Request): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(req.query)) {
     if (typeof value !== 'string') throw new WardenError('ERR_SSO_PARAMETER_INVALID', `parameter ${key.slice(0, 32)} is repeated or not text`);
-    if (value.length > MAX_PARAMETER) throw new WardenError('ERR_SSO_PARAMETER_TOO_LONG', `parameter ${key.slice(0, 32)} is longer than ${MAX_PARAMETER} characters`);
+    if (value.length > MAX_PARAMETER)
+      throw new WardenError('ERR_SSO_PARAMETER_TOO_LONG', `parameter ${key.slice(0, 32)} is longer than ${MAX_PARAMETER} characters`);
     out[key] = value;
   }
   return out;

@@ -42,7 +42,8 @@ async function readCapped(res: Response): Promise<string> {
   let size = 0;
   for await (const chunk of res.body) {
     size += chunk.byteLength;
-    if (size > MAX_RESPONSE_BYTES) throw new WardenError('ERR_SSO_PROVIDER_RESPONSE', `the identity provider's answer is larger than ${MAX_RESPONSE_BYTES} bytes`);
+    if (size > MAX_RESPONSE_BYTES)
+      throw new WardenError('ERR_SSO_PROVIDER_RESPONSE', `the identity provider's answer is larger than ${MAX_RESPONSE_BYTES} bytes`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');

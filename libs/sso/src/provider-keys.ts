@@ -34,7 +34,11 @@ export class ProviderKeys {
       await this.refresh();
       found = this.match(kid, kty);
     }
-    if (!found) throw new WardenError('ERR_SSO_TOKEN_KID', kid ? `the provider publishes no ${kty} key with kid ${kid.slice(0, 64)}` : `the token names no kid and the provider publishes no single ${kty} key`);
+    if (!found)
+      throw new WardenError(
+        'ERR_SSO_TOKEN_KID',
+        kid ? `the provider publishes no ${kty} key with kid ${kid.slice(0, 64)}` : `the token names no kid and the provider publishes no single ${kty} key`,
+      );
     return found;
   }
 
@@ -55,7 +59,8 @@ export class ProviderKeys {
     // Counted as fetched even when it fails, so a provider that is down is not asked on every request.
     this.fetchedAt = this.now();
     const { status, body } = await callProvider(this.jwksUrl(), {}, this.timeoutMs);
-    if (status !== 200 || !Array.isArray(body['keys'])) throw new WardenError('ERR_SSO_PROVIDER_RESPONSE', `the provider's JWKS answered HTTP ${status} without a keys list`);
+    if (status !== 200 || !Array.isArray(body['keys']))
+      throw new WardenError('ERR_SSO_PROVIDER_RESPONSE', `the provider's JWKS answered HTTP ${status} without a keys list`);
     this.keys = (body['keys'] as unknown[]).slice(0, MAX_KEYS).flatMap(toProviderKey);
   }
 }

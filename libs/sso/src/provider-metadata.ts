@@ -68,7 +68,7 @@ export class ProviderMetadata {
     const base = (s.base_url ?? '').replace(/\/+$/, '');
     const { status, body } = await callProvider(`${base}/.well-known/openid-configuration`, {}, s.timeout_sec * 1000);
     if (status !== 200) throw new WardenError('ERR_SSO_PROVIDER_RESPONSE', `discovery answered HTTP ${status}`);
-    const text = (key: string): string | undefined => (typeof body[key] === 'string' ? (body[key] as string) : undefined);
+    const text = (key: string): string | undefined => (typeof body[key] === 'string' ? body[key] : undefined);
     const endpoints = {
       issuer: s.issuer ?? text('issuer'),
       authorizationUrl: s.authorize_url ?? text('authorization_endpoint'),

@@ -36,7 +36,8 @@ export async function verifyProviderToken(token: unknown, expect: TokenExpectati
   const header = decodeSegment(token.split('.')[0]);
   const alg = header['alg'];
   if (typeof alg !== 'string' || alg.toLowerCase() === 'none') throw new WardenError('ERR_SSO_TOKEN_UNSIGNED');
-  if (!ALLOWED_ALGORITHMS.includes(alg as Algorithm)) throw new WardenError('ERR_SSO_TOKEN_ALG', `algorithm ${alg.slice(0, 16)} is not allowed (only RS, PS and ES)`);
+  if (!ALLOWED_ALGORITHMS.includes(alg as Algorithm))
+    throw new WardenError('ERR_SSO_TOKEN_ALG', `algorithm ${alg.slice(0, 16)} is not allowed (only RS, PS and ES)`);
   if (header['crit'] !== undefined) throw new WardenError('ERR_SSO_TOKEN_MALFORMED', 'critical header parameters are not supported');
   const kid = header['kid'];
   if (kid !== undefined && typeof kid !== 'string') throw new WardenError('ERR_SSO_TOKEN_MALFORMED', 'kid is not text');
@@ -60,7 +61,8 @@ function checkClaims(claims: ProviderClaims, expect: TokenExpectations): void {
     if (!audiences.includes(expect.clientId) && claims['azp'] !== expect.clientId) throw new WardenError('ERR_SSO_TOKEN_AUDIENCE');
   } else if (!audiences.includes(expect.clientId)) throw new WardenError('ERR_SSO_TOKEN_AUDIENCE');
   if (expect.kind !== 'access' && audiences.length > 1 && claims['azp'] === undefined) throw new WardenError('ERR_SSO_TOKEN_AZP');
-  if (claims['azp'] !== undefined && claims['azp'] !== expect.clientId) throw new WardenError('ERR_SSO_TOKEN_AZP', 'the token was issued to another client (azp)');
+  if (claims['azp'] !== undefined && claims['azp'] !== expect.clientId)
+    throw new WardenError('ERR_SSO_TOKEN_AZP', 'the token was issued to another client (azp)');
   if (typeof claims.iat !== 'number') throw new WardenError('ERR_SSO_TOKEN_CLAIM', 'the token has no iat');
   if (claims.iat > now + expect.skewSec) throw new WardenError('ERR_SSO_TOKEN_IAT');
   if (typeof claims['nbf'] === 'number' && claims['nbf'] > now + expect.skewSec) throw new WardenError('ERR_SSO_TOKEN_IAT', 'the token is not valid yet (nbf)');

@@ -91,7 +91,12 @@ export class SsoAccounts {
     const user = existing ?? (await this.createUser(settings, profile, company, role ?? 'user', linkId));
     if (!linked) await this.link(linkId, user.id, settings.name, issuer, profile.subject);
     if (existing && role && existing.role !== role && existing.role !== 'system') await this.store.setUserRole(existing.id, role);
-    if (settings.groups.enabled) await this.groups.setMemberships(company, user.id, matched.map((g) => g.id));
+    if (settings.groups.enabled)
+      await this.groups.setMemberships(
+        company,
+        user.id,
+        matched.map((g) => g.id),
+      );
     const final = existing && role && existing.role !== 'system' ? { ...existing, role } : user;
     return { user: final, created: !existing, groups: matched.map((g) => g.name) };
   }

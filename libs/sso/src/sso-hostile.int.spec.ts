@@ -23,7 +23,12 @@ beforeAll(async () => {
   h = await startSsoHarness('ssohostile', db, [
     { name: 'keycloak', provider: kc, defaultCompany: COMPANY },
     { name: 'other', provider: other },
-    { name: 'strict', provider: strict, defaultCompany: COMPANY, config: { require_email_verified: true, groups: { enabled: true, prohibit_user_signup_if_not_in_group: true } } },
+    {
+      name: 'strict',
+      provider: strict,
+      defaultCompany: COMPANY,
+      config: { require_email_verified: true, groups: { enabled: true, prohibit_user_signup_if_not_in_group: true } },
+    },
     { name: 'info', provider: info, defaultCompany: COMPANY, config: { get_info_from_access_token: false } },
     { name: 'slow', provider: slow, defaultCompany: COMPANY, config: { timeout_sec: 0.5 } },
     { name: 'badsecret', provider: kc, defaultCompany: COMPANY, clientSecret: 'not-the-secret-the-provider-generated' },
@@ -58,12 +63,14 @@ const withTamper = (tamper: IdTokenTamper) => async () => {
 };
 
 /** A callback of a real sign-in, with its query bent before it is sent. */
-const bentCallback = (bend: (q: URLSearchParams) => void, provider = 'keycloak') => async () => {
-  const browser = new TestBrowser(h.url);
-  const callback = await browser.toCallback(provider);
-  bend(callback.searchParams);
-  return browser.get(`${callback.pathname}?${callback.searchParams.toString()}`);
-};
+const bentCallback =
+  (bend: (q: URLSearchParams) => void, provider = 'keycloak') =>
+  async () => {
+    const browser = new TestBrowser(h.url);
+    const callback = await browser.toCallback(provider);
+    bend(callback.searchParams);
+    return browser.get(`${callback.pathname}?${callback.searchParams.toString()}`);
+  };
 
 const startWith = (path: string) => () => new TestBrowser(h.url).get(path);
 
@@ -153,7 +160,11 @@ const rows: [string, Attempt, string][] = [
   ['return path /\\evil.example', startWith(`/login/sso/keycloak?next=${encodeURIComponent('/\\evil.example')}`), 'ERR_SSO_RETURN_PATH'],
   ['return path https:evil.example', startWith('/login/sso/keycloak?next=https:evil.example'), 'ERR_SSO_RETURN_PATH'],
   ['return path https://evil.example', startWith(`/login/sso/keycloak?next=${encodeURIComponent('https://evil.example/x')}`), 'ERR_SSO_RETURN_PATH'],
-  ['return path /%2F%2Fevil.example (double-encoded slashes)', startWith(`/login/sso/keycloak?next=${encodeURIComponent('/%2F%2Fevil.example')}`), 'ERR_SSO_RETURN_PATH'],
+  [
+    'return path /%2F%2Fevil.example (double-encoded slashes)',
+    startWith(`/login/sso/keycloak?next=${encodeURIComponent('/%2F%2Fevil.example')}`),
+    'ERR_SSO_RETURN_PATH',
+  ],
   ['return path /%5Cevil.example (encoded backslash)', startWith(`/login/sso/keycloak?next=${encodeURIComponent('/%5Cevil.example')}`), 'ERR_SSO_RETURN_PATH'],
   ['return path with a tab (/\\t/evil.example)', startWith(`/login/sso/keycloak?next=${encodeURIComponent('/\t/evil.example')}`), 'ERR_SSO_RETURN_PATH'],
   ['return path javascript:alert(1)', startWith('/login/sso/keycloak?next=javascript:alert(1)'), 'ERR_SSO_RETURN_PATH'],
@@ -220,11 +231,7 @@ const rows: [string, Attempt, string][] = [
     },
     'ERR_SSO_EMAIL_UNVERIFIED',
   ],
-  [
-    'no matching group with prohibit_user_signup_if_not_in_group',
-    async () => new TestBrowser(h.url).signIn('strict'),
-    'ERR_SSO_NOT_IN_GROUP',
-  ],
+  ['no matching group with prohibit_user_signup_if_not_in_group', async () => new TestBrowser(h.url).signIn('strict'), 'ERR_SSO_NOT_IN_GROUP'],
   ['unknown user at a provider without default_company', () => new TestBrowser(h.url).signIn('other'), 'ERR_SSO_SIGNUP_NOT_ALLOWED'],
 ];
 
@@ -247,7 +254,10 @@ describe('sso hostile table', () => {
   it('refuses a disabled Warden user, writing nothing', async () => {
     const first = await new TestBrowser(h.url).signIn('keycloak');
     expect(loginError(first)).toBeNull();
-    const res = await fetch(`${h.url}/users.get_current_user`, { method: 'POST', headers: { Authorization: `Bearer ${first.cookies['clearml_token_basic']}` } });
+    const res = await fetch(`${h.url}/users.get_current_user`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${first.cookies['clearml_token_basic']}` },
+    });
     const { id } = ((await res.json()) as { data: { user: { id: string } } }).data.user;
     await store.setUserEnabled(id, false);
     const before = await written();

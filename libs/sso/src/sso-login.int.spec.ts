@@ -65,7 +65,10 @@ afterAll(async () => {
 
 describe('sso sign-in: the positive paths', () => {
   it('creates a user just in time in default_company, with the gateway session cookies, and goes back to next', async () => {
-    kc.user = { sub: subject(), claims: { preferred_username: `ada-${unique}`, email: `ada${unique}@example.com`, email_verified: true, given_name: 'Ada', family_name: 'L' } };
+    kc.user = {
+      sub: subject(),
+      claims: { preferred_username: `ada-${unique}`, email: `ada${unique}@example.com`, email_verified: true, given_name: 'Ada', family_name: 'L' },
+    };
     const browser = new TestBrowser(h.url);
     const answer = await browser.signIn('keycloak', '/console/settings/users?tab=1');
     expect(answer.status).toBe(303);

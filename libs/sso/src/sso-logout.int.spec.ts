@@ -21,12 +21,17 @@ const verifierFor = (audience: string) =>
     h.gateway.backends.redis!.client,
     () => undefined,
   );
-const accepts = (v: ServiceVerifier, token: string) => v.verifier.verify(token).then(
-  () => true,
-  () => false,
-);
+const accepts = (v: ServiceVerifier, token: string) =>
+  v.verifier.verify(token).then(
+    () => true,
+    () => false,
+  );
 const postLogout = (token: string, provider = 'keycloak') =>
-  fetch(`${h.url}/backchannel_logout_${provider}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ logout_token: token }) });
+  fetch(`${h.url}/backchannel_logout_${provider}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ logout_token: token }),
+  });
 
 async function signIn(sub: string): Promise<{ token: string; csrf: string; sid: string; idToken: string; browser: TestBrowser }> {
   kc.user = { sub, claims: { preferred_username: sub } };
@@ -85,7 +90,8 @@ describe('sso back-channel logout', () => {
     const two = await signIn(sub);
     expect(await postLogout(kc.logoutToken({ sub })).then((r) => r.status)).toBe(200);
     const deadline = Date.now() + 2000;
-    while (((await accepts(apiserver, one.token)) || (await accepts(apiserver, two.token))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (((await accepts(apiserver, one.token)) || (await accepts(apiserver, two.token))) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     expect(await accepts(apiserver, one.token)).toBe(false);
     expect(await accepts(apiserver, two.token)).toBe(false);
   });

@@ -36,9 +36,7 @@ export function ssoRoutes(sso: SsoService): Router {
       res.cookie(BINDING_COOKIE, binding, { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/', maxAge: STATE_TTL_SEC * 1000 });
       const state = { ...signInSecrets(provider.settings.pkce), returnPath, binding: bindingDigest(binding) };
       const options = { session: false, callbackURL: sso.redirectUri(req, name), state } as unknown as AuthenticateOptions;
-      sso.passport.authenticate(strategy, options, (error: unknown) =>
-        refuse(sso, req, res, name, error),
-      )(req, res, next);
+      sso.passport.authenticate(strategy, options, (error: unknown) => refuse(sso, req, res, name, error))(req, res, next);
     } catch (error) {
       refuse(sso, req, res, name, error);
     }

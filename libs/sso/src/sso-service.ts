@@ -142,7 +142,17 @@ export class SsoService {
     answerLogin(req, res, issued);
     const { user } = outcome;
     audit.record({ type: 'sso_login', outcome: 'success', user: user.id, company: user.company, method: `sso:${provider.settings.name}`, client_ip: req.ip });
-    logger.info({ event: 'sso_login', provider: provider.settings.name, user: user.id, created: outcome.created, groups: outcome.groups, session: issued.claims.session_id }, 'sso login succeeded');
+    logger.info(
+      {
+        event: 'sso_login',
+        provider: provider.settings.name,
+        user: user.id,
+        created: outcome.created,
+        groups: outcome.groups,
+        session: issued.claims.session_id,
+      },
+      'sso login succeeded',
+    );
     return success.state.returnPath;
   }
 

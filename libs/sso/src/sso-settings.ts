@@ -115,8 +115,10 @@ export function providerSettings(
       );
     }
     problems.push(...secretProblems(name, secrets.client_secret, mode));
-    if (secrets.client_secret && mode !== 'production') warnings.push(...secretProblems(name, secrets.client_secret, 'production').map((p) => `UNSAFE SECRET (allowed only outside production): ${p}`));
-    if (config.pkce !== 'S256') warnings.push(`services.login.sso.oauth_client.${name}.pkce is ${config.pkce}: authorization codes are not bound to the browser's sign-in by S256`);
+    if (secrets.client_secret && mode !== 'production')
+      warnings.push(...secretProblems(name, secrets.client_secret, 'production').map((p) => `UNSAFE SECRET (allowed only outside production): ${p}`));
+    if (config.pkce !== 'S256')
+      warnings.push(`services.login.sso.oauth_client.${name}.pkce is ${config.pkce}: authorization codes are not bound to the browser's sign-in by S256`);
     return [{ ...config, name, clientId: secrets.client_id ?? '', clientSecret: secrets.client_secret || undefined, defaultCompany: secrets.default_company }];
   });
   if (problems.length) throw new ConfigError('ERR_CONFIG_INVALID', `invalid single sign-on configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);

@@ -38,7 +38,8 @@ export class SignInStates {
 
   async take(handle: unknown, browserBinding: string | undefined): Promise<SignInState> {
     if (handle === undefined || handle === '') throw new WardenError('ERR_SSO_STATE_MISSING');
-    if (typeof handle !== 'string' || !STATE_PATTERN.test(handle)) throw new WardenError('ERR_SSO_STATE_UNKNOWN', 'the sign-in state is not one this server issues');
+    if (typeof handle !== 'string' || !STATE_PATTERN.test(handle))
+      throw new WardenError('ERR_SSO_STATE_UNKNOWN', 'the sign-in state is not one this server issues');
     const raw = await this.redis.getDel(this.key('state', handle));
     if (raw === null) {
       const used = await this.redis.exists(this.key('used', handle));

@@ -69,7 +69,7 @@ export class TestProvider {
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
-      setTimeout(() => this.handle(req, res).catch(() => res.destroy()), this.delayMs);
+      setTimeout(() => void this.handle(req, res).catch(() => res.destroy()), this.delayMs);
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/realms/test`;
@@ -87,7 +87,7 @@ export class TestProvider {
   }
 
   sign(claims: Record<string, unknown>, header: Record<string, unknown> = {}): string {
-    return jwt.sign(claims, this.key.privateKey, { algorithm: this.key.alg, keyid: this.key.kid, header: { alg: this.key.alg, typ: 'JWT', ...header } as jwt.JwtHeader });
+    return jwt.sign(claims, this.key.privateKey, { algorithm: this.key.alg, keyid: this.key.kid, header: { alg: this.key.alg, typ: 'JWT', ...header } });
   }
 
   /** A back-channel logout token for a session (sid) and/or a subject. */
@@ -119,7 +119,8 @@ export class TestProvider {
     const url = new URL(req.url ?? '/', 'http://provider');
     const path = url.pathname.replace('/realms/test', '');
     if (path === '/.well-known/openid-configuration') return json(res, 200, this.discovery());
-    if (path === '/jwks') return json(res, 200, { keys: [{ ...this.key.publicKey.export({ format: 'jwk' }), kid: this.key.kid, use: 'sig', alg: this.key.alg }] });
+    if (path === '/jwks')
+      return json(res, 200, { keys: [{ ...this.key.publicKey.export({ format: 'jwk' }), kid: this.key.kid, use: 'sig', alg: this.key.alg }] });
     if (path === '/authorize') return this.authorize(url, res);
     if (path === '/token' && req.method === 'POST') return this.token(req, await readBody(req), res);
     if (path === '/userinfo') return this.userinfo(req, res);
@@ -172,7 +173,8 @@ export class TestProvider {
     const pending = this.codes.get(code);
     this.codes.delete(code);
     if (!pending || pending.clientId !== id || pending.redirectUri !== form.get('redirect_uri')) return json(res, 400, { error: 'invalid_grant' });
-    if (pending.challenge && !pkceMatches(pending, form.get('code_verifier') ?? '')) return json(res, 400, { error: 'invalid_grant', error_description: 'PKCE verification failed' });
+    if (pending.challenge && !pkceMatches(pending, form.get('code_verifier') ?? ''))
+      return json(res, 400, { error: 'invalid_grant', error_description: 'PKCE verification failed' });
     const accessToken = this.sign({
       iss: this.issuer,
       sub: pending.user.sub,
