@@ -28,6 +28,8 @@ export class ProviderKeys {
   ) {}
 
   async find(kid: string | undefined, kty: 'RSA' | 'EC'): Promise<KeyObject> {
+    // A fetch under way (the first one, or a rotation another sign-in noticed) is waited for, not raced.
+    if (this.inflight) await this.inflight.catch(() => undefined);
     if (this.fetchedAt === 0) await this.refresh();
     let found = this.match(kid, kty);
     if (!found && this.now() - this.fetchedAt >= KEY_REFRESH_MIN_MS) {

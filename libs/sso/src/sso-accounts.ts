@@ -42,6 +42,7 @@ export interface SignInOutcome {
   groups: string[];
 }
 
+const RACE_PAUSE_MS = 200;
 const isDuplicateKey = (error: unknown) => (error as { code?: unknown })?.code === 11000;
 const hash = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -117,18 +118,21 @@ export class SsoAccounts {
     return users.length === 1 && users[0].role !== 'system' ? users[0] : undefined;
   }
 
+  /**
+   * A new user named by the provider's login name. A taken name belongs to someone else, never to be
+   * taken over: unless a concurrent first sign-in of the same subject took it (found through the
+   * link), the new user gets the name with a suffix of its own.
+   */
   private async createUser(settings: ProviderSettings, profile: SsoProfile, company: string, role: 'user' | 'admin', linkId: string): Promise<UserRecord> {
-    const base = profile.username ?? profile.email?.split('@')[0] ?? `${settings.name}-user`;
+    const base = (profile.username ?? profile.email?.split('@')[0] ?? `${settings.name}-user`).replace(/^_+/, '');
     const input = { company, name: profile.displayName ?? base, email: profile.email, role, source: 'sso' as const };
-    // A taken login name belongs to someone else: the new user gets a distinct one, never that account.
-    for (const username of [base.replace(/^_+/, ''), `${base.replace(/^_+/, '')}-${linkId.slice(0, 8)}`]) {
-      try {
-        return await this.store.createUser({ ...input, username });
-      } catch (error) {
-        if (!(error instanceof WardenError && error.code === 'ERR_USERNAME_TAKEN')) throw error;
-      }
+    try {
+      return await this.store.createUser({ ...input, username: base });
+    } catch (error) {
+      if (!(error instanceof WardenError && error.code === 'ERR_USERNAME_TAKEN')) throw error;
     }
-    throw new WardenError('ERR_USERNAME_TAKEN', 'no free login name for this new user');
+    await new Promise((resolve) => setTimeout(resolve, RACE_PAUSE_MS));
+    return (await this.linkedUser(linkId)) ?? this.store.createUser({ ...input, username: `${base}-${linkId.slice(0, 8)}` });
   }
 
   private async link(id: string, user: string, provider: string, issuer: string, subject: string): Promise<void> {

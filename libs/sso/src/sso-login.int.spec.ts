@@ -137,6 +137,23 @@ describe('sso sign-in: the positive paths', () => {
     expect(me.email).toBe(`uma${unique}@example.com`);
   });
 
+  it('makes one user of concurrent first sign-ins of one subject', async () => {
+    kc.user = { sub: subject(), claims: { preferred_username: `twin-${unique}` } };
+    const answers = await Promise.all(Array.from({ length: 6 }, () => new TestBrowser(h.url).signIn('keycloak')));
+    const ids = await Promise.all(answers.map(async (a) => (await whoAmI(a.cookies['clearml_token_basic'])).id));
+    expect(new Set(ids).size).toBe(1);
+    expect((await store.listUsers(COMPANY)).filter((u) => u.username.startsWith(`twin-${unique}`))).toHaveLength(1);
+  });
+
+  it("picks up the provider's key rotation on the next sign-in", async () => {
+    kc.user = { sub: subject(), claims: { preferred_username: `rot-${unique}` } };
+    expect((await new TestBrowser(h.url).signIn('keycloak')).location).toBe('/console');
+    kc.rotateKey();
+    // An unknown kid refetches the JWKS at most every 30 s: the first one after start-up may wait.
+    (h.sso.provider('keycloak').client.keys as unknown as { fetchedAt: number }).fetchedAt = 1;
+    expect((await new TestBrowser(h.url).signIn('keycloak')).location).toBe('/console');
+  });
+
   it('reports every provider in login.supported_modes as ClearML does', async () => {
     const res = await fetch(`${h.url}/login.supported_modes`, { method: 'POST' });
     const data = ((await res.json()) as { data: { sso: Record<string, string>; sso_providers: { name: string; url: string; available: boolean }[] } }).data;
