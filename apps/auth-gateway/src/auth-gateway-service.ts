@@ -1,3 +1,4 @@
+import type { Request } from 'express';
 import { z } from 'zod';
 import {
   CLEARML_AUTH_DEFAULTS,
@@ -8,14 +9,18 @@ import {
   gatewayAuthSchema,
   runTenantCommand,
 } from '@warden/auth-service';
+import { join } from 'node:path';
 import { connectBackends } from '@warden/backends';
+import { consoleSettingsSchema, createConsole, publicHosts } from '@warden/console';
 import { PasswordPolicy, type SystemCredentialName } from '@warden/identity';
 import { ConfigError, HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, serviceDefaults, serviceSchema, workersSchema } from '@warden/config';
 import { secretOrEphemeral, type ServiceDefinition } from '@warden/http';
-import { providerSettings, ssoExtension, ssoSecureLoginSchema, ssoServicesSchema } from '@warden/sso';
-import { verifierSettingsSchema } from '@warden/tokens';
+import { providerSettings, ssoExtension, ssoSecureLoginSchema, ssoServicesSchema, type SsoService } from '@warden/sso';
+import { verifierSettingsSchema, type TokenClaims } from '@warden/tokens';
 
 export const GATEWAY_PORT = 8080;
+// The build writes the console's script and style sheet beside the bundle (see project.json).
+const CONSOLE_ASSETS_DIR = join(__dirname, 'console-assets');
 
 const credential = z.object({ user_key: z.string().optional(), user_secret: z.string().optional() }).optional();
 const secureSchema = z.object({
@@ -26,11 +31,7 @@ const secureSchema = z.object({
 });
 
 const schema = z.object({
-  auth_gateway: serviceSchema().merge(gatewayAuthSchema).extend({
-    workers: workersSchema,
-    /** The web origin users reach the gateway at (https://clearml.example.com): SSO redirect URIs are built from it. */
-    public_url: z.string().url().optional(),
-  }),
+  auth_gateway: serviceSchema().merge(gatewayAuthSchema).extend({ workers: workersSchema, console: consoleSettingsSchema }),
   services: ssoServicesSchema,
   apiserver: z.object({ auth: clearmlAuthSchema }),
   secure: secureSchema.default({}),
@@ -52,22 +53,30 @@ function systemCredentials(secure: AuthGatewayConfig['secure']) {
   });
 }
 
-/** The configured OIDC providers as a gateway extension; every problem stops the start with what to set. */
+/**
+ * The configured OIDC providers as a gateway extension, and what the console asks of them (the login
+ * page's buttons, an SSO login's IdP logout). Every problem stops the start with what to set.
+ */
 function ssoSetup(config: AuthGatewayConfig, mode: 'production' | 'development') {
   const { providers, warnings } = providerSettings(config.services.login.sso.oauth_client, config.secure.login.sso.oauth_client, mode);
-  if (providers.length === 0) return { extensions: [], warnings };
-  const publicUrl = config.auth_gateway.public_url;
+  let service: SsoService | undefined;
+  const forConsole = {
+    providers: () => (service?.entries() ?? []).map((e) => ({ name: e.name, displayName: e.display_name, startUrl: e.url })),
+    logoutRedirect: (claims: TokenClaims, req: Request) => service?.logout(claims, req) ?? Promise.resolve(undefined),
+  };
+  if (providers.length === 0) return { extensions: [], warnings, ...forConsole };
+  const publicUrl = config.auth_gateway.console.web_host;
   if (!publicUrl && mode === 'production') {
     throw new ConfigError(
       'ERR_CONFIG_INVALID',
-      `auth_gateway.public_url is not set: single sign-on (${providers.map((p) => p.name).join(', ')}) registers exact redirect URIs <public_url>/callback_<provider> with the provider. Set CLEARML__AUTH_GATEWAY__PUBLIC_URL to the web address users open, e.g. https://clearml.example.com`,
+      `auth_gateway.console.web_host is not set: single sign-on (${providers.map((p) => p.name).join(', ')}) registers exact redirect URIs <web_host>/callback_<provider> with the provider. Set CLEARML__AUTH_GATEWAY__CONSOLE__WEB_HOST to the web address users open, e.g. https://clearml.example.com`,
     );
   }
+  const unset = publicUrl ? [] : ["auth_gateway.console.web_host is not set: SSO redirect URIs follow each request's Host header (development only)"];
   return {
-    extensions: [ssoExtension({ providers, publicUrl })],
-    warnings: publicUrl
-      ? warnings
-      : [...warnings, "auth_gateway.public_url is not set: SSO redirect URIs follow each request's Host header (development only)"],
+    extensions: [ssoExtension({ providers, publicUrl, onCreated: (created) => (service = created) })],
+    warnings: [...warnings, ...unset],
+    ...forConsole,
   };
 }
 
@@ -99,7 +108,7 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
     },
   },
   workers: (config) => config.auth_gateway.workers,
-  start: async ({ config, resolved, logger }) => {
+  start: async ({ config, resolved, logger, metricsRegistry }) => {
     if (config.auth_gateway.login.free_access && resolved.mode === 'production') {
       throw new ConfigError(
         'ERR_CONFIG_INVALID',
@@ -126,6 +135,15 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
       redis: backends.redis!.client,
       logger,
       extensions: sso.extensions,
+      webRoutes: (parts) =>
+        createConsole({
+          parts,
+          assetsDir: CONSOLE_ASSETS_DIR,
+          hosts: publicHosts(config.auth_gateway.console, config.auth_gateway.listen_port),
+          metricsRegistry,
+          ssoProviders: () => sso.providers(),
+          logoutRedirect: (claims, req) => sso.logoutRedirect(claims, req),
+        }),
     });
     const warnings = [
       ...(config.auth_gateway.login.free_access ? ['auth_gateway.login.free_access is on: anyone can log in as any user name (development only)'] : []),

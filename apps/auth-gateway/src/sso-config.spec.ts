@@ -97,9 +97,9 @@ describe('SSO configuration the ClearML way', () => {
     expect(errors).not.toContain(CLIENT_SECRET);
   });
 
-  it('refuses production with a missing or short client secret or without public_url, never printing the secret', async () => {
+  it('refuses production with a missing or short client secret or without web_host, never printing the secret', async () => {
     const secrets = Object.fromEntries(generateSecretSet().map((s) => [s.envVar, s.value]));
-    const base = { ...secrets, ...SEED_ENV, NODE_ENV: 'production', CLEARML__AUTH_GATEWAY__PUBLIC_URL: 'https://clearml.example.com' };
+    const base = { ...secrets, ...SEED_ENV, NODE_ENV: 'production', CLEARML__AUTH_GATEWAY__CONSOLE__WEB_HOST: 'https://clearml.example.com' };
     const short = await startInIsolation(authGatewayService, { ...base, CLEARML__secure__login__sso__oauth_client__keycloak__client_secret: 'short-secret' });
     expect(short.result).toEqual({ exitCode: EXIT_CONFIG });
     expect(short.errors).toContain('secure.login.sso.oauth_client.keycloak.client_secret is shorter than 16 characters');
@@ -111,10 +111,10 @@ describe('SSO configuration the ClearML way', () => {
     expect(none.errors).toContain('secure.login.sso.oauth_client.keycloak.client_secret is not set');
 
     const noUrl: Record<string, string> = { ...base };
-    delete noUrl['CLEARML__AUTH_GATEWAY__PUBLIC_URL'];
+    delete noUrl['CLEARML__AUTH_GATEWAY__CONSOLE__WEB_HOST'];
     const url = await startInIsolation(authGatewayService, noUrl);
     expect(url.result).toEqual({ exitCode: EXIT_CONFIG });
-    expect(url.errors).toContain('CLEARML__AUTH_GATEWAY__PUBLIC_URL');
+    expect(url.errors).toContain('CLEARML__AUTH_GATEWAY__CONSOLE__WEB_HOST');
     expect(url.errors).not.toContain(CLIENT_SECRET);
   });
 });

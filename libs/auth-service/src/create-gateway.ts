@@ -29,6 +29,7 @@ import { AuthService } from './auth-service';
 import { loginLimits, webLoginEnabled, type ClearmlAuthSettings, type GatewayAuthSettings } from './auth-settings';
 import { gatewayAuthenticator, type GatewayCaller } from './gateway-authenticator';
 import { MongoSigningKeyStore } from './mongo-signing-key-store';
+import { CredentialActions } from './credential-actions';
 import { loginAnswer, type LoginAnswer } from './login-answer';
 import { operatorRoutes } from './operator-endpoints';
 import { registerPasswordEndpoints } from './password-endpoints';
@@ -53,23 +54,15 @@ export interface GatewayOptions {
   mongo: Connection;
   redis: RedisClientType;
   logger: Logger;
+  /**
+   * Routes of the gateway's web origin (the console, SSO), mounted after the ClearML endpoints with
+   * the same client-address and CORS handling; built from the gateway's own parts.
+   */
+  webRoutes?: (parts: GatewayParts) => Router;
   /** Namespaces the gateway's counters in Redis (login limits, username conflicts); in-process tests use their own. */
   rateLimitPrefix?: string;
-  /** Features mounted on the gateway with its parts (single sign-on). */
+  /** Features mounted on the gateway with its parts, before the ClearML endpoints (single sign-on). */
   extensions?: ((parts: GatewayParts) => GatewayExtension)[];
-}
-
-/** What a gateway feature gets to build on: the one place tokens are issued and sessions end. */
-export interface GatewayParts {
-  service: AuthService;
-  store: IdentityStore;
-  audit: AuditTrail;
-  mongo: Connection;
-  redis: RedisClientType;
-  logger: Logger;
-  /** Sets the session cookie and its CSRF companion, exactly as a password login does. */
-  answerLogin: LoginAnswer;
-  rateLimitPrefix?: string;
 }
 
 /** A feature mounted on the gateway: its routes, what it adds to login.supported_modes and to logout. */
@@ -83,11 +76,30 @@ export interface GatewayExtension {
   close(): Promise<void>;
 }
 
+/** What the gateway's web pages (libs/console, SSO) reuse in-process: one path for every login. */
+export interface GatewayParts {
+  service: AuthService;
+  credentials: CredentialActions;
+  /** Verifies a token as the gateway's endpoints do: signature, expiry and revocation (no database). */
+  verify(token: string): Promise<TokenClaims>;
+  /** Throws ERR_SERVICE_UNAVAILABLE while set-up (MongoDB, signing keys) has not finished. */
+  assertReady(): void;
+  /** Sets the auth and CSRF cookies of a login, as auth.login does. */
+  answerLogin: LoginAnswer;
+  /** Keys CSRF tokens (secure.http.session_secret.apiserver). */
+  sessionSecret: string;
+  mongo: Connection;
+  redis: RedisClientType;
+  /** The gateway's Redis namespace in tests (features prefix their own keys with it). */
+  rateLimitPrefix?: string;
+}
+
 export interface Gateway {
   routes: Router;
-  /** The SSO providers for the login page's buttons (name, display_name, url), empty without any. */
+  parts: GatewayParts;
+  /** What features add to login.supported_modes: `sso` by provider and the login page's `sso_providers`. */
   loginModes(): { sso: Record<string, string>; sso_providers: object[] };
-  /** After a logout ended the session: where the browser goes next when the login was an SSO one with idp_logout. */
+  /** Asked after a logout ended the session: where the browser goes next (an SSO login's IdP logout). */
   logoutRedirect(claims: TokenClaims, req: Request): Promise<string | undefined>;
   readiness: ReadinessCheck[];
   /** The ClearML endpoints the gateway answers (`auth.*`, `login.*`, `users.*`). */
@@ -152,21 +164,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger,
   });
 
-  const answerLogin = loginAnswer(clearml, secrets.sessionSecret);
-  const parts: GatewayParts = { service, store, audit, mongo, redis, logger, answerLogin, rateLimitPrefix: options.rateLimitPrefix };
-  const extensions = (options.extensions ?? []).map((extend) => extend(parts));
-  const loginModes = () => {
-    const modes = extensions.flatMap((e) => (e.loginModes ? [e.loginModes()] : []));
-    return { sso: Object.assign({}, ...modes.map((m) => m.sso)) as Record<string, string>, sso_providers: modes.flatMap((m) => m.sso_providers) };
-  };
-  const logoutRedirect = async (claims: TokenClaims, req: Request) => {
-    for (const extension of extensions) {
-      const next = await extension.logout?.(claims, req);
-      if (next) return next;
-    }
-    return undefined;
-  };
-
   let verifier: TokenVerifier | undefined;
   // Replicas pick up each other's rotations on reload, so it runs far more often than keys retire.
   const loadKeys = async () => {
@@ -209,13 +206,15 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
   attempt();
 
+  const assertReady = () => {
+    if (setupError) throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'the gateway is still setting up');
+  };
+  const verify = (token: string) => {
+    if (!verifier) throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'the gateway is still setting up');
+    return verifier.verify(token);
+  };
   const authenticate = gatewayAuthenticator({
-    verifier: {
-      verify: (token) => {
-        if (!verifier) throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'the gateway is still setting up');
-        return verifier.verify(token);
-      },
-    },
+    verifier: { verify },
     cookieNames: [clearml.session_auth_cookie_name],
     csrfKey: secrets.sessionSecret,
   });
@@ -228,6 +227,30 @@ export function createGateway(options: GatewayOptions): Gateway {
       return caller;
     },
   });
+  const answerLogin = loginAnswer(clearml, secrets.sessionSecret);
+  const parts: GatewayParts = {
+    service,
+    credentials: new CredentialActions(service),
+    verify,
+    assertReady,
+    answerLogin,
+    sessionSecret: secrets.sessionSecret,
+    mongo,
+    redis,
+    rateLimitPrefix: options.rateLimitPrefix,
+  };
+  const extensions = (options.extensions ?? []).map((extend) => extend(parts));
+  const loginModes = () => {
+    const modes = extensions.flatMap((e) => (e.loginModes ? [e.loginModes()] : []));
+    return { sso: Object.assign({}, ...modes.map((m) => m.sso)) as Record<string, string>, sso_providers: modes.flatMap((m) => m.sso_providers) };
+  };
+  const logoutRedirect = async (claims: TokenClaims, req: Request) => {
+    for (const extension of extensions) {
+      const next = await extension.logout?.(claims, req);
+      if (next) return next;
+    }
+    return undefined;
+  };
   const usernameConflicts = new UsernameConflicts({ redis, audit, keyPrefix: options.rateLimitPrefix });
   registerAuthEndpoints(api, { service, sessionSecret: secrets.sessionSecret, usernameConflicts, logoutRedirect });
   registerPasswordEndpoints(api, { service, answerLogin });
@@ -252,16 +275,16 @@ export function createGateway(options: GatewayOptions): Gateway {
         ...OPERATOR_FAILURES,
       }),
       logger,
-      assertReady: () => {
-        if (setupError) throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'the gateway is still setting up');
-      },
+      assertReady,
     }),
   );
   for (const extension of extensions) routes.use(extension.routes);
   routes.use(api.router);
+  if (options.webRoutes) routes.use(options.webRoutes(parts));
 
   return {
     routes,
+    parts,
     loginModes,
     logoutRedirect,
     endpoints: api.endpointNames(),

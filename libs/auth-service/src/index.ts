@@ -23,7 +23,8 @@ export {
   type GatewayParts,
   type GatewaySecrets,
 } from './create-gateway';
-export type { LoginAnswer } from './login-answer';
 export { OPERATOR_TENANTS_PATH, operatorRoutes, type OperatorRoutesOptions } from './operator-endpoints';
 export { TENANT_USAGE, runTenantCommand, type TenantCommandInput } from './tenant-command';
 export { SessionRevoker, type SessionLimits } from './session-revoker';
+export { CredentialActions, MAX_CREDENTIAL_LABEL } from './credential-actions';
+export { endBrowserSession, type LoginAnswer } from './login-answer';

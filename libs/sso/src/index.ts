@@ -10,5 +10,5 @@ export {
   type ProviderSettings,
 } from './sso-settings';
 export { ssoExtension, type SsoExtensionOptions } from './sso-extension';
-export type { SsoProviderEntry } from './sso-service';
+export type { SsoProviderEntry, SsoService } from './sso-service';
 export { BINDING_COOKIE } from './sso-routes';

@@ -18,11 +18,11 @@ export function ssoExtension(options: SsoExtensionOptions): (parts: GatewayParts
       publicUrl: options.publicUrl?.replace(/\/+$/, ''),
       auth: parts.service,
       answerLogin: parts.answerLogin,
-      store: parts.store,
-      audit: parts.audit,
+      store: parts.service.deps.store,
+      audit: parts.service.deps.audit,
       mongo: parts.mongo,
       redis: parts.redis,
-      logger: parts.logger,
+      logger: parts.service.deps.logger,
       keyPrefix: parts.rateLimitPrefix ? `${parts.rateLimitPrefix}:sso` : undefined,
     });
     service.start();

@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     ...secrets,
     NODE_ENV: 'production',
     CLEARML__AUTH_GATEWAY__LISTEN_PORT: String(port),
-    CLEARML__AUTH_GATEWAY__PUBLIC_URL: `http://127.0.0.1:${port}`,
+    CLEARML__AUTH_GATEWAY__CONSOLE__WEB_HOST: `http://127.0.0.1:${port}`,
     CLEARML__AUTH_GATEWAY__METRICS__ENABLED: 'false',
     CLEARML__AUTH_GATEWAY__LOGIN__LIMITS__KEY_PREFIX: `warden:bench:${db}`,
     // Password attempts are reserved against the per-address limits while in flight: 16 at once from
