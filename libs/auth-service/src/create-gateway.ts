@@ -14,6 +14,7 @@ import {
 } from '@warden/http';
 import {
   AuditTrail,
+  CompanyAdmin,
   FailureLimiter,
   FixedUsers,
   IdentityStore,
@@ -62,6 +63,8 @@ export interface Gateway {
   readiness: ReadinessCheck[];
   /** The ClearML endpoints the gateway answers (`auth.*`, `login.*`, `users.*`). */
   endpoints: string[];
+  /** Company administration (users, groups, invitations, audit) for the console's admin pages and SSO group sync. */
+  admin: CompanyAdmin;
   close(): Promise<void>;
 }
 
@@ -122,6 +125,16 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger,
   });
 
+  const usernameConflicts = new UsernameConflicts({ redis, audit, keyPrefix: options.rateLimitPrefix });
+  const admin = new CompanyAdmin({
+    connection: mongo,
+    store,
+    audit,
+    sessions: service.sessions,
+    invitationTtlSec: gateway.invitations.ttl_sec,
+    usernameGuard: (actor, username, create) => usernameConflicts.guard(actor, { username, clientIp: actor.clientIp }, create),
+  });
+
   let verifier: TokenVerifier | undefined;
   // Replicas pick up each other's rotations on reload, so it runs far more often than keys retire.
   const loadKeys = async () => {
@@ -144,6 +157,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const setUp = async () => {
     await mongo.asPromise();
     await store.ensureIndexes();
+    await admin.ensureIndexes();
     await store.ensureCompany(DEFAULT_COMPANY);
     await loadKeys();
     const revoke = [...RETIRED_SYSTEM_CREDENTIALS, ...(webLoginEnabled(clearml, gateway) ? ['webserver', 'tests'] : [])];
@@ -182,8 +196,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       return caller;
     },
   });
-  const usernameConflicts = new UsernameConflicts({ redis, audit, keyPrefix: options.rateLimitPrefix });
-  registerAuthEndpoints(api, { service, sessionSecret: secrets.sessionSecret, usernameConflicts });
+  registerAuthEndpoints(api, { service, sessionSecret: secrets.sessionSecret, usernameConflicts, admin });
   registerPasswordEndpoints(api, { service, answerLogin: loginAnswer(clearml, secrets.sessionSecret) });
   registerSessionEndpoints(api, service);
 
@@ -216,6 +229,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   return {
     routes,
     endpoints: api.endpointNames(),
+    admin,
     readiness: [
       {
         name: 'identity',
