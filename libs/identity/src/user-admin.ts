@@ -1,5 +1,5 @@
 import { WardenError } from '@warden/errors';
-import type { AdminActor, AdminGuard, SessionEnder } from './admin-guard';
+import { isServiceIdentity, type AdminActor, type AdminGuard, type SessionEnder } from './admin-guard';
 import type { AuditEvent, AuditTrail } from './audit-trail';
 import type { IdentityStore } from './identity-store';
 import type { InvitationRecord, Invitations, NewInvitation } from './invitations';
@@ -54,7 +54,7 @@ export class UserAdmin {
     const { guard, store, invitations } = this.deps;
     await guard.admin(actor);
     const pending = new Map((await invitations.pending(actor.company)).map((i) => [i.user, i.expires]));
-    const users = (await store.listUsers(actor.company)).filter((u) => u.role !== 'system');
+    const users = (await store.listUsers(actor.company)).filter((u) => !isServiceIdentity(u));
     return users.map((u) => {
       const until = pending.get(u.id);
       return until ? { ...u, invited_until: until } : u;
