@@ -14,6 +14,7 @@ import {
 } from '@warden/http';
 import {
   AuditTrail,
+  CompanyAdmin,
   FailureLimiter,
   FixedUsers,
   IdentityStore,
@@ -67,6 +68,8 @@ export interface GatewayOptions {
 export interface GatewayParts {
   service: AuthService;
   credentials: CredentialActions;
+  /** Company administration (users, groups, invitations, audit), every call scoped to the actor's company. */
+  admin: CompanyAdmin;
   /** Verifies a token as the gateway's endpoints do: signature, expiry and revocation (no database). */
   verify(token: string): Promise<TokenClaims>;
   /** Throws ERR_SERVICE_UNAVAILABLE while set-up (MongoDB, signing keys) has not finished. */
@@ -83,6 +86,8 @@ export interface Gateway {
   readiness: ReadinessCheck[];
   /** The ClearML endpoints the gateway answers (`auth.*`, `login.*`, `users.*`). */
   endpoints: string[];
+  /** Company administration (users, groups, invitations, audit) for the console's admin pages and SSO group sync. */
+  admin: CompanyAdmin;
   close(): Promise<void>;
 }
 
@@ -94,6 +99,7 @@ const RETIRED_SYSTEM_CREDENTIALS: readonly SystemCredentialName[] = ['fileserver
 // A 50+ character random secret cannot be guessed; this only keeps a prober's noise down.
 const OPERATOR_FAILURES = { points: 10, durationSec: 15 * 60 };
 const KEY_RELOAD_MS = 5 * 60_000;
+const INVITATION_FAILURES = { points: 20, durationSec: 15 * 60 };
 
 /**
  * Assembles the gateway: identity store, audit, rate limits, signing keys, revocations and the
@@ -143,6 +149,23 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger,
   });
 
+  const usernameConflicts = new UsernameConflicts({ redis, audit, keyPrefix: options.rateLimitPrefix });
+  const admin = new CompanyAdmin({
+    connection: mongo,
+    store,
+    audit,
+    sessions: service.sessions,
+    invitationTtlSec: gateway.invitations.ttl_sec,
+    usernameGuard: (actor, username, create) => usernameConflicts.guard(actor, { username, clientIp: actor.clientIp }, create),
+    // A link's 256-bit token cannot be guessed; this keeps a prober's noise down, as for the operator endpoint.
+    invitationFailures: new FailureLimiter({
+      redis,
+      keyPrefix: `${options.rateLimitPrefix ?? 'warden'}:invitations`,
+      ...INVITATION_FAILURES,
+      refusal: 'too many invalid invitation links from this address: wait before trying again',
+    }),
+  });
+
   let verifier: TokenVerifier | undefined;
   // Replicas pick up each other's rotations on reload, so it runs far more often than keys retire.
   const loadKeys = async () => {
@@ -165,6 +188,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const setUp = async () => {
     await mongo.asPromise();
     await store.ensureIndexes();
+    await admin.ensureIndexes();
     await store.ensureCompany(DEFAULT_COMPANY);
     await loadKeys();
     const revoke = [...RETIRED_SYSTEM_CREDENTIALS, ...(webLoginEnabled(clearml, gateway) ? ['webserver', 'tests'] : [])];
@@ -205,8 +229,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       return caller;
     },
   });
-  const usernameConflicts = new UsernameConflicts({ redis, audit, keyPrefix: options.rateLimitPrefix });
-  registerAuthEndpoints(api, { service, sessionSecret: secrets.sessionSecret, usernameConflicts });
+  registerAuthEndpoints(api, { service, sessionSecret: secrets.sessionSecret, usernameConflicts, admin });
   registerPasswordEndpoints(api, { service, answerLogin: loginAnswer(clearml, secrets.sessionSecret) });
   registerSessionEndpoints(api, service);
 
@@ -236,6 +259,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const parts: GatewayParts = {
     service,
     credentials: new CredentialActions(service),
+    admin,
     verify,
     assertReady,
     answerLogin: loginAnswer(clearml, secrets.sessionSecret),
@@ -247,6 +271,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     routes,
     parts,
     endpoints: api.endpointNames(),
+    admin,
     readiness: [
       {
         name: 'identity',
