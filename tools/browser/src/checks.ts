@@ -10,7 +10,7 @@ export function endOfRunChecks(run: () => BrowserRun, stack: () => StackCoordina
   let before = 0;
   beforeAll(async () => {
     before = await reportedViolations(stack());
-  });
+  }, 30_000);
 
   test('no unexplained console error, page error or dialog, no CSP violation, the CSP header on every answer', async () => {
     await run().settled();
@@ -19,5 +19,5 @@ export function endOfRunChecks(run: () => BrowserRun, stack: () => StackCoordina
     expect(listProblems(run().problems)).toEqual([]);
     expect(run().answers.length).toBeGreaterThan(0);
     expect(await reportedViolations(stack())).toBe(before);
-  });
+  }, 30_000);
 }
