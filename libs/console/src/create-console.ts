@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { GatewayParts } from '@warden/auth-service';
 import { WardenError } from '@warden/errors';
+import { QUIET_LOG_LOCAL } from '@warden/http';
 import { loadAssets } from './assets';
 import type { ConsoleContext, SsoProvider } from './context';
 import { cspReportRoutes } from './csp-report';
@@ -49,6 +50,8 @@ export function createConsole(options: ConsoleOptions): Router {
   // Polled every second by the client script: a token check only (signature, expiry, revocation).
   routes.get('/console/session', async (req, res) => {
     const session = await readSession(req, ctx.session);
+    // Every open page asks once a second: an access line each time would drown the log.
+    res.locals[QUIET_LOG_LOCAL] = true;
     res.status(session ? 200 : 401).json({ active: Boolean(session) });
   });
   routes.use(loginRoutes(ctx));

@@ -46,6 +46,7 @@ export function accessLog(logger: Logger): RequestHandler {
         res: { statusCode: res.statusCode, ...errorCodeOf(res.locals) },
         responseTime: Math.round(performance.now() - started),
       };
+      if (res.locals[QUIET_LOG_LOCAL] === true && res.writableFinished && res.statusCode < 400) return;
       if (!res.writableFinished) logger.warn(entry, 'request aborted');
       else if (res.statusCode >= 500) logger.error(entry, 'request failed');
       else logger.info(entry, 'request completed');
@@ -58,3 +59,6 @@ function errorCodeOf(locals: Record<string, unknown>): { error_code?: string } {
   const code = locals[ERROR_CODE_LOCAL];
   return typeof code === 'string' ? { error_code: code } : {};
 }
+
+/** Set by a handler polled all the time (the console's session check): its answers below 400 are not logged. */
+export const QUIET_LOG_LOCAL = 'quietLog';

@@ -85,12 +85,12 @@ function credentialRow(csrf: string, c: CredentialRecord): Html {
         <input type="hidden" name="access_key" value="${c.access_key}" />
         <label for="relabel-${c.access_key}" class="visually-hidden">New label for ${c.access_key}</label>
         <input id="relabel-${c.access_key}" name="label" maxlength="256" value="${c.label ?? ''}" />
-        <button type="submit" id="relabel-submit-${c.access_key}">Relabel</button>
+        <button type="submit" id="relabel-submit-${c.access_key}">Relabel<span class="visually-hidden"> ${c.access_key}</span></button>
       </form>
       <form method="post" action="/console/credentials/revoke" class="inline">
         ${csrfField(csrf)}
         <input type="hidden" name="access_key" value="${c.access_key}" />
-        <button type="submit" id="revoke-${c.access_key}" class="danger">Revoke</button>
+        <button type="submit" id="revoke-${c.access_key}" class="danger">Revoke<span class="visually-hidden"> ${c.access_key}</span></button>
       </form>
     </td>
   </tr>`;
