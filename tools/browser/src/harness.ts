@@ -126,7 +126,8 @@ export class BrowserRun {
     if (page.isClosed()) return undefined;
     const path = join(this.options.screenshotDir, `${String(++this.shots).padStart(3, '0')}-${slug(session)}-${slug(label ?? pathOf(page.url()))}.png`);
     try {
-      await page.screenshot({ path, fullPage: true, timeout: ACTION_TIMEOUT_MS });
+      // caret 'initial': Playwright would otherwise style every input while it takes the picture.
+      await page.screenshot({ path, fullPage: true, caret: 'initial', timeout: NAVIGATION_TIMEOUT_MS });
       return path;
     } catch (error) {
       // A page that navigated on or closed meanwhile: its next load gets its own screenshot.

@@ -25,7 +25,7 @@ async function createCredential(token: string, label: string): Promise<string> {
 }
 
 async function expectInert(session: Session): Promise<void> {
-  expect(await injectedElements(session.page)).toEqual([]);
+  expect(await injectedElements(session)).toEqual([]);
   expect(run.problems.filter((p) => p.kind === 'dialog')).toEqual([]);
 }
 

@@ -2,7 +2,7 @@
 // group names, audit fields). Each would, if the page interpreted it, show itself as a dialog (the
 // harness records every one) or as an element or attribute INJECTED matches. A page renders them
 // inert when it shows each value as its literal text and neither of those happens.
-import type { Page } from 'playwright-core';
+import type { Session } from './harness';
 
 export interface Payload {
   id: string;
@@ -51,11 +51,12 @@ export const INJECTED = [
   'base',
   'meta[http-equiv]',
   'a[href^="javascript:" i]',
-  // Chromium's autofill leaves an empty style attribute on form fields: only a non-empty one is injected.
+  // An empty style attribute (left on form fields once a screenshot's styling is gone) carries nothing.
   '[style]:not([style=""])',
 ].join(', ');
 
-/** The elements INJECTED finds in the page, as short markup for an assertion message. */
-export async function injectedElements(page: Page): Promise<string[]> {
-  return page.locator(INJECTED).evaluateAll((elements) => elements.map((e) => e.outerHTML.slice(0, 120)));
+/** The elements INJECTED finds in the page (once its screenshots are taken), as short markup for an assertion message. */
+export async function injectedElements(session: Session): Promise<string[]> {
+  await session.run.settled();
+  return session.page.locator(INJECTED).evaluateAll((elements) => elements.map((e) => e.outerHTML.slice(0, 120)));
 }
