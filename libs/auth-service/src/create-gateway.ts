@@ -14,6 +14,7 @@ import {
 } from '@warden/http';
 import {
   AuditTrail,
+  CompanyAdmin,
   FailureLimiter,
   FixedUsers,
   IdentityStore,
@@ -80,6 +81,8 @@ export interface GatewayExtension {
 export interface GatewayParts {
   service: AuthService;
   credentials: CredentialActions;
+  /** Company administration (users, groups, invitations, audit), every call scoped to the actor's company. */
+  admin: CompanyAdmin;
   /** Verifies a token as the gateway's endpoints do: signature, expiry and revocation (no database). */
   verify(token: string): Promise<TokenClaims>;
   /** Throws ERR_SERVICE_UNAVAILABLE while set-up (MongoDB, signing keys) has not finished. */
@@ -104,6 +107,8 @@ export interface Gateway {
   readiness: ReadinessCheck[];
   /** The ClearML endpoints the gateway answers (`auth.*`, `login.*`, `users.*`). */
   endpoints: string[];
+  /** Company administration (users, groups, invitations, audit) for the console's admin pages and SSO group sync. */
+  admin: CompanyAdmin;
   close(): Promise<void>;
 }
 
@@ -115,6 +120,7 @@ const RETIRED_SYSTEM_CREDENTIALS: readonly SystemCredentialName[] = ['fileserver
 // A 50+ character random secret cannot be guessed; this only keeps a prober's noise down.
 const OPERATOR_FAILURES = { points: 10, durationSec: 15 * 60 };
 const KEY_RELOAD_MS = 5 * 60_000;
+const INVITATION_FAILURES = { points: 20, durationSec: 15 * 60 };
 
 /**
  * Assembles the gateway: identity store, audit, rate limits, signing keys, revocations and the
@@ -164,6 +170,23 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger,
   });
 
+  const usernameConflicts = new UsernameConflicts({ redis, audit, keyPrefix: options.rateLimitPrefix });
+  const admin = new CompanyAdmin({
+    connection: mongo,
+    store,
+    audit,
+    sessions: service.sessions,
+    invitationTtlSec: gateway.invitations.ttl_sec,
+    usernameGuard: (actor, username, create) => usernameConflicts.guard(actor, { username, clientIp: actor.clientIp }, create),
+    // A link's 256-bit token cannot be guessed; this keeps a prober's noise down, as for the operator endpoint.
+    invitationFailures: new FailureLimiter({
+      redis,
+      keyPrefix: `${options.rateLimitPrefix ?? 'warden'}:invitations`,
+      ...INVITATION_FAILURES,
+      refusal: 'too many invalid invitation links from this address: wait before trying again',
+    }),
+  });
+
   let verifier: TokenVerifier | undefined;
   // Replicas pick up each other's rotations on reload, so it runs far more often than keys retire.
   const loadKeys = async () => {
@@ -186,6 +209,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const setUp = async () => {
     await mongo.asPromise();
     await store.ensureIndexes();
+    await admin.ensureIndexes();
     await store.ensureCompany(DEFAULT_COMPANY);
     await loadKeys();
     const revoke = [...RETIRED_SYSTEM_CREDENTIALS, ...(webLoginEnabled(clearml, gateway) ? ['webserver', 'tests'] : [])];
@@ -233,6 +257,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     credentials: new CredentialActions(service),
     verify,
     assertReady,
+    admin,
     answerLogin,
     sessionSecret: secrets.sessionSecret,
     mongo,
@@ -251,8 +276,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
     return undefined;
   };
-  const usernameConflicts = new UsernameConflicts({ redis, audit, keyPrefix: options.rateLimitPrefix });
-  registerAuthEndpoints(api, { service, sessionSecret: secrets.sessionSecret, usernameConflicts, logoutRedirect });
+  registerAuthEndpoints(api, { service, sessionSecret: secrets.sessionSecret, usernameConflicts, admin, logoutRedirect });
   registerPasswordEndpoints(api, { service, answerLogin });
   registerSessionEndpoints(api, service, loginModes);
 
@@ -288,6 +312,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     loginModes,
     logoutRedirect,
     endpoints: api.endpointNames(),
+    admin,
     readiness: [
       {
         name: 'identity',

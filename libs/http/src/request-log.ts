@@ -26,6 +26,9 @@ export function installRequestLogger(app: Express, logger: Logger): void {
   });
 }
 
+/** A path to log instead of the request's, set by a handler whose path holds a secret (an invitation link). */
+export const LOG_PATH_LOCAL = 'logPath';
+
 /** Where the error middleware leaves the answered error's code for the access line. */
 export const ERROR_CODE_LOCAL = 'errorCode';
 
@@ -41,8 +44,9 @@ export function accessLog(logger: Logger): RequestHandler {
     if (QUIET_PATHS.has(path)) return next();
     const started = performance.now();
     res.once('close', () => {
+      const logged = res.locals[LOG_PATH_LOCAL];
       const entry = {
-        req: { id: req.id, method: req.method, path },
+        req: { id: req.id, method: req.method, path: typeof logged === 'string' ? logged : path },
         res: { statusCode: res.statusCode, ...errorCodeOf(res.locals) },
         responseTime: Math.round(performance.now() - started),
       };

@@ -15,6 +15,11 @@ export interface SessionEnder {
   revokeCredentialTokens(accessKey: string): Promise<void>;
 }
 
+/** The users that carry the configured system credentials: they follow the configuration, never an admin. */
+export function isServiceIdentity(user: UserRecord): boolean {
+  return user.role === 'system' || user.source === 'system';
+}
+
 /**
  * The checks every admin operation starts with. The actor's role is read from the store, not the
  * token: a demoted or disabled admin is refused at once, before its revoked token reaches every
@@ -33,7 +38,7 @@ export class AdminGuard {
 
   async target(actor: AdminActor, userId: unknown): Promise<UserRecord> {
     const user = typeof userId === 'string' && userId ? await this.store.getUser(userId) : null;
-    if (!user || user.company !== actor.company || user.role === 'system') throw new WardenError('ERR_INVALID_USER', 'user not found');
+    if (!user || user.company !== actor.company || isServiceIdentity(user)) throw new WardenError('ERR_INVALID_USER', 'user not found');
     return user;
   }
 }

@@ -119,6 +119,16 @@ describe('CompanyAdmin (real FerretDB and Redis)', () => {
     expect(await codeOf(admin.users.list({ user: second.id, company: a.company }))).toBe('ERR_FORBIDDEN');
   });
 
+  it('leaves the service identities alone: they follow the configuration', async () => {
+    const tests = await store.createUser({ company: a.company, username: `__tests-${randomBytes(3).toString('hex')}`, source: 'system', role: 'user' });
+    expect((await admin.users.list(a)).map((u) => u.id)).not.toContain(tests.id);
+    expect(await codeOf(admin.users.setRole(a, tests.id, 'admin'))).toBe('ERR_INVALID_USER');
+    expect(await codeOf(admin.users.setEnabled(a, tests.id, false))).toBe('ERR_INVALID_USER');
+    const g = await admin.groups.create(a, `svc-${randomBytes(3).toString('hex')}`);
+    expect(await codeOf(admin.groups.addMember(a, g.id, tests.id))).toBe('ERR_INVALID_USER');
+    expect(await store.getUser(tests.id)).toMatchObject({ role: 'user', enabled: true });
+  });
+
   it('keeps the last enabled admin, and no admin disables or demotes itself', async () => {
     const co = await companyWithAdmin('Solo');
     expect(await codeOf(admin.users.setEnabled(co, co.user, false))).toBe('ERR_SELF_LOCKOUT');

@@ -182,7 +182,7 @@ export class GroupStore {
   // Another company's user is answered like a missing one.
   private async assertMember(company: string, userId: string): Promise<void> {
     const user = typeof userId === 'string' && userId ? await this.identity.users.findOne({ _id: userId, company }).lean() : null;
-    if (!user || user.role === 'system') throw new WardenError('ERR_INVALID_USER', 'user not found');
+    if (!user || user.role === 'system' || user.source === 'system') throw new WardenError('ERR_INVALID_USER', 'user not found');
   }
 }
 

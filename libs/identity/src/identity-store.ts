@@ -163,6 +163,15 @@ export class IdentityStore {
     return Promise.all(docs.map(async (doc) => toUser(doc, await this.companyName(doc.company))));
   }
 
+  /** The company of the account a login id names (an access key or a username), for auditing refused logins. */
+  async companyOfLogin(id: string): Promise<string | undefined> {
+    if (typeof id !== 'string' || !id) return undefined;
+    const key = await this.lookup(id);
+    if (key) return key.credential.company;
+    const user = await this.models.users.findOne({ username_lower: id.trim().toLowerCase() }, { company: 1 }).lean();
+    return user?.company;
+  }
+
   async listUsers(company: string): Promise<UserRecord[]> {
     const docs = await this.models.users.find({ company }).sort({ username_lower: 1 }).lean();
     if (docs.length === 0) return [];
