@@ -15,6 +15,7 @@ import { secretOrEphemeral, type ServiceDefinition } from '@warden/http';
 import { verifierSettingsSchema } from '@warden/tokens';
 
 export const GATEWAY_PORT = 8080;
+export const GATEWAY_TLS_PORT = 8443;
 
 const credential = z.object({ user_key: z.string().optional(), user_secret: z.string().optional() }).optional();
 const secureSchema = z.object({
@@ -57,6 +58,9 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
     logging: LOGGING_DEFAULTS,
   },
   listener: (config) => config.auth_gateway,
+  section: 'auth_gateway',
+  // The web origin, as the seed's master: 8443 with TLS on unless auth_gateway.listen_port says otherwise.
+  tlsDefaultPort: GATEWAY_TLS_PORT,
   commands: {
     tenant: (args, { config, print, printError }) => {
       const { listen_ip, listen_port } = config.auth_gateway;
