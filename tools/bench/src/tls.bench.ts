@@ -30,7 +30,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 function getOnce(url: string, agent: HttpAgent | HttpsAgent): Promise<number> {
   const send = url.startsWith('https:') ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    send(url, { agent: agent as HttpsAgent }, (res) => {
+    send(url, { agent: agent }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     })
