@@ -29,6 +29,10 @@
 # Environment:
 #   CLEARML_SDK_VERSIONS     SDK releases to run, newest first (default "2.1.12 1.16.5")
 #   CLEARML_COMPAT_SCENARIOS scenarios to run (default: all, in the order above)
+#   CLEARML_COMPAT_TLS=1     every app serves https with a certificate of a private CA made for this run
+#                            (root, intermediate, leaf; the chain in the file); the apiserver and fileserver
+#                            call the gateway over https trusting that CA (tls.ca_file), and the SDK and the
+#                            checks trust it through their own setting, requests' REQUESTS_CA_BUNDLE
 #   CLEARML_COMPAT_HOLD=FILE after set-up, write the stack's coordinates to FILE (mode 600) and keep the
 #                            stack up until FILE is removed: for developing a scenario against it with
 #   CLEARML_COMPAT_STACK=FILE run the scenarios against the stack a holding suite described in FILE
@@ -77,6 +81,35 @@ else
   free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
   es_port=$(free_port)
 fi
+# A private CA for the TLS variant: root, intermediate, and a leaf for 127.0.0.1 and localhost (the
+# SDK checks the name against the URL it was given), written with its chain up to the root, as Warden
+# requires of a certificate no well-known CA issued.
+make_pki() {
+  local dir=$1
+  mkdir -p "$dir"
+  (
+    cd "$dir"
+    key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+    key root.key && key inter.key && key privkey.pem
+    printf 'basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,cRLSign\n' >ca.ext
+    printf 'basicConstraints=critical,CA:false\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n' >leaf.ext
+    openssl req -x509 -new -key root.key -subj "/CN=Warden compat root" -days 2 -addext basicConstraints=critical,CA:true \
+      -addext keyUsage=critical,keyCertSign,cRLSign -out root.pem 2>/dev/null
+    openssl req -new -key inter.key -subj "/CN=Warden compat intermediate" 2>/dev/null |
+      openssl x509 -req -CA root.pem -CAkey root.key -CAcreateserial -days 2 -extfile ca.ext -out inter.pem 2>/dev/null
+    openssl req -new -key privkey.pem -subj "/CN=localhost" 2>/dev/null |
+      openssl x509 -req -CA inter.pem -CAkey inter.key -CAcreateserial -days 2 -extfile leaf.ext -out leaf.pem 2>/dev/null
+    cat leaf.pem inter.pem root.pem >fullchain.pem
+  ) || fail "could not make the TLS variant's certificates with openssl"
+}
+# The TLS settings of one app (none without CLEARML_COMPAT_TLS); the internal callers trust the private root.
+app_tls() {
+  [[ -n ${CLEARML_COMPAT_TLS:-} ]] || return 0
+  local section=$1 tls="$work/tls"
+  echo "CLEARML__${section}__TLS__CERT=$tls/fullchain.pem" "CLEARML__${section}__TLS__KEY=$tls/privkey.pem"
+  [[ $section == AUTH_GATEWAY ]] || echo "CLEARML__${section}__TLS__CA_FILE=$tls/root.pem"
+}
+
 # Only ever the suite's private node: without its own port and folder, services.sh would act on the shared one.
 es() {
   [[ -n ${es_dir:-} && -n ${es_port:-} ]] || { echo "clearml-compat: no private Elasticsearch to $1" >&2; return 1; }
@@ -145,8 +178,8 @@ finish() {
   elif [[ -n $held ]]; then
     printf 'clearml-compat: released the held stack (%d s)\n' "$((SECONDS - started))"
   else
-    printf 'clearml-compat: PASSED every scenario with clearml SDK %s against the Warden stack; app logs free of secrets (%d s)\n' \
-      "${versions[*]}" "$((SECONDS - started))"
+    printf 'clearml-compat: PASSED every scenario with clearml SDK %s against the Warden stack%s; app logs free of secrets (%d s)\n' \
+      "${versions[*]}" "${CLEARML_COMPAT_TLS:+ over TLS (private CA)}" "$((SECONDS - started))"
   fi
   rm -rf "$work"
   [[ -n $attached ]] || rm -rf "$es_dir"
@@ -159,6 +192,11 @@ trap 'exit 130' INT
 
 # ---- set-up: SDK venvs, built apps, private Elasticsearch (started first: it takes longest)
 start_stack() {
+  if [[ -n ${CLEARML_COMPAT_TLS:-} ]]; then
+    make_pki "$work/tls"
+    # The SDK (requests) and the checking scripts trust the private root; run.sh passes it on.
+    export REQUESTS_CA_BUNDLE="$work/tls/root.pem"
+  fi
   es up >"$work/es-start.log" 2>&1 &
   local es_start=$!
   npx nx run-many -t build -p "${APPS[@]}" --outputStyle=static >"$work/build.log" 2>&1 || { tail -n 30 "$work/build.log"; fail "building the apps failed"; }
@@ -169,14 +207,15 @@ start_stack() {
   wait "$es_start" || { cat "$work/es-start.log"; fail "the private Elasticsearch node did not start"; }
 
   step=start
-  start_app auth-gateway CLEARML__AUTH_GATEWAY__LISTEN_PORT=0 CLEARML__AUTH_GATEWAY__METRICS__ENABLED=false
+  # shellcheck disable=SC2046 # app_tls prints whole NAME=value words without spaces
+  start_app auth-gateway CLEARML__AUTH_GATEWAY__LISTEN_PORT=0 CLEARML__AUTH_GATEWAY__METRICS__ENABLED=false $(app_tls AUTH_GATEWAY)
   gateway=$(wait_ready auth-gateway) || fail "auth-gateway did not start (above)"
   local jwks="$gateway/.well-known/jwks.json"
   start_app apiserver CLEARML__APISERVER__LISTEN_PORT=0 CLEARML__APISERVER__METRICS__ENABLED=false \
-    CLEARML__APISERVER__AUTH_GATEWAY__URL="$gateway" CLEARML__APISERVER__AUTH__JWKS_URL="$jwks"
+    CLEARML__APISERVER__AUTH_GATEWAY__URL="$gateway" CLEARML__APISERVER__AUTH__JWKS_URL="$jwks" $(app_tls APISERVER)
   start_app fileserver CLEARML__FILESERVER__LISTEN_PORT=0 CLEARML__FILESERVER__METRICS__ENABLED=false \
     CLEARML__FILESERVER__AUTH__ENABLED=true CLEARML__FILESERVER__AUTH__JWKS_URL="$jwks" \
-    CLEARML__FILESERVER__STORAGE__PATH="$work/files"
+    CLEARML__FILESERVER__STORAGE__PATH="$work/files" $(app_tls FILESERVER)
   api=$(wait_ready apiserver) || fail "apiserver did not start (above)"
   files=$(wait_ready fileserver) || fail "fileserver did not start (above)"
   say "auth-gateway $gateway, apiserver $api, fileserver $files (auth on), Elasticsearch 127.0.0.1:$es_port"
@@ -206,14 +245,14 @@ wait_ready() {
   local app=$1 url=""
   for _ in $(seq 1 300); do
     kill -0 "${pids[$app]}" 2>/dev/null || { echo "$app exited during start-up (its log is below)" >&2; return 1; }
-    [[ -n $url ]] || url=$(grep -o '"url":"http://127.0.0.1:[0-9]*"' "$logs/$app.log" | head -n 1 | cut -d'"' -f4)
-    if [[ -n $url ]] && curl -fs "$url/ready" >/dev/null; then
+    [[ -n $url ]] || url=$(grep -oE '"url":"https?://127.0.0.1:[0-9]*"' "$logs/$app.log" | head -n 1 | cut -d'"' -f4)
+    if [[ -n $url ]] && curl -fs ${REQUESTS_CA_BUNDLE:+--cacert "$REQUESTS_CA_BUNDLE"} "$url/ready" >/dev/null; then
       echo "$url"
       return 0
     fi
     sleep 0.2
   done
-  echo "$app did not become ready within 60 s: $(curl -s "${url:-http://127.0.0.1:1}/ready")" >&2
+  echo "$app did not become ready within 60 s: $(curl -s ${REQUESTS_CA_BUNDLE:+--cacert "$REQUESTS_CA_BUNDLE"} "${url:-http://127.0.0.1:1}/ready")" >&2
   return 1
 }
 

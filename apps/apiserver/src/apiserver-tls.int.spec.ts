@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { request } from 'node:https';
 import { generateSecretSet } from '@warden/secrets';
 import { spawnService, type SpawnedService } from '@warden/http/testing';
@@ -52,6 +55,7 @@ describe('service-to-service over TLS with a private CA', () => {
   let gateway: SpawnedService;
   const apiservers: SpawnedService[] = [];
   let keys: { access_key: string; secret_key: string };
+  let gatewayEnv: Record<string, string>;
 
   const startApiserver = (tls: Record<string, string>) =>
     spawnService('apiserver', {
@@ -71,20 +75,17 @@ describe('service-to-service over TLS with a private CA', () => {
   beforeAll(async () => {
     pki = new TestPki();
     const leaf = pki.leaf('gateway', { dns: ['warden.internal'] });
-    gateway = await spawnService(
-      'auth-gateway',
-      {
-        ...production,
-        // Two workers: each one loads the pair and serves TLS on the port the primary shares.
-        CLEARML__AUTH_GATEWAY__WORKERS: '2',
-        CLEARML__AUTH_GATEWAY__LISTEN_PORT: '0',
-        CLEARML__AUTH_GATEWAY__METRICS__LISTEN_PORT: '0',
-        CLEARML__AUTH_GATEWAY__TLS__CERT: pki.fullChain(leaf),
-        CLEARML__AUTH_GATEWAY__TLS__KEY: leaf.keyFile,
-        CLEARML__HOSTS__MONGO__AUTH__HOST: `mongodb://127.0.0.1:27017/warden_int_tls_auth_${suffix}`,
-      },
-      40_000,
-    );
+    gatewayEnv = {
+      ...production,
+      // Two workers: each one loads the pair and serves TLS on the port the primary shares.
+      CLEARML__AUTH_GATEWAY__WORKERS: '2',
+      CLEARML__AUTH_GATEWAY__LISTEN_PORT: '0',
+      CLEARML__AUTH_GATEWAY__METRICS__LISTEN_PORT: '0',
+      CLEARML__AUTH_GATEWAY__TLS__CERT: pki.fullChain(leaf),
+      CLEARML__AUTH_GATEWAY__TLS__KEY: leaf.keyFile,
+      CLEARML__HOSTS__MONGO__AUTH__HOST: `mongodb://127.0.0.1:27017/warden_int_tls_auth_${suffix}`,
+    };
+    gateway = await spawnService('auth-gateway', gatewayEnv, 40_000);
     expect(gateway.url).toMatch(/^https:/);
     await until(async () => (await call(`${gateway.url}/ready`, pki.root.cert, { method: 'GET' })).status === 200);
     const tenant = await call(`${gateway.url}/operator/tenants`, pki.root.cert, {
@@ -129,6 +130,16 @@ describe('service-to-service over TLS with a private CA', () => {
     const apiserver = await startApiserver({ CLEARML__APISERVER__TLS__CERT_NAME: 'warden.internal' });
     const answer = await fetch(`${apiserver.url}/auth.login`, { method: 'POST', headers: { authorization: basic() } });
     expect(answer.status).toBe(503);
+  }, 60_000);
+
+  it("runs the operator's tenant command against its own https gateway, trusting exactly its certificate", async () => {
+    const main = resolve(__dirname, '../../../dist/apps/auth-gateway/main.js');
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [main, 'tenant', 'create', '--name', `TLS command ${suffix}`, '--admin', `tls-cmd-${suffix}`, '--url', `https://127.0.0.1:${gateway.port}`],
+      { env: { PATH: process.env.PATH ?? '', CLEARML_CONFIG_DIR: '/nonexistent-warden-config', ...gatewayEnv } },
+    );
+    expect(JSON.parse(stdout)).toMatchObject({ admin: { username: `tls-cmd-${suffix}` } });
   }, 60_000);
 
   it('will not start in production with skip_verify', async () => {

@@ -62,12 +62,11 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
   // The web origin, as the seed's master: 8443 with TLS on unless auth_gateway.listen_port says otherwise.
   tlsDefaultPort: GATEWAY_TLS_PORT,
   commands: {
-    tenant: (args, { config, print, printError }) => {
-      const { listen_ip, listen_port } = config.auth_gateway;
-      const host = listen_ip === '0.0.0.0' || listen_ip === '::' ? '127.0.0.1' : listen_ip;
+    tenant: (args, { config, self, print, printError }) => {
       return runTenantCommand(args, {
         operatorSecret: config.secure.auth.operator_secret,
-        defaultUrl: `http://${host.includes(':') ? `[${host}]` : host}:${listen_port}`,
+        defaultUrl: self.url,
+        agent: self.agent,
         print,
         printError,
       });

@@ -15,7 +15,7 @@ import {
   type WorkersSetting,
 } from '@warden/config';
 import { runSecretsCommand, type AppName, type SecretScrubber } from '@warden/secrets';
-import { internalAgent, loadServerCredentials, refuseSkipVerify, type CredentialFiles, type ServerCredentials } from '@warden/tls';
+import { internalAgent, loadServerCredentials, refuseSkipVerify, selfAgent, type CredentialFiles, type ServerCredentials } from '@warden/tls';
 import type { DestinationStream } from 'pino';
 import { createServiceApp } from './create-app';
 import { createLogger, type Logger } from './logger';
@@ -75,6 +75,8 @@ export interface ServiceDefinition<C extends BaseConfig> {
 
 export interface CommandContext<C> {
   config: C;
+  /** The running service as its own host reaches it: https when TLS is on, with an agent trusting its certificate. */
+  self: { url: string; agent?: Agent };
   print: (text: string) => void;
   printError: (text: string) => void;
 }
@@ -155,10 +157,17 @@ function tlsWarnings<C extends BaseConfig>(definition: ServiceDefinition<C>, con
 }
 
 /** The port to listen on: the TLS default (8443 for the web origin) unless the operator chose one. */
-function listenPort<C extends BaseConfig>(definition: ServiceDefinition<C>, { config, resolved, tls }: Prepared<C>): number {
-  const { listen_port } = definition.listener(config);
-  if (!tls || definition.tlsDefaultPort === undefined) return listen_port;
+function listenPort<C extends BaseConfig>(definition: ServiceDefinition<C>, config: C, resolved: ResolvedConfig): number {
+  const { listen_port, tls } = definition.listener(config);
+  if (!tls.cert || definition.tlsDefaultPort === undefined) return listen_port;
   return resolved.isDefault(`${definition.section}.listen_port`) ? definition.tlsDefaultPort : listen_port;
+}
+
+function selfTarget<C extends BaseConfig>(definition: ServiceDefinition<C>, config: C, resolved: ResolvedConfig): CommandContext<C>['self'] {
+  const { listen_ip, tls } = definition.listener(config);
+  const host = listen_ip === '0.0.0.0' || listen_ip === '::' ? '127.0.0.1' : listen_ip;
+  const origin = `${tls.cert ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${listenPort(definition, config, resolved)}`;
+  return { url: origin, agent: tls.cert ? selfAgent(tls.cert, `${definition.section}.tls`) : undefined };
 }
 
 function printError(options: StartOptions, text: string): void {
@@ -185,8 +194,9 @@ async function runCommand<C extends BaseConfig>(
 ): Promise<number> {
   const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
   try {
-    const config = resolveConfig({ app: definition.app, defaults: definition.defaults, env: options.env, cwd: options.cwd }).validate(definition.schema);
-    return await command(args, { config, print, printError: (text) => printError(options, text) });
+    const resolved = resolveConfig({ app: definition.app, defaults: definition.defaults, env: options.env, cwd: options.cwd });
+    const config = resolved.validate(definition.schema);
+    return await command(args, { config, self: selfTarget(definition, config, resolved), print, printError: (text) => printError(options, text) });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     printError(options, `${definition.app}: ${error.code}: ${error.message}`);
@@ -247,7 +257,7 @@ async function serve<C extends BaseConfig>(definition: ServiceDefinition<C>, pre
   const running = await listen({
     app,
     host: listener.listen_ip,
-    port: listenPort(definition, prepared),
+    port: listenPort(definition, config, resolved),
     tls,
     logger,
     state,

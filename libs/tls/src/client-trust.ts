@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls';
+import { checkServerIdentity, rootCertificates, type ConnectionOptions, type PeerCertificate } from 'node:tls';
 import { ConfigError } from '@warden/config';
 import { parseCertificates } from './pem';
 import { MIN_TLS_VERSION } from './server-options';
@@ -51,6 +51,21 @@ export function refuseSkipVerify(skipVerify: boolean, mode: 'production' | 'deve
     'ERR_CONFIG_INVALID',
     `${setting}.skip_verify is true: not verifying the certificates of the services this one calls is refused in production (anyone on the network path could pose as the gateway). Set ${setting}.ca_file to the CA that issued them, and ${setting}.cert_name when connecting by IP address, then remove skip_verify.`,
   );
+}
+
+/**
+ * For a service's own operator commands calling the running service over loopback: trusts exactly
+ * the certificate in its configured file, whatever name it carries (it rarely names 127.0.0.1).
+ */
+export function selfAgent(certFile: string, setting: string): Agent {
+  const chain = readCaFile(certFile, `${setting}.cert`);
+  const leaf = parseCertificates(chain[0])![0];
+  return new Agent({
+    ca: [...rootCertificates, ...chain],
+    minVersion: MIN_TLS_VERSION,
+    checkServerIdentity: (_host: string, cert: PeerCertificate) =>
+      cert.fingerprint256 === leaf.fingerprint256 ? undefined : new Error(`the service presents ${cert.fingerprint256}, not the certificate in ${certFile}`),
+  });
 }
 
 /** A keep-alive agent for a service's calls to other services over https. */

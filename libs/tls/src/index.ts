@@ -1,7 +1,7 @@
 export { CredentialReloader, type ReloaderOptions } from './credential-reloader';
 export { EXPIRY_WARNING_DAYS, expiryWarning } from './expiry';
 export { fetchJson, type FetchJsonOptions } from './fetch-json';
-export { internalAgent, readCaFile, refuseSkipVerify, trustOptions, type ClientTrust } from './client-trust';
+export { internalAgent, readCaFile, refuseSkipVerify, selfAgent, trustOptions, type ClientTrust } from './client-trust';
 export { parseCertificates } from './pem';
 export { PeerLimiter } from './peer-limiter';
 export { loadServerCredentials, type CredentialFiles, type ServerCredentials } from './server-credentials';
