@@ -8,7 +8,9 @@ import {
   gatewayAuthSchema,
   runTenantCommand,
 } from '@warden/auth-service';
+import { join } from 'node:path';
 import { connectBackends } from '@warden/backends';
+import { consoleSettingsSchema, createConsole, publicHosts } from '@warden/console';
 import { PasswordPolicy, type SystemCredentialName } from '@warden/identity';
 import { ConfigError, HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, serviceDefaults, serviceSchema, workersSchema } from '@warden/config';
 import { secretOrEphemeral, type ServiceDefinition } from '@warden/http';
@@ -16,6 +18,8 @@ import { verifierSettingsSchema } from '@warden/tokens';
 
 export const GATEWAY_PORT = 8080;
 export const GATEWAY_TLS_PORT = 8443;
+// The build writes the console's script and style sheet beside the bundle (see project.json).
+const CONSOLE_ASSETS_DIR = join(__dirname, 'console-assets');
 
 const credential = z.object({ user_key: z.string().optional(), user_secret: z.string().optional() }).optional();
 const secureSchema = z.object({
@@ -25,7 +29,7 @@ const secureSchema = z.object({
 });
 
 const schema = z.object({
-  auth_gateway: serviceSchema().merge(gatewayAuthSchema).extend({ workers: workersSchema }),
+  auth_gateway: serviceSchema().merge(gatewayAuthSchema).extend({ workers: workersSchema, console: consoleSettingsSchema }),
   apiserver: z.object({ auth: clearmlAuthSchema }),
   secure: secureSchema.default({}),
   hosts: hostsSchema,
@@ -73,7 +77,7 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
     },
   },
   workers: (config) => config.auth_gateway.workers,
-  start: async ({ config, resolved, logger }) => {
+  start: async ({ config, resolved, logger, metricsRegistry }) => {
     if (config.auth_gateway.login.free_access && resolved.mode === 'production') {
       throw new ConfigError(
         'ERR_CONFIG_INVALID',
@@ -98,6 +102,13 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
       mongo: backends.mongo!.connection,
       redis: backends.redis!.client,
       logger,
+      webRoutes: (parts) =>
+        createConsole({
+          parts,
+          assetsDir: CONSOLE_ASSETS_DIR,
+          hosts: publicHosts(config.auth_gateway.console, config.auth_gateway.listen_port),
+          metricsRegistry,
+        }),
     });
     const warnings = [
       ...(config.auth_gateway.login.free_access ? ['auth_gateway.login.free_access is on: anyone can log in as any user name (development only)'] : []),

@@ -14,6 +14,7 @@ import {
 } from '@warden/http';
 import {
   AuditTrail,
+  CompanyAdmin,
   FailureLimiter,
   FixedUsers,
   IdentityStore,
@@ -23,13 +24,14 @@ import {
   type SystemCredentialName,
 } from '@warden/identity';
 import { KeyRing, TokenIssuer } from '@warden/token-issuer';
-import { REVOCATION_MARGIN_SEC, RevocationList, StaticKeySource, TokenVerifier, assertTenantMember } from '@warden/tokens';
+import { REVOCATION_MARGIN_SEC, RevocationList, StaticKeySource, TokenVerifier, assertTenantMember, type TokenClaims } from '@warden/tokens';
 import { registerAuthEndpoints } from './auth-endpoints';
 import { AuthService } from './auth-service';
 import { loginLimits, webLoginEnabled, type ClearmlAuthSettings, type GatewayAuthSettings } from './auth-settings';
 import { gatewayAuthenticator, type GatewayCaller } from './gateway-authenticator';
 import { MongoSigningKeyStore } from './mongo-signing-key-store';
-import { loginAnswer } from './login-answer';
+import { CredentialActions } from './credential-actions';
+import { loginAnswer, type LoginAnswer } from './login-answer';
 import { operatorRoutes } from './operator-endpoints';
 import { registerPasswordEndpoints } from './password-endpoints';
 import { registerSessionEndpoints } from './session-endpoints';
@@ -53,15 +55,39 @@ export interface GatewayOptions {
   mongo: Connection;
   redis: RedisClientType;
   logger: Logger;
+  /**
+   * Routes of the gateway's web origin (the console, SSO), mounted after the ClearML endpoints with
+   * the same client-address and CORS handling; built from the gateway's own parts.
+   */
+  webRoutes?: (parts: GatewayParts) => Router;
   /** Namespaces the gateway's counters in Redis (login limits, username conflicts); in-process tests use their own. */
   rateLimitPrefix?: string;
 }
 
+/** What the gateway's web pages (libs/console, SSO) reuse in-process: one path for every login. */
+export interface GatewayParts {
+  service: AuthService;
+  credentials: CredentialActions;
+  /** Company administration (users, groups, invitations, audit), every call scoped to the actor's company. */
+  admin: CompanyAdmin;
+  /** Verifies a token as the gateway's endpoints do: signature, expiry and revocation (no database). */
+  verify(token: string): Promise<TokenClaims>;
+  /** Throws ERR_SERVICE_UNAVAILABLE while set-up (MongoDB, signing keys) has not finished. */
+  assertReady(): void;
+  /** Sets the auth and CSRF cookies of a login, as auth.login does. */
+  answerLogin: LoginAnswer;
+  /** Keys CSRF tokens (secure.http.session_secret.apiserver). */
+  sessionSecret: string;
+}
+
 export interface Gateway {
   routes: Router;
+  parts: GatewayParts;
   readiness: ReadinessCheck[];
   /** The ClearML endpoints the gateway answers (`auth.*`, `login.*`, `users.*`). */
   endpoints: string[];
+  /** Company administration (users, groups, invitations, audit) for the console's admin pages and SSO group sync. */
+  admin: CompanyAdmin;
   close(): Promise<void>;
 }
 
@@ -73,6 +99,7 @@ const RETIRED_SYSTEM_CREDENTIALS: readonly SystemCredentialName[] = ['fileserver
 // A 50+ character random secret cannot be guessed; this only keeps a prober's noise down.
 const OPERATOR_FAILURES = { points: 10, durationSec: 15 * 60 };
 const KEY_RELOAD_MS = 5 * 60_000;
+const INVITATION_FAILURES = { points: 20, durationSec: 15 * 60 };
 
 /**
  * Assembles the gateway: identity store, audit, rate limits, signing keys, revocations and the
@@ -122,6 +149,23 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger,
   });
 
+  const usernameConflicts = new UsernameConflicts({ redis, audit, keyPrefix: options.rateLimitPrefix });
+  const admin = new CompanyAdmin({
+    connection: mongo,
+    store,
+    audit,
+    sessions: service.sessions,
+    invitationTtlSec: gateway.invitations.ttl_sec,
+    usernameGuard: (actor, username, create) => usernameConflicts.guard(actor, { username, clientIp: actor.clientIp }, create),
+    // A link's 256-bit token cannot be guessed; this keeps a prober's noise down, as for the operator endpoint.
+    invitationFailures: new FailureLimiter({
+      redis,
+      keyPrefix: `${options.rateLimitPrefix ?? 'warden'}:invitations`,
+      ...INVITATION_FAILURES,
+      refusal: 'too many invalid invitation links from this address: wait before trying again',
+    }),
+  });
+
   let verifier: TokenVerifier | undefined;
   // Replicas pick up each other's rotations on reload, so it runs far more often than keys retire.
   const loadKeys = async () => {
@@ -144,6 +188,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const setUp = async () => {
     await mongo.asPromise();
     await store.ensureIndexes();
+    await admin.ensureIndexes();
     await store.ensureCompany(DEFAULT_COMPANY);
     await loadKeys();
     const revoke = [...RETIRED_SYSTEM_CREDENTIALS, ...(webLoginEnabled(clearml, gateway) ? ['webserver', 'tests'] : [])];
@@ -163,13 +208,15 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
   attempt();
 
+  const assertReady = () => {
+    if (setupError) throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'the gateway is still setting up');
+  };
+  const verify = (token: string) => {
+    if (!verifier) throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'the gateway is still setting up');
+    return verifier.verify(token);
+  };
   const authenticate = gatewayAuthenticator({
-    verifier: {
-      verify: (token) => {
-        if (!verifier) throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'the gateway is still setting up');
-        return verifier.verify(token);
-      },
-    },
+    verifier: { verify },
     cookieNames: [clearml.session_auth_cookie_name],
     csrfKey: secrets.sessionSecret,
   });
@@ -182,8 +229,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       return caller;
     },
   });
-  const usernameConflicts = new UsernameConflicts({ redis, audit, keyPrefix: options.rateLimitPrefix });
-  registerAuthEndpoints(api, { service, sessionSecret: secrets.sessionSecret, usernameConflicts });
+  registerAuthEndpoints(api, { service, sessionSecret: secrets.sessionSecret, usernameConflicts, admin });
   registerPasswordEndpoints(api, { service, answerLogin: loginAnswer(clearml, secrets.sessionSecret) });
   registerSessionEndpoints(api, service);
 
@@ -206,16 +252,26 @@ export function createGateway(options: GatewayOptions): Gateway {
         ...OPERATOR_FAILURES,
       }),
       logger,
-      assertReady: () => {
-        if (setupError) throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'the gateway is still setting up');
-      },
+      assertReady,
     }),
   );
   routes.use(api.router);
+  const parts: GatewayParts = {
+    service,
+    credentials: new CredentialActions(service),
+    admin,
+    verify,
+    assertReady,
+    answerLogin: loginAnswer(clearml, secrets.sessionSecret),
+    sessionSecret: secrets.sessionSecret,
+  };
+  if (options.webRoutes) routes.use(options.webRoutes(parts));
 
   return {
     routes,
+    parts,
     endpoints: api.endpointNames(),
+    admin,
     readiness: [
       {
         name: 'identity',

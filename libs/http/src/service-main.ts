@@ -17,6 +17,7 @@ import {
 import { runSecretsCommand, type AppName, type SecretScrubber } from '@warden/secrets';
 import { internalAgent, loadServerCredentials, refuseSkipVerify, selfAgent, type CredentialFiles, type ServerCredentials } from '@warden/tls';
 import type { DestinationStream } from 'pino';
+import type { Registry } from 'prom-client';
 import { createServiceApp } from './create-app';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, startMetricsServer } from './metrics';
@@ -40,6 +41,8 @@ export interface ServiceContext<C> {
   scrubber: SecretScrubber;
   /** For calls to other services over https: trusts what `<service>.tls.ca_file/cert_name/skip_verify` say. */
   httpsAgent: Agent;
+  /** The service's Prometheus registry, for metrics of its own; absent when metrics are off. */
+  metricsRegistry?: Registry;
 }
 
 export interface ServiceParts {
@@ -209,18 +212,18 @@ async function serve<C extends BaseConfig>(definition: ServiceDefinition<C>, pre
   const scrubber = resolved.secretScrubber();
   const logger = createLogger({ name: definition.app, level: config.logging.level, scrubber, destination: options.destination });
   for (const warning of warnings) logger.warn(warning);
-  const listener = definition.listener(config);
 
+  const listener = definition.listener(config);
+  const metrics = listener.metrics.enabled ? createMetrics(definition.app) : undefined;
   let parts: ServiceParts;
   try {
-    parts = await definition.start({ config, resolved, logger, scrubber, httpsAgent: prepared.httpsAgent });
+    parts = await definition.start({ config, resolved, logger, scrubber, httpsAgent: prepared.httpsAgent, metricsRegistry: metrics?.registry });
   } catch (error) {
     // A setting that is valid alone but not in this mode (e.g. free access in production).
     if (!(error instanceof ConfigError)) throw error;
     printError(options, `${definition.app}: ${error.code}: ${error.message}`);
     return { exitCode: EXIT_CONFIG };
   }
-  const metrics = listener.metrics.enabled ? createMetrics(definition.app) : undefined;
   const tls = prepared.tls
     ? new TlsServing({
         ...prepared.tls,
