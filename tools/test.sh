@@ -2,9 +2,10 @@
 # The README's test command. On a new machine it installs everything the tests need (npm packages,
 # Redis, FerretDB, Elasticsearch; cached for later runs), starts the backing services on loopback,
 # then runs every tier: build, lint and unit tests, then integration tests against the real services,
-# then the ClearML SDK compatibility suite against the whole stack (tools/clearml-compat/suite.sh) and
-# the attack suite against the production-mode stack (tools/attack/suite.sh), then the browser tier: the
-# web console in Debian's Chromium through playwright-core (tools/browser/suite.sh).
+# then the ClearML SDK compatibility suite against the whole stack (tools/clearml-compat/suite.sh, and
+# its TLS variant for one scenario) and the attack suite against the production-mode stack
+# (tools/attack/suite.sh), then the browser tier: the web console in Debian's Chromium through
+# playwright-core (tools/browser/suite.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 started=$SECONDS
@@ -22,6 +23,8 @@ if [[ $status -eq 0 ]]; then
 fi
 if [[ $status -eq 0 ]]; then
   bash tools/clearml-compat/suite.sh || status=$?
+  # The same SDK over TLS with a private CA: one scenario, newest SDK, to keep the run short.
+  CLEARML_COMPAT_TLS=1 CLEARML_COMPAT_SCENARIOS=basic CLEARML_SDK_VERSIONS=2.1.12 bash tools/clearml-compat/suite.sh || status=$?
   bash tools/attack/suite.sh || status=$?
   bash tools/browser/suite.sh || status=$?
 fi

@@ -57,7 +57,8 @@ limit=${SCENARIO_TIMEOUT_SEC:-300}
 mapfile -t scenario_env < <(compgen -v SCENARIO_ | while read -r name; do printf '%s=%s\n' "$name" "${!name}"; done)
 run_sdk() {
   timeout "$limit" env -i PATH="$PATH" HOME="$sandbox" TMPDIR="$sandbox" LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 \
-    CLEARML_CONFIG_FILE="$sandbox/clearml.conf" "${server_env[@]}" "${scenario_env[@]}" "$python" "$@"
+    CLEARML_CONFIG_FILE="$sandbox/clearml.conf" "${server_env[@]}" ${REQUESTS_CA_BUNDLE:+REQUESTS_CA_BUNDLE="$REQUESTS_CA_BUNDLE"} \
+    "${scenario_env[@]}" "$python" "$@"
 }
 
 echo "clearml SDK $(run_sdk -c 'import clearml; print(clearml.__version__)')"

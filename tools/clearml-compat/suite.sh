@@ -29,6 +29,10 @@
 # Environment:
 #   CLEARML_SDK_VERSIONS     SDK releases to run, newest first (default "2.1.12 1.16.5")
 #   CLEARML_COMPAT_SCENARIOS scenarios to run (default: all, in the order above)
+#   CLEARML_COMPAT_TLS=1     every app serves https with a certificate of a private CA made for this run
+#                            (root, intermediate, leaf; the chain in the file); the apiserver and fileserver
+#                            call the gateway over https trusting that CA (tls.ca_file), and the SDK and the
+#                            checks trust it through their own setting, requests' REQUESTS_CA_BUNDLE
 #   CLEARML_COMPAT_HOLD=FILE after set-up, write the stack's coordinates to FILE (mode 600) and keep the
 #                            stack up until FILE is removed: for developing a scenario against it with
 #   CLEARML_COMPAT_STACK=FILE run the scenarios against the stack a holding suite described in FILE
@@ -107,8 +111,8 @@ finish() {
   elif [[ -n $held ]]; then
     printf 'clearml-compat: released the held stack (%d s)\n' "$((SECONDS - started))"
   else
-    printf 'clearml-compat: PASSED every scenario with clearml SDK %s against the Warden stack; app logs free of secrets (%d s)\n' \
-      "${versions[*]}" "$((SECONDS - started))"
+    printf 'clearml-compat: PASSED every scenario with clearml SDK %s against the Warden stack%s; app logs free of secrets (%d s)\n' \
+      "${versions[*]}" "${CLEARML_COMPAT_TLS:+ over TLS (private CA)}" "$((SECONDS - started))"
   fi
   rm -rf "$work"
   exit "$rc"
@@ -118,8 +122,46 @@ trap finish EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 
+# A private CA for the TLS variant: root, intermediate, and a leaf for 127.0.0.1 and localhost (the
+# SDK checks the name against the URL it was given), written with its chain up to the root, as Warden
+# requires of a certificate no well-known CA issued.
+make_pki() {
+  local dir=$1
+  mkdir -p "$dir"
+  (
+    cd "$dir"
+    key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+    key root.key && key inter.key && key privkey.pem
+    printf 'basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,cRLSign\n' >ca.ext
+    printf 'basicConstraints=critical,CA:false\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n' >leaf.ext
+    openssl req -x509 -new -key root.key -subj "/CN=Warden compat root" -days 2 -addext basicConstraints=critical,CA:true \
+      -addext keyUsage=critical,keyCertSign,cRLSign -out root.pem 2>/dev/null
+    openssl req -new -key inter.key -subj "/CN=Warden compat intermediate" 2>/dev/null |
+      openssl x509 -req -CA root.pem -CAkey root.key -CAcreateserial -days 2 -extfile ca.ext -out inter.pem 2>/dev/null
+    openssl req -new -key privkey.pem -subj "/CN=localhost" 2>/dev/null |
+      openssl x509 -req -CA inter.pem -CAkey inter.key -CAcreateserial -days 2 -extfile leaf.ext -out leaf.pem 2>/dev/null
+    cat leaf.pem inter.pem root.pem >fullchain.pem
+  ) || fail "could not make the TLS variant's certificates with openssl"
+}
+
+# The TLS variant: every app on https with the private chain; the apiserver and fileserver trust the
+# root for their calls to the gateway; curl (the stack's readiness checks), the SDK and the checking
+# scripts (requests) trust it through their own variables, which run.sh passes on to the SDK.
+use_tls() {
+  local tls="$work/tls" app
+  make_pki "$tls"
+  export REQUESTS_CA_BUNDLE="$tls/root.pem" CURL_CA_BUNDLE="$tls/root.pem"
+  gateway=${gateway/#http:/https:} api=${api/#http:/https:} files=${files/#http:/https:}
+  for app in AUTH_GATEWAY APISERVER FILESERVER; do
+    declare -n extra="${app#AUTH_}_ENV"
+    extra+=("CLEARML__${app}__TLS__CERT=$tls/fullchain.pem" "CLEARML__${app}__TLS__KEY=$tls/privkey.pem")
+    [[ $app == AUTH_GATEWAY ]] || extra+=("CLEARML__${app}__TLS__CA_FILE=$tls/root.pem")
+  done
+}
+
 # ---- set-up: SDK venvs, built apps, private Elasticsearch (started first: it takes longest)
 start_stack() {
+  [[ -z ${CLEARML_COMPAT_TLS:-} ]] || use_tls
   stack_build || fail "$stack_error"
   secrets_env="$work/secrets.env" tenants_env="$work/tenants.env" signatures="$work/token-signatures"
   : >"$tenants_env"

@@ -59,14 +59,15 @@ export const apiserverService: ServiceDefinition<ApiserverConfig> = {
     logging: LOGGING_DEFAULTS,
   },
   listener: (config) => config.apiserver,
+  section: 'apiserver',
   workers: (config) => config.apiserver.workers,
-  start: async ({ config, resolved, logger }) => {
+  start: async ({ config, resolved, logger, httpsAgent }) => {
     const { auth } = config.apiserver;
     // Keys decide whom we trust; the gateway URL carries every login. A key file needs no URL.
     refuseCleartextUrls(resolved, ['apiserver.auth_gateway.url', ...(auth.public_key_file ? [] : ['apiserver.auth.jwks_url'])]);
     const backends = connectBackends(config.hosts, { redis: true, mongo: 'backend', elasticsearch: true }, logger);
     // connectBackends opened all three because they were asked for above.
-    const tokens = createServiceVerifier(auth, backends.redis!.client, (error) => logger.warn({ err: error }, 'token revocation list'));
+    const tokens = createServiceVerifier(auth, backends.redis!.client, (error) => logger.warn({ err: error }, 'token revocation list'), httpsAgent);
     const api = apiserverApi({
       verifier: tokens.verifier,
       cookieNames: auth.cookie_names,
@@ -89,7 +90,7 @@ export const apiserverService: ServiceDefinition<ApiserverConfig> = {
           'secure.credentials.apiserver.user_secret is not set: the gateway sees every forwarded login as coming from this apiserver, so they share one rate limit',
         ];
     const routes = Router();
-    routes.use(forwardCalls({ target: config.apiserver.auth_gateway.url, paths: GATEWAY_PATHS, clientSecret }));
+    routes.use(forwardCalls({ target: config.apiserver.auth_gateway.url, paths: GATEWAY_PATHS, clientSecret, agent: httpsAgent }));
     routes.use(api.routes);
     return {
       routes,

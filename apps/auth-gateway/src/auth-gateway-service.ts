@@ -19,6 +19,7 @@ import { providerSettings, ssoExtension, ssoSecureLoginSchema, ssoServicesSchema
 import { verifierSettingsSchema, type TokenClaims } from '@warden/tokens';
 
 export const GATEWAY_PORT = 8080;
+export const GATEWAY_TLS_PORT = 8443;
 // The build writes the console's script and style sheet beside the bundle (see project.json).
 const CONSOLE_ASSETS_DIR = join(__dirname, 'console-assets');
 
@@ -95,13 +96,15 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
     logging: LOGGING_DEFAULTS,
   },
   listener: (config) => config.auth_gateway,
+  section: 'auth_gateway',
+  // The web origin, as the seed's master: 8443 with TLS on unless auth_gateway.listen_port says otherwise.
+  tlsDefaultPort: GATEWAY_TLS_PORT,
   commands: {
-    tenant: (args, { config, print, printError }) => {
-      const { listen_ip, listen_port } = config.auth_gateway;
-      const host = listen_ip === '0.0.0.0' || listen_ip === '::' ? '127.0.0.1' : listen_ip;
+    tenant: (args, { config, self, print, printError }) => {
       return runTenantCommand(args, {
         operatorSecret: config.secure.auth.operator_secret,
-        defaultUrl: `http://${host.includes(':') ? `[${host}]` : host}:${listen_port}`,
+        defaultUrl: self.url,
+        agent: self.agent,
         print,
         printError,
       });

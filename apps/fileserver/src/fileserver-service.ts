@@ -1,3 +1,4 @@
+import type { Agent } from 'node:https';
 import type { Request, Router } from 'express';
 import { z } from 'zod';
 import { connectRedis } from '@warden/backends/redis';
@@ -44,8 +45,8 @@ export const openAccess: FileserverAuthorize = async () => ({ company: DEFAULT_C
  * published keys and the shared revocation list: no call to another service per request. Reads by
  * cookie need no CSRF header; writes by cookie do.
  */
-export function tokenAccess(settings: VerifierSettings, csrfKey: string, redis: RedisClientType, logger: Logger) {
-  const tokens = createServiceVerifier(settings, redis, (error) => logger.warn({ err: error }, 'token revocation list'));
+export function tokenAccess(settings: VerifierSettings, csrfKey: string, redis: RedisClientType, logger: Logger, httpsAgent?: Agent) {
+  const tokens = createServiceVerifier(settings, redis, (error) => logger.warn({ err: error }, 'token revocation list'), httpsAgent);
   const authenticate = tokenAuthenticator({
     verifier: tokens.verifier,
     cookieNames: settings.cookie_names,
@@ -108,7 +109,8 @@ export const fileserverService: ServiceDefinition<FileserverConfig> = {
     logging: LOGGING_DEFAULTS,
   },
   listener: (config) => config.fileserver,
-  start: async ({ config, resolved, logger }) => {
+  section: 'fileserver',
+  start: async ({ config, resolved, logger, httpsAgent }) => {
     const { auth } = config.fileserver;
     refuseCleartextUrls(resolved, auth.enabled && !auth.public_key_file ? ['fileserver.auth.jwks_url'] : []);
     const { path, source } = storagePath(config.fileserver.storage?.path, resolved.env);
@@ -118,7 +120,7 @@ export const fileserverService: ServiceDefinition<FileserverConfig> = {
     // otherwise load the MongoDB and Elasticsearch clients too, some 25 MB of memory for nothing.
     const redis = connectRedis(config.hosts, logger);
     const access = auth.enabled
-      ? tokenAccess(auth, sessionSecret(config, logger), redis.client, logger)
+      ? tokenAccess(auth, sessionSecret(config, logger), redis.client, logger, httpsAgent)
       : { authorize: openAccess, close: async () => undefined };
     return {
       routes: fileserverParts(config, storage, access.authorize),

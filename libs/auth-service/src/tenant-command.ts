@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest, type Agent } from 'node:https';
 import { OPERATOR_TENANTS_PATH } from './operator-endpoints';
 
 export const TENANT_USAGE = `usage: tenant create --name <company name> --admin <username> [--admin-name <name>] [--admin-email <email>]
@@ -17,6 +19,8 @@ export interface TenantCommandInput {
   operatorSecret?: string;
   /** The gateway's own listener, the default target. */
   defaultUrl: string;
+  /** For an https gateway: whom to trust (the gateway's own certificate, see the service kit). */
+  agent?: Agent;
   print: (text: string) => void;
   printError: (text: string) => void;
   readFile?: (path: string) => string;
@@ -41,18 +45,14 @@ export async function runTenantCommand(args: readonly string[], input: TenantCom
     admin: { username: parsed['--admin'], name: parsed['--admin-name'], email: parsed['--admin-email'], password },
   };
   const url = new URL(OPERATOR_TENANTS_PATH, parsed['--url'] ?? input.defaultUrl);
-  let res: Response;
+  let res: { status: number; text: string };
   try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${input.operatorSecret}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+    res = await post(url, { Authorization: `Bearer ${input.operatorSecret}`, 'Content-Type': 'application/json' }, JSON.stringify(body), input.agent);
   } catch (error) {
     input.printError(`cannot reach the gateway at ${url.origin}: ${(error as Error).message}`);
     return 1;
   }
-  const answer = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+  const answer = parseJson(res.text);
   if (res.status !== 201 || !answer) {
     const meta = (answer?.['meta'] ?? {}) as { result_msg?: string; error_data?: { code?: string } };
     input.printError(`tenant create refused: ${res.status} ${meta.error_data?.code ?? ''} ${meta.result_msg ?? ''}`.trimEnd());
@@ -60,6 +60,29 @@ export async function runTenantCommand(args: readonly string[], input: TenantCom
   }
   input.print(JSON.stringify(answer, null, 2));
   return 0;
+}
+
+function post(url: URL, headers: Record<string, string>, body: string, agent: Agent | undefined): Promise<{ status: number; text: string }> {
+  const https = url.protocol === 'https:';
+  return new Promise((resolve, reject) => {
+    const req = (https ? httpsRequest : httpRequest)(url, { method: 'POST', headers, ...(https && agent && { agent }) }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', reject);
+    });
+    req.setTimeout(30_000, () => req.destroy(new Error('no answer within 30 s')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
 }
 
 function readText(path: string): string {

@@ -10,15 +10,18 @@ export { isLoopbackHost, refuseCleartextUrls } from './url-policy';
 export {
   HOSTS_DEFAULTS,
   LOGGING_DEFAULTS,
+  TLS_DEFAULTS,
   hostsSchema,
   isAddressOrCidr,
   loggingSchema,
   serviceDefaults,
   serviceSchema,
+  tlsSchema,
   trustedProxiesSchema,
   workersSchema,
   type HostsConfig,
   type LoggingConfig,
   type ServiceConfig,
+  type TlsSettings,
   type WorkersSetting,
 } from './service-schema';

@@ -54,6 +54,12 @@ export class ResolvedConfig {
     return this.tree.originOf(path)?.source ?? 'not set';
   }
 
+  /** True when no layer above the app's built-in defaults set the value. */
+  isDefault(path: string): boolean {
+    const layer = this.tree.originOf(path)?.layer;
+    return layer === undefined || layer === 'default';
+  }
+
   /** The whole merged tree with every secret redacted, for `config dump`. */
   dump(): unknown {
     return redactTree(this.tree.root, isSecretPath);

@@ -26,7 +26,31 @@ export const trustedProxiesSchema = z.array(
   })),
 );
 
-/** Where a service listens, its metrics listener and how long it drains on shutdown. */
+const filePath = z.string().min(1).nullable();
+
+/**
+ * A service's TLS: its own certificate and key (PEM files, served when both are set), and how it
+ * trusts the services it calls (the gateway): a private CA, the name expected in their certificate
+ * when it connects by IP address, or no verification at all (development only).
+ */
+export const tlsSchema = z
+  .object({
+    cert: filePath,
+    key: filePath,
+    /** How often the files are checked for a renewed pair (certbot replaces them, Kubernetes flips a symlink). */
+    reload_check_sec: z.number().positive().max(3600),
+    ca_file: filePath,
+    cert_name: z.string().min(1).nullable(),
+    skip_verify: z.boolean(),
+  })
+  .refine((tls) => (tls.cert === null) === (tls.key === null), {
+    message: 'set both tls.cert and tls.key (PEM files: the certificate with its chain, and its private key) or neither',
+    path: ['key'],
+  });
+
+export const TLS_DEFAULTS: ConfigObject = { cert: null, key: null, reload_check_sec: 10, ca_file: null, cert_name: null, skip_verify: false };
+
+/** Where a service listens, its metrics listener, its TLS and how long it drains on shutdown. */
 export function serviceSchema() {
   return z.object({
     listen_ip: host,
@@ -34,6 +58,7 @@ export function serviceSchema() {
     shutdown_timeout_sec: z.number().positive().max(600),
     metrics: z.object({ enabled: z.boolean(), listen_ip: host, listen_port: port }),
     trusted_proxies: trustedProxiesSchema,
+    tls: tlsSchema,
   });
 }
 
@@ -53,6 +78,7 @@ export function serviceDefaults(defaultPort: number): ConfigObject {
     metrics: { enabled: true, listen_ip: '127.0.0.1', listen_port: defaultPort + 1000 },
     // Client addresses come from the socket unless the operator names the proxies in front.
     trusted_proxies: [],
+    tls: TLS_DEFAULTS,
   };
 }
 
@@ -88,4 +114,5 @@ export const LOGGING_DEFAULTS: ConfigObject = { level: 'info' };
 
 export type HostsConfig = z.infer<typeof hostsSchema>;
 export type ServiceConfig = z.infer<ReturnType<typeof serviceSchema>>;
+export type TlsSettings = z.infer<typeof tlsSchema>;
 export type LoggingConfig = z.infer<typeof loggingSchema>;

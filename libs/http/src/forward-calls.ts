@@ -1,5 +1,5 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { request as httpsRequest, type Agent } from 'node:https';
 import type { RequestHandler } from 'express';
 import { WardenError } from '@warden/errors';
 import { FORWARDED_CLIENT_HEADER, forwardingKey, signForwardedClient } from './forwarded-client';
@@ -25,6 +25,8 @@ export interface ForwardOptions {
    * as this service's trusted proxies resolve it) is signed into FORWARDED_CLIENT_HEADER.
    */
   clientSecret?: string;
+  /** For an https target: whom to trust (a private CA, the expected certificate name). */
+  agent?: Agent;
 }
 
 /**
@@ -56,6 +58,7 @@ export function forwardCalls(options: ForwardOptions): RequestHandler {
         path: `${target.pathname.replace(/\/$/, '')}${req.originalUrl}`,
         headers,
         timeout: options.timeoutMs ?? 30_000,
+        ...(target.protocol === 'https:' && options.agent && { agent: options.agent }),
       },
       (answer) => {
         res.status(answer.statusCode ?? 502);

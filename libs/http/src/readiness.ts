@@ -11,6 +11,12 @@ export interface ServiceState {
   draining: boolean;
   /** Conditions that do not make the service unready but that operators must see (auth disabled...). */
   warnings: string[];
+  /** Warnings that come and go while serving (a TLS certificate near its end), asked at each `/ready`. */
+  liveWarnings?: () => string[];
+}
+
+function warningsOf(state: ServiceState): string[] {
+  return state.liveWarnings ? [...state.warnings, ...state.liveWarnings()] : state.warnings;
 }
 
 const CHECK_TIMEOUT_MS = 2500;
@@ -54,7 +60,7 @@ export const healthHandler: RequestHandler = (_req, res) => {
 export function readyHandler(checks: readonly ReadinessCheck[], state: ServiceState, scrubber: SecretScrubber): RequestHandler {
   return async (_req, res) => {
     if (state.draining) {
-      res.status(503).json({ status: 'draining', failing: [], checks: {}, warnings: state.warnings });
+      res.status(503).json({ status: 'draining', failing: [], checks: {}, warnings: warningsOf(state) });
       return;
     }
     const results = await Promise.all(checks.map(async (c) => [c.name, await runCheck(c)] as const));
@@ -64,7 +70,7 @@ export function readyHandler(checks: readonly ReadinessCheck[], state: ServiceSt
       status: failing.length ? 'not_ready' : 'ready',
       failing,
       checks: report,
-      warnings: state.warnings,
+      warnings: warningsOf(state),
     });
   };
 }

@@ -1,8 +1,10 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Logger } from './logger';
 import type { ServiceState } from './readiness';
+import type { TlsServing } from './tls-serving';
 
 export interface RunningServer {
   server: Server;
@@ -24,12 +26,17 @@ export interface ListenOptions {
    * upload that is still flowing. Headers must still arrive within Node's `headersTimeout`.
    */
   idleTimeoutMs?: number;
+  /** Serve https with these credentials (renewed in place) instead of plain http. */
+  tls?: TlsServing;
   /** Run after the last request, in order: close backends, the metrics listener... */
   onClose?: Array<() => Promise<void>>;
 }
 
-export function listen(options: ListenOptions): Promise<RunningServer> {
-  const server = createServer(options.app);
+export async function listen(options: ListenOptions): Promise<RunningServer> {
+  const { tls } = options;
+  // An https.Server is an http.Server underneath (tls.Server wraps the same request handling).
+  const server: Server = tls ? createHttpsServer(tls.serverOptions, options.app) : createServer(options.app);
+  if (tls) await tls.attach(server as ReturnType<typeof createHttpsServer>);
   if (options.idleTimeoutMs) {
     server.requestTimeout = 0;
     // Node refreshes a socket's timer on every read and write: no work per chunk here.
@@ -52,6 +59,7 @@ export function listen(options: ListenOptions): Promise<RunningServer> {
       await closed;
       clearInterval(sweeper);
       clearTimeout(deadline);
+      await tls?.stop();
       // A backend that is down can leave its client's close pending forever; the process must still exit.
       for (const hook of options.onClose ?? []) {
         await withDeadline(hook(), options.shutdownTimeoutMs).catch((error: unknown) => options.logger.warn({ err: error }, 'error while closing'));

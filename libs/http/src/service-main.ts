@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import type { Server } from 'node:http';
+import type { Agent } from 'node:https';
 import type { Router } from 'express';
 import type { ZodType, ZodTypeDef } from 'zod';
 import {
@@ -14,6 +15,7 @@ import {
   type WorkersSetting,
 } from '@warden/config';
 import { runSecretsCommand, type AppName, type SecretScrubber } from '@warden/secrets';
+import { internalAgent, loadServerCredentials, refuseSkipVerify, selfAgent, type CredentialFiles, type ServerCredentials } from '@warden/tls';
 import type { DestinationStream } from 'pino';
 import type { Registry } from 'prom-client';
 import { createServiceApp } from './create-app';
@@ -21,6 +23,7 @@ import { createLogger, type Logger } from './logger';
 import { createMetrics, startMetricsServer } from './metrics';
 import { whenReady, type ReadinessCheck, type ServiceState } from './readiness';
 import { listen, type RunningServer } from './server';
+import { TlsServing } from './tls-serving';
 import { runWorkerPool, workerCount } from './worker-pool';
 
 /** How long a pool worker waits for its backing services before it listens anyway (and says so). */
@@ -36,6 +39,8 @@ export interface ServiceContext<C> {
   resolved: ResolvedConfig;
   logger: Logger;
   scrubber: SecretScrubber;
+  /** For calls to other services over https: trusts what `<service>.tls.ca_file/cert_name/skip_verify` say. */
+  httpsAgent: Agent;
   /** The service's Prometheus registry, for metrics of its own; absent when metrics are off. */
   metricsRegistry?: Registry;
 }
@@ -55,6 +60,10 @@ export interface ServiceDefinition<C extends BaseConfig> {
   app: AppName;
   /** Picks the listener settings out of the typed config. */
   listener: (config: C) => ServiceConfig;
+  /** The listener's config section (`auth_gateway`): names settings in messages. */
+  section: string;
+  /** The port this service listens on with TLS on when the operator set none (the seed's 8443 for the web origin). */
+  tlsDefaultPort?: number;
   defaults: ConfigObject;
   // Input may differ from output: defaults fill in what the layers leave out.
   schema: ZodType<C, ZodTypeDef, unknown>;
@@ -69,6 +78,8 @@ export interface ServiceDefinition<C extends BaseConfig> {
 
 export interface CommandContext<C> {
   config: C;
+  /** The running service as its own host reaches it: https when TLS is on, with an agent trusting its certificate. */
+  self: { url: string; agent?: Agent };
   print: (text: string) => void;
   printError: (text: string) => void;
 }
@@ -98,6 +109,9 @@ interface Prepared<C> {
   resolved: ResolvedConfig;
   /** For the serving process to log: the primary of a worker pool leaves them to its workers. */
   warnings: string[];
+  /** The served certificate chain and key, checked, when TLS is on. */
+  tls?: { files: CredentialFiles; credentials: ServerCredentials };
+  httpsAgent: Agent;
 }
 
 function isServeCommand(argv: readonly string[]): boolean {
@@ -118,14 +132,45 @@ function prepare<C extends BaseConfig>(definition: ServiceDefinition<C>, options
       return { exitCode: 2 };
     }
     const config = resolved.validate(definition.schema);
+    const { tls, httpsAgent } = prepareTls(definition, config, resolved);
     const secretWarnings = resolved.enforceSecretPolicy();
     const unknownKeys = resolved.unknownKeys(definition.schema, definition.keys);
-    return { config, resolved, warnings: [...resolved.warnings, ...unknownKeys, ...secretWarnings] };
+    return { config, resolved, tls, httpsAgent, warnings: [...resolved.warnings, ...unknownKeys, ...secretWarnings, ...tlsWarnings(definition, config)] };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     printError(options, `${definition.app}: ${error.code}: ${error.message}`);
     return { exitCode: EXIT_CONFIG };
   }
+}
+
+/** Checks the served pair (and the trust settings' mode) before anything starts: a bad file stops the service with what to fix. */
+function prepareTls<C extends BaseConfig>(definition: ServiceDefinition<C>, config: C, resolved: ResolvedConfig): Pick<Prepared<C>, 'tls' | 'httpsAgent'> {
+  const { tls } = definition.listener(config);
+  const setting = `${definition.section}.tls`;
+  refuseSkipVerify(tls.skip_verify, resolved.mode, setting);
+  const httpsAgent = internalAgent({ caFile: tls.ca_file, certName: tls.cert_name, skipVerify: tls.skip_verify }, setting);
+  if (!tls.cert || !tls.key) return { httpsAgent };
+  const files = { cert: tls.cert, key: tls.key, setting };
+  return { httpsAgent, tls: { files, credentials: loadServerCredentials(files) } };
+}
+
+function tlsWarnings<C extends BaseConfig>(definition: ServiceDefinition<C>, config: C): string[] {
+  if (!definition.listener(config).tls.skip_verify) return [];
+  return [`${definition.section}.tls.skip_verify is on: certificates of the services this one calls are not checked (development only)`];
+}
+
+/** The port to listen on: the TLS default (8443 for the web origin) unless the operator chose one. */
+function listenPort<C extends BaseConfig>(definition: ServiceDefinition<C>, config: C, resolved: ResolvedConfig): number {
+  const { listen_port, tls } = definition.listener(config);
+  if (!tls.cert || definition.tlsDefaultPort === undefined) return listen_port;
+  return resolved.isDefault(`${definition.section}.listen_port`) ? definition.tlsDefaultPort : listen_port;
+}
+
+function selfTarget<C extends BaseConfig>(definition: ServiceDefinition<C>, config: C, resolved: ResolvedConfig): CommandContext<C>['self'] {
+  const { listen_ip, tls } = definition.listener(config);
+  const host = listen_ip === '0.0.0.0' || listen_ip === '::' ? '127.0.0.1' : listen_ip;
+  const origin = `${tls.cert ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${listenPort(definition, config, resolved)}`;
+  return { url: origin, agent: tls.cert ? selfAgent(tls.cert, `${definition.section}.tls`) : undefined };
 }
 
 function printError(options: StartOptions, text: string): void {
@@ -152,8 +197,9 @@ async function runCommand<C extends BaseConfig>(
 ): Promise<number> {
   const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
   try {
-    const config = resolveConfig({ app: definition.app, defaults: definition.defaults, env: options.env, cwd: options.cwd }).validate(definition.schema);
-    return await command(args, { config, print, printError: (text) => printError(options, text) });
+    const resolved = resolveConfig({ app: definition.app, defaults: definition.defaults, env: options.env, cwd: options.cwd });
+    const config = resolved.validate(definition.schema);
+    return await command(args, { config, self: selfTarget(definition, config, resolved), print, printError: (text) => printError(options, text) });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     printError(options, `${definition.app}: ${error.code}: ${error.message}`);
@@ -161,11 +207,8 @@ async function runCommand<C extends BaseConfig>(
   }
 }
 
-async function serve<C extends BaseConfig>(
-  definition: ServiceDefinition<C>,
-  { config, resolved, warnings }: Prepared<C>,
-  options: StartOptions,
-): Promise<StartResult> {
+async function serve<C extends BaseConfig>(definition: ServiceDefinition<C>, prepared: Prepared<C>, options: StartOptions): Promise<StartResult> {
+  const { config, resolved, warnings } = prepared;
   const scrubber = resolved.secretScrubber();
   const logger = createLogger({ name: definition.app, level: config.logging.level, scrubber, destination: options.destination });
   for (const warning of warnings) logger.warn(warning);
@@ -174,17 +217,26 @@ async function serve<C extends BaseConfig>(
   const metrics = listener.metrics.enabled ? createMetrics(definition.app) : undefined;
   let parts: ServiceParts;
   try {
-    parts = await definition.start({ config, resolved, logger, scrubber, metricsRegistry: metrics?.registry });
+    parts = await definition.start({ config, resolved, logger, scrubber, httpsAgent: prepared.httpsAgent, metricsRegistry: metrics?.registry });
   } catch (error) {
     // A setting that is valid alone but not in this mode (e.g. free access in production).
     if (!(error instanceof ConfigError)) throw error;
     printError(options, `${definition.app}: ${error.code}: ${error.message}`);
     return { exitCode: EXIT_CONFIG };
   }
-  const state: ServiceState = { draining: false, warnings: parts.warnings ?? [] };
+  const tls = prepared.tls
+    ? new TlsServing({
+        ...prepared.tls,
+        initial: prepared.tls.credentials,
+        reloadCheckMs: listener.tls.reload_check_sec * 1000,
+        logger,
+        registry: metrics?.registry,
+      })
+    : undefined;
+  const state: ServiceState = { draining: false, warnings: parts.warnings ?? [], liveWarnings: tls && (() => tls.warnings()) };
   // What this build serves, for operators and for tests that drive every endpoint of a running app.
   if (parts.endpoints?.length) logger.info({ endpoints: parts.endpoints }, `${parts.endpoints.length} ClearML endpoints registered`);
-  for (const warning of state.warnings) logger.warn(warning);
+  for (const warning of [...state.warnings, ...(tls?.warnings() ?? [])]) logger.warn(warning);
 
   const app = createServiceApp({
     logger,
@@ -208,14 +260,16 @@ async function serve<C extends BaseConfig>(
   const running = await listen({
     app,
     host: listener.listen_ip,
-    port: listener.listen_port,
+    port: listenPort(definition, config, resolved),
+    tls,
     logger,
     state,
     shutdownTimeoutMs: listener.shutdown_timeout_sec * 1000,
     idleTimeoutMs: parts.idleTimeoutMs,
     onClose: [...(parts.close ? [parts.close] : []), ...(metricsServer ? [() => new Promise<void>((resolve) => metricsServer.close(() => resolve()))] : [])],
   });
-  logger.info({ url: `http://${listener.listen_ip}:${running.port}`, mode: resolved.mode }, `${definition.app} listening`);
+  const url = `${tls ? 'https' : 'http'}://${listener.listen_ip}:${running.port}`;
+  logger.info({ url, mode: resolved.mode, ...(tls && { fingerprint: tls.fingerprint }) }, `${definition.app} listening`);
   return { ...running, metrics: metricsServer, logger, endpoints: parts.endpoints ?? [] };
 }
 

@@ -11,6 +11,14 @@ export interface ClientConfig {
   secretKey: string;
   /** Where each setting came from: `env:NAME` or `file:PATH`; shown by the CLI, never the values. */
   source: Partial<Record<ClientSetting, string>>;
+  /** How https hosts are trusted; command-line options override these. */
+  tls: ClientTlsSettings;
+}
+
+export interface ClientTlsSettings {
+  caFile?: string;
+  certName?: string;
+  skipVerify: boolean;
 }
 
 export type ClientSetting = 'apiHost' | 'webHost' | 'filesHost' | 'accessKey' | 'secretKey';
@@ -60,6 +68,7 @@ export function resolveClientConfig({ env, homeDir }: ResolveClientConfigOptions
   }
 
   return {
+    tls: tlsSettings(env, file?.tree),
     apiHost: values.apiHost!,
     webHost: values.webHost,
     filesHost: values.filesHost!,
@@ -67,6 +76,30 @@ export function resolveClientConfig({ env, homeDir }: ResolveClientConfigOptions
     secretKey: values.secretKey!,
     source,
   };
+}
+
+const isTrue = (value: string | undefined) => /^(1|true|yes|on)$/i.test(value?.trim() ?? '');
+
+/**
+ * Warden's own names first (WARDEN_CA_FILE, WARDEN_CERT_NAME, WARDEN_SKIP_VERIFY, `api.tls.*`),
+ * then what the ClearML SDK already honours: requests' REQUESTS_CA_BUNDLE and `api.verify_certificate`.
+ */
+function tlsSettings(env: ResolveClientConfigOptions['env'], tree: ConfigObject | undefined): ClientTlsSettings {
+  const at = (...path: string[]) => valueAt(tree, path);
+  const text = (value: ConfigValue | undefined) => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
+  const caFile = env.WARDEN_CA_FILE?.trim() || env.REQUESTS_CA_BUNDLE?.trim() || text(at('api', 'tls', 'ca_file'));
+  const certName = env.WARDEN_CERT_NAME?.trim() || text(at('api', 'tls', 'cert_name'));
+  const skipVerify = isTrue(env.WARDEN_SKIP_VERIFY) || at('api', 'tls', 'skip_verify') === true || at('api', 'verify_certificate') === false;
+  return { caFile, certName, skipVerify };
+}
+
+function valueAt(tree: ConfigObject | undefined, path: string[]): ConfigValue | undefined {
+  let node: ConfigValue | undefined = tree;
+  for (const key of path) {
+    if (node === null || node === undefined || typeof node !== 'object' || Array.isArray(node)) return undefined;
+    node = node[key];
+  }
+  return node;
 }
 
 function readConfigFile(env: ResolveClientConfigOptions['env'], homeDir: string): { path: string; tree: ConfigObject } | undefined {
@@ -97,11 +130,7 @@ function quoteBareUrls(text: string): string {
 }
 
 function stringAt(tree: ConfigObject, path: string[], file: string): string | undefined {
-  let node: ConfigValue | undefined = tree;
-  for (const key of path) {
-    if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
-    node = node[key];
-  }
+  const node = valueAt(tree, path);
   if (node === undefined || node === null || node === '') return undefined;
   if (typeof node === 'object') throw new SdkError('ERR_CONFIG_INVALID', `${file}: ${path.join('.')} must be a string`);
   return String(node).trim() || undefined;

@@ -7,6 +7,7 @@ import { readBody, send } from './http-send';
 import { normaliseRemotePath, remoteUrl } from './remote-path';
 import { REAL_CLOCK, withRetry, type RetryClock } from './retry';
 import { SdkError, isSdkError } from './sdk-error';
+import { TlsPolicy, type ClientTls } from './tls-policy';
 import type { ClientRetryEvent, Session, TransferOptions } from './session';
 import { uploadFile, uploadFolder, type FolderUploadOptions, type UploadedFile } from './upload';
 
@@ -16,6 +17,8 @@ export interface WardenClientOptions {
   clock?: RetryClock;
   idleTimeoutMs?: number;
   onRetry?: (event: ClientRetryEvent) => void;
+  /** https: a private CA, the expected certificate name, no verification, or trust on first use. */
+  tls?: ClientTls;
 }
 
 const API = 'api server';
@@ -25,6 +28,7 @@ const FILES = 'fileserver';
 export class WardenClient implements Session {
   readonly filesHost: string;
   readonly idleTimeoutMs: number;
+  readonly tls: TlsPolicy;
   private readonly apiHost: string;
   private readonly basicAuth: string;
   private readonly policy: RetryPolicy;
@@ -40,6 +44,7 @@ export class WardenClient implements Session {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.clock = options.clock ?? REAL_CLOCK;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+    this.tls = new TlsPolicy(options.tls);
     this.scrubber.add(config.secretKey);
     this.scrubber.add(this.basicAuth);
   }
@@ -89,6 +94,7 @@ export class WardenClient implements Session {
           headers: { Authorization: authorization },
           signal,
           idleTimeoutMs: this.idleTimeoutMs,
+          tls: this.tls,
         });
         const body = await readBody(response, FILES, url);
         return unwrapFileserver({ status: response.status, headers: response.headers, body }, FILES, this.scrub);
@@ -103,7 +109,7 @@ export class WardenClient implements Session {
     return this.authorized(signal, (authorization) =>
       this.retrying(FILES, signal, async () => {
         const headers = { Authorization: authorization, 'Content-Type': 'application/json', 'Content-Length': payload.length };
-        const response = await send({ method: 'POST', url, target: FILES, headers, body: payload, signal, idleTimeoutMs: this.idleTimeoutMs });
+        const response = await send({ method: 'POST', url, target: FILES, headers, body: payload, signal, idleTimeoutMs: this.idleTimeoutMs, tls: this.tls });
         const body = await readBody(response, FILES, url);
         return unwrapFileserver({ status: response.status, headers: response.headers, body }, FILES, this.scrub);
       }),
@@ -133,7 +139,7 @@ export class WardenClient implements Session {
     const url = `${this.apiHost}/${endpoint}`;
     const body = Buffer.from(JSON.stringify(payload));
     const headers = { Authorization: authorization, 'Content-Type': 'application/json', 'Content-Length': body.length };
-    const response = await send({ method: 'POST', url, target: API, headers, body, signal, idleTimeoutMs: this.idleTimeoutMs });
+    const response = await send({ method: 'POST', url, target: API, headers, body, signal, idleTimeoutMs: this.idleTimeoutMs, tls: this.tls });
     const answer = { status: response.status, headers: response.headers, body: await readBody(response, API, url) };
     return unwrapEnvelope<T>(answer, API, this.scrub);
   }

@@ -37,7 +37,7 @@ export async function downloadFile(session: Session, remotePath: string, localPa
         const have = await sizeOnDisk(part);
         const headers: Record<string, string> = { Authorization: authorization };
         if (have > 0) headers.Range = `bytes=${have}-`;
-        const response = await send({ method: 'GET', url, target: FILES, headers, signal, idleTimeoutMs: session.idleTimeoutMs });
+        const response = await send({ method: 'GET', url, target: FILES, headers, signal, idleTimeoutMs: session.idleTimeoutMs, tls: session.tls });
         if (response.status !== 200 && response.status !== 206) {
           const answer = { status: response.status, headers: response.headers, body: await readBody(response, FILES, url) };
           unwrapFileserver(answer, FILES, session.scrub);

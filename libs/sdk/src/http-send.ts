@@ -2,6 +2,7 @@ import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { SdkError } from './sdk-error';
+import { isVerifyFailure, TlsPolicy } from './tls-policy';
 
 export interface SendOptions {
   method: string;
@@ -14,7 +15,11 @@ export interface SendOptions {
   signal?: AbortSignal;
   /** Socket idle time after which the attempt counts as a network failure. */
   idleTimeoutMs: number;
+  /** Whom https URLs trust; the well-known roots only when absent. */
+  tls?: TlsPolicy;
 }
+
+const DEFAULT_TLS = new TlsPolicy();
 
 export interface SendResponse {
   status: number;
@@ -46,12 +51,22 @@ export function send(options: SendOptions): Promise<SendResponse> {
       settled = true;
       reject(error);
     };
-    const request = transport.request(url, { method: options.method, headers: options.headers, signal: options.signal }, (response) => {
-      settled = true;
-      resolve({ status: response.statusCode ?? 0, headers: response.headers, body: response });
-    });
+    const tls = options.tls ?? DEFAULT_TLS;
+    const agent = tls.agentFor(url);
+    const request = transport.request(
+      url,
+      { method: options.method, headers: options.headers, signal: options.signal, ...(agent && { agent }) },
+      (response) => {
+        settled = true;
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: response });
+      },
+    );
     request.setTimeout(options.idleTimeoutMs, () => request.destroy(Object.assign(new Error('idle timeout'), { code: 'ETIMEDOUT' })));
-    request.on('error', (error) => fail(networkError(error, options.target, url)));
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      // Not a network failure: retrying cannot change the certificate, the user must decide.
+      if (isVerifyFailure(error)) void tls.explain(error, url, options.target).then(fail);
+      else fail(networkError(error, options.target, url));
+    });
 
     const { body } = options;
     if (body === undefined || Buffer.isBuffer(body)) {

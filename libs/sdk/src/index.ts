@@ -4,7 +4,9 @@ export { resolveClientConfig, type ClientConfig, type ClientSetting, type Resolv
 export type { DownloadResult } from './download';
 export { formatBytes, formatDuration, formatProgressBar, formatProgressLine, type ProgressSnapshot } from './progress-format';
 export { createProgressWriter, type ProgressOutput, type ProgressWriter, type ProgressWriterOptions } from './progress-writer';
-export { SdkError, isSdkError, type ClientErrorCode, type SdkErrorCode } from './sdk-error';
+export { SdkError, isSdkError, type ClientErrorCode, type PresentedCertificate, type SdkErrorCode } from './sdk-error';
+export { TlsPolicy, presentedCertificate, type ClientTls } from './tls-policy';
+export { TrustStore, defaultTrustStorePath, normaliseFingerprint, type PinnedCertificate } from './trust-store';
 export type { ClientRetryEvent, Progress, TransferOptions } from './session';
 export { UploadLedger, defaultLedgerPath, type LedgerEntry } from './upload-ledger';
 export type { FolderUploadOptions, UploadedFile } from './upload';

@@ -1,7 +1,27 @@
 import type { ErrorCode } from '@warden/errors';
 
 /** Failures the client detects itself, before or without a server answer. */
-export type ClientErrorCode = 'ERR_CONFIG_MISSING' | 'ERR_CONFIG_INVALID' | 'ERR_NETWORK' | 'ERR_ABORTED' | 'ERR_BAD_RESPONSE' | 'ERR_HTTP' | 'ERR_LOCAL_FILE';
+export type ClientErrorCode =
+  | 'ERR_CONFIG_MISSING'
+  | 'ERR_CONFIG_INVALID'
+  | 'ERR_NETWORK'
+  | 'ERR_ABORTED'
+  | 'ERR_BAD_RESPONSE'
+  | 'ERR_HTTP'
+  | 'ERR_LOCAL_FILE'
+  // TLS: a certificate that fails verification, one never confirmed (trust on first use), one other than the confirmed one.
+  | 'ERR_TLS_VERIFY'
+  | 'ERR_UNTRUSTED_CERTIFICATE'
+  | 'ERR_CERTIFICATE_CHANGED';
+
+/** What a server presented, for the user to confirm (trust on first use). */
+export interface PresentedCertificate {
+  origin: string;
+  sha256: string;
+  subject: string;
+  /** PEM of the root its chain ends at; absent when the server does not send a chain up to a root. */
+  anchor?: string;
+}
 
 /** Server codes come from error_data.code; an unknown server may send codes outside the table. */
 export type SdkErrorCode = ErrorCode | ClientErrorCode | (string & {});
@@ -15,6 +35,7 @@ export interface SdkErrorDetails {
   retryAfterSeconds?: number;
   attempts?: number;
   elapsedMs?: number;
+  certificate?: PresentedCertificate;
 }
 
 /** Every failure the SDK throws; messages never hold a secret key or token (callers scrub first). */
@@ -27,6 +48,7 @@ export class SdkError extends Error {
   readonly retryAfterSeconds?: number;
   readonly attempts: number;
   readonly elapsedMs: number;
+  readonly certificate?: PresentedCertificate;
 
   constructor(code: SdkErrorCode, message: string, details: SdkErrorDetails = {}) {
     super(message);
@@ -38,6 +60,7 @@ export class SdkError extends Error {
     this.retryAfterSeconds = details.retryAfterSeconds;
     this.attempts = details.attempts ?? 1;
     this.elapsedMs = details.elapsedMs ?? 0;
+    this.certificate = details.certificate;
   }
 
   /** The same failure, re-described (after the retry loop gave up on it, or for the caller's context). */
@@ -49,6 +72,7 @@ export class SdkError extends Error {
       retryAfterSeconds: this.retryAfterSeconds,
       attempts,
       elapsedMs,
+      certificate: this.certificate,
     });
   }
 }

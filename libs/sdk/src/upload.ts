@@ -46,7 +46,7 @@ export async function uploadFile(session: Session, localPath: string, remotePath
           done += bytes;
           onProgress?.({ done, total: size });
         });
-      const response = await send({ method: 'POST', url, target: FILES, headers, body: open, signal, idleTimeoutMs: session.idleTimeoutMs });
+      const response = await send({ method: 'POST', url, target: FILES, headers, body: open, signal, idleTimeoutMs: session.idleTimeoutMs, tls: session.tls });
       const answer = { status: response.status, headers: response.headers, body: await readBody(response, FILES, url) };
       return unwrapFileserver(answer, FILES, session.scrub);
     }),

@@ -1,4 +1,6 @@
+import type { Agent } from 'node:https';
 import { WardenError } from '@warden/errors';
+import { fetchJson } from '@warden/tls';
 import type { VerificationKey } from './jwk';
 import { keysFromJwks, type KeySource } from './key-source';
 
@@ -9,7 +11,8 @@ export interface JwksKeySourceOptions {
   /** At most one fetch per interval, whatever kids arrive: random kids must not become a flood on the gateway (default 30 s). */
   minRefreshIntervalMs?: number;
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  /** For an https URL: whom to trust (a private CA, the expected certificate name). */
+  agent?: Agent;
 }
 
 /**
@@ -21,7 +24,7 @@ export class JwksKeySource implements KeySource {
   private readonly cacheTtlMs: number;
   private readonly minRefreshIntervalMs: number;
   private readonly timeoutMs: number;
-  private readonly fetchFn: typeof fetch;
+  private readonly agent?: Agent;
   private keys?: Map<string, VerificationKey>;
   private fetchedAt = -Infinity;
   private attemptedAt = -Infinity;
@@ -32,7 +35,7 @@ export class JwksKeySource implements KeySource {
     this.cacheTtlMs = options.cacheTtlMs ?? 600_000;
     this.minRefreshIntervalMs = options.minRefreshIntervalMs ?? 30_000;
     this.timeoutMs = options.timeoutMs ?? 5_000;
-    this.fetchFn = options.fetch ?? fetch;
+    this.agent = options.agent;
   }
 
   async get(kid: string): Promise<VerificationKey | undefined> {
@@ -59,8 +62,6 @@ export class JwksKeySource implements KeySource {
   }
 
   private async fetchKeys(): Promise<Map<string, VerificationKey>> {
-    const response = await this.fetchFn(this.url, { signal: AbortSignal.timeout(this.timeoutMs), headers: { accept: 'application/json' } });
-    if (!response.ok) throw new Error(`JWKS endpoint answered ${response.status}`);
-    return keysFromJwks(await response.json());
+    return keysFromJwks(await fetchJson(this.url, { agent: this.agent, timeoutMs: this.timeoutMs }));
   }
 }

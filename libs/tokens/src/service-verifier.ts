@@ -1,3 +1,4 @@
+import type { Agent } from 'node:https';
 import type { RedisClientType } from 'redis';
 import { z } from 'zod';
 import { JwksKeySource } from './jwks-key-source';
@@ -43,8 +44,8 @@ export interface ServiceVerifier {
  * The verifier a service runs: keys from the gateway's JWKS (or a file), revocations from Redis.
  * Revocations start listening in the background and keep retrying, like the Redis client itself.
  */
-export function createServiceVerifier(settings: VerifierSettings, redis: RedisClientType, onError: (error: unknown) => void): ServiceVerifier {
-  const keys: KeySource = settings.public_key_file ? StaticKeySource.fromFile(settings.public_key_file) : new JwksKeySource({ url: settings.jwks_url });
+export function createServiceVerifier(settings: VerifierSettings, redis: RedisClientType, onError: (error: unknown) => void, agent?: Agent): ServiceVerifier {
+  const keys: KeySource = settings.public_key_file ? StaticKeySource.fromFile(settings.public_key_file) : new JwksKeySource({ url: settings.jwks_url, agent });
   const revocations = new RevocationList({ redis, onError, maxStalenessMs: settings.revocation_max_staleness_sec * 1000 });
   const verifier = new TokenVerifier({ keys, issuer: settings.issuer, audience: settings.audience, leewaySec: settings.leeway_sec, revocations });
   let closed = false;

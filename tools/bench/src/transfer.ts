@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { request, type IncomingMessage } from 'node:http';
+import { request as httpsRequest, type Agent } from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { multipartFileBody } from '@warden/sdk';
@@ -25,9 +26,15 @@ export function copyOnDisk(from: string, to: string): Promise<number> {
   });
 }
 
+/** Whom https URLs trust (the TLS bench's private CA); Node's global agent otherwise. */
+let httpsAgent: Agent | undefined;
+export function useHttpsAgent(agent: Agent): void {
+  httpsAgent = agent;
+}
+
 function send(url: string, method: string, headers: Record<string, string | number>, body?: NodeJS.ReadableStream): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers }, resolve);
+    const req = url.startsWith('https:') ? httpsRequest(url, { method, headers, agent: httpsAgent }, resolve) : request(url, { method, headers }, resolve);
     req.on('error', reject);
     if (body) body.pipe(req);
     else req.end();

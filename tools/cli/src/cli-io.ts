@@ -9,6 +9,15 @@ export interface CliIo {
   signal?: AbortSignal;
   /** Tests shorten the retry budget; the real CLI uses the SDK default. */
   retry?: Partial<RetryPolicy>;
+  /** Asks the user a yes/no question; absent when nobody is at a terminal to answer. */
+  confirm?: (question: string) => Promise<boolean>;
+}
+
+/** The trust options given on the command line; they override the environment and clearml.conf. */
+export interface CliTlsOptions {
+  caFile?: string;
+  certName?: string;
+  skipVerify?: boolean;
 }
 
 /** Parsed once in run-cli, shared by every command. */
@@ -17,6 +26,7 @@ export interface CommandContext {
   args: string[];
   ledgerPath: string;
   quiet: boolean;
+  tls: CliTlsOptions;
 }
 
 /** Wrong arguments: exit code 2 and the usage hint. */

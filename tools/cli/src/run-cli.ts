@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { SecretScrubber } from '@warden/secrets';
-import { defaultLedgerPath } from '@warden/sdk';
+import { TrustStore, defaultLedgerPath, defaultTrustStorePath, isSdkError, normaliseFingerprint, type SdkError } from '@warden/sdk';
 import { UsageError, type CliIo, type CommandContext } from './cli-io';
 import { deleteCommand } from './commands/delete';
 import { downloadCommand } from './commands/download';
@@ -36,17 +36,57 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const command = COMMANDS[name];
   if (!command) return usage(io, `unknown command "${name}"`);
 
+  const given = values['trust-fingerprint'];
+  const fingerprint = given === undefined ? undefined : normaliseFingerprint(given);
+  if (fingerprint === '') return usage(io, '--trust-fingerprint needs a SHA-256 fingerprint: 64 hex digits, colons allowed');
   const scrubber = new SecretScrubber();
   scrubber.add(io.env.CLEARML_API_SECRET_KEY);
-  try {
-    await command({ io, args, ledgerPath: values.ledger ?? defaultLedgerPath(io.homeDir), quiet: values.quiet ?? false });
-    return 0;
-  } catch (error) {
-    if (error instanceof UsageError) return usage(io, error.message);
-    io.stderr.write(`${describeFailure(error, scrubber)}\n`);
-    return 1;
+  const context: CommandContext = {
+    io,
+    args,
+    ledgerPath: values.ledger ?? defaultLedgerPath(io.homeDir),
+    quiet: values.quiet ?? false,
+    tls: { caFile: values['ca-file'], certName: values['cert-name'], skipVerify: values['skip-verify'] },
+  };
+  // Each confirmed server lets the command go one step further (the API host, then the fileserver).
+  for (let confirmed = 0; ; confirmed++) {
+    try {
+      await command(context);
+      return 0;
+    } catch (error) {
+      if (error instanceof UsageError) return usage(io, error.message);
+      io.stderr.write(`${describeFailure(error, scrubber)}\n`);
+      if (confirmed >= MAX_CONFIRMATIONS || !(await confirmCertificate(io, error, fingerprint))) return 1;
+    }
   }
 }
+
+const MAX_CONFIRMATIONS = 3;
+
+/**
+ * Trust on first use: a certificate no trusted CA signed, or one other than the confirmed one, is
+ * stored only when the user confirms its fingerprint, on the command line or at the terminal.
+ */
+async function confirmCertificate(io: CliIo, error: unknown, fingerprint: string | undefined): Promise<boolean> {
+  const certificate = isSdkError(error) && needsConfirmation(error) ? error.certificate : undefined;
+  if (!certificate?.anchor) return false;
+  if (fingerprint !== undefined && fingerprint !== certificate.sha256) {
+    io.stderr.write(`not trusted: ${certificate.origin} presents ${certificate.sha256}, not the fingerprint given (${fingerprint})\n`);
+    return false;
+  }
+  if (fingerprint === undefined && !(await io.confirm?.(`Trust this certificate for ${certificate.origin} from now on? [y/N] `))) return false;
+  const store = new TrustStore(defaultTrustStorePath(io.homeDir));
+  await store.pin(certificate.origin, {
+    sha256: certificate.sha256,
+    anchor: certificate.anchor,
+    subject: certificate.subject,
+    confirmedAt: new Date().toISOString(),
+  });
+  io.stderr.write(`trusted ${certificate.origin}: SHA-256 ${certificate.sha256}, stored in ${store.path}\n`);
+  return true;
+}
+
+const needsConfirmation = (error: SdkError) => error.code === 'ERR_UNTRUSTED_CERTIFICATE' || error.code === 'ERR_CERTIFICATE_CHANGED';
 
 function parse(argv: string[]) {
   return parseArgs({
@@ -57,6 +97,10 @@ function parse(argv: string[]) {
       help: { type: 'boolean', short: 'h' },
       quiet: { type: 'boolean', short: 'q' },
       ledger: { type: 'string' },
+      'ca-file': { type: 'string' },
+      'cert-name': { type: 'string' },
+      'skip-verify': { type: 'boolean' },
+      'trust-fingerprint': { type: 'string' },
     },
   });
 }

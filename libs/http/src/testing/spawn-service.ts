@@ -42,15 +42,15 @@ export function spawnService(app: string, env: Record<string, string>, timeoutMs
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`${app} did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const onData = () => {
-      const match = /"url":"http:\/\/([\d.]+):(\d+)"/.exec(output);
+      const match = /"url":"(https?):\/\/([\d.]+):(\d+)"/.exec(output);
       if (!match) return;
       clearTimeout(timer);
       child.stdout?.off('data', onData);
-      const port = Number(match[2]);
+      const port = Number(match[3]);
       resolvePromise({
         child,
         port,
-        url: `http://${match[1]}:${port}`,
+        url: `${match[1]}://${match[2]}:${port}`,
         output: () => output,
         stop: async () => {
           if (child.exitCode === null) child.kill('SIGTERM');

@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 export interface AuthCookieSettings {
   name: string;
   httponly: boolean;
-  /** 'auto': Secure whenever the request arrived over TLS. */
+  /** 'auto': Secure whenever the request arrived over TLS, which makes every setting Secure (ClearML ships `false`). */
   secure: boolean | 'auto';
   domain: string | null;
   samesite: 'Lax' | 'Strict' | 'None';
@@ -16,7 +16,8 @@ export const CSRF_COOKIE = 'warden_csrf';
 export const CSRF_HEADER = 'X-CSRF-Token';
 
 function baseOptions(req: Request, settings: AuthCookieSettings) {
-  const secure = settings.secure === 'auto' ? req.secure : settings.secure;
+  // A cookie set over TLS is never sent back in clear, whatever a copied ClearML config says.
+  const secure = req.secure || settings.secure === true;
   // Browsers drop SameSite=None cookies that are not Secure; fall back to Lax rather than lose the session.
   const sameSite = settings.samesite === 'None' && !secure ? 'lax' : (settings.samesite.toLowerCase() as 'lax' | 'strict' | 'none');
   return { secure, sameSite, domain: settings.domain ?? undefined, path: '/' };

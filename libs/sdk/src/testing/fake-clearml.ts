@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -14,6 +15,8 @@ export type Interceptor = (req: IncomingMessage, res: ServerResponse, fake: Fake
 export interface FakeClearmlOptions {
   accessKey?: string;
   secretKey?: string;
+  /** Serve both hosts over https with this certificate chain and key (PEM). */
+  tls?: { cert: string; key: string };
 }
 
 export interface RecordedRequest {
@@ -42,26 +45,35 @@ export class FakeClearml {
   private files?: Server;
   private filesPort = 0;
 
+  private readonly tls?: { cert: string; key: string };
+
   constructor(options: FakeClearmlOptions = {}) {
+    this.tls = options.tls;
     this.accessKey = options.accessKey ?? 'AKFAKEACCESSKEY01';
     this.secretKey = options.secretKey ?? 'sk-fake-secret-value-0123456789abcdef';
   }
 
   async start(): Promise<this> {
     this.storageDir = await mkdtemp(join(tmpdir(), 'warden-fake-files-'));
-    this.api = await listen((req, res) => this.handle('api', req, res), 0);
-    this.files = await listen((req, res) => this.handle('files', req, res), 0);
+    this.api = await listen((req, res) => this.handle('api', req, res), 0, this.tls);
+    this.files = await listen((req, res) => this.handle('files', req, res), 0, this.tls);
     this.filesPort = (this.files.address() as AddressInfo).port;
-    this.apiHost = `http://127.0.0.1:${(this.api.address() as AddressInfo).port}`;
-    this.filesHost = `http://127.0.0.1:${this.filesPort}`;
+    const scheme = this.tls ? 'https' : 'http';
+    this.apiHost = `${scheme}://127.0.0.1:${(this.api.address() as AddressInfo).port}`;
+    this.filesHost = `${scheme}://127.0.0.1:${this.filesPort}`;
     return this;
+  }
+
+  /** Another certificate for new connections to both hosts (https only). */
+  setCertificate(cert: string, key: string): void {
+    for (const server of [this.api, this.files]) (server as https.Server).setSecureContext({ cert, key });
   }
 
   /** Like a fileserver restart: every connection cut, the port closed for `downMs`, then back. */
   async restartFiles(downMs: number): Promise<void> {
     await stopServer(this.files!);
     await new Promise((done) => setTimeout(done, downMs));
-    this.files = await listen((req, res) => this.handle('files', req, res), this.filesPort);
+    this.files = await listen((req, res) => this.handle('files', req, res), this.filesPort, this.tls);
   }
 
   async stop(): Promise<void> {
@@ -198,10 +210,15 @@ export async function readAll(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function listen(handler: (req: IncomingMessage, res: ServerResponse) => Promise<void> | void, port: number): Promise<Server> {
-  const server = http.createServer((req, res) => {
+async function listen(
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void> | void,
+  port: number,
+  tls?: { cert: string; key: string },
+): Promise<Server> {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     Promise.resolve(handler(req, res)).catch(() => res.destroy());
-  });
+  };
+  const server: Server = tls ? https.createServer(tls, handle) : http.createServer(handle);
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
     server.listen(port, '127.0.0.1', () => done());

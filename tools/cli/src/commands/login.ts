@@ -6,9 +6,9 @@ interface CurrentUser {
   user?: { id?: string; name?: string; role?: string; company?: { name?: string } };
 }
 
-export async function loginCommand({ io, args, quiet }: CommandContext): Promise<void> {
+export async function loginCommand({ io, args, quiet, tls }: CommandContext): Promise<void> {
   if (args.length > 0) throw new UsageError('login takes no arguments');
-  const { client, config } = clientFromEnv(io, quiet);
+  const { client, config } = clientFromEnv(io, quiet, tls);
   await client.login(io.signal);
   const { user } = await client.request<CurrentUser>('users.get_current_user', {}, io.signal);
   const who = user?.name ? `${user.name}${user.id ? ` (${user.id})` : ''}` : (user?.id ?? 'unknown user');

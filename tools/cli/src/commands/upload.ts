@@ -5,7 +5,7 @@ import { UsageError, type CommandContext } from '../cli-io';
 import { clientFromEnv } from '../client-from-env';
 
 /** `upload <file> [prefix]` stores `<prefix>/<name>`; `upload <dir> [prefix]` stores `<prefix or dir name>/<relative path>`. */
-export async function uploadCommand({ io, args, ledgerPath, quiet }: CommandContext): Promise<void> {
+export async function uploadCommand({ io, args, ledgerPath, quiet, tls }: CommandContext): Promise<void> {
   if (args.length < 1 || args.length > 2) throw new UsageError('upload needs <file|dir> and at most one remote prefix');
   const [local, prefix] = args;
   const localPath = resolve(io.cwd, local);
@@ -13,7 +13,7 @@ export async function uploadCommand({ io, args, ledgerPath, quiet }: CommandCont
     throw new SdkError('ERR_LOCAL_FILE', `no such file or folder: ${local}`);
   });
   const progress = createProgressWriter({ label: basename(localPath), output: quiet ? { write: () => true } : io.stderr });
-  const { client, config } = clientFromEnv(io, quiet, () => progress.finish());
+  const { client, config } = clientFromEnv(io, quiet, tls, () => progress.finish());
   const ledger = new UploadLedger(ledgerPath);
   const record = async (file: UploadedFile) => {
     await ledger.record([{ filesHost: config.filesHost, remotePath: file.remotePath, size: file.size, uploadedAt: new Date().toISOString() }]);

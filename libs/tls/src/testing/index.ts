@@ -1,0 +1,1 @@
+export { TestPki, type Issued, type LeafOptions } from './pki';
