@@ -182,10 +182,12 @@ start() {
   mkdir -p "$home/data/tmp"
   write_realm "$home"
   log "starting Keycloak $VERSION on Java $(java_major "$JAVA_HOME_KC") (dev mode, 20-60 s)"
-  # The admin's credentials go through the environment, never the command line (visible in ps).
+  # The admin's credentials go through the environment, never the command line (visible in ps);
+  # Keycloak 26 reads KC_BOOTSTRAP_ADMIN_*, 25 KEYCLOAK_ADMIN*.
   # dev-mem: nothing survives a restart, so every start imports the realm afresh with new secrets.
   # HTTPS stays off (no certificate); the management interface carries the health checks.
   KC_BOOTSTRAP_ADMIN_USERNAME=warden-admin KC_BOOTSTRAP_ADMIN_PASSWORD=$ADMIN_PASSWORD \
+    KEYCLOAK_ADMIN=warden-admin KEYCLOAK_ADMIN_PASSWORD=$ADMIN_PASSWORD \
     JAVA_HOME="$JAVA_HOME_KC" JAVA_OPTS_APPEND="-Djava.io.tmpdir=$home/data/tmp" \
     setsid "$home/bin/kc.sh" start-dev --db=dev-mem --import-realm \
     --http-host=127.0.0.1 --http-port="$PORT" \
