@@ -50,11 +50,11 @@ for name in "${wanted[@]}"; do
 done
 
 work=$(mktemp -d -t warden-compat.XXXXXX)
-mkdir -p "$work/logs" "$work/files" "$work/cwd"
 : >"$work/windows"
 attached=${CLEARML_COMPAT_STACK:-}
+# shellcheck source=tools/private-stack.sh
+source tools/private-stack.sh
 
-declare -A pids=()
 step=setup
 results=()
 failed=0
@@ -68,44 +68,10 @@ if [[ -n $attached ]]; then
   # shellcheck disable=SC1090 # written by a holding suite: api, files, gateway, logs, keys
   source "$attached"
 else
-  # Elasticsearch runs as its own user, which must reach its folder: not under the private $work.
-  es_dir=$(mktemp -d -t warden-compat-es.XXXXXX)
-  db="warden_compat_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
-  mongo_auth="mongodb://127.0.0.1:27017/${db}_auth"
-  mongo_backend="mongodb://127.0.0.1:27017/${db}_backend"
-  logs="$work/logs"
-  free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-  es_port=$(free_port)
+  stack_init compat
 fi
-# Only ever the suite's private node: without its own port and folder, services.sh would act on the shared one.
-es() {
-  [[ -n ${es_dir:-} && -n ${es_port:-} ]] || { echo "clearml-compat: no private Elasticsearch to $1" >&2; return 1; }
-  WARDEN_ES_PORT=$es_port WARDEN_ES_RUN_DIR=$es_dir bash tools/services.sh "$1" elasticsearch
-}
 apilog() { echo "$logs/apiserver.log"; }
 log_size() { stat -c %s "$(apilog)"; }
-
-stop_apps() {
-  local app
-  for app in "${!pids[@]}"; do kill "${pids[$app]}" 2>/dev/null || true; done
-  for app in "${!pids[@]}"; do
-    for _ in $(seq 1 40); do kill -0 "${pids[$app]}" 2>/dev/null || break; sleep 0.25; done
-    kill -9 "${pids[$app]}" 2>/dev/null || true
-  done
-}
-
-drop_databases() {
-  node -e '
-    const mongoose = require("mongoose");
-    (async () => {
-      for (const url of process.argv.slice(1)) {
-        const c = await mongoose.createConnection(url, { serverSelectionTimeoutMS: 5000 }).asPromise();
-        await c.dropDatabase();
-        await c.close();
-      }
-    })().catch((e) => { console.error(`dropping the suite databases: ${e.message}`); process.exit(1); });
-  ' "$mongo_auth" "$mongo_backend"
-}
 
 scan_logs() {
   local logfiles=()
@@ -123,11 +89,7 @@ finish() {
   set +e
   local group
   for group in "$work"/out/*/*.pgid; do [[ -f $group ]] && kill -- "-$(cat "$group")" 2>/dev/null; done
-  if [[ -z $attached ]]; then
-    stop_apps
-    es down >/dev/null 2>&1
-    drop_databases
-  fi
+  [[ -n $attached ]] || stack_down
   local leaks=""
   [[ -n ${python:-} && -n ${secrets_env:-} ]] && leaks=$(scan_logs 2>&1 >/dev/null)
   if [[ -n $leaks ]]; then
@@ -149,7 +111,6 @@ finish() {
       "${versions[*]}" "$((SECONDS - started))"
   fi
   rm -rf "$work"
-  [[ -n $attached ]] || rm -rf "$es_dir"
   exit "$rc"
 }
 trap finish EXIT
@@ -159,62 +120,18 @@ trap 'exit 130' INT
 
 # ---- set-up: SDK venvs, built apps, private Elasticsearch (started first: it takes longest)
 start_stack() {
-  es up >"$work/es-start.log" 2>&1 &
-  local es_start=$!
-  npx nx run-many -t build -p "${APPS[@]}" --outputStyle=static >"$work/build.log" 2>&1 || { tail -n 30 "$work/build.log"; fail "building the apps failed"; }
+  stack_build || fail "$stack_error"
   secrets_env="$work/secrets.env" tenants_env="$work/tenants.env" signatures="$work/token-signatures"
-  (umask 077 && node dist/apps/auth-gateway/main.js secrets generate --format env >"$secrets_env")
   : >"$tenants_env"
-  mapfile -t secret_env <"$secrets_env"
-  wait "$es_start" || { cat "$work/es-start.log"; fail "the private Elasticsearch node did not start"; }
 
   step=start
-  start_app auth-gateway CLEARML__AUTH_GATEWAY__LISTEN_PORT=0 CLEARML__AUTH_GATEWAY__METRICS__ENABLED=false
-  gateway=$(wait_ready auth-gateway) || fail "auth-gateway did not start (above)"
-  local jwks="$gateway/.well-known/jwks.json"
-  start_app apiserver CLEARML__APISERVER__LISTEN_PORT=0 CLEARML__APISERVER__METRICS__ENABLED=false \
-    CLEARML__APISERVER__AUTH_GATEWAY__URL="$gateway" CLEARML__APISERVER__AUTH__JWKS_URL="$jwks"
-  start_app fileserver CLEARML__FILESERVER__LISTEN_PORT=0 CLEARML__FILESERVER__METRICS__ENABLED=false \
-    CLEARML__FILESERVER__AUTH__ENABLED=true CLEARML__FILESERVER__AUTH__JWKS_URL="$jwks" \
-    CLEARML__FILESERVER__STORAGE__PATH="$work/files"
-  api=$(wait_ready apiserver) || fail "apiserver did not start (above)"
-  files=$(wait_ready fileserver) || fail "fileserver did not start (above)"
+  stack_start || fail "$stack_error"
   say "auth-gateway $gateway, apiserver $api, fileserver $files (auth on), Elasticsearch 127.0.0.1:$es_port"
 
   # ---- tenants A and B: founded by the operator, their users added by their admins
   step=tenants
   CHECK_TOKEN_SIGNATURES="$signatures" WARDEN_OPERATOR_SECRET=$(sed -n 's/^CLEARML__SECURE__AUTH__OPERATOR_SECRET=//p' "$secrets_env") \
     "$python" "$here/tenants.py" "$gateway" "$api" "$tenants_env" || fail "could not set up the tenants (above)"
-}
-
-# Each app gets only what this file sets (no developer .env, config dir or CLEARML_* from the caller)
-# and runs with its deployed Node flags.
-start_app() {
-  local app=$1 flags
-  shift
-  mapfile -t flags < <(bash tools/app-node-flags.sh "$app")
-  (cd "$work/cwd" && exec env -i PATH="$PATH" NODE_ENV=production CLEARML_CONFIG_DIR=/nonexistent-warden-config \
-    "${secret_env[@]}" CLEARML__HOSTS__MONGO__AUTH__HOST="$mongo_auth" CLEARML__HOSTS__MONGO__BACKEND__HOST="$mongo_backend" \
-    CLEARML_ELASTIC_SERVICE_PORT="$es_port" "$@" node --enable-source-maps "${flags[@]}" "$root/dist/apps/$app/main.js") \
-    >>"$logs/$app.log" 2>&1 &
-  pids[$app]=$!
-}
-
-# Prints the app's URL once it listens (port 0: the OS picks a free one) and answers /ready with 200;
-# otherwise says why on stderr and returns 1.
-wait_ready() {
-  local app=$1 url=""
-  for _ in $(seq 1 300); do
-    kill -0 "${pids[$app]}" 2>/dev/null || { echo "$app exited during start-up (its log is below)" >&2; return 1; }
-    [[ -n $url ]] || url=$(grep -o '"url":"http://127.0.0.1:[0-9]*"' "$logs/$app.log" | head -n 1 | cut -d'"' -f4)
-    if [[ -n $url ]] && curl -fs "$url/ready" >/dev/null; then
-      echo "$url"
-      return 0
-    fi
-    sleep 0.2
-  done
-  echo "$app did not become ready within 60 s: $(curl -s "${url:-http://127.0.0.1:1}/ready")" >&2
-  return 1
 }
 
 hold() {

@@ -1,0 +1,10 @@
+const preset = require('../../jest.preset.js');
+
+// The browser tier: only tools/browser/suite.sh runs it, against the private stack it starts.
+module.exports = {
+  ...preset,
+  displayName: 'browser',
+  rootDir: __dirname,
+  testMatch: ['<rootDir>/src/**/*.browser.spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/'],
+};
