@@ -7,6 +7,7 @@ import { ADMIN_GROUP, ADMIN_ROLE, MEMBER_GROUP, readKeycloakState, REALM_USERS }
 import { passwordGrant, verifyRealmToken } from './testing/keycloak-tokens';
 
 const state = readKeycloakState();
+const jwtClaims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
 const admin = new KeycloakAdmin(state);
 
 async function claimsOf(username: string) {
@@ -60,6 +61,16 @@ describe('Keycloak test service', () => {
     expect(info).toMatchObject({ sub: erin.id.sub, preferred_username: 'erin', groups: [MEMBER_GROUP] });
     expect(info.roles).toContain(ADMIN_ROLE);
     expect((await claimsOf(REALM_USERS.member)).id.roles ?? []).not.toContain(ADMIN_ROLE);
+  });
+
+  it('second client: groups only at the userinfo endpoint (the get_info_from_access_token false provider)', async () => {
+    const tokens = await passwordGrant(state, REALM_USERS.member, undefined, state.userinfoClient);
+    const id = await verifyRealmToken(state, tokens.id_token, state.userinfoClient.clientId);
+    expect(id.preferred_username).toBe('bob');
+    expect(id.groups).toBeUndefined();
+    expect(jwtClaims(tokens.access_token).groups).toBeUndefined();
+    const res = await fetch(`${state.issuer}/protocol/openid-connect/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(((await res.json()) as Record<string, unknown>).groups).toEqual([MEMBER_GROUP]);
   });
 
   it('refuses a wrong password and a wrong client secret', async () => {

@@ -12,6 +12,8 @@ export interface KeycloakState {
   version: string;
   admin: { username: string; password: string };
   client: { clientId: string; clientSecret: string };
+  /** A second client on the realm whose groups reach only the userinfo endpoint. */
+  userinfoClient: { clientId: string; clientSecret: string };
   passwords: Record<string, string>;
 }
 

@@ -13,11 +13,16 @@ export interface TokenResponse {
   expires_in: number;
 }
 
-export async function passwordGrant(state: KeycloakState, username: string, password = userPassword(state, username)): Promise<TokenResponse> {
+export async function passwordGrant(
+  state: KeycloakState,
+  username: string,
+  password = userPassword(state, username),
+  client = state.client,
+): Promise<TokenResponse> {
   const body = new URLSearchParams({
     grant_type: 'password',
-    client_id: state.client.clientId,
-    client_secret: state.client.clientSecret,
+    client_id: client.clientId,
+    client_secret: client.clientSecret,
     username,
     password,
     scope: 'openid',
