@@ -8,13 +8,17 @@ import {
   gatewayAuthSchema,
   runTenantCommand,
 } from '@warden/auth-service';
+import { join } from 'node:path';
 import { connectBackends } from '@warden/backends';
+import { consoleSettingsSchema, createConsole, publicHosts } from '@warden/console';
 import { PasswordPolicy, type SystemCredentialName } from '@warden/identity';
 import { ConfigError, HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, serviceDefaults, serviceSchema, workersSchema } from '@warden/config';
 import { secretOrEphemeral, type ServiceDefinition } from '@warden/http';
 import { verifierSettingsSchema } from '@warden/tokens';
 
 export const GATEWAY_PORT = 8080;
+// The build writes the console's script and style sheet beside the bundle (see project.json).
+const CONSOLE_ASSETS_DIR = join(__dirname, 'console-assets');
 
 const credential = z.object({ user_key: z.string().optional(), user_secret: z.string().optional() }).optional();
 const secureSchema = z.object({
@@ -24,7 +28,7 @@ const secureSchema = z.object({
 });
 
 const schema = z.object({
-  auth_gateway: serviceSchema().merge(gatewayAuthSchema).extend({ workers: workersSchema }),
+  auth_gateway: serviceSchema().merge(gatewayAuthSchema).extend({ workers: workersSchema, console: consoleSettingsSchema }),
   apiserver: z.object({ auth: clearmlAuthSchema }),
   secure: secureSchema.default({}),
   hosts: hostsSchema,
@@ -70,7 +74,7 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
     },
   },
   workers: (config) => config.auth_gateway.workers,
-  start: async ({ config, resolved, logger }) => {
+  start: async ({ config, resolved, logger, metricsRegistry }) => {
     if (config.auth_gateway.login.free_access && resolved.mode === 'production') {
       throw new ConfigError(
         'ERR_CONFIG_INVALID',
@@ -95,6 +99,13 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
       mongo: backends.mongo!.connection,
       redis: backends.redis!.client,
       logger,
+      webRoutes: (parts) =>
+        createConsole({
+          parts,
+          assetsDir: CONSOLE_ASSETS_DIR,
+          hosts: publicHosts(config.auth_gateway.console, config.auth_gateway.listen_port),
+          metricsRegistry,
+        }),
     });
     const warnings = [
       ...(config.auth_gateway.login.free_access ? ['auth_gateway.login.free_access is on: anyone can log in as any user name (development only)'] : []),

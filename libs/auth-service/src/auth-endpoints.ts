@@ -4,7 +4,8 @@ import { clearAuthCookies, type ClearmlApi, type TokenAuth } from '@warden/http'
 import type { CredentialRecord } from '@warden/identity';
 import type { AuthService } from './auth-service';
 import type { GatewayCaller } from './gateway-authenticator';
-import { loginAnswer } from './login-answer';
+import { CredentialActions } from './credential-actions';
+import { endBrowserSession, loginAnswer } from './login-answer';
 import type { UsernameConflicts } from './username-conflicts';
 import { optionalInt, optionalString, requiredString } from './request-fields';
 
@@ -37,6 +38,7 @@ export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: A
   const { store, audit, clearml } = service.deps;
   const cookieSettings = { name: clearml.session_auth_cookie_name, ...clearml.cookies };
   const answerLogin = loginAnswer(clearml, sessionSecret);
+  const credentials = new CredentialActions(service);
 
   api.endpoint('auth.login', { auth: 'login' }, async ({ auth, data, req, res }) => {
     const expirationSec = optionalInt(data, 'expiration_sec', 1);
@@ -47,28 +49,14 @@ export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: A
   });
 
   const logout = async ({ auth, req, res }: { auth: GatewayCaller; req: Request; res: Response }) => {
-    const { claims } = caller(auth);
-    // The whole login ends: a token renewed from this one is refused too.
-    await service.sessions.endFamily(claims);
-    clearAuthCookies(req, res, cookieSettings);
-    audit.record({ type: 'logout', outcome: 'success', user: claims.identity.user, company: claims.identity.company, client_ip: req.ip });
+    await endBrowserSession(service, caller(auth).claims, req, res);
     return {};
   };
   api.endpoint('auth.logout', { auth: 'token' }, logout);
   api.endpoint('login.logout', { auth: 'token' }, logout);
 
   api.endpoint('auth.create_credentials', { auth: 'token' }, async ({ auth, data, req }) => {
-    const { identity } = caller(auth).claims;
-    if (identity.role === 'system') throw new WardenError('ERR_FORBIDDEN', 'system identities cannot create credentials');
-    const created = await store.createCredentials(identity.user, { label: optionalString(data, 'label') });
-    audit.record({
-      type: 'credentials.create',
-      outcome: 'success',
-      user: identity.user,
-      company: identity.company,
-      access_key: created.access_key,
-      client_ip: req.ip,
-    });
+    const created = await credentials.create(caller(auth).claims.identity, optionalString(data, 'label'), req.ip);
     return { credentials: { access_key: created.access_key, secret_key: created.secret_key, label: created.record.label ?? null } };
   });
 
@@ -76,49 +64,16 @@ export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: A
     const { identity } = caller(auth).claims;
     const user = optionalString(data, 'user') ?? identity.user;
     if (user !== identity.user) await assertAdminOf(identity, user);
-    const credentials = await store.listCredentials({ user, company: identity.company });
-    return { credentials: credentials.filter((c) => !c.revoked).map(credentialView) };
+    return { credentials: (await credentials.list(user, identity.company)).map(credentialView) };
   });
 
-  // A caller manages its own credentials; an admin those of its company. Another company's key
-  // is answered like a missing one, so keys cannot be probed across tenants.
-  const ownedCredential = async (identity: TokenAuth['claims']['identity'], accessKey: string) => {
-    const credential = await store.getCredential(accessKey);
-    if (!credential || credential.company !== identity.company) throw new WardenError('ERR_INVALID_ACCESS_KEY', 'invalid user or invalid access key');
-    if (credential.user !== identity.user && identity.role !== 'admin')
-      throw new WardenError('ERR_FORBIDDEN', 'only an admin manages the credentials of other users');
-    return credential;
-  };
-
   api.endpoint('auth.edit_credentials', { auth: 'token' }, async ({ auth, data, req }) => {
-    const { identity } = caller(auth).claims;
-    const credential = await ownedCredential(identity, requiredString(data, 'access_key'));
-    await store.editCredentials(credential.access_key, { label: optionalString(data, 'label') });
-    audit.record({
-      type: 'credentials.edit',
-      outcome: 'success',
-      user: identity.user,
-      company: identity.company,
-      access_key: credential.access_key,
-      client_ip: req.ip,
-    });
+    await credentials.relabel(caller(auth).claims.identity, requiredString(data, 'access_key'), optionalString(data, 'label'), req.ip);
     return { updated: 1 };
   });
 
   api.endpoint('auth.revoke_credentials', { auth: 'token' }, async ({ auth, data, req }) => {
-    const { identity } = caller(auth).claims;
-    const credential = await ownedCredential(identity, requiredString(data, 'access_key'));
-    await store.revokeCredentials(credential.access_key);
-    // Tokens already issued under this key die with it, everywhere.
-    await service.sessions.revokeCredentialTokens(credential.access_key);
-    audit.record({
-      type: 'credentials.revoke',
-      outcome: 'success',
-      user: identity.user,
-      company: identity.company,
-      access_key: credential.access_key,
-      client_ip: req.ip,
-    });
+    await credentials.revoke(caller(auth).claims.identity, requiredString(data, 'access_key'), req.ip);
     return { revoked: 1 };
   });
 

@@ -23,13 +23,14 @@ import {
   type SystemCredentialName,
 } from '@warden/identity';
 import { KeyRing, TokenIssuer } from '@warden/token-issuer';
-import { REVOCATION_MARGIN_SEC, RevocationList, StaticKeySource, TokenVerifier, assertTenantMember } from '@warden/tokens';
+import { REVOCATION_MARGIN_SEC, RevocationList, StaticKeySource, TokenVerifier, assertTenantMember, type TokenClaims } from '@warden/tokens';
 import { registerAuthEndpoints } from './auth-endpoints';
 import { AuthService } from './auth-service';
 import { loginLimits, webLoginEnabled, type ClearmlAuthSettings, type GatewayAuthSettings } from './auth-settings';
 import { gatewayAuthenticator, type GatewayCaller } from './gateway-authenticator';
 import { MongoSigningKeyStore } from './mongo-signing-key-store';
-import { loginAnswer } from './login-answer';
+import { CredentialActions } from './credential-actions';
+import { loginAnswer, type LoginAnswer } from './login-answer';
 import { operatorRoutes } from './operator-endpoints';
 import { registerPasswordEndpoints } from './password-endpoints';
 import { registerSessionEndpoints } from './session-endpoints';
@@ -53,12 +54,32 @@ export interface GatewayOptions {
   mongo: Connection;
   redis: RedisClientType;
   logger: Logger;
+  /**
+   * Routes of the gateway's web origin (the console, SSO), mounted after the ClearML endpoints with
+   * the same client-address and CORS handling; built from the gateway's own parts.
+   */
+  webRoutes?: (parts: GatewayParts) => Router;
   /** Namespaces the gateway's counters in Redis (login limits, username conflicts); in-process tests use their own. */
   rateLimitPrefix?: string;
 }
 
+/** What the gateway's web pages (libs/console, SSO) reuse in-process: one path for every login. */
+export interface GatewayParts {
+  service: AuthService;
+  credentials: CredentialActions;
+  /** Verifies a token as the gateway's endpoints do: signature, expiry and revocation (no database). */
+  verify(token: string): Promise<TokenClaims>;
+  /** Throws ERR_SERVICE_UNAVAILABLE while set-up (MongoDB, signing keys) has not finished. */
+  assertReady(): void;
+  /** Sets the auth and CSRF cookies of a login, as auth.login does. */
+  answerLogin: LoginAnswer;
+  /** Keys CSRF tokens (secure.http.session_secret.apiserver). */
+  sessionSecret: string;
+}
+
 export interface Gateway {
   routes: Router;
+  parts: GatewayParts;
   readiness: ReadinessCheck[];
   /** The ClearML endpoints the gateway answers (`auth.*`, `login.*`, `users.*`). */
   endpoints: string[];
@@ -163,13 +184,15 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
   attempt();
 
+  const assertReady = () => {
+    if (setupError) throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'the gateway is still setting up');
+  };
+  const verify = (token: string) => {
+    if (!verifier) throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'the gateway is still setting up');
+    return verifier.verify(token);
+  };
   const authenticate = gatewayAuthenticator({
-    verifier: {
-      verify: (token) => {
-        if (!verifier) throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'the gateway is still setting up');
-        return verifier.verify(token);
-      },
-    },
+    verifier: { verify },
     cookieNames: [clearml.session_auth_cookie_name],
     csrfKey: secrets.sessionSecret,
   });
@@ -206,15 +229,23 @@ export function createGateway(options: GatewayOptions): Gateway {
         ...OPERATOR_FAILURES,
       }),
       logger,
-      assertReady: () => {
-        if (setupError) throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'the gateway is still setting up');
-      },
+      assertReady,
     }),
   );
   routes.use(api.router);
+  const parts: GatewayParts = {
+    service,
+    credentials: new CredentialActions(service),
+    verify,
+    assertReady,
+    answerLogin: loginAnswer(clearml, secrets.sessionSecret),
+    sessionSecret: secrets.sessionSecret,
+  };
+  if (options.webRoutes) routes.use(options.webRoutes(parts));
 
   return {
     routes,
+    parts,
     endpoints: api.endpointNames(),
     readiness: [
       {

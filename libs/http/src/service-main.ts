@@ -15,6 +15,7 @@ import {
 } from '@warden/config';
 import { runSecretsCommand, type AppName, type SecretScrubber } from '@warden/secrets';
 import type { DestinationStream } from 'pino';
+import type { Registry } from 'prom-client';
 import { createServiceApp } from './create-app';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, startMetricsServer } from './metrics';
@@ -35,6 +36,8 @@ export interface ServiceContext<C> {
   resolved: ResolvedConfig;
   logger: Logger;
   scrubber: SecretScrubber;
+  /** The service's Prometheus registry, for metrics of its own; absent when metrics are off. */
+  metricsRegistry?: Registry;
 }
 
 export interface ServiceParts {
@@ -167,9 +170,11 @@ async function serve<C extends BaseConfig>(
   const logger = createLogger({ name: definition.app, level: config.logging.level, scrubber, destination: options.destination });
   for (const warning of warnings) logger.warn(warning);
 
+  const listener = definition.listener(config);
+  const metrics = listener.metrics.enabled ? createMetrics(definition.app) : undefined;
   let parts: ServiceParts;
   try {
-    parts = await definition.start({ config, resolved, logger, scrubber });
+    parts = await definition.start({ config, resolved, logger, scrubber, metricsRegistry: metrics?.registry });
   } catch (error) {
     // A setting that is valid alone but not in this mode (e.g. free access in production).
     if (!(error instanceof ConfigError)) throw error;
@@ -181,8 +186,6 @@ async function serve<C extends BaseConfig>(
   if (parts.endpoints?.length) logger.info({ endpoints: parts.endpoints }, `${parts.endpoints.length} ClearML endpoints registered`);
   for (const warning of state.warnings) logger.warn(warning);
 
-  const listener = definition.listener(config);
-  const metrics = listener.metrics.enabled ? createMetrics(definition.app) : undefined;
   const app = createServiceApp({
     logger,
     scrubber,

@@ -6,7 +6,7 @@ import { CapturedLogs } from '@warden/http/testing';
 import { SecretScrubber } from '@warden/secrets';
 import { createGateway, type Gateway, type GatewayOptions } from '../create-gateway';
 
-export interface InProcessGatewayOptions extends Pick<GatewayOptions, 'clearml' | 'gateway' | 'secrets'> {
+export interface InProcessGatewayOptions extends Pick<GatewayOptions, 'clearml' | 'gateway' | 'secrets' | 'webRoutes'> {
   /** Names the logger and the rate-limit prefix. */
   name: string;
   /** The spec's own MongoDB database (also its rate-limit namespace), dropped on close. */
@@ -35,6 +35,7 @@ export function inProcessGateway(options: InProcessGatewayOptions): InProcessGat
     clearml: options.clearml,
     gateway: options.gateway,
     secrets: options.secrets,
+    webRoutes: options.webRoutes,
     mongo: backends.mongo!.connection,
     redis: backends.redis!.client,
     logger,

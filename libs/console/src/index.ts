@@ -1,0 +1,3 @@
+export { createConsole, type ConsoleOptions } from './create-console';
+export { consoleSettingsSchema, publicHosts, type ConsoleSettings, type PublicHosts } from './settings';
+export type { ConsoleContext, SsoProvider } from './context';

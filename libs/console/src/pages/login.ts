@@ -1,0 +1,151 @@
+import express, { Router, type Request, type Response } from 'express';
+import { endBrowserSession, webLoginEnabled } from '@warden/auth-service';
+import { WardenError } from '@warden/errors';
+import { sendPage, type ConsoleContext } from '../context';
+import { LoginCsrf, assertFormCsrf, csrfField } from '../csrf';
+import { html, type Html } from '../html';
+import { documentPage } from '../layout';
+import { HOME_PATH, safeNext } from '../redirect';
+import { readSession } from '../session';
+
+const MAX_USERNAME = 256;
+const MAX_PASSWORD = 1024;
+export const formBody = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 });
+
+interface LoginProblem {
+  code: string;
+  message: string;
+  status: number;
+}
+
+function duration(sec: number): string {
+  if (sec < 90) return `${sec} second${sec === 1 ? '' : 's'}`;
+  const min = Math.ceil(sec / 60);
+  return `${min} minutes`;
+}
+
+/** What the person at the login form is told: enough to act on, nothing an attacker learns more from. */
+function problemOf(error: WardenError): LoginProblem {
+  switch (error.code) {
+    case 'ERR_INVALID_CREDENTIALS':
+    case 'ERR_CREDENTIALS_REVOKED':
+      return { code: 'ERR_INVALID_CREDENTIALS', status: 401, message: 'Wrong username or password.' };
+    case 'ERR_USER_DISABLED':
+      return { code: error.code, status: 403, message: 'This account is disabled. Ask an administrator of your company to enable it.' };
+    case 'ERR_RATE_LIMITED': {
+      const sec = Number(error.data['retry_after_sec'] ?? 60);
+      return { code: error.code, status: 429, message: `Too many failed logins: locked out. Try again in ${duration(sec)}.` };
+    }
+    case 'ERR_SERVICE_UNAVAILABLE':
+      return { code: error.code, status: 503, message: 'Logins are unavailable right now. Try again in a minute.' };
+    default:
+      return { code: error.code, status: error.status, message: error.message };
+  }
+}
+
+function loginPage(ctx: ConsoleContext, options: { csrf: string; next: string; username?: string; problem?: LoginProblem; webLogin: boolean }): Html {
+  const providers = ctx.ssoProviders();
+  const form = options.webLogin
+    ? html`<form id="login-form" method="post" action="/login" novalidate>
+        ${csrfField(options.csrf)}
+        <input type="hidden" name="next" value="${options.next}" />
+        <p>
+          <label for="username">Username</label>
+          <input
+            id="username"
+            name="username"
+            type="text"
+            autocomplete="username"
+            required
+            maxlength="${MAX_USERNAME}"
+            value="${options.username ?? ''}"
+            autofocus
+          />
+        </p>
+        <p>
+          <label for="password">Password</label>
+          <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="${MAX_PASSWORD}" />
+        </p>
+        <p><button id="login-submit" type="submit">Log in</button></p>
+      </form>`
+    : html`<p id="login-disabled" role="status">Web login with a username and password is disabled on this server.</p>`;
+  const sso =
+    providers.length > 0 &&
+    html`<section aria-labelledby="sso-title">
+      <h2 id="sso-title">Or log in with</h2>
+      <ul id="sso-providers">
+        ${providers.map((p) => html`<li><a class="button sso-button" id="sso-${p.name}" href="${p.startUrl}">${p.displayName}</a></li>`)}
+      </ul>
+    </section>`;
+  const problem = options.problem && html`<p id="login-error" class="alert" role="alert" data-code="${options.problem.code}">${options.problem.message}</p>`;
+  const body = html`<main id="main" class="narrow login">
+    <h1>Log in to Warden</h1>
+    ${problem} ${form} ${sso}
+  </main>`;
+  return documentPage({ title: 'Log in', assets: ctx.assets, body, pageId: 'login' });
+}
+
+function field(req: Request, name: string): string | undefined {
+  const value = (req.body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** GET/POST /login, POST /logout and GET /. */
+export function loginRoutes(ctx: ConsoleContext): Router {
+  const { parts } = ctx;
+  const { clearml, gateway } = parts.service.deps;
+  const loginCsrf = new LoginCsrf(parts.sessionSecret);
+  const webLogin = () => webLoginEnabled(clearml, gateway);
+  const routes = Router();
+
+  const render = (req: Request, res: Response, next: string, extra: { username?: string; problem?: LoginProblem } = {}) =>
+    sendPage(res, loginPage(ctx, { csrf: loginCsrf.issue(req, res), next, webLogin: webLogin(), ...extra }), extra.problem?.status ?? 200);
+
+  routes.get('/', async (req, res) => {
+    res.redirect(302, (await readSession(req, ctx.session)) ? HOME_PATH : '/login');
+  });
+
+  routes.get('/login', async (req, res) => {
+    const next = safeNext(req.query['next']);
+    if (await readSession(req, ctx.session)) return res.redirect(302, next);
+    render(req, res, next);
+  });
+
+  routes.post('/login', formBody, async (req, res) => {
+    loginCsrf.assert(req);
+    const next = safeNext(field(req, 'next'));
+    const username = field(req, 'username') ?? '';
+    const password = field(req, 'password') ?? '';
+    if (!webLogin())
+      return render(req, res, next, { problem: { code: 'ERR_WEB_LOGIN_DISABLED', status: 403, message: 'Web login is disabled on this server.' } });
+    if (!username || !password)
+      return render(req, res, next, { username, problem: { code: 'ERR_BAD_REQUEST', status: 400, message: 'Enter your username and password.' } });
+    if (username.length > MAX_USERNAME || password.length > MAX_PASSWORD)
+      return render(req, res, next, { problem: { code: 'ERR_INVALID_CREDENTIALS', status: 401, message: 'Wrong username or password.' } });
+    parts.assertReady();
+    try {
+      const issued = await parts.service.login({ id: username, secret: password, clientIp: req.ip ?? '' });
+      if (issued.claims.auth.password_change_required) {
+        const message = 'An administrator reset your password: change it (auth.change_password) before you log in here.';
+        return render(req, res, next, { username, problem: { code: 'ERR_PASSWORD_CHANGE_REQUIRED', status: 403, message } });
+      }
+      parts.answerLogin(req, res, issued);
+      res.redirect(303, next);
+    } catch (error) {
+      if (!(error instanceof WardenError)) throw error;
+      const problem = problemOf(error);
+      if (typeof error.data['retry_after_sec'] === 'number') res.set('Retry-After', String(error.data['retry_after_sec']));
+      render(req, res, next, { username, problem });
+    }
+  });
+
+  routes.post('/logout', formBody, async (req, res) => {
+    const session = await readSession(req, ctx.session);
+    if (session) {
+      assertFormCsrf(req, session.claims.session_id, parts.sessionSecret);
+      await endBrowserSession(parts.service, session.claims, req, res);
+    }
+    res.redirect(303, '/login');
+  });
+  return routes;
+}

@@ -1,0 +1,66 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { CLEARML_AUTH_DEFAULTS, GATEWAY_AUTH_DEFAULTS, clearmlAuthSchema, gatewayAuthSchema } from '@warden/auth-service';
+import { inProcessGateway, type InProcessGateway } from '@warden/auth-service/testing';
+import { generateKey, generateSecret } from '@warden/secrets';
+import type { SsoProvider } from '../context';
+import { createConsole } from '../create-console';
+import { publicHosts, type ConsoleSettings } from '../settings';
+
+export interface ConsoleGatewayOptions {
+  name: string;
+  db: string;
+  /** Fixed users of the default company ({username, password, name, admin}). */
+  fixedUsers?: { username: string; password: string; name: string; admin?: boolean }[];
+  /** Overrides of auth_gateway settings (e.g. login limits). */
+  gateway?: Record<string, unknown>;
+  hosts?: ConsoleSettings;
+  ssoProviders?: SsoProvider[];
+}
+
+export interface ConsoleGateway extends InProcessGateway {
+  registry: Registry;
+  secrets: { tokenSecret: string; sessionSecret: string };
+}
+
+let builtAssets: string | undefined;
+
+/** Builds the client bundle once per test process, as the gateway's build does. */
+export function testAssetsDir(): string {
+  if (builtAssets && existsSync(builtAssets)) return builtAssets;
+  const dir = join(tmpdir(), `warden-console-assets-${process.pid}`);
+  execFileSync(process.execPath, [join(__dirname, '../../build-assets.mjs'), dir]);
+  builtAssets = dir;
+  return dir;
+}
+
+/** The gateway in-process with the console mounted, on the real Redis and MongoDB-wire server. */
+export function consoleGateway(options: ConsoleGatewayOptions): ConsoleGateway {
+  const secrets = { tokenSecret: generateSecret(), sessionSecret: generateSecret() };
+  const registry = new Registry();
+  const clearml = clearmlAuthSchema.parse({
+    ...CLEARML_AUTH_DEFAULTS,
+    fixed_users: { enabled: Boolean(options.fixedUsers?.length), pass_hashed: false, users: options.fixedUsers ?? [] },
+  });
+  const gateway = gatewayAuthSchema.parse({ ...GATEWAY_AUTH_DEFAULTS, ...options.gateway });
+  const assetsDir = testAssetsDir();
+  const running = inProcessGateway({
+    name: options.name,
+    db: options.db,
+    clearml,
+    gateway,
+    secrets: { ...secrets, systemCredentials: [{ name: 'apiserver', accessKey: generateKey(), secretKey: generateSecret() }] },
+    webRoutes: (parts) =>
+      createConsole({
+        parts,
+        assetsDir,
+        hosts: publicHosts(options.hosts ?? {}, 8080),
+        ssoProviders: () => options.ssoProviders ?? [],
+        metricsRegistry: registry,
+      }),
+  });
+  return { ...running, registry, secrets };
+}
