@@ -2,7 +2,7 @@
 # The README's test command. On a new machine it installs everything the tests need (npm packages,
 # Redis, FerretDB, Elasticsearch; cached for later runs), starts the backing services on loopback,
 # then runs every tier: build, lint and unit tests, then integration tests against the real services,
-# then the Keycloak tier (tools/keycloak/suite.sh: starts its own Keycloak for the SSO tests, stops it after),
+# then the Keycloak tier (tools/browser/keycloak-suite.sh: its own Keycloak and stack for the SSO tests),
 # the ClearML SDK compatibility suite against the whole stack (tools/clearml-compat/suite.sh) and
 # the attack suite against the production-mode stack (tools/attack/suite.sh).
 set -euo pipefail
@@ -21,7 +21,7 @@ if [[ $status -eq 0 ]]; then
   npx nx run-many -t integration --outputStyle=static --parallel=1 || status=$?
 fi
 if [[ $status -eq 0 ]]; then
-  bash tools/keycloak/suite.sh || status=$?
+  bash tools/browser/keycloak-suite.sh || status=$?
   bash tools/clearml-compat/suite.sh || status=$?
   bash tools/attack/suite.sh || status=$?
 fi

@@ -3,7 +3,7 @@
 # in-memory database, the realm of tools/services/keycloak/realm-warden.json imported at every start
 # with a client secret, user passwords and an admin password generated for that start. Not part of
 # `tools/services.sh up` by default: it takes 20-60 s to start and about 0.5 GB, which only the
-# Keycloak tier needs (tools/keycloak/suite.sh starts it; `tools/services.sh up keycloak` by hand).
+# Keycloak tier needs (tools/browser/keycloak-suite.sh starts it; `tools/services.sh up keycloak` by hand).
 #
 # What a test needs (URLs, client secret, passwords) is written to $DIR/state.json, mode 600, never to
 # the repository. Several instances can run side by side: each has its own run dir, HTTP port and
@@ -208,6 +208,10 @@ start() {
 }
 
 stop() { stop_pidfile "$PIDFILE"; }
+
+# For scripts that drive a running instance: where its state.json is, and its URL.
+state() { echo "$STATE"; }
+url() { echo "http://127.0.0.1:$PORT"; }
 
 status() {
   pid_alive "$PIDFILE" && ready && echo "keycloak: up (127.0.0.1:$PORT)" || {

@@ -20,17 +20,28 @@ export interface SeedOptions {
   getInfoFromAccessToken?: boolean;
 }
 
-const SERVICES = 'CLEARML__services__login__sso__oauth_client__keycloak__';
-const SECURE = 'CLEARML__secure__login__sso__oauth_client__keycloak__';
-
-export function seedEnvironment(state: KeycloakState, options: SeedOptions = {}): Record<string, string> {
+/**
+ * The variables for provider `keycloak` (the seed's name) or another one; `endpoints: false` sets only
+ * base_url, leaving the authorize and token endpoints to discovery.
+ */
+export function seedEnvironment(
+  state: KeycloakState,
+  options: SeedOptions = {},
+  provider = 'keycloak',
+  client = state.client,
+  endpoints = true,
+): Record<string, string> {
+  const SERVICES = `CLEARML__services__login__sso__oauth_client__${provider}__`;
+  const SECURE = `CLEARML__secure__login__sso__oauth_client__${provider}__`;
   const env: Record<string, string> = {
     // Basic Setup
     [`${SERVICES}base_url`]: state.issuer,
-    [`${SERVICES}authorize_url`]: `${state.issuer}/protocol/openid-connect/auth`,
-    [`${SERVICES}access_token_url`]: `${state.issuer}/protocol/openid-connect/token`,
-    [`${SECURE}client_id`]: state.client.clientId,
-    [`${SECURE}client_secret`]: state.client.clientSecret,
+    ...(endpoints && {
+      [`${SERVICES}authorize_url`]: `${state.issuer}/protocol/openid-connect/auth`,
+      [`${SERVICES}access_token_url`]: `${state.issuer}/protocol/openid-connect/token`,
+    }),
+    [`${SECURE}client_id`]: client.clientId,
+    [`${SECURE}client_secret`]: client.clientSecret,
   };
   if (options.defaultCompany !== undefined) env[`${SECURE}default_company`] = options.defaultCompany;
   if (options.groups) {

@@ -30,7 +30,7 @@ export const ADMIN_GROUP = 'warden-admins';
 export const MEMBER_GROUP = 'ml-team';
 export const ADMIN_ROLE = 'admin';
 
-const repoRoot = resolve(__dirname, '../../../..');
+const repoRoot = resolve(__dirname, '../../../../..');
 
 /** The state file: WARDEN_KEYCLOAK_STATE, else the run dir the service script uses by default. */
 export function keycloakStatePath(): string {

@@ -1,7 +1,7 @@
 // The Keycloak test service on its own (tools/services/keycloak.sh, realm-warden.json): the realm is
 // discoverable, its users log in and get signed tokens with the claims the seed's settings read, the
 // client is locked to the Warden callback with PKCE, and the admin REST helpers change what the next
-// login sees. Runs in the Keycloak tier (tools/keycloak/suite.sh), against the instance it started.
+// login sees. Runs in the Keycloak tier (tools/browser/keycloak-suite.sh), against the instance it started.
 import { KeycloakAdmin } from './testing/keycloak-admin';
 import { ADMIN_GROUP, ADMIN_ROLE, MEMBER_GROUP, readKeycloakState, REALM_USERS } from './testing/keycloak-state';
 import { passwordGrant, verifyRealmToken } from './testing/keycloak-tokens';
@@ -88,12 +88,15 @@ describe('Keycloak test service', () => {
           redirect: 'manual',
         },
       );
-    const callback = `${state.webOrigin}/callback_keycloak`;
+    // The walk points the client at its own gateway: whatever origin it is now registered for.
+    const [callback] = (await admin.client()).redirectUris ?? [];
+    expect(callback).toMatch(/\/callback_keycloak$/);
+    const origin = new URL(callback).origin;
     const withPkce = { code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' };
     // The login form is shown for the registered callback with a challenge...
     expect((await authorize({ redirect_uri: callback, ...withPkce })).status).toBe(200);
     // ...another path on the same origin is refused outright (no redirect anywhere)...
-    const foreign = await authorize({ redirect_uri: `${state.webOrigin}/callback_other`, ...withPkce });
+    const foreign = await authorize({ redirect_uri: `${origin}/callback_other`, ...withPkce });
     expect(foreign.status).toBe(400);
     // ...and without a challenge Keycloak sends the error back to the callback instead of a form.
     const noPkce = await authorize({ redirect_uri: callback });
