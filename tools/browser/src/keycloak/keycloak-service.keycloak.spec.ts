@@ -2,6 +2,8 @@
 // discoverable, its users log in and get signed tokens with the claims the seed's settings read, the
 // client is locked to the Warden callback with PKCE, and the admin REST helpers change what the next
 // login sees. Runs in the Keycloak tier (tools/browser/keycloak-suite.sh), against the instance it started.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { KeycloakAdmin } from './testing/keycloak-admin';
 import { ADMIN_GROUP, ADMIN_ROLE, MEMBER_GROUP, readKeycloakState, REALM_USERS } from './testing/keycloak-state';
 import { passwordGrant, verifyRealmToken } from './testing/keycloak-tokens';
@@ -126,6 +128,36 @@ describe('Keycloak test service', () => {
     const restored = (await claimsOf(user)).id;
     expect(restored.groups).toEqual([MEMBER_GROUP]);
     expect(restored.roles ?? []).not.toContain(ADMIN_ROLE);
+  });
+
+  it('back-channel logout: ending a session makes Keycloak POST a signed logout token (sid, events) to the client', async () => {
+    const received: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        if (req.method === 'POST' && req.url === '/backchannel_logout_keycloak') received.push(new URLSearchParams(body).get('logout_token') ?? '');
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const [previous] = (await admin.client()).redirectUris ?? [];
+    // Earlier logins' sessions end first (one logout token per session): only this one is posted here.
+    await admin.logout(REALM_USERS.noGroup);
+    try {
+      await admin.setWebOrigin(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      const tokens = await passwordGrant(state, REALM_USERS.noGroup);
+      const { sid, sub } = await verifyRealmToken(state, tokens.id_token, state.client.clientId);
+      await admin.logout(REALM_USERS.noGroup);
+      expect(received).toHaveLength(1);
+      const logout = await verifyRealmToken(state, received[0], state.client.clientId);
+      expect(logout).toMatchObject({ sid, sub, events: { 'http://schemas.openid.net/event/backchannel-logout': {} } });
+      expect(logout.jti).toEqual(expect.any(String));
+      expect(logout.nonce).toBeUndefined();
+    } finally {
+      server.close();
+      if (previous) await admin.setWebOrigin(new URL(previous).origin);
+    }
   });
 
   it('admin REST helpers: logout ends the user sessions; the client secret is the one generated at start', async () => {
