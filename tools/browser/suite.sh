@@ -8,6 +8,8 @@
 # apps' logs must hold no secret, password or token: the generated ones, and every password and API
 # secret the specs saw in the browser (tools/clearml-compat/scan_logs.py).
 # Extra arguments go to jest (e.g. a spec's path or -t NAME).
+# For developing a spec: BROWSER_STACK_HOLD=FILE writes the stack's coordinates to FILE (mode 600) and
+# keeps the stack up until FILE is removed; BROWSER_STACK=FILE runs the specs against that stack.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
@@ -27,8 +29,8 @@ finish() {
   trap - EXIT
   set +e
   stack_down
-  if [[ -n ${python:-} && -n ${secrets_env:-} ]]; then
-    local scan=("$python" tools/clearml-compat/scan_logs.py --secrets "$secrets_env" --secrets "$admin_env" --secrets "$work/seen.env" --signatures "$work/seen-signatures")
+  if [[ -n ${python:-} && -n ${seen:-} ]]; then
+    local scan=("$python" tools/clearml-compat/scan_logs.py --secrets "$secrets_env" --secrets "$admin_env" --secrets "$seen.env" --signatures "$seen-signatures")
     if ! "${scan[@]}" "$logs"/*.log >"$work/leaks" 2>&1; then
       head -n 20 "$work/leaks"
       reason="${reason:+$reason; }the apps' logs hold a secret or token (above)"
@@ -37,7 +39,7 @@ finish() {
     ((rc == 0)) || "${scan[@]}" --print --tail 150 "$logs"/*.log 2>/dev/null
   fi
   if ((rc == 0)); then
-    say "PASSED: the console in Chromium against the Warden stack; app logs free of secrets"
+    say "PASSED: the console in Chromium against the Warden stack${seen:+; app logs free of secrets}"
   else
     say "FAILED: ${reason:-exit status $rc}"
   fi
@@ -52,35 +54,56 @@ trap 'exit 130' INT
 chromium=$(bash tools/browser/chromium.sh) || { reason="no Chromium (above)"; exit 1; }
 python=$(bash tools/clearml-compat/setup.sh) || { reason="no ClearML SDK venv (above)"; exit 1; }
 
-stack_init browser
-stack_build || { reason=$stack_error; exit 1; }
-# The stack's admin, as tools/stack.sh makes one: a fixed user with a generated password (in a file
-# only, mode 600; the specs read it from there).
-admin_env="$work/admin.env"
-admin_password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')
-(umask 077 && echo "WARDEN_BROWSER_ADMIN_PASSWORD=$admin_password" >"$admin_env")
-: >"$work/seen.env" && : >"$work/seen-signatures" && chmod 600 "$work/seen.env" "$work/seen-signatures"
-metrics_port=$(free_port)
-GATEWAY_ENV=(
-  CLEARML__APISERVER__AUTH__FIXED_USERS__ENABLED=true
-  "CLEARML__APISERVER__AUTH__FIXED_USERS__USERS=[{\"username\": \"admin\", \"password\": \"$admin_password\", \"name\": \"Admin\", \"admin\": true}]"
-  # What the console writes into the clearml.conf block it hands out: this stack's own hosts.
-  CLEARML__AUTH_GATEWAY__CONSOLE__API_HOST="$api" CLEARML__AUTH_GATEWAY__CONSOLE__WEB_HOST="$gateway"
-  CLEARML__AUTH_GATEWAY__CONSOLE__FILES_HOST="$files"
-  # The CSP report counter is read from the gateway's metrics.
-  CLEARML__AUTH_GATEWAY__METRICS__ENABLED=true CLEARML__AUTH_GATEWAY__METRICS__LISTEN_PORT="$metrics_port"
-)
-stack_start || { reason=$stack_error; exit 1; }
-say "auth-gateway $gateway (metrics :$metrics_port), apiserver $api, fileserver $files; Chromium $chromium"
+start() {
+  stack_init browser
+  stack_build || { reason=$stack_error; exit 1; }
+  # The stack's admin, as tools/stack.sh makes one: a fixed user with a generated password (in a file
+  # only, mode 600; the specs read it from there).
+  admin_env="$work/admin.env"
+  (umask 077 && echo "WARDEN_BROWSER_ADMIN_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')" >"$admin_env")
+  local metrics_port password
+  password=$(sed -n 's/^WARDEN_BROWSER_ADMIN_PASSWORD=//p' "$admin_env")
+  metrics_port=$(free_port)
+  GATEWAY_ENV=(
+    CLEARML__APISERVER__AUTH__FIXED_USERS__ENABLED=true
+    "CLEARML__APISERVER__AUTH__FIXED_USERS__USERS=[{\"username\": \"admin\", \"password\": \"$password\", \"name\": \"Admin\", \"admin\": true}]"
+    # What the console writes into the clearml.conf block it hands out: this stack's own hosts.
+    CLEARML__AUTH_GATEWAY__CONSOLE__API_HOST="$api" CLEARML__AUTH_GATEWAY__CONSOLE__WEB_HOST="$gateway"
+    CLEARML__AUTH_GATEWAY__CONSOLE__FILES_HOST="$files"
+    # The session-expiry spec waits out a 3-second token: a clock-skew allowance of 1 s (one machine).
+    CLEARML__AUTH_GATEWAY__TOKENS__LEEWAY_SEC=1
+    # The CSP report counter is read from the gateway's metrics.
+    CLEARML__AUTH_GATEWAY__METRICS__ENABLED=true CLEARML__AUTH_GATEWAY__METRICS__LISTEN_PORT="$metrics_port"
+  )
+  stack_start || { reason=$stack_error; exit 1; }
+  say "auth-gateway $gateway (metrics :$metrics_port), apiserver $api, fileserver $files; Chromium $chromium"
+  seen="$work/seen"
+  (umask 077 && : >"$seen.env" && : >"$seen-signatures")
+  stack_env=(
+    WARDEN_BROWSER_GATEWAY="$gateway" WARDEN_BROWSER_API="$api" WARDEN_BROWSER_FILES="$files"
+    WARDEN_BROWSER_METRICS="http://127.0.0.1:$metrics_port/metrics" WARDEN_BROWSER_ADMIN=admin
+    WARDEN_BROWSER_SECRETS_ENV="$secrets_env" WARDEN_BROWSER_ADMIN_ENV="$admin_env"
+    WARDEN_BROWSER_SEEN_SECRETS="$seen.env" WARDEN_BROWSER_SEEN_SIGNATURES="$seen-signatures"
+    WARDEN_BROWSER_GATEWAY_LOG="$logs/auth-gateway.log"
+  )
+}
+
+if [[ -n ${BROWSER_STACK:-} ]]; then
+  mapfile -t stack_env <"$BROWSER_STACK"
+else
+  start
+  if [[ -n ${BROWSER_STACK_HOLD:-} ]]; then
+    (umask 077 && printf '%s\n' "${stack_env[@]}" >"$BROWSER_STACK_HOLD")
+    say "holding the stack: its coordinates are in $BROWSER_STACK_HOLD; remove that file to stop it"
+    while [[ -f $BROWSER_STACK_HOLD ]]; do sleep 2; done
+    exit 0
+  fi
+fi
 
 rm -rf .warden/screenshots && mkdir -p .warden/screenshots .warden/test-results
 rc=0
-env WARDEN_BROWSER_CHROMIUM="$chromium" WARDEN_BROWSER_SCREENSHOTS="$root/.warden/screenshots" \
-  WARDEN_BROWSER_GATEWAY="$gateway" WARDEN_BROWSER_API="$api" WARDEN_BROWSER_FILES="$files" \
-  WARDEN_BROWSER_METRICS="http://127.0.0.1:$metrics_port/metrics" WARDEN_BROWSER_ADMIN=admin \
-  WARDEN_BROWSER_SECRETS_ENV="$secrets_env" WARDEN_BROWSER_ADMIN_ENV="$admin_env" WARDEN_BROWSER_SDK_PYTHON="$python" \
-  WARDEN_BROWSER_SEEN_SECRETS="$work/seen.env" WARDEN_BROWSER_SEEN_SIGNATURES="$work/seen-signatures" \
-  WARDEN_BROWSER_GATEWAY_LOG="$logs/auth-gateway.log" \
+env "${stack_env[@]}" WARDEN_BROWSER_CHROMIUM="$chromium" WARDEN_BROWSER_SCREENSHOTS="$root/.warden/screenshots" \
+  WARDEN_BROWSER_SDK_PYTHON="$python" \
   npx jest -c tools/browser/jest.config.js --runInBand --json --outputFile=.warden/test-results/browser.json "$@" || rc=$?
 say "$(find .warden/screenshots -name '*.png' | wc -l) screenshots in .warden/screenshots"
 ((rc == 0)) || { reason="at least one browser spec failed (above)"; exit "$rc"; }

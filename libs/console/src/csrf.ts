@@ -1,9 +1,12 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Request, Response } from 'express';
+import express, { type Request, type Response } from 'express';
 import { parse as parseCookies } from 'cookie';
 import { WardenError } from '@warden/errors';
 import { csrfTokenFor } from '@warden/http';
 import { html, type Html } from './html';
+
+/** Console forms: small urlencoded bodies only. */
+export const formBody = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 });
 
 /** The hidden field every state-changing console form carries. */
 export const CSRF_FIELD = '_csrf';

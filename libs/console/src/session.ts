@@ -3,7 +3,7 @@ import { parse as parseCookies } from 'cookie';
 import { WardenError } from '@warden/errors';
 import { csrfTokenFor } from '@warden/http';
 import type { TokenClaims } from '@warden/tokens';
-import { assertFormCsrf } from './csrf';
+import { assertFormCsrf, formBody } from './csrf';
 import { HOME_PATH } from './redirect';
 
 /** The signed-in browser of a console request: its verified token and the form CSRF token. */
@@ -63,10 +63,19 @@ export function requireSession(options: SessionOptions): RequestHandler {
     readSession(req, options)
       .then((session) => {
         if (!session) return res.redirect(302, loginRedirect(req));
-        if (req.method === 'POST') assertFormCsrf(req, session.claims.session_id, options.sessionSecret);
         res.locals[SESSION] = session;
-        next();
-      }, next)
+        if (req.method !== 'POST') return next();
+        // Only a signed-in browser's form is read at all, and only with its session's token.
+        formBody(req, res, (error?: unknown) => {
+          if (error) return next(error);
+          try {
+            assertFormCsrf(req, session.claims.session_id, options.sessionSecret);
+            next();
+          } catch (refusal) {
+            next(refusal);
+          }
+        });
+      })
       .catch(next);
   };
 }

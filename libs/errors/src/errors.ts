@@ -87,6 +87,7 @@ export const ERROR_TABLE = {
   ERR_PROJECT_EXISTS: { status: 400, result: [400, 801], message: 'project with the same name already exists' },
   ERR_FORBIDDEN: { status: 403, result: [403, 20], message: 'forbidden (not allowed for role)' },
   ERR_CSRF: { status: 403, result: [403, 10], message: 'forbidden (missing or wrong CSRF token)' },
+  ERR_WEB_LOGIN_DISABLED: { status: 403, result: [403, 20], message: 'web login with a username and password is disabled on this server' },
   ERR_ORIGIN_NOT_ALLOWED: { status: 403, result: [403, 10], message: 'forbidden (origin not allowed)' },
   ERR_TENANT_EXISTS: { status: 409, result: [400, 12], message: 'a company with this id already exists' },
   ERR_RATE_LIMITED: { status: 429, result: [429, 0], message: 'too many requests' },

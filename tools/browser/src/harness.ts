@@ -147,7 +147,7 @@ export class BrowserRun {
 
   private watch(session: string, page: Page): void {
     page.on('console', (message) => {
-      if (message.type() === 'error') this.record('console', session, page.url(), message.text());
+      if (message.type() === 'error') this.record('console', session, page.url(), `${message.text()} [${message.location().url}]`);
     });
     page.on('pageerror', (error) => this.record('pageerror', session, page.url(), error.message));
     page.on('dialog', (dialog) => {

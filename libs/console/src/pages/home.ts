@@ -7,7 +7,6 @@ import { html, type Html } from '../html';
 import { shellPage } from '../layout';
 import { sessionOf, type ConsoleSession } from '../session';
 import type { PublicHosts } from '../settings';
-import { formBody } from './login';
 
 // Fixed texts only: the query names one, it never supplies the words.
 const NOTICES: Record<string, string> = {
@@ -201,7 +200,7 @@ export function homeRoutes(ctx: ConsoleContext): Router {
     sendPage(res, homePage(ctx, session, await mine(session), { notice }));
   });
 
-  routes.post('/console/credentials', formBody, async (req, res) => {
+  routes.post('/console/credentials', async (req, res) => {
     const session = sessionOf(res);
     const label = field(req, 'label')?.trim() || undefined;
     const created = await credentials.create(session.claims.identity, label, req.ip);
@@ -209,13 +208,13 @@ export function homeRoutes(ctx: ConsoleContext): Router {
     sendPage(res, homePage(ctx, session, await mine(session), { created }), 201);
   });
 
-  routes.post('/console/credentials/label', formBody, async (req: Request, res: Response) => {
+  routes.post('/console/credentials/label', async (req: Request, res: Response) => {
     const session = sessionOf(res);
     await credentials.relabel(session.claims.identity, requiredField(req, 'access_key'), field(req, 'label')?.trim() ?? '', req.ip);
     res.redirect(303, '/console?notice=relabelled#credentials');
   });
 
-  routes.post('/console/credentials/revoke', formBody, async (req, res) => {
+  routes.post('/console/credentials/revoke', async (req, res) => {
     const session = sessionOf(res);
     const accessKey = requiredField(req, 'access_key');
     if (field(req, 'confirm') !== 'yes') {

@@ -1,8 +1,8 @@
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { endBrowserSession, webLoginEnabled } from '@warden/auth-service';
 import { WardenError } from '@warden/errors';
 import { sendPage, type ConsoleContext } from '../context';
-import { LoginCsrf, assertFormCsrf, csrfField } from '../csrf';
+import { LoginCsrf, assertFormCsrf, csrfField, formBody } from '../csrf';
 import { html, type Html } from '../html';
 import { documentPage } from '../layout';
 import { HOME_PATH, safeNext } from '../redirect';
@@ -10,7 +10,6 @@ import { readSession } from '../session';
 
 const MAX_USERNAME = 256;
 const MAX_PASSWORD = 1024;
-export const formBody = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 });
 
 interface LoginProblem {
   code: string;
@@ -112,12 +111,13 @@ export function loginRoutes(ctx: ConsoleContext): Router {
   });
 
   routes.post('/login', formBody, async (req, res) => {
-    loginCsrf.assert(req);
     const next = safeNext(field(req, 'next'));
-    const username = field(req, 'username') ?? '';
-    const password = field(req, 'password') ?? '';
     if (!webLogin())
       return render(req, res, next, { problem: { code: 'ERR_WEB_LOGIN_DISABLED', status: 403, message: 'Web login is disabled on this server.' } });
+    // No login without this browser's form token (against login CSRF).
+    loginCsrf.assert(req);
+    const username = field(req, 'username') ?? '';
+    const password = field(req, 'password') ?? '';
     if (!username || !password)
       return render(req, res, next, { username, problem: { code: 'ERR_BAD_REQUEST', status: 400, message: 'Enter your username and password.' } });
     if (username.length > MAX_USERNAME || password.length > MAX_PASSWORD)

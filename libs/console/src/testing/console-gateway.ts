@@ -15,7 +15,7 @@ export interface ConsoleGatewayOptions {
   db: string;
   /** Fixed users of the default company ({username, password, name, admin}). */
   fixedUsers?: { username: string; password: string; name: string; admin?: boolean }[];
-  /** Overrides of auth_gateway settings (e.g. login limits). */
+  /** Overrides of auth_gateway settings, merged into the defaults (e.g. `{ login: { limits: ... } }`). */
   gateway?: Record<string, unknown>;
   hosts?: ConsoleSettings;
   ssoProviders?: SsoProvider[];
@@ -24,6 +24,17 @@ export interface ConsoleGatewayOptions {
 export interface ConsoleGateway extends InProcessGateway {
   registry: Registry;
   secrets: { tokenSecret: string; sessionSecret: string };
+}
+
+type Tree = Record<string, unknown>;
+const isTree = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
+function merged(base: Tree, over: Tree): Tree {
+  return Object.fromEntries(
+    [...new Set([...Object.keys(base), ...Object.keys(over)])].map((k) => [
+      k,
+      isTree(base[k]) && isTree(over[k]) ? merged(base[k], over[k]) : (over[k] ?? base[k]),
+    ]),
+  );
 }
 
 let builtAssets: string | undefined;
@@ -45,7 +56,7 @@ export function consoleGateway(options: ConsoleGatewayOptions): ConsoleGateway {
     ...CLEARML_AUTH_DEFAULTS,
     fixed_users: { enabled: Boolean(options.fixedUsers?.length), pass_hashed: false, users: options.fixedUsers ?? [] },
   });
-  const gateway = gatewayAuthSchema.parse({ ...GATEWAY_AUTH_DEFAULTS, ...options.gateway });
+  const gateway = gatewayAuthSchema.parse(merged(GATEWAY_AUTH_DEFAULTS, options.gateway ?? {}));
   const assetsDir = testAssetsDir();
   const running = inProcessGateway({
     name: options.name,

@@ -1,0 +1,42 @@
+import { WardenError } from '@warden/errors';
+import { consoleGateway } from './testing';
+import { ConsoleBrowser } from './testing/console-browser';
+
+// Integration tier: a gateway with no web login (neither fixed nor local users) and SSO buttons.
+jest.setTimeout(30_000);
+const db = `warden_int_console_modes_${process.pid}_${Date.now()}`;
+
+describe('login page: web login off, SSO providers listed (real Redis and MongoDB-wire server)', () => {
+  const gw = consoleGateway({
+    name: 'console-modes',
+    db,
+    gateway: { login: { local_users: false } },
+    ssoProviders: [
+      { name: 'keycloak', displayName: 'Keycloak', startUrl: '/login/sso/keycloak' },
+      { name: 'evil', displayName: '<img src=x onerror=alert(1)>', startUrl: '/login/sso/evil?a=1&b="x"' },
+    ],
+  });
+
+  beforeAll(async () => {
+    for (let i = 0; i < 150; i += 1) {
+      try {
+        return gw.gateway.parts.assertReady();
+      } catch (error) {
+        if (!(error instanceof WardenError)) throw error;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  });
+  afterAll(() => gw.close());
+
+  it('says web login is disabled, refuses a password form, and lists the SSO buttons as text', async () => {
+    const browser = new ConsoleBrowser(gw.app);
+    const page = await browser.agent.get('/login');
+    expect(page.text).toContain('id="login-disabled"');
+    expect(page.text).not.toContain('id="login-form"');
+    expect(page.text).toContain('<a class="button sso-button" id="sso-keycloak" href="/login/sso/keycloak">Keycloak</a>');
+    expect(page.text).toContain('href="/login/sso/evil?a=1&amp;b=&quot;x&quot;">&lt;img src=x onerror=alert(1)&gt;</a>');
+    const res = await browser.agent.post('/login').type('form').send({ username: 'anyone', password: 'any password at all' });
+    expect([res.status, /data-code="([A-Z_]+)"/.exec(res.text)?.[1]]).toEqual([403, 'ERR_WEB_LOGIN_DISABLED']);
+  });
+});
