@@ -35,7 +35,7 @@ if [[ ! -s $secrets ]]; then
 fi
 admin=.warden/dev-admin.env
 if [[ ! -s $admin ]]; then
-  # A web-login admin for the local stack, as a ClearML fixed user; the password never leaves this file.
+  # A web-login admin for the local stack, as a ClearML fixed user; its password stays in this file and the terminal.
   password=$(node dist/apps/auth-gateway/main.js secrets generate --format env | sed -n 's/^CLEARML__SECURE__AUTH__TOKEN_SECRET=//p')
   (umask 077 && cat >"$admin" <<ENV
 CLEARML__APISERVER__AUTH__FIXED_USERS__ENABLED=true
@@ -72,17 +72,20 @@ for i in "${!APPS[@]}"; do
   curl -fs "$url/ready" >/dev/null || { echo "[stack] ${APPS[$i]} is not ready: $(curl -s "$url/ready")" >&2; exit 1; }
 done
 
+# Development only: the terminal shows the admin's password so a new user can log in to the console.
+admin_password=$(node -p 'JSON.parse(process.env.CLEARML__APISERVER__AUTH__FIXED_USERS__USERS)[0].password')
 cat <<MSG
 
 Warden is running (development mode):
-  auth-gateway  http://127.0.0.1:8080   (auth.login, JWKS at /.well-known/jwks.json)
+  console       http://127.0.0.1:8080/   log in as: admin / $admin_password
+                (stored in $admin; never commit it) then create API credentials and paste the
+                clearml.conf block the console shows into ~/clearml.conf
+  auth-gateway  http://127.0.0.1:8080   (console, auth.login, JWKS at /.well-known/jwks.json)
   apiserver     http://127.0.0.1:8008   (CLEARML_API_HOST)
   fileserver    http://127.0.0.1:8081   (CLEARML_FILES_HOST)
   health        /health and /ready on each; Prometheus metrics on 127.0.0.1:9080, 9008, 9081 /metrics
   logs          $logs/<app>.log
-  log in        user admin, password in $admin (never commit it); then create API credentials:
-                curl -u admin:PASSWORD http://127.0.0.1:8008/auth.login  ->  token
-                curl -H "Authorization: Bearer TOKEN" http://127.0.0.1:8008/auth.create_credentials
+  API login     curl -u admin:PASSWORD http://127.0.0.1:8008/auth.login  ->  token
   new tenant    (set -a; . $secrets; npm run tenant -- create --name COMPANY --admin USERNAME)
 Ctrl-C stops the apps.
 MSG

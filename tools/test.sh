@@ -2,9 +2,11 @@
 # The README's test command. On a new machine it installs everything the tests need (npm packages,
 # Redis, FerretDB, Elasticsearch; cached for later runs), starts the backing services on loopback,
 # then runs every tier: build, lint and unit tests, then integration tests against the real services,
-# then the Keycloak tier (tools/browser/keycloak-suite.sh: its own Keycloak and stack for the SSO tests),
-# the ClearML SDK compatibility suite against the whole stack (tools/clearml-compat/suite.sh) and
-# the attack suite against the production-mode stack (tools/attack/suite.sh).
+# then the ClearML SDK compatibility suite against the whole stack (tools/clearml-compat/suite.sh) and
+# the attack suite against the production-mode stack (tools/attack/suite.sh), then the browser tier: the
+# web console in Debian's Chromium through playwright-core (tools/browser/suite.sh), then the Keycloak
+# tier: single sign-on against a real Keycloak in Chromium (tools/browser/keycloak-suite.sh, its own
+# Keycloak and stack).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 started=$SECONDS
@@ -21,9 +23,10 @@ if [[ $status -eq 0 ]]; then
   npx nx run-many -t integration --outputStyle=static --parallel=1 || status=$?
 fi
 if [[ $status -eq 0 ]]; then
-  bash tools/browser/keycloak-suite.sh || status=$?
   bash tools/clearml-compat/suite.sh || status=$?
   bash tools/attack/suite.sh || status=$?
+  bash tools/browser/suite.sh || status=$?
+  bash tools/browser/keycloak-suite.sh || status=$?
 fi
 node tools/test-summary.mjs "$results" || status=$?
 echo "test run took $((SECONDS - started)) s"

@@ -7,4 +7,6 @@ module.exports = {
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.browser.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/'],
+  // A loaded 2-core machine: every wait is bounded, none of them by jest's 5 s default.
+  testTimeout: 60_000,
 };

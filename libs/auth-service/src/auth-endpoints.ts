@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { WardenError } from '@warden/errors';
 import { clearAuthCookies, type ClearmlApi, type TokenAuth } from '@warden/http';
-import type { CredentialRecord } from '@warden/identity';
+import type { CompanyAdmin, CredentialRecord } from '@warden/identity';
 import type { AuthService } from './auth-service';
 import type { GatewayCaller } from './gateway-authenticator';
 import { CredentialActions } from './credential-actions';
@@ -14,6 +14,8 @@ export interface AuthEndpointOptions {
   /** Keys CSRF tokens (secure.http.session_secret.apiserver). */
   sessionSecret: string;
   usernameConflicts: UsernameConflicts;
+  /** The admin rules (last admin, no self-disable) the console applies too. */
+  admin: CompanyAdmin;
 }
 
 function caller(auth: GatewayCaller): TokenAuth {
@@ -34,7 +36,7 @@ function credentialView(c: CredentialRecord) {
 
 /** ClearML's auth.* service on the gateway: logins, logout and API credentials. */
 export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: AuthEndpointOptions): void {
-  const { service, sessionSecret, usernameConflicts } = options;
+  const { service, sessionSecret, usernameConflicts, admin } = options;
   const { store, audit, clearml } = service.deps;
   const cookieSettings = { name: clearml.session_auth_cookie_name, ...clearml.cookies };
   const answerLogin = loginAnswer(clearml, sessionSecret);
@@ -93,7 +95,7 @@ export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: A
         source: 'local',
       }),
     );
-    audit.record({ type: 'user.create', outcome: 'success', user: user.id, company, client_ip: req.ip });
+    audit.record({ type: 'user.create', outcome: 'success', user: user.id, actor: identity.user, company, client_ip: req.ip, detail: role });
     return { id: user.id };
   });
 
@@ -106,18 +108,14 @@ export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: A
     return identity.company;
   }
 
+  // Through the company admin's rules: the last enabled admin stays, no admin disables itself, and
+  // disabling ends the user's tokens before the user is marked disabled.
   api.endpoint('auth.edit_user', { auth: 'token' }, async ({ auth, data, req }) => {
     const { identity } = caller(auth).claims;
-    const userId = requiredString(data, 'user');
-    await assertAdminOf(identity, userId);
+    if (identity.role !== 'admin') throw new WardenError('ERR_FORBIDDEN', 'only an admin acts on other users');
     const enabled = data['enabled'];
     if (typeof enabled !== 'boolean') throw new WardenError('ERR_BAD_REQUEST', 'enabled must be true or false');
-    if (userId === identity.user && !enabled) throw new WardenError('ERR_BAD_REQUEST', 'an admin cannot disable itself');
-    // Tokens end before the disable, so a failure between the two never leaves a disabled user's
-    // tokens alive; re-enabling lifts nothing: only logins after it work again.
-    if (!enabled) await service.sessions.endUserTokens(userId);
-    await store.setUserEnabled(userId, enabled);
-    audit.record({ type: enabled ? 'user.enable' : 'user.disable', outcome: 'success', user: userId, company: identity.company, client_ip: req.ip });
+    await admin.users.setEnabled({ user: identity.user, company: identity.company, clientIp: req.ip }, requiredString(data, 'user'), enabled);
     return { updated: 1, fields: { enabled } };
   });
 
@@ -129,7 +127,14 @@ export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: A
     if (userId !== identity.user) await assertAdminOf(identity, userId);
     await service.sessions.endUserTokens(userId);
     if (userId === identity.user) clearAuthCookies(req, res, cookieSettings);
-    audit.record({ type: 'sessions.revoke', outcome: 'success', user: userId, company: identity.company, client_ip: req.ip });
+    audit.record({
+      type: 'sessions.revoke',
+      outcome: 'success',
+      user: userId,
+      ...(userId !== identity.user && { actor: identity.user }),
+      company: identity.company,
+      client_ip: req.ip,
+    });
     return { revoked: 1 };
   });
 

@@ -61,7 +61,10 @@ export class AuthService {
   async login(attempt: LoginAttempt): Promise<IssuedLogin> {
     const { limiter, audit, logger, store } = this.deps;
     const subject = { isKey: await store.isAccessKey(attempt.id) };
-    const admission = await limiter.admit(attempt.id, attempt.clientIp, subject);
+    const admission = await limiter.admit(attempt.id, attempt.clientIp, subject).catch((error: unknown) => {
+      if (error instanceof WardenError && error.code === 'ERR_RATE_LIMITED') this.auditFailure('login.locked', attempt, error.code);
+      throw error;
+    });
     // The account is past its ceiling of failures from everywhere: slowed, right or wrong, never locked.
     if (admission.delayMs > 0) await setTimeout(admission.delayMs);
     try {
@@ -74,10 +77,27 @@ export class AuthService {
     } catch (error) {
       if (!(error instanceof WardenError)) throw error;
       await limiter.recordFailure(attempt.id, attempt.clientIp, subject);
-      audit.record({ type: 'login', outcome: 'failure', username: attempt.id, client_ip: attempt.clientIp, reason: error.code });
+      this.auditFailure('login', attempt, error.code);
       logger.warn({ event: 'login', outcome: 'failure', code: error.code, client_ip: attempt.clientIp }, 'login refused');
       throw error;
     }
+  }
+
+  /**
+   * A refused login, attributed to the company of the account it named (when one exists) so that
+   * company's admins see it. Written after the answer is decided and never awaited: the look-up
+   * costs the caller no time, whether the account exists or not.
+   */
+  private auditFailure(type: 'login' | 'login.locked', attempt: LoginAttempt, reason: string): void {
+    const { audit, store, logger } = this.deps;
+    const event = { type, outcome: 'failure', username: attempt.id, client_ip: attempt.clientIp, reason } as const;
+    void store
+      .companyOfLogin(attempt.id)
+      .catch((error: unknown) => {
+        logger.warn({ err: error }, 'audit: could not attribute a refused login');
+        return undefined;
+      })
+      .then((company) => audit.record(company ? { ...event, company } : event));
   }
 
   /**

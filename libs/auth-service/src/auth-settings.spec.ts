@@ -50,6 +50,12 @@ describe('auth settings', () => {
     expect(tokens({ revocation_max_staleness_sec: -1 })).toBe(false);
   });
 
+  it('keeps invitation links valid 3 days by default, between 5 minutes and 30 days', () => {
+    expect(gateway.invitations.ttl_sec).toBe(259_200);
+    const ttl = (ttl_sec: unknown) => gatewayAuthSchema.safeParse({ ...GATEWAY_AUTH_DEFAULTS, invitations: { ttl_sec } }).success;
+    expect([ttl(300), ttl(2_592_000), ttl(299), ttl(2_592_001), ttl(3600.5), ttl('1h')]).toEqual([true, true, false, false, false, false]);
+  });
+
   it('refuses a cookie name that could inject attributes', () => {
     expect(clearmlAuthSchema.safeParse({ ...CLEARML_AUTH_DEFAULTS, session_auth_cookie_name: 'a; Domain=evil' }).success).toBe(false);
   });

@@ -78,6 +78,14 @@ export const gatewayAuthSchema = z.object({
       .refine((p) => p.min_length <= p.max_length, { message: 'min_length must not be larger than max_length' }),
   }),
   cors: z.object({ allowed_origins: z.array(z.string().url()) }),
+  /** Links an admin hands to invited users (console: users page); each works once. */
+  invitations: z.object({
+    ttl_sec: z
+      .number()
+      .int()
+      .min(300)
+      .max(30 * 24 * 60 * 60),
+  }),
 });
 
 export const GATEWAY_AUTH_DEFAULTS: ConfigObject = {
@@ -105,6 +113,7 @@ export const GATEWAY_AUTH_DEFAULTS: ConfigObject = {
     },
   },
   cors: { allowed_origins: [] },
+  invitations: { ttl_sec: 3 * 24 * 60 * 60 },
 };
 
 export type ClearmlAuthSettings = z.infer<typeof clearmlAuthSchema>;

@@ -14,6 +14,7 @@ import {
 } from '@warden/http';
 import {
   AuditTrail,
+  CompanyAdmin,
   FailureLimiter,
   FixedUsers,
   IdentityStore,
@@ -67,6 +68,8 @@ export interface GatewayOptions {
 export interface GatewayParts {
   service: AuthService;
   credentials: CredentialActions;
+  /** Company administration (users, groups, invitations, audit), every call scoped to the actor's company. */
+  admin: CompanyAdmin;
   /** Verifies a token as the gateway's endpoints do: signature, expiry and revocation (no database). */
   verify(token: string): Promise<TokenClaims>;
   /** Throws ERR_SERVICE_UNAVAILABLE while set-up (MongoDB, signing keys) has not finished. */
@@ -83,6 +86,8 @@ export interface Gateway {
   readiness: ReadinessCheck[];
   /** The ClearML endpoints the gateway answers (`auth.*`, `login.*`, `users.*`). */
   endpoints: string[];
+  /** Company administration (users, groups, invitations, audit) for the console's admin pages and SSO group sync. */
+  admin: CompanyAdmin;
   close(): Promise<void>;
 }
 
@@ -143,6 +148,16 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger,
   });
 
+  const usernameConflicts = new UsernameConflicts({ redis, audit, keyPrefix: options.rateLimitPrefix });
+  const admin = new CompanyAdmin({
+    connection: mongo,
+    store,
+    audit,
+    sessions: service.sessions,
+    invitationTtlSec: gateway.invitations.ttl_sec,
+    usernameGuard: (actor, username, create) => usernameConflicts.guard(actor, { username, clientIp: actor.clientIp }, create),
+  });
+
   let verifier: TokenVerifier | undefined;
   // Replicas pick up each other's rotations on reload, so it runs far more often than keys retire.
   const loadKeys = async () => {
@@ -165,6 +180,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const setUp = async () => {
     await mongo.asPromise();
     await store.ensureIndexes();
+    await admin.ensureIndexes();
     await store.ensureCompany(DEFAULT_COMPANY);
     await loadKeys();
     const revoke = [...RETIRED_SYSTEM_CREDENTIALS, ...(webLoginEnabled(clearml, gateway) ? ['webserver', 'tests'] : [])];
@@ -205,8 +221,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       return caller;
     },
   });
-  const usernameConflicts = new UsernameConflicts({ redis, audit, keyPrefix: options.rateLimitPrefix });
-  registerAuthEndpoints(api, { service, sessionSecret: secrets.sessionSecret, usernameConflicts });
+  registerAuthEndpoints(api, { service, sessionSecret: secrets.sessionSecret, usernameConflicts, admin });
   registerPasswordEndpoints(api, { service, answerLogin: loginAnswer(clearml, secrets.sessionSecret) });
   registerSessionEndpoints(api, service);
 
@@ -236,6 +251,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const parts: GatewayParts = {
     service,
     credentials: new CredentialActions(service),
+    admin,
     verify,
     assertReady,
     answerLogin: loginAnswer(clearml, secrets.sessionSecret),
@@ -247,6 +263,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     routes,
     parts,
     endpoints: api.endpointNames(),
+    admin,
     readiness: [
       {
         name: 'identity',

@@ -12,6 +12,11 @@ function checkedLabel(label: string | undefined): string | undefined {
   return label;
 }
 
+// An admin acting on another user's key is named as the actor, the key's owner as the user.
+function ownerAndActor(identity: Identity, credential: CredentialRecord): { user: string; actor?: string } {
+  return credential.user === identity.user ? { user: identity.user } : { user: credential.user, actor: identity.user };
+}
+
 /**
  * What a caller may do with API credentials, audited the same way whether the ClearML API
  * (auth.*_credentials) or the console asks: one path, one set of checks.
@@ -47,7 +52,7 @@ export class CredentialActions {
     audit.record({
       type: 'credentials.edit',
       outcome: 'success',
-      user: identity.user,
+      ...ownerAndActor(identity, credential),
       company: identity.company,
       access_key: credential.access_key,
       client_ip: clientIp,
@@ -63,7 +68,7 @@ export class CredentialActions {
     audit.record({
       type: 'credentials.revoke',
       outcome: 'success',
-      user: identity.user,
+      ...ownerAndActor(identity, credential),
       company: identity.company,
       access_key: credential.access_key,
       client_ip: clientIp,

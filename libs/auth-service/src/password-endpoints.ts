@@ -108,7 +108,7 @@ export function registerPasswordEndpoints(api: ClearmlApi<GatewayCaller>, option
     const password = given ?? (await generatePassword(target.username));
     await store.setPassword(target.id, password, { mustChange: true });
     await signOutEverywhere(target.id);
-    audit.record({ type: 'password.reset', outcome: 'success', user: target.id, company: identity.company, client_ip: req.ip });
+    audit.record({ type: 'password.reset', outcome: 'success', user: target.id, actor: identity.user, company: identity.company, client_ip: req.ip });
     // A generated password is shown this once; one the admin chose is never echoed.
     return given === undefined ? { updated: 1, password } : { updated: 1 };
   });

@@ -227,6 +227,10 @@ describe('console pages (real Redis and MongoDB-wire server)', () => {
       await store.setUserEnabled(eve.id, false);
       expect((await session.browser.agent.get('/console/session')).status).toBe(401);
       expect((await session.browser.agent.get('/console')).headers['location']).toBe('/login?next=%2Fconsole');
+      // The once-a-second poll leaves no access line while the session lives; its end is logged.
+      const polls = logs.lines.filter((l) => l.includes('"path":"/console/session"')).map((l) => JSON.parse(l).res.statusCode);
+      expect(polls).not.toContain(200);
+      expect(polls).toContain(401);
     });
 
     it('sends an expired session to login', async () => {

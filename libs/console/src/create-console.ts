@@ -2,12 +2,15 @@ import { Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { GatewayParts } from '@warden/auth-service';
 import { WardenError } from '@warden/errors';
+import { QUIET_LOG_LOCAL } from '@warden/http';
 import { loadAssets } from './assets';
 import type { ConsoleContext, SsoProvider } from './context';
 import { cspReportRoutes } from './csp-report';
 import { consoleErrorPage } from './error-page';
 import { consoleHeaders, noStore } from './headers';
+import { adminRoutes } from './pages/admin';
 import { homeRoutes } from './pages/home';
+import { inviteRoutes } from './pages/invite';
 import { loginRoutes } from './pages/login';
 import { settingsPlaceholderRoutes } from './pages/settings';
 import { readSession, requireSession } from './session';
@@ -40,23 +43,27 @@ export function createConsole(options: ConsoleOptions): Router {
     logger,
   };
   const routes = Router();
-  routes.use(['/console', '/login', '/logout'], consoleHeaders);
+  routes.use(['/console', '/login', '/logout', '/invite'], consoleHeaders);
   routes.get('/', consoleHeaders, noStore);
   routes.use(assets.routes);
   routes.use(cspReportRoutes({ logger, registry: options.metricsRegistry }).routes);
-  routes.use(['/console', '/login', '/logout'], noStore);
+  routes.use(['/console', '/login', '/logout', '/invite'], noStore);
 
   // Polled every second by the client script: a token check only (signature, expiry, revocation).
   routes.get('/console/session', async (req, res) => {
     const session = await readSession(req, ctx.session);
+    // Every open page asks once a second: an access line each time would drown the log.
+    res.locals[QUIET_LOG_LOCAL] = true;
     res.status(session ? 200 : 401).json({ active: Boolean(session) });
   });
   routes.use(loginRoutes(ctx));
+  routes.use(inviteRoutes(ctx));
 
   const signedIn = Router();
   signedIn.use(requireSession(ctx.session));
   signedIn.use(homeRoutes(ctx));
   signedIn.use(settingsPlaceholderRoutes(ctx));
+  signedIn.use(adminRoutes(ctx));
   signedIn.use((req, _res, next) => next(new WardenError('ERR_NOT_FOUND', `there is no console page ${req.path}`)));
   // Not mounted under a prefix, so page handlers see whole paths; the check only selects the guard.
   routes.use((req, res, next) => (req.path === '/console' || req.path.startsWith('/console/') ? signedIn(req, res, next) : next()));

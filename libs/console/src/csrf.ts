@@ -43,7 +43,11 @@ export function assertFormCsrf(req: Request, sessionId: string, key: string): vo
  * the browser send the cookie but can neither read it nor compute the matching field.
  */
 export class LoginCsrf {
-  constructor(private readonly key: string) {}
+  /** `path` scopes the cookie to the signed-out form it protects (the login page, an invitation page). */
+  constructor(
+    private readonly key: string,
+    private readonly path = '/login',
+  ) {}
 
   private tokenFor(nonce: string): string {
     return createHmac('sha256', this.key).update(`login-csrf:${nonce}`).digest('base64url');
@@ -59,7 +63,7 @@ export class LoginCsrf {
     let nonce = this.nonceOf(req);
     if (!nonce || !/^[\w-]{32}$/.test(nonce)) {
       nonce = randomBytes(24).toString('base64url');
-      res.cookie(LOGIN_CSRF_COOKIE, nonce, { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/login' });
+      res.cookie(LOGIN_CSRF_COOKIE, nonce, { httpOnly: true, sameSite: 'lax', secure: req.secure, path: this.path });
     }
     return this.tokenFor(nonce);
   }

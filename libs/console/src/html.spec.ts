@@ -25,11 +25,7 @@ describe('html template', () => {
   });
 
   it('joins lists, and renders nothing for null, undefined and false', () => {
-    expect(
-      html`<ul>
-        ${['<a>', html`<li>b</li>`]}
-      </ul>`.markup,
-    ).toBe('<ul>&lt;a&gt;<li>b</li></ul>');
+    expect(html`<ul>${['<a>', html`<li>b</li>`]}</ul>`.markup).toBe('<ul>&lt;a&gt;<li>b</li></ul>');
     expect(html`${null}${undefined}${false}${0}`.markup).toBe('0');
     expect(html`x`).toBeInstanceOf(Html);
   });

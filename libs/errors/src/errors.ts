@@ -89,6 +89,11 @@ export const ERROR_TABLE = {
   ERR_CSRF: { status: 403, result: [403, 10], message: 'forbidden (missing or wrong CSRF token)' },
   ERR_WEB_LOGIN_DISABLED: { status: 403, result: [403, 20], message: 'web login with a username and password is disabled on this server' },
   ERR_ORIGIN_NOT_ALLOWED: { status: 403, result: [403, 10], message: 'forbidden (origin not allowed)' },
+  // Company administration (users, groups, invitations).
+  ERR_GROUP_EXISTS: { status: 409, result: [400, 12], message: 'a group with this name already exists in the company' },
+  ERR_LAST_ADMIN: { status: 409, result: [400, 12], message: 'the company must keep at least one enabled admin' },
+  ERR_SELF_LOCKOUT: { status: 400, result: [400, 12], message: 'an admin cannot disable or demote itself' },
+  ERR_INVITATION_INVALID: { status: 404, result: [400, 12], message: 'this invitation link is invalid, used or expired' },
   ERR_TENANT_EXISTS: { status: 409, result: [400, 12], message: 'a company with this id already exists' },
   ERR_RATE_LIMITED: { status: 429, result: [429, 0], message: 'too many requests' },
   ERR_SERVICE_UNAVAILABLE: { status: 503, result: [500, 0], message: 'a backing service is unavailable' },

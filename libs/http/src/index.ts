@@ -22,3 +22,4 @@ export { CLEARML_API_VERSION, CLEARML_FEATURE_SET, CLEARML_SERVER_VERSION, compa
 export * from './web';
 export { forwardCalls, type ForwardOptions } from './forward-calls';
 export { FORWARDED_CLIENT_HEADER, trustForwardedClient } from './forwarded-client';
+export { LOG_PATH_LOCAL, QUIET_LOG_LOCAL } from './request-log';

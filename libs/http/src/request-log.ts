@@ -26,6 +26,9 @@ export function installRequestLogger(app: Express, logger: Logger): void {
   });
 }
 
+/** A path to log instead of the request's, set by a handler whose path holds a secret (an invitation link). */
+export const LOG_PATH_LOCAL = 'logPath';
+
 /** Where the error middleware leaves the answered error's code for the access line. */
 export const ERROR_CODE_LOCAL = 'errorCode';
 
@@ -41,11 +44,13 @@ export function accessLog(logger: Logger): RequestHandler {
     if (QUIET_PATHS.has(path)) return next();
     const started = performance.now();
     res.once('close', () => {
+      const logged = res.locals[LOG_PATH_LOCAL];
       const entry = {
-        req: { id: req.id, method: req.method, path },
+        req: { id: req.id, method: req.method, path: typeof logged === 'string' ? logged : path },
         res: { statusCode: res.statusCode, ...errorCodeOf(res.locals) },
         responseTime: Math.round(performance.now() - started),
       };
+      if (res.locals[QUIET_LOG_LOCAL] === true && res.writableFinished && res.statusCode < 400) return;
       if (!res.writableFinished) logger.warn(entry, 'request aborted');
       else if (res.statusCode >= 500) logger.error(entry, 'request failed');
       else logger.info(entry, 'request completed');
@@ -58,3 +63,6 @@ function errorCodeOf(locals: Record<string, unknown>): { error_code?: string } {
   const code = locals[ERROR_CODE_LOCAL];
   return typeof code === 'string' ? { error_code: code } : {};
 }
+
+/** Set by a handler polled all the time (the console's session check): its answers below 400 are not logged. */
+export const QUIET_LOG_LOCAL = 'quietLog';

@@ -18,13 +18,54 @@ export type AuditEventType =
   | 'sessions.revoke'
   | 'password.change'
   | 'password.reset'
-  | 'system.bootstrap';
+  | 'system.bootstrap'
+  /** A login refused by the rate limits before its credentials were checked (a lock-out). */
+  | 'login.locked'
+  | 'user.role'
+  | 'group.create'
+  | 'group.rename'
+  | 'group.delete'
+  | 'group.member.add'
+  | 'group.member.remove'
+  | 'invitation.create'
+  | 'invitation.accept';
+
+/** Every event type, for filters that must refuse unknown ones. */
+export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
+  'login',
+  'login.locked',
+  'logout',
+  'credentials.create',
+  'credentials.edit',
+  'credentials.revoke',
+  'user.create',
+  'user.disable',
+  'user.enable',
+  'user.role',
+  'company.create',
+  'tenant.create',
+  'sessions.revoke',
+  'password.change',
+  'password.reset',
+  'system.bootstrap',
+  'group.create',
+  'group.rename',
+  'group.delete',
+  'group.member.add',
+  'group.member.remove',
+  'invitation.create',
+  'invitation.accept',
+];
 
 export interface AuditEvent {
   type: AuditEventType;
   outcome: 'success' | 'failure';
   at?: Date;
+  /** Whom the event is about (the user logging in, the user an admin changed). */
   user?: string;
+  /** Who acted, when not the user itself (an admin). */
+  actor?: string;
+  group?: string;
   company?: string;
   access_key?: string;
   username?: string;
@@ -32,6 +73,8 @@ export interface AuditEvent {
   client_ip?: string;
   /** An error code, never a secret. */
   reason?: string;
+  /** What changed, in names an admin typed (a group name, a role, an email); never a secret. */
+  detail?: string;
 }
 
 export interface AuditTrailOptions {
@@ -47,7 +90,9 @@ const DEFAULT_FLUSH_MS = 250;
 const DEFAULT_MAX_BUFFER = 10_000;
 const DEFAULT_LIST_LIMIT = 100;
 const MAX_LIST_LIMIT = 1000;
-const OPTIONAL_FIELDS = ['user', 'company', 'access_key', 'username', 'method', 'client_ip'] as const;
+const OPTIONAL_FIELDS = ['user', 'actor', 'group', 'company', 'access_key', 'username', 'method', 'client_ip', 'detail'] as const;
+// Stored fields are bounded whatever a caller passes (a failed login's username is the attacker's text).
+const MAX_FIELD_LENGTH = 512;
 
 // Only known error codes are kept, so a caller passing free text cannot write a secret here.
 function safeReason(reason: string | undefined): string | undefined {
@@ -91,7 +136,7 @@ export class AuditTrail {
   record(event: AuditEvent): void {
     try {
       const stored: StoredEvent = { _id: new Types.ObjectId(), type: event.type, outcome: event.outcome, at: event.at ?? new Date() };
-      for (const field of OPTIONAL_FIELDS) if (event[field] !== undefined) stored[field] = String(event[field]);
+      for (const field of OPTIONAL_FIELDS) if (event[field] !== undefined) stored[field] = String(event[field]).slice(0, MAX_FIELD_LENGTH);
       const reason = safeReason(event.reason);
       if (reason !== undefined) stored.reason = reason;
       this.buffer.push(stored);

@@ -155,11 +155,34 @@ export class IdentityStore {
     return doc ? toUser(doc, await this.companyName(doc.company)) : null;
   }
 
+  /** The company of the account a login id names (an access key or a username), for auditing refused logins. */
+  async companyOfLogin(id: string): Promise<string | undefined> {
+    if (typeof id !== 'string' || !id) return undefined;
+    const key = await this.lookup(id);
+    if (key) return key.credential.company;
+    const user = await this.models.users.findOne({ username_lower: id.trim().toLowerCase() }, { company: 1 }).lean();
+    return user?.company;
+  }
+
   async listUsers(company: string): Promise<UserRecord[]> {
     const docs = await this.models.users.find({ company }).sort({ username_lower: 1 }).lean();
     if (docs.length === 0) return [];
     const companyName = await this.companyName(company);
     return docs.map((doc) => toUser(doc, companyName));
+  }
+
+  async setUserRole(id: string, role: 'user' | 'admin'): Promise<UserRecord> {
+    const result = await this.models.users.updateOne({ _id: id, role: { $ne: 'system' } }, { $set: { role } });
+    const doc = result.matchedCount > 0 ? await this.models.users.findById(id).lean() : null;
+    if (!doc) throw new WardenError('ERR_NOT_FOUND', 'user not found');
+    // Logins with the user's API keys read the role from the cached owner.
+    this.forget((entry) => entry.credential.user === id);
+    return toUser(doc, await this.companyName(doc.company));
+  }
+
+  /** The company's enabled admins: the last one may not be disabled or demoted. */
+  async countEnabledAdmins(company: string): Promise<number> {
+    return this.models.users.countDocuments({ company, role: 'admin', enabled: true });
   }
 
   async setUserEnabled(id: string, enabled: boolean): Promise<UserRecord> {

@@ -51,12 +51,15 @@ export interface AuthEventDoc {
   outcome: string;
   at: Date;
   user?: string;
+  actor?: string;
+  group?: string;
   company?: string;
   access_key?: string;
   username?: string;
   method?: string;
   client_ip?: string;
   reason?: string;
+  detail?: string;
 }
 
 const options = { versionKey: false, autoIndex: false, autoCreate: false } as const;
@@ -112,17 +115,21 @@ const authEventSchema = new Schema<AuthEventDoc>(
     outcome: { type: String, required: true },
     at: { type: Date, required: true },
     user: String,
+    actor: String,
+    group: String,
     company: String,
     access_key: String,
     username: String,
     method: String,
     client_ip: String,
     reason: String,
+    detail: String,
   },
   options,
 );
 authEventSchema.index({ company: 1, at: -1 });
 authEventSchema.index({ user: 1, at: -1 });
+authEventSchema.index({ actor: 1, at: -1 });
 
 export interface IdentityModels {
   companies: Model<CompanyDoc>;

@@ -15,7 +15,6 @@ export async function logIn(session: Session, username: string, password: string
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
   await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.locator('#login-submit').click()]);
-  await session.run.settled();
   const cookie = (await session.context.cookies()).find((c) => c.httpOnly && c.value.split('.').length === 3);
   if (cookie) rememberSignature(cookie.value);
   return session.path();
@@ -24,7 +23,6 @@ export async function logIn(session: Session, username: string, password: string
 /** Clicks a control that sends a form and waits for the page it leads to. */
 export async function submitBy(session: Session, selector: string): Promise<void> {
   await Promise.all([session.page.waitForNavigation({ waitUntil: 'load' }), session.page.locator(selector).click()]);
-  await session.run.settled();
 }
 
 export interface CreatedCredential {

@@ -3,8 +3,9 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromiumPath, screenshotDir } from './env';
-import { BrowserRun, waitFor } from './harness';
+import { reportedViolations } from './console';
+import { chromiumPath, screenshotDir, stack } from './env';
+import { BrowserRun, CONSOLE_POLICY, policyGaps, waitFor } from './harness';
 
 const STRICT = "default-src 'none'; script-src 'self'; style-src 'self'";
 const PAGES: Record<string, { csp?: string; body: string }> = {
@@ -67,4 +68,31 @@ test('an uncaught page error is recorded; a clean page leaves nothing and a scre
   expect(shot && existsSync(shot)).toBe(true);
   expect(run.problems).toEqual([]);
   await session.close();
+}, 60_000);
+
+test('a policy missing or widening a required directive is named', () => {
+  expect(policyGaps(STRICT, { 'default-src': "'none'", 'script-src': "'self'" })).toEqual([]);
+  expect(policyGaps("default-src 'none'; script-src 'self' 'unsafe-inline'", CONSOLE_POLICY)).toEqual(
+    expect.arrayContaining([`script-src is "'self' 'unsafe-inline'", not "'self'"`, `frame-ancestors is missing, not "'none'"`]),
+  );
+});
+
+test("a violation on a console page reaches the gateway's CSP report counter", async () => {
+  const gateway = stack();
+  const before = await reportedViolations(gateway);
+  const probe = await BrowserRun.start({ executablePath: chromiumPath(), origin: gateway.gateway, screenshotDir: screenshotDir('harness') });
+  try {
+    const session = await probe.session('self-check');
+    await session.goto('/login');
+    // An image from another origin: img-src 'self' refuses it and the browser reports to the gateway.
+    await session.page.evaluate(() => {
+      const img = document.createElement('img');
+      img.src = 'http://203.0.113.1/probe.png';
+      document.body.append(img);
+    });
+    await waitFor('the violation in the page', () => probe.take('csp-violation', /img-src/).length > 0);
+    await waitFor('the gateway to count the report', async () => (await reportedViolations(gateway)) > before, 15_000);
+  } finally {
+    await probe.close();
+  }
 }, 60_000);

@@ -165,9 +165,7 @@ export class BrowserRun {
     if (!response.url().startsWith(`${this.options.origin}/`)) return;
     const csp = response.headers()['content-security-policy'];
     this.answers.push({ url: response.url(), status: response.status(), csp });
-    // A redirect is never rendered; everything else the browser shows or runs must carry the policy.
-    const redirect = response.status() >= 300 && response.status() < 400;
-    if (redirect) return;
+    // Redirects included: the console sends its headers on every answer.
     if (!csp) return this.record('csp-header', session, response.url(), `${response.status()} without Content-Security-Policy`);
     const gaps = policyGaps(csp, this.options.requiredPolicy ?? {});
     if (gaps.length > 0) this.record('csp-header', session, response.url(), `a weaker policy: ${gaps.join('; ')}`);

@@ -14,7 +14,7 @@ const NOTICES: Record<string, string> = {
   revoked: 'The credentials were revoked: tokens issued with them stop working within a second.',
 };
 
-function when(date: Date | undefined): Html | string {
+export function when(date: Date | undefined): Html | string {
   if (!date) return 'never';
   const iso = date.toISOString();
   return html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')} UTC</time>`;
@@ -85,12 +85,12 @@ function credentialRow(csrf: string, c: CredentialRecord): Html {
         <input type="hidden" name="access_key" value="${c.access_key}" />
         <label for="relabel-${c.access_key}" class="visually-hidden">New label for ${c.access_key}</label>
         <input id="relabel-${c.access_key}" name="label" maxlength="256" value="${c.label ?? ''}" />
-        <button type="submit" id="relabel-submit-${c.access_key}">Relabel</button>
+        <button type="submit" id="relabel-submit-${c.access_key}">Relabel<span class="visually-hidden"> ${c.access_key}</span></button>
       </form>
       <form method="post" action="/console/credentials/revoke" class="inline">
         ${csrfField(csrf)}
         <input type="hidden" name="access_key" value="${c.access_key}" />
-        <button type="submit" id="revoke-${c.access_key}" class="danger">Revoke</button>
+        <button type="submit" id="revoke-${c.access_key}" class="danger">Revoke<span class="visually-hidden"> ${c.access_key}</span></button>
       </form>
     </td>
   </tr>`;
@@ -177,12 +177,12 @@ function revokeConfirmPage(ctx: ConsoleContext, session: ConsoleSession, credent
   });
 }
 
-function field(req: Request, name: string): string | undefined {
+export function field(req: Request, name: string): string | undefined {
   const value = (req.body as Record<string, unknown> | undefined)?.[name];
   return typeof value === 'string' ? value : undefined;
 }
 
-function requiredField(req: Request, name: string): string {
+export function requiredField(req: Request, name: string): string {
   const value = field(req, name);
   if (!value) throw new WardenError('ERR_BAD_REQUEST', `the form is missing ${name}`, { field: name });
   return value;
