@@ -8,4 +8,6 @@ module.exports = {
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/keycloak/**/*.keycloak.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/'],
+  // Keycloak and the stack share a loaded 2-core machine: every wait is bounded, none by jest's 5 s default.
+  testTimeout: 60_000,
 };

@@ -20,6 +20,7 @@ say() { printf '[keycloak %3d s] %s\n' "$((SECONDS - started))" "$*"; }
 
 keycloak=tools/services/keycloak.sh
 work=$(mktemp -d -t warden-keycloak.XXXXXX)
+admin_env="$work/admin.env"
 # shellcheck source=tools/private-stack.sh
 source tools/private-stack.sh
 reason=""
@@ -32,7 +33,7 @@ finish() {
   stack_down
   if [[ -n ${python:-} && -n ${secrets_env:-} ]]; then
     local scan=("$python" tools/clearml-compat/scan_logs.py --secrets "$secrets_env" --secrets "$work/keycloak-secrets.env"
-      --secrets "$work/seen.env" --signatures "$work/seen-signatures")
+      --secrets "$admin_env" --secrets "$work/seen.env" --signatures "$work/seen-signatures")
     if ! "${scan[@]}" "$logs"/*.log >"$work/leaks" 2>&1; then
       head -n 20 "$work/leaks"
       reason="${reason:+$reason; }the apps' logs hold a secret or token (above)"
@@ -83,6 +84,8 @@ company=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
     ...Object.entries(s.passwords).map(([user, pw]) => `KEYCLOAK_PASSWORD_${user}=${pw}`)];
   console.log(lines.join("\n"));
 ' "$(bash "$keycloak" state)" >"$work/keycloak-secrets.env")
+# The default_company tenant's admin, founded by the spec through the operator endpoint with this password.
+(umask 077 && echo "WARDEN_BROWSER_ADMIN_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')" >"$admin_env")
 : >"$work/seen.env" && : >"$work/seen-signatures" && chmod 600 "$work/seen.env" "$work/seen-signatures"
 mapfile -t seed_env <"$work/seed.env"
 metrics_port=$(free_port)
@@ -103,6 +106,7 @@ rc=0
 env WARDEN_BROWSER_CHROMIUM="$chromium" WARDEN_BROWSER_SCREENSHOTS="$root/.warden/screenshots/keycloak" \
   WARDEN_BROWSER_GATEWAY="$gateway" WARDEN_BROWSER_API="$api" WARDEN_BROWSER_FILES="$files" \
   WARDEN_BROWSER_METRICS="http://127.0.0.1:$metrics_port/metrics" WARDEN_BROWSER_SDK_PYTHON="$python" \
+  WARDEN_BROWSER_ADMIN=founder WARDEN_BROWSER_ADMIN_ENV="$admin_env" \
   WARDEN_BROWSER_SECRETS_ENV="$secrets_env" WARDEN_BROWSER_SEEN_SECRETS="$work/seen.env" \
   WARDEN_BROWSER_SEEN_SIGNATURES="$work/seen-signatures" WARDEN_BROWSER_GATEWAY_LOG="$logs/auth-gateway.log" \
   WARDEN_KEYCLOAK_COMPANY="$company" WARDEN_KEYCLOAK_SEED_ENV="$work/seed.env" WARDEN_KEYCLOAK_MONGO_AUTH="$mongo_auth" \
