@@ -185,6 +185,9 @@ describe('Keycloak single sign-on with the seed variables, in Chromium', () => {
     expect(me.role).toBe('user');
     // groups__enabled/claim: Keycloak's ml-team is the Warden group of that name.
     expect(await wardenGroupsOf(me.id)).toEqual([MEMBER_GROUP]);
+    // claims__name preferred_username: the new user's login name is Keycloak's username.
+    const stored = await mongo.collection<{ _id: string; username: string; source: string }>('users').findOne({ _id: me.id });
+    expect({ username: stored?.username, source: stored?.source }).toEqual({ username: REALM_USERS.member, source: 'sso' });
 
     const credential = await createCredential(bob, 'keycloak-sdk');
     const outcome = await runScenarioWith(credential.conf, 'keycloak-sso');
