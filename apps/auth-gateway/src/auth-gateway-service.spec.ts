@@ -108,4 +108,11 @@ describe('auth-gateway unknown keys', () => {
       'warning: unknown key apiserver.auth.jwks_urll (from env CLEARML__APISERVER__AUTH__JWKS_URLL [env]): no Warden service reads it; did you mean apiserver.auth.jwks_url?',
     ]);
   });
+
+  it('refuses a console public host that is not an http(s) URL, naming the key', async () => {
+    const { result, errors } = await startInIsolation(authGatewayService, { CLEARML__AUTH_GATEWAY__CONSOLE__FILES_HOST: 'ftp://files.example.org' });
+    expect(result).toEqual({ exitCode: EXIT_CONFIG });
+    expect(errors).toContain('auth_gateway.console.files_host');
+    expect(errors).toContain('must be an http(s) URL');
+  });
 });

@@ -185,6 +185,20 @@ describe('console pages (real Redis and MongoDB-wire server)', () => {
       expect((await store.listCredentials({ user: await userIdOf(USER.username) })).length).toBe(before);
     });
 
+    it('refuses an over-long label whole, with a page naming the problem, through the API too', async () => {
+      const { browser, token } = await signedIn(USER);
+      const before = (await store.listCredentials({ user: await userIdOf(USER.username) })).length;
+      const res = await browser.submit('/console/credentials', { label: '\u200B'.repeat(257) });
+      const api = await request(app)
+        .post('/auth.create_credentials')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ label: 'x'.repeat(257) });
+      expect([api.status, api.body.meta.result_msg]).toEqual([400, 'label is longer than 256 characters']);
+      expect([res.status, codeOf(res.text)]).toEqual([400, 'ERR_BAD_REQUEST']);
+      expect(res.text).toContain('label is longer than 256 characters');
+      expect((await store.listCredentials({ user: await userIdOf(USER.username) })).length).toBe(before);
+    });
+
     it("does not let a user revoke another user's key", async () => {
       const admin = await signedIn(ADMIN);
       const created = await admin.browser.submit('/console/credentials', { label: 'admin key' });

@@ -1,4 +1,5 @@
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import type { TokenClaims } from '@warden/tokens';
 import type { Logger } from 'pino';
 import type { GatewayParts } from '@warden/auth-service';
 import type { Html } from './html';
@@ -21,6 +22,7 @@ export interface ConsoleContext {
   session: SessionOptions;
   hosts: PublicHosts;
   ssoProviders: () => readonly SsoProvider[];
+  logoutRedirect: (claims: TokenClaims, req: Request) => Promise<string | undefined>;
   logger: Logger;
 }
 

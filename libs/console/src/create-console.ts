@@ -1,8 +1,9 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { Registry } from 'prom-client';
 import type { GatewayParts } from '@warden/auth-service';
 import { WardenError } from '@warden/errors';
 import { QUIET_LOG_LOCAL } from '@warden/http';
+import type { TokenClaims } from '@warden/tokens';
 import { loadAssets } from './assets';
 import type { ConsoleContext, SsoProvider } from './context';
 import { cspReportRoutes } from './csp-report';
@@ -23,6 +24,11 @@ export interface ConsoleOptions {
   hosts: PublicHosts;
   /** The login page's SSO buttons, asked on every render (providers may come and go). */
   ssoProviders?: () => readonly SsoProvider[];
+  /**
+   * Asked after a console logout ended the session: where the browser goes next (an identity
+   * provider's end-session URL for an SSO login), else the login page.
+   */
+  logoutRedirect?: (claims: TokenClaims, req: Request) => Promise<string | undefined>;
   metricsRegistry?: Registry;
 }
 
@@ -40,6 +46,7 @@ export function createConsole(options: ConsoleOptions): Router {
     session: { verify: options.parts.verify, cookieName: clearml.session_auth_cookie_name, sessionSecret: options.parts.sessionSecret },
     hosts: options.hosts,
     ssoProviders: options.ssoProviders ?? (() => []),
+    logoutRedirect: options.logoutRedirect ?? (async () => undefined),
     logger,
   };
   const routes = Router();

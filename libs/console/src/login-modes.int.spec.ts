@@ -1,3 +1,4 @@
+import { DEFAULT_COMPANY } from '@warden/auth-service';
 import { WardenError } from '@warden/errors';
 import { consoleGateway } from './testing';
 import { ConsoleBrowser } from './testing/console-browser';
@@ -15,6 +16,8 @@ describe('login page: web login off, SSO providers listed (real Redis and MongoD
       { name: 'keycloak', displayName: 'Keycloak', startUrl: '/login/sso/keycloak' },
       { name: 'evil', displayName: '<img src=x onerror=alert(1)>', startUrl: '/login/sso/evil?a=1&b="x"' },
     ],
+    // As an SSO extension answers for its own logins: on to the provider's end-session page.
+    logoutRedirect: async (claims) => (claims.auth.method === 'sso' ? 'https://idp.example.org/logout' : undefined),
   });
 
   beforeAll(async () => {
@@ -38,5 +41,17 @@ describe('login page: web login off, SSO providers listed (real Redis and MongoD
     expect(page.text).toContain('href="/login/sso/evil?a=1&amp;b=&quot;x&quot;">&lt;img src=x onerror=alert(1)&gt;</a>');
     const res = await browser.agent.post('/login').type('form').send({ username: 'anyone', password: 'any password at all' });
     expect([res.status, /data-code="([A-Z_]+)"/.exec(res.text)?.[1]]).toEqual([403, 'ERR_WEB_LOGIN_DISABLED']);
+  });
+
+  it('ends an SSO session on logout and sends the browser where the SSO extension says', async () => {
+    const { store } = gw.gateway.parts.service.deps;
+    const user = await store.createUser({ company: DEFAULT_COMPANY.id, username: 'sso-user', role: 'user' });
+    const issued = gw.gateway.parts.service.issue(user, { method: 'sso' });
+    const browser = new ConsoleBrowser(gw.app);
+    await browser.agent.get('/login');
+    browser.agent.jar.setCookie(`clearml_token_basic=${issued.token}; Path=/`);
+    const out = await browser.submit('/logout', {});
+    expect([out.status, out.headers['location']]).toEqual([303, 'https://idp.example.org/logout']);
+    expect((await browser.agent.get('/console')).status).toBe(302);
   });
 });

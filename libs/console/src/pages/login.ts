@@ -141,11 +141,10 @@ export function loginRoutes(ctx: ConsoleContext): Router {
 
   routes.post('/logout', formBody, async (req, res) => {
     const session = await readSession(req, ctx.session);
-    if (session) {
-      assertFormCsrf(req, session.claims.session_id, parts.sessionSecret);
-      await endBrowserSession(parts.service, session.claims, req, res);
-    }
-    res.redirect(303, '/login');
+    if (!session) return res.redirect(303, '/login');
+    assertFormCsrf(req, session.claims.session_id, parts.sessionSecret);
+    await endBrowserSession(parts.service, session.claims, req, res);
+    res.redirect(303, (await ctx.logoutRedirect(session.claims, req)) ?? '/login');
   });
   return routes;
 }

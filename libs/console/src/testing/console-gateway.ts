@@ -7,7 +7,7 @@ import { CLEARML_AUTH_DEFAULTS, GATEWAY_AUTH_DEFAULTS, clearmlAuthSchema, gatewa
 import { inProcessGateway, type InProcessGateway } from '@warden/auth-service/testing';
 import { generateKey, generateSecret } from '@warden/secrets';
 import type { SsoProvider } from '../context';
-import { createConsole } from '../create-console';
+import { createConsole, type ConsoleOptions } from '../create-console';
 import { publicHosts, type ConsoleSettings } from '../settings';
 
 export interface ConsoleGatewayOptions {
@@ -19,6 +19,7 @@ export interface ConsoleGatewayOptions {
   gateway?: Record<string, unknown>;
   hosts?: ConsoleSettings;
   ssoProviders?: SsoProvider[];
+  logoutRedirect?: ConsoleOptions['logoutRedirect'];
 }
 
 export interface ConsoleGateway extends InProcessGateway {
@@ -70,6 +71,7 @@ export function consoleGateway(options: ConsoleGatewayOptions): ConsoleGateway {
         assetsDir,
         hosts: publicHosts(options.hosts ?? {}, 8080),
         ssoProviders: () => options.ssoProviders ?? [],
+        logoutRedirect: options.logoutRedirect,
         metricsRegistry: registry,
       }),
   });
