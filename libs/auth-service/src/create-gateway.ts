@@ -99,6 +99,7 @@ const RETIRED_SYSTEM_CREDENTIALS: readonly SystemCredentialName[] = ['fileserver
 // A 50+ character random secret cannot be guessed; this only keeps a prober's noise down.
 const OPERATOR_FAILURES = { points: 10, durationSec: 15 * 60 };
 const KEY_RELOAD_MS = 5 * 60_000;
+const INVITATION_FAILURES = { points: 20, durationSec: 15 * 60 };
 
 /**
  * Assembles the gateway: identity store, audit, rate limits, signing keys, revocations and the
@@ -156,6 +157,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     sessions: service.sessions,
     invitationTtlSec: gateway.invitations.ttl_sec,
     usernameGuard: (actor, username, create) => usernameConflicts.guard(actor, { username, clientIp: actor.clientIp }, create),
+    // A link's 256-bit token cannot be guessed; this keeps a prober's noise down, as for the operator endpoint.
+    invitationFailures: new FailureLimiter({
+      redis,
+      keyPrefix: `${options.rateLimitPrefix ?? 'warden'}:invitations`,
+      ...INVITATION_FAILURES,
+      refusal: 'too many invalid invitation links from this address: wait before trying again',
+    }),
   });
 
   let verifier: TokenVerifier | undefined;

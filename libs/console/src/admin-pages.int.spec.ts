@@ -267,6 +267,24 @@ describe('console admin pages (real Redis and MongoDB-wire server)', () => {
     expect(future.text).toContain('id="audit-empty"');
   });
 
+  it('stops an address that keeps opening invalid invitation links, valid ones included', async () => {
+    const ada = await store.findUserByUsername(ADMIN.username);
+    const actor = { user: ada!.id, company: ada!.company };
+    const { invitation } = await gw.gateway.admin.users.create(actor, { username: 'late-invitee', email: 'late@example.org', invite: true });
+    secretValues.push(invitation!.token);
+    const probe = new ConsoleBrowser(app);
+    let refusedAfter = 0;
+    for (let i = 1; i <= 25 && !refusedAfter; i++) {
+      const res = await probe.agent.get(`/invite/${'A'.repeat(42)}${String.fromCharCode(65 + i)}`);
+      if (res.status === 429) refusedAfter = i;
+      else expect(codeOf(res.text)).toBe('ERR_INVITATION_INVALID');
+    }
+    // 20 failures per address and 15 minutes; the first test of invitations spent two.
+    expect(refusedAfter).toBeGreaterThanOrEqual(19);
+    const valid = await probe.agent.get(`/invite/${invitation!.token}`);
+    expect([valid.status, codeOf(valid.text), valid.headers['retry-after']]).toEqual([429, 'ERR_RATE_LIMITED', expect.stringMatching(/^\d+$/)]);
+  });
+
   it('keeps every secret and invitation token out of the logs', () => {
     for (const value of secretValues) expect(logs.text).not.toContain(value);
   });

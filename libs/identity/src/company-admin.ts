@@ -7,7 +7,7 @@ import { GroupAdmin } from './group-admin';
 import { GroupStore } from './groups';
 import type { IdentityStore } from './identity-store';
 import { Invitations } from './invitations';
-import { UserAdmin, type UsernameGuard } from './user-admin';
+import { UserAdmin, type FailureCounter, type UsernameGuard } from './user-admin';
 
 export interface CompanyAdminOptions {
   connection: Connection;
@@ -17,6 +17,7 @@ export interface CompanyAdminOptions {
   /** How long an invitation link works. */
   invitationTtlSec: number;
   usernameGuard?: UsernameGuard;
+  invitationFailures?: FailureCounter;
   now?: () => Date;
 }
 
@@ -36,7 +37,15 @@ export class CompanyAdmin {
     this.groupStore = new GroupStore(connection, options.now);
     this.invitations = new Invitations({ connection, ttlSec: options.invitationTtlSec, now: options.now });
     this.auditQueries = new AuditQueries(connection);
-    this.users = new UserAdmin({ guard: this.guard, store, invitations: this.invitations, audit, sessions, usernameGuard: options.usernameGuard });
+    this.users = new UserAdmin({
+      guard: this.guard,
+      store,
+      invitations: this.invitations,
+      audit,
+      sessions,
+      usernameGuard: options.usernameGuard,
+      invitationFailures: options.invitationFailures,
+    });
     this.groups = new GroupAdmin(this.guard, this.groupStore, audit);
   }
 

@@ -22,5 +22,5 @@ export { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AuditQueries, type AuditEntry, type
 export { Invitations, type InvitationRecord, type InvitationsOptions, type NewInvitation } from './invitations';
 export { CompanyAdmin, type CompanyAdminOptions } from './company-admin';
 export type { AdminActor, SessionEnder } from './admin-guard';
-export type { AdminUserView, NewUserInput, UsernameGuard, UserAdmin } from './user-admin';
+export type { AdminUserView, FailureCounter, NewUserInput, UsernameGuard, UserAdmin } from './user-admin';
 export type { GroupAdmin } from './group-admin';

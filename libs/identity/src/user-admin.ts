@@ -20,6 +20,12 @@ export interface AdminUserView extends UserRecord {
   invited_until?: Date;
 }
 
+/** Counts failures per key (a client address) and refuses a key past its allowance (FailureLimiter). */
+export interface FailureCounter {
+  assertAllowed(key: string): Promise<void>;
+  recordFailure(key: string): Promise<void>;
+}
+
 /** Wraps user creation, e.g. to limit how many taken usernames one admin may probe. */
 export type UsernameGuard = <T>(actor: AdminActor, username: unknown, create: () => Promise<T>) => Promise<T>;
 
@@ -30,6 +36,8 @@ export interface UserAdminDeps {
   audit: AuditTrail;
   sessions: SessionEnder;
   usernameGuard?: UsernameGuard;
+  /** Wrong, used or expired invitation links per client address; past the allowance every link is refused (429). */
+  invitationFailures?: FailureCounter;
 }
 
 const lastAdmin = () => new WardenError('ERR_LAST_ADMIN');
@@ -152,17 +160,24 @@ export class UserAdmin {
   }
 
   /** What the invitation page shows before the password is set; ERR_INVITATION_INVALID for any bad token. */
-  async invitation(token: unknown): Promise<{ invitation: InvitationRecord; user: UserRecord }> {
-    const invitation = await this.deps.invitations.peek(token);
-    const user = await this.deps.store.getUser(invitation.user);
-    if (!user || user.company !== invitation.company || user.source !== 'local') throw new WardenError('ERR_INVITATION_INVALID');
-    return { invitation, user };
+  async invitation(token: unknown, clientIp?: string): Promise<{ invitation: InvitationRecord; user: UserRecord }> {
+    const failures = clientIp ? this.deps.invitationFailures : undefined;
+    await failures?.assertAllowed(clientIp as string);
+    try {
+      const invitation = await this.deps.invitations.peek(token);
+      const user = await this.deps.store.getUser(invitation.user);
+      if (!user || user.company !== invitation.company || user.source !== 'local') throw new WardenError('ERR_INVITATION_INVALID');
+      return { invitation, user };
+    } catch (error) {
+      if (error instanceof WardenError && error.code === 'ERR_INVITATION_INVALID') await failures?.recordFailure(clientIp as string);
+      throw error;
+    }
   }
 
   /** Sets the invited user's password; the token works once, and a password the policy refuses does not use it up. */
   async acceptInvitation(token: unknown, password: unknown, clientIp?: string): Promise<UserRecord> {
     const { store, invitations, audit } = this.deps;
-    const { user } = await this.invitation(token);
+    const { user } = await this.invitation(token, clientIp);
     if (!user.enabled) throw new WardenError('ERR_USER_DISABLED');
     if (typeof password !== 'string') throw new WardenError('ERR_BAD_REQUEST', 'password is required', { field: 'password' });
     await store.passwordPolicy.assert(password, user.username);

@@ -72,7 +72,7 @@ export function inviteRoutes(ctx: ConsoleContext): Router {
   routes.get(`${INVITE_PATH}/:token`, async (req, res) => {
     ctx.parts.assertReady();
     const token = req.params['token'];
-    const { user } = await users.invitation(token);
+    const { user } = await users.invitation(token, req.ip);
     render(req, res, token, user);
   });
 
@@ -80,7 +80,7 @@ export function inviteRoutes(ctx: ConsoleContext): Router {
     ctx.parts.assertReady();
     csrf.assert(req);
     const token = req.params['token'];
-    const { user } = await users.invitation(token);
+    const { user } = await users.invitation(token, req.ip);
     const password = field(req, 'password') ?? '';
     if (!password || password !== field(req, 'password_confirm'))
       return render(req, res, token, user, { status: 400, code: 'ERR_BAD_REQUEST', message: 'Enter the same new password twice.' });

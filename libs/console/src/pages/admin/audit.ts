@@ -115,7 +115,7 @@ export function auditRoutes(ctx: ConsoleContext): Router {
       ${
         page.events.length === 0
           ? html`<p id="audit-empty">No events match.</p>`
-          : html`<table id="audit-table">
+          : html`<div class="table-scroll"><table id="audit-table">
               <thead>
                 <tr>
                   <th scope="col">Time (UTC)</th>
@@ -135,7 +135,7 @@ export function auditRoutes(ctx: ConsoleContext): Router {
               <tbody>
                 ${page.events.map((e) => eventRow(e, byId, groupById))}
               </tbody>
-            </table>`
+            </table></div>`
       }
       <nav id="audit-paging" aria-label="Audit pages">
         ${filters.cursor !== undefined && html`<a id="audit-first" href="${AUDIT_PATH}">Newest events</a>`}

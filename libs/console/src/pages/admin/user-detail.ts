@@ -28,7 +28,7 @@ function credentialRow(csrf: string, userId: string, c: CredentialRecord): Html 
           ${csrfField(csrf)}
           <input type="hidden" name="user" value="${userId}" />
           <input type="hidden" name="access_key" value="${c.access_key}" />
-          <button type="submit" id="admin-revoke-${c.access_key}" class="danger">Revoke</button>
+          <button type="submit" id="admin-revoke-${c.access_key}" class="danger">Revoke<span class="visually-hidden"> ${c.access_key}</span></button>
         </form>`
       }
     </td>

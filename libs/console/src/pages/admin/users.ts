@@ -30,16 +30,16 @@ function userRow(csrf: string, me: string, u: AdminUserView): Html {
     ${csrfField(csrf)}<input type="hidden" name="user" value="${u.id}" /><input type="hidden" name="enabled" value="${u.enabled ? 'false' : 'true'}" />
     ${
       u.enabled
-        ? html`<button type="submit" id="disable-${u.id}" class="danger">Disable</button>`
-        : html`<button type="submit" id="enable-${u.id}">Enable</button>`
+        ? html`<button type="submit" id="disable-${u.id}" class="danger">Disable<span class="visually-hidden"> for ${u.username}</span></button>`
+        : html`<button type="submit" id="enable-${u.id}">Enable<span class="visually-hidden"> for ${u.username}</span></button>`
     }
   </form>`;
   const roleForm = html`<form method="post" action="${USERS_PATH}/role" class="inline">
     ${csrfField(csrf)}<input type="hidden" name="user" value="${u.id}" /><input type="hidden" name="role" value="${u.role === 'admin' ? 'user' : 'admin'}" />
     ${
       u.role === 'admin'
-        ? html`<button type="submit" id="remove-admin-${u.id}">Remove admin</button>`
-        : html`<button type="submit" id="make-admin-${u.id}">Make admin</button>`
+        ? html`<button type="submit" id="remove-admin-${u.id}">Remove admin<span class="visually-hidden"> for ${u.username}</span></button>`
+        : html`<button type="submit" id="make-admin-${u.id}">Make admin<span class="visually-hidden"> for ${u.username}</span></button>`
     }
   </form>`;
   const inviteForm =
@@ -47,7 +47,7 @@ function userRow(csrf: string, me: string, u: AdminUserView): Html {
     u.email &&
     html`<form method="post" action="${USERS_PATH}/invite" class="inline">
       ${csrfField(csrf)}<input type="hidden" name="user" value="${u.id}" />
-      <button type="submit" id="invite-${u.id}">New invitation link</button>
+      <button type="submit" id="invite-${u.id}">New invitation link<span class="visually-hidden"> for ${u.username}</span></button>
     </form>`;
   return html`<tr id="user-${u.id}" data-user-id="${u.id}" data-username="${u.username}">
     <td class="username"><a id="user-link-${u.id}" href="${USERS_PATH}/${u.id}">${u.username}</a>${u.id === me && html` <span class="muted">(you)</span>`}</td>
