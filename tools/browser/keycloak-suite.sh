@@ -3,7 +3,8 @@
 # against a real Keycloak and a real browser. It starts the Keycloak test service (tools/services/keycloak.sh:
 # cached install, realm imported with fresh secrets) unless one is up, while a private production-mode
 # stack builds (tools/private-stack.sh); the gateway starts with the variables of ClearML's KeyCloak page
-# exactly as written (src/keycloak/seed-env-cli.ts) and the public URL Keycloak redirects to. Then the
+# exactly as written (src/keycloak/seed-env-cli.ts) and the console's web_host, the origin Keycloak
+# redirects to. Then the
 # specs (src/keycloak/*.keycloak.spec.ts) run: the Keycloak service on its own, and the walk in Chromium
 # (tools/browser/chromium.sh) through the login page, Keycloak's form and the console. At the end the
 # apps' logs must hold no secret, password or token, and a Keycloak this script started is stopped.
@@ -91,8 +92,8 @@ mapfile -t seed_env <"$work/seed.env"
 metrics_port=$(free_port)
 GATEWAY_ENV=(
   "${seed_env[@]}"
-  # The web origin Keycloak sends the browser back to (/callback_<p>) and posts back-channel logouts to.
-  CLEARML__AUTH_GATEWAY__PUBLIC_URL="$gateway"
+  # web_host is the origin SSO registers with Keycloak: <web_host>/callback_<p>, post-logout
+  # <web_host>/login, back-channel <web_host>/backchannel_logout_<p> (the realm's client says the same).
   CLEARML__AUTH_GATEWAY__CONSOLE__API_HOST="$api" CLEARML__AUTH_GATEWAY__CONSOLE__WEB_HOST="$gateway"
   CLEARML__AUTH_GATEWAY__CONSOLE__FILES_HOST="$files"
   CLEARML__AUTH_GATEWAY__METRICS__ENABLED=true CLEARML__AUTH_GATEWAY__METRICS__LISTEN_PORT="$metrics_port"

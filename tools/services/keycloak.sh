@@ -8,8 +8,9 @@
 # What a test needs (URLs, client secret, passwords) is written to $DIR/state.json, mode 600, never to
 # the repository. Several instances can run side by side: each has its own run dir, HTTP port and
 # management port (WARDEN_KEYCLOAK_RUN_DIR, WARDEN_KEYCLOAK_PORT, WARDEN_KEYCLOAK_MANAGEMENT_PORT).
-# WARDEN_KEYCLOAK_WEB_ORIGIN is the Warden web origin the client's callback, post-logout and
-# back-channel logout URLs point at (tests may change it later through the admin REST API).
+# WARDEN_KEYCLOAK_WEB_ORIGIN is the Warden web_host (auth_gateway.console.web_host) the client's URLs
+# point at: callback <web_host>/callback_<p>, post-logout <web_host>/login, back-channel logout
+# <web_host>/backchannel_logout_<p> (tests may change it later through the admin REST API).
 # WARDEN_KEYCLOAK_JAVA_HOME picks the JVM; otherwise the newest installed one is used: Keycloak 26
 # needs Java 21+, and on Java 17 the last 25.x release runs instead.
 SERVICE_NAME=keycloak

@@ -116,8 +116,9 @@ export class KeycloakAdmin {
   }
 
   /**
-   * Points the client at a Warden web origin: callback `<origin>/callback_<provider>`, post-logout
-   * redirects under the origin, back-channel logout `<origin>/backchannel_logout_<provider>`.
+   * Points the client at a Warden web_host (auth_gateway.console.web_host): callback
+   * `<origin>/callback_<provider>`, post-logout `<origin>/login` (what Warden's idp_logout sends),
+   * back-channel logout `<origin>/backchannel_logout_<provider>`.
    */
   async setWebOrigin(origin: string, provider = 'keycloak', clientId = this.state.client.clientId): Promise<void> {
     const client = await this.client(clientId);
@@ -128,7 +129,7 @@ export class KeycloakAdmin {
       webOrigins: [origin],
       attributes: {
         ...client.attributes,
-        'post.logout.redirect.uris': `${origin}/*`,
+        'post.logout.redirect.uris': `${origin}/login`,
         'backchannel.logout.url': `${origin}/backchannel_logout_${provider}`,
         'backchannel.logout.session.required': 'true',
       },
