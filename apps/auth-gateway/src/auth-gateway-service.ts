@@ -1,3 +1,4 @@
+import type { Request } from 'express';
 import { z } from 'zod';
 import {
   CLEARML_AUTH_DEFAULTS,
@@ -14,7 +15,8 @@ import { consoleSettingsSchema, createConsole, publicHosts } from '@warden/conso
 import { PasswordPolicy, type SystemCredentialName } from '@warden/identity';
 import { ConfigError, HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, serviceDefaults, serviceSchema, workersSchema } from '@warden/config';
 import { secretOrEphemeral, type ServiceDefinition } from '@warden/http';
-import { verifierSettingsSchema } from '@warden/tokens';
+import { providerSettings, ssoExtension, ssoSecureLoginSchema, ssoServicesSchema, type SsoService } from '@warden/sso';
+import { verifierSettingsSchema, type TokenClaims } from '@warden/tokens';
 
 export const GATEWAY_PORT = 8080;
 export const GATEWAY_TLS_PORT = 8443;
@@ -26,10 +28,12 @@ const secureSchema = z.object({
   auth: z.object({ token_secret: z.string().optional(), signing_key: z.string().optional(), operator_secret: z.string().optional() }).default({}),
   http: z.object({ session_secret: z.object({ apiserver: z.string().optional() }).default({}) }).default({}),
   credentials: z.object({ apiserver: credential, fileserver: credential, webserver: credential, tests: credential }).default({}),
+  login: ssoSecureLoginSchema,
 });
 
 const schema = z.object({
   auth_gateway: serviceSchema().merge(gatewayAuthSchema).extend({ workers: workersSchema, console: consoleSettingsSchema }),
+  services: ssoServicesSchema,
   apiserver: z.object({ auth: clearmlAuthSchema }),
   secure: secureSchema.default({}),
   hosts: hostsSchema,
@@ -50,11 +54,41 @@ function systemCredentials(secure: AuthGatewayConfig['secure']) {
   });
 }
 
+/**
+ * The configured OIDC providers as a gateway extension, and what the console asks of them (the login
+ * page's buttons, an SSO login's IdP logout). Every problem stops the start with what to set.
+ */
+function ssoSetup(config: AuthGatewayConfig, mode: 'production' | 'development') {
+  const { providers, warnings } = providerSettings(config.services.login.sso.oauth_client, config.secure.login.sso.oauth_client, mode);
+  let service: SsoService | undefined;
+  const forConsole = {
+    providers: () => (service?.entries() ?? []).map((e) => ({ name: e.name, displayName: e.display_name, startUrl: e.url })),
+    logoutRedirect: (claims: TokenClaims, req: Request) => service?.logout(claims, req) ?? Promise.resolve(undefined),
+  };
+  if (providers.length === 0) return { extensions: [], warnings, ...forConsole };
+  const publicUrl = config.auth_gateway.console.web_host;
+  if (!publicUrl && mode === 'production') {
+    throw new ConfigError(
+      'ERR_CONFIG_INVALID',
+      `auth_gateway.console.web_host is not set: single sign-on (${providers.map((p) => p.name).join(', ')}) registers exact redirect URIs <web_host>/callback_<provider> with the provider. Set CLEARML__AUTH_GATEWAY__CONSOLE__WEB_HOST to the web address users open, e.g. https://clearml.example.com`,
+    );
+  }
+  const unset = publicUrl ? [] : ["auth_gateway.console.web_host is not set: SSO redirect URIs follow each request's Host header (development only)"];
+  return {
+    extensions: [ssoExtension({ providers, publicUrl, onCreated: (created) => (service = created) })],
+    warnings: [...warnings, ...unset],
+    ...forConsole,
+  };
+}
+
 export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
   app: 'auth-gateway',
   schema,
   // The gateway answers for all of apiserver.auth, the apiserver's token-verifier keys included.
-  keys: { owned: ['auth_gateway', 'apiserver.auth'], alsoRead: [z.object({ apiserver: z.object({ auth: verifierSettingsSchema }) })] },
+  keys: {
+    owned: ['auth_gateway', 'apiserver.auth', 'services.login.sso', 'secure.login.sso'],
+    alsoRead: [z.object({ apiserver: z.object({ auth: verifierSettingsSchema }) })],
+  },
   defaults: {
     auth_gateway: { ...serviceDefaults(GATEWAY_PORT), ...GATEWAY_AUTH_DEFAULTS, workers: 1 },
     apiserver: { auth: CLEARML_AUTH_DEFAULTS },
@@ -84,6 +118,7 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
         'auth_gateway.login.free_access is true: free access lets anyone log in as anyone and is refused in production. Turn it off (CLEARML__AUTH_GATEWAY__LOGIN__FREE_ACCESS=false) and use fixed users or local users.',
       );
     }
+    const sso = ssoSetup(config, resolved.mode);
     const backends = connectBackends(config.hosts, { redis: true, mongo: 'auth' }, logger);
     const { secure } = config;
     const gateway = createGateway({
@@ -102,17 +137,21 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
       mongo: backends.mongo!.connection,
       redis: backends.redis!.client,
       logger,
+      extensions: sso.extensions,
       webRoutes: (parts) =>
         createConsole({
           parts,
           assetsDir: CONSOLE_ASSETS_DIR,
           hosts: publicHosts(config.auth_gateway.console, config.auth_gateway.listen_port),
           metricsRegistry,
+          ssoProviders: () => sso.providers(),
+          logoutRedirect: (claims, req) => sso.logoutRedirect(claims, req),
         }),
     });
     const warnings = [
       ...(config.auth_gateway.login.free_access ? ['auth_gateway.login.free_access is on: anyone can log in as any user name (development only)'] : []),
       ...(secure.credentials.fileserver ? [FILESERVER_CREDENTIALS_UNUSED] : []),
+      ...sso.warnings,
     ];
     // Development setups use throwaway fixed users; in production a weak one deserves a warning.
     if (resolved.mode === 'production')

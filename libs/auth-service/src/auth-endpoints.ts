@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { WardenError } from '@warden/errors';
 import { clearAuthCookies, type ClearmlApi, type TokenAuth } from '@warden/http';
 import type { CompanyAdmin, CredentialRecord } from '@warden/identity';
+import type { TokenClaims } from '@warden/tokens';
 import type { AuthService } from './auth-service';
 import type { GatewayCaller } from './gateway-authenticator';
 import { CredentialActions } from './credential-actions';
@@ -14,6 +15,8 @@ export interface AuthEndpointOptions {
   /** Keys CSRF tokens (secure.http.session_secret.apiserver). */
   sessionSecret: string;
   usernameConflicts: UsernameConflicts;
+  /** Where the browser goes after logout when the login was an SSO one with idp_logout (answered as redirect_url). */
+  logoutRedirect?: (claims: TokenClaims, req: Request) => Promise<string | undefined>;
   /** The admin rules (last admin, no self-disable) the console applies too. */
   admin: CompanyAdmin;
 }
@@ -51,8 +54,10 @@ export function registerAuthEndpoints(api: ClearmlApi<GatewayCaller>, options: A
   });
 
   const logout = async ({ auth, req, res }: { auth: GatewayCaller; req: Request; res: Response }) => {
-    await endBrowserSession(service, caller(auth).claims, req, res);
-    return {};
+    const { claims } = caller(auth);
+    await endBrowserSession(service, claims, req, res);
+    const redirect = await options.logoutRedirect?.(claims, req);
+    return redirect ? { redirect_url: redirect } : {};
   };
   api.endpoint('auth.logout', { auth: 'token' }, logout);
   api.endpoint('login.logout', { auth: 'token' }, logout);

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { Connection } from 'mongoose';
 import type { RedisClientType } from 'redis';
 import type { Logger } from 'pino';
@@ -62,6 +62,19 @@ export interface GatewayOptions {
   webRoutes?: (parts: GatewayParts) => Router;
   /** Namespaces the gateway's counters in Redis (login limits, username conflicts); in-process tests use their own. */
   rateLimitPrefix?: string;
+  /** Features mounted on the gateway with its parts, before the ClearML endpoints (single sign-on). */
+  extensions?: ((parts: GatewayParts) => GatewayExtension)[];
+}
+
+/** A feature mounted on the gateway: its routes, what it adds to login.supported_modes and to logout. */
+export interface GatewayExtension {
+  routes: Router;
+  /** Runs with the gateway's set-up (after MongoDB is reachable), retried with it. */
+  setUp?(): Promise<void>;
+  loginModes?(): { sso: Record<string, string>; sso_providers: object[] };
+  /** Called by every logout after the session ended; a path to send the browser to next (an IdP logout). */
+  logout?(claims: TokenClaims, req: Request): Promise<string | undefined>;
+  close(): Promise<void>;
 }
 
 /** What the gateway's web pages (libs/console, SSO) reuse in-process: one path for every login. */
@@ -78,11 +91,19 @@ export interface GatewayParts {
   answerLogin: LoginAnswer;
   /** Keys CSRF tokens (secure.http.session_secret.apiserver). */
   sessionSecret: string;
+  mongo: Connection;
+  redis: RedisClientType;
+  /** The gateway's Redis namespace in tests (features prefix their own keys with it). */
+  rateLimitPrefix?: string;
 }
 
 export interface Gateway {
   routes: Router;
   parts: GatewayParts;
+  /** What features add to login.supported_modes: `sso` by provider and the login page's `sso_providers`. */
+  loginModes(): { sso: Record<string, string>; sso_providers: object[] };
+  /** Asked after a logout ended the session: where the browser goes next (an SSO login's IdP logout). */
+  logoutRedirect(claims: TokenClaims, req: Request): Promise<string | undefined>;
   readiness: ReadinessCheck[];
   /** The ClearML endpoints the gateway answers (`auth.*`, `login.*`, `users.*`). */
   endpoints: string[];
@@ -196,6 +217,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const bootstrap = await store.bootstrapSystemCredentials({ companyId: DEFAULT_COMPANY.id, companyName: DEFAULT_COMPANY.name, credentials, revoke });
     if (clearml.fixed_users.enabled) await new FixedUsers(clearml.fixed_users).sync(store, DEFAULT_COMPANY);
     await revocations.start();
+    for (const extension of extensions) await extension.setUp?.();
     logger.info({ active: bootstrap.active, revoked: bootstrap.revoked, kid: keyRing.active().kid }, 'gateway set up: system credentials and signing keys');
     setupError = undefined;
   };
@@ -229,9 +251,34 @@ export function createGateway(options: GatewayOptions): Gateway {
       return caller;
     },
   });
-  registerAuthEndpoints(api, { service, sessionSecret: secrets.sessionSecret, usernameConflicts, admin });
-  registerPasswordEndpoints(api, { service, answerLogin: loginAnswer(clearml, secrets.sessionSecret) });
-  registerSessionEndpoints(api, service);
+  const answerLogin = loginAnswer(clearml, secrets.sessionSecret);
+  const parts: GatewayParts = {
+    service,
+    credentials: new CredentialActions(service),
+    verify,
+    assertReady,
+    admin,
+    answerLogin,
+    sessionSecret: secrets.sessionSecret,
+    mongo,
+    redis,
+    rateLimitPrefix: options.rateLimitPrefix,
+  };
+  const extensions = (options.extensions ?? []).map((extend) => extend(parts));
+  const loginModes = () => {
+    const modes = extensions.flatMap((e) => (e.loginModes ? [e.loginModes()] : []));
+    return { sso: Object.assign({}, ...modes.map((m) => m.sso)) as Record<string, string>, sso_providers: modes.flatMap((m) => m.sso_providers) };
+  };
+  const logoutRedirect = async (claims: TokenClaims, req: Request) => {
+    for (const extension of extensions) {
+      const next = await extension.logout?.(claims, req);
+      if (next) return next;
+    }
+    return undefined;
+  };
+  registerAuthEndpoints(api, { service, sessionSecret: secrets.sessionSecret, usernameConflicts, admin, logoutRedirect });
+  registerPasswordEndpoints(api, { service, answerLogin });
+  registerSessionEndpoints(api, service, loginModes);
 
   const routes = Router();
   // The apiserver vouches for its callers' addresses with its service secret; nobody else can.
@@ -255,21 +302,15 @@ export function createGateway(options: GatewayOptions): Gateway {
       assertReady,
     }),
   );
+  for (const extension of extensions) routes.use(extension.routes);
   routes.use(api.router);
-  const parts: GatewayParts = {
-    service,
-    credentials: new CredentialActions(service),
-    admin,
-    verify,
-    assertReady,
-    answerLogin: loginAnswer(clearml, secrets.sessionSecret),
-    sessionSecret: secrets.sessionSecret,
-  };
   if (options.webRoutes) routes.use(options.webRoutes(parts));
 
   return {
     routes,
     parts,
+    loginModes,
+    logoutRedirect,
     endpoints: api.endpointNames(),
     admin,
     readiness: [
@@ -285,6 +326,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       clearTimeout(retry);
       clearInterval(reload);
       await revocations.stop();
+      for (const extension of extensions) await extension.close();
       await Promise.all([audit.close(), store.close()]);
     },
   };

@@ -14,7 +14,15 @@ export { registerPasswordEndpoints, type PasswordEndpointOptions } from './passw
 export { fixedUserPolicyWarnings } from './fixed-user-warnings';
 export { gatewayAuthenticator, type GatewayCaller } from './gateway-authenticator';
 export { MongoSigningKeyStore } from './mongo-signing-key-store';
-export { DEFAULT_COMPANY, createGateway, type Gateway, type GatewayOptions, type GatewayParts, type GatewaySecrets } from './create-gateway';
+export {
+  DEFAULT_COMPANY,
+  createGateway,
+  type Gateway,
+  type GatewayExtension,
+  type GatewayOptions,
+  type GatewayParts,
+  type GatewaySecrets,
+} from './create-gateway';
 export { OPERATOR_TENANTS_PATH, operatorRoutes, type OperatorRoutesOptions } from './operator-endpoints';
 export { TENANT_USAGE, runTenantCommand, type TenantCommandInput } from './tenant-command';
 export { SessionRevoker, type SessionLimits } from './session-revoker';

@@ -6,7 +6,11 @@ import type { GatewayCaller } from './gateway-authenticator';
 import { optionalStringList } from './request-fields';
 
 /** What a web client asks before and after logging in: the login modes, and who it is. */
-export function registerSessionEndpoints(api: ClearmlApi<GatewayCaller>, service: AuthService): void {
+export function registerSessionEndpoints(
+  api: ClearmlApi<GatewayCaller>,
+  service: AuthService,
+  loginModes: () => { sso: Record<string, string>; sso_providers: object[] } = () => ({ sso: {}, sso_providers: [] }),
+): void {
   const { clearml, gateway, store } = service.deps;
 
   api.endpoint('login.supported_modes', { auth: 'optional' }, ({ auth }) => ({
@@ -18,8 +22,8 @@ export function registerSessionEndpoints(api: ClearmlApi<GatewayCaller>, service
       local_users: gateway.login.local_users && !gateway.login.free_access,
       free_access: gateway.login.free_access,
     },
-    sso: {},
-    sso_providers: [],
+    // ClearML's shape: sso maps each provider to its sign-in URL, sso_providers lists them for buttons.
+    ...loginModes(),
     server_errors: {},
   }));
 

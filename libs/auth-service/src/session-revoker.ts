@@ -1,4 +1,4 @@
-import { REVOCATION_MARGIN_SEC, familyOf, type RevocationList, type TokenClaims } from '@warden/tokens';
+import { REVOCATION_MARGIN_SEC, familyOf, type RevocationList, type TokenClaims, type TokenFamily } from '@warden/tokens';
 
 export interface SessionLimits {
   /** apiserver.auth.max_expiration_sec: no token lives longer. */
@@ -24,6 +24,12 @@ export class SessionRevoker {
     const family = familyOf(claims);
     const lastExpiry = Math.min(family.startedAt + this.limits.maxSessionLifetimeSec, nowSec() + this.limits.maxExpirationSec);
     return this.revocations.revokeFamily(family.id, Math.max(lastExpiry, claims.exp) + REVOCATION_MARGIN_SEC);
+  }
+
+  /** Every token of a login known only by its family (an identity provider's back-channel logout). */
+  endFamilyById(family: TokenFamily): Promise<void> {
+    const lastExpiry = Math.min(family.startedAt + this.limits.maxSessionLifetimeSec, nowSec() + this.limits.maxExpirationSec);
+    return this.revocations.revokeFamily(family.id, lastExpiry + REVOCATION_MARGIN_SEC);
   }
 
   /** Every token of the user's logins up to now, for good: disable, password change, "sign out everywhere". */

@@ -28,7 +28,11 @@ export type AuditEventType =
   | 'group.member.add'
   | 'group.member.remove'
   | 'invitation.create'
-  | 'invitation.accept';
+  | 'invitation.accept'
+  /** A single sign-on login (libs/sso), every attempt; a failure names its error code. */
+  | 'sso_login'
+  /** An identity provider's back-channel logout ending the sessions of one of its users. */
+  | 'sso_logout';
 
 /** Every event type, for filters that must refuse unknown ones. */
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
@@ -55,6 +59,8 @@ export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   'group.member.remove',
   'invitation.create',
   'invitation.accept',
+  'sso_login',
+  'sso_logout',
 ];
 
 export interface AuditEvent {

@@ -155,6 +155,14 @@ export class IdentityStore {
     return doc ? toUser(doc, await this.companyName(doc.company)) : null;
   }
 
+  /** Users whose stored email is this one, compared case-insensitively (emails are not unique). */
+  async findUsersByEmail(email: string): Promise<UserRecord[]> {
+    if (typeof email !== 'string' || !email.includes('@')) return [];
+    const pattern = new RegExp(`^${email.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i');
+    const docs = await this.models.users.find({ email: pattern }).limit(2).lean();
+    return Promise.all(docs.map(async (doc) => toUser(doc, await this.companyName(doc.company))));
+  }
+
   /** The company of the account a login id names (an access key or a username), for auditing refused logins. */
   async companyOfLogin(id: string): Promise<string | undefined> {
     if (typeof id !== 'string' || !id) return undefined;

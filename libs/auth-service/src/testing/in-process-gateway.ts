@@ -6,7 +6,7 @@ import { CapturedLogs } from '@warden/http/testing';
 import { SecretScrubber } from '@warden/secrets';
 import { createGateway, type Gateway, type GatewayOptions } from '../create-gateway';
 
-export interface InProcessGatewayOptions extends Pick<GatewayOptions, 'clearml' | 'gateway' | 'secrets' | 'webRoutes'> {
+export interface InProcessGatewayOptions extends Pick<GatewayOptions, 'clearml' | 'gateway' | 'secrets' | 'webRoutes' | 'extensions'> {
   /** Names the logger and the rate-limit prefix. */
   name: string;
   /** The spec's own MongoDB database (also its rate-limit namespace), dropped on close. */
@@ -40,6 +40,7 @@ export function inProcessGateway(options: InProcessGatewayOptions): InProcessGat
     redis: backends.redis!.client,
     logger,
     rateLimitPrefix: `warden-test-${options.name}-${db}`,
+    extensions: options.extensions,
   });
   const app = createServiceApp({
     logger,

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { endBrowserSession, webLoginEnabled } from '@warden/auth-service';
-import { WardenError } from '@warden/errors';
+import { ERROR_TABLE, WardenError, type ErrorCode } from '@warden/errors';
 import { sendPage, type ConsoleContext } from '../context';
 import { LoginCsrf, assertFormCsrf, csrfField, formBody } from '../csrf';
 import { html, type Html } from '../html';
@@ -84,6 +84,15 @@ function loginPage(ctx: ConsoleContext, options: { csrf: string; next: string; u
   return documentPage({ title: 'Log in', assets: ctx.assets, body, pageId: 'login' });
 }
 
+// A refused single sign-on lands here as /login?error=<code> (libs/sso): only those codes are shown,
+// with the error table's own text, so the query string cannot put words on the page.
+const SSO_PAGE_CODES = new Set(['ERR_USER_DISABLED', 'ERR_SERVICE_UNAVAILABLE', 'ERR_USERNAME_TAKEN']);
+function ssoProblem(code: unknown): LoginProblem | undefined {
+  if (typeof code !== 'string' || !Object.hasOwn(ERROR_TABLE, code) || !(code.startsWith('ERR_SSO_') || SSO_PAGE_CODES.has(code))) return undefined;
+  const known = code as ErrorCode;
+  return { code: known, status: 200, message: `Single sign-on failed: ${ERROR_TABLE[known].message}.` };
+}
+
 function field(req: Request, name: string): string | undefined {
   const value = (req.body as Record<string, unknown> | undefined)?.[name];
   return typeof value === 'string' ? value : undefined;
@@ -107,7 +116,7 @@ export function loginRoutes(ctx: ConsoleContext): Router {
   routes.get('/login', async (req, res) => {
     const next = safeNext(req.query['next']);
     if (await readSession(req, ctx.session)) return res.redirect(302, next);
-    render(req, res, next);
+    render(req, res, next, { problem: ssoProblem(req.query['error']) });
   });
 
   routes.post('/login', formBody, async (req, res) => {

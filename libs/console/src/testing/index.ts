@@ -1,2 +1,2 @@
-export { consoleGateway, type ConsoleGateway, type ConsoleGatewayOptions } from './console-gateway';
+export { consoleGateway, testAssetsDir, type ConsoleGateway, type ConsoleGatewayOptions } from './console-gateway';
 export { ConsoleBrowser } from './console-browser';

@@ -169,7 +169,7 @@ export async function escalation(w: World): Promise<void> {
   );
   report.answer(
     'admin disables itself',
-    { status: 400, code: 'ERR_BAD_REQUEST' },
+    { status: 400, code: 'ERR_SELF_LOCKOUT' },
     await call(stack.api, 'auth.edit_user', a.admin.token, { user: a.admin.id, enabled: false }),
   );
 

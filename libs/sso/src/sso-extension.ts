@@ -1,0 +1,38 @@
+import type { GatewayExtension, GatewayParts } from '@warden/auth-service';
+import { ssoRoutes } from './sso-routes';
+import { SsoService } from './sso-service';
+import type { ProviderSettings } from './sso-settings';
+
+export interface SsoExtensionOptions {
+  providers: ProviderSettings[];
+  publicUrl?: string;
+  /** Hands the built service to the caller (the app's tests and the bench drive it). */
+  onCreated?: (service: SsoService) => void;
+}
+
+/** Single sign-on as a gateway feature: routes, login modes, IdP logout; discovery starts at once. */
+export function ssoExtension(options: SsoExtensionOptions): (parts: GatewayParts) => GatewayExtension {
+  return (parts) => {
+    const service = new SsoService({
+      providers: options.providers,
+      publicUrl: options.publicUrl?.replace(/\/+$/, ''),
+      auth: parts.service,
+      answerLogin: parts.answerLogin,
+      store: parts.service.deps.store,
+      audit: parts.service.deps.audit,
+      mongo: parts.mongo,
+      redis: parts.redis,
+      logger: parts.service.deps.logger,
+      keyPrefix: parts.rateLimitPrefix ? `${parts.rateLimitPrefix}:sso` : undefined,
+    });
+    service.start();
+    options.onCreated?.(service);
+    return {
+      routes: ssoRoutes(service),
+      setUp: () => service.setUp(),
+      loginModes: () => service.loginModes(),
+      logout: (claims, req) => service.logout(claims, req),
+      close: async () => service.close(),
+    };
+  };
+}

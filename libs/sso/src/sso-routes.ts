@@ -1,0 +1,121 @@
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import type { AuthenticateOptions } from 'passport';
+import { WardenError } from '@warden/errors';
+import type { CallbackSuccess } from './oidc-strategy';
+import { signInSecrets } from './oidc-strategy';
+import { safeReturnPath } from './return-path';
+import type { SsoProvider, SsoService } from './sso-service';
+import { STATE_TTL_SEC, bindingDigest, randomToken } from './state-store';
+
+/** Ties a sign-in to the browser that started it; HttpOnly, and Lax so the provider's redirect back carries it. */
+export const BINDING_COOKIE = 'warden_sso';
+const LOGIN_PAGE = '/login';
+const PROVIDER_PATH = '([a-z][a-z0-9_-]{0,39})';
+
+/**
+ * The browser's side of single sign-on on the gateway's web origin:
+ *   GET  /login/sso/<p>            start: state, nonce and PKCE, then off to the provider
+ *   GET  /callback_<p>             the provider's answer: checks, user, the gateway's session, back to the console
+ *   POST /backchannel_logout_<p>   the provider ends a session (OIDC Back-Channel Logout)
+ *   GET  /logout_sso/<handle>      one-time redirect to the provider's end-session endpoint
+ * Every refusal of a browser flow ends on the login page with its error code; nothing is written.
+ */
+export function ssoRoutes(sso: SsoService): Router {
+  const routes = Router();
+
+  routes.get(new RegExp(`^/login/sso/${PROVIDER_PATH}$`), (req, res, next) => {
+    const name = (req.params as Record<string, string>)[0];
+    try {
+      const provider = sso.provider(name);
+      if (req.query['code'] !== undefined || req.query['error'] !== undefined || req.query['state'] !== undefined) {
+        throw new WardenError('ERR_SSO_PARAMETER_INVALID', 'a sign-in start takes no code, error or state');
+      }
+      const returnPath = safeReturnPath(req.query['next']);
+      const strategy = sso.strategyFor(provider);
+      const binding = bindingOf(req) ?? randomToken();
+      res.cookie(BINDING_COOKIE, binding, { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/', maxAge: STATE_TTL_SEC * 1000 });
+      const state = { ...signInSecrets(provider.settings.pkce), returnPath, binding: bindingDigest(binding) };
+      const options = { session: false, callbackURL: sso.redirectUri(req, name), state } as unknown as AuthenticateOptions;
+      sso.passport.authenticate(strategy, options, (error: unknown) => refuse(sso, req, res, name, error))(req, res, next);
+    } catch (error) {
+      refuse(sso, req, res, name, error);
+    }
+  });
+
+  routes.get(new RegExp(`^/callback_${PROVIDER_PATH}$`), (req, res, next) => {
+    const name = (req.params as Record<string, string>)[0];
+    try {
+      const provider = sso.provider(name);
+      const strategy = sso.strategyFor(provider);
+      const options = { session: false, callbackURL: sso.redirectUri(req, name), binding: bindingOf(req) } as AuthenticateOptions;
+      sso.passport.authenticate(strategy, options, (error: unknown, success: CallbackSuccess | false) => {
+        if (error || !success) return refuse(sso, req, res, name, error ?? new WardenError('ERR_SSO_STATE_UNKNOWN'));
+        sso.completeSignIn(req, res, provider, success).then(
+          (returnPath) => res.redirect(303, returnPath),
+          (failure: unknown) => refuse(sso, req, res, name, failure),
+        );
+      })(req, res, next);
+    } catch (error) {
+      refuse(sso, req, res, name, error);
+    }
+  });
+
+  routes.post(new RegExp(`^/backchannel_logout_${PROVIDER_PATH}$`), express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 10 }), (req, res) => {
+    const name = (req.params as Record<string, string>)[0];
+    res.set('Cache-Control', 'no-store');
+    let provider: SsoProvider;
+    try {
+      provider = sso.provider(name);
+    } catch {
+      return res.status(404).json({ error: 'invalid_request', error_description: 'unknown provider' });
+    }
+    sso.backchannelLogout(provider, (req.body as Record<string, unknown> | undefined)?.['logout_token'], req.ip).then(
+      () => res.status(200).end(),
+      (error: unknown) => {
+        const code = error instanceof WardenError ? error.code : 'ERR_SERVICE_UNAVAILABLE';
+        sso.options.logger.warn({ event: 'sso_logout', outcome: 'failure', provider: name, code }, 'back-channel logout refused');
+        sso.options.audit.record({ type: 'sso_logout', outcome: 'failure', method: `sso:${name}`, client_ip: req.ip, reason: code });
+        // Back-Channel Logout 2.8: 400 for a token that does not verify, 501 is not ours to use.
+        res.status(error instanceof WardenError && error.status < 500 ? 400 : 503).json({ error: 'invalid_request', error_description: code });
+      },
+    );
+  });
+
+  routes.get('/logout_sso/:handle', (req, res, next) => {
+    sso.takeLogoutRedirect(req.params.handle).then((url) => res.redirect(303, url ?? LOGIN_PAGE), next);
+  });
+
+  // A body the urlencoded parser refuses (too large, too many fields) is the provider's mistake, not ours.
+  routes.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (!/^\/backchannel_logout_/.test(req.path)) return next(error);
+    res.status(400).json({ error: 'invalid_request', error_description: 'ERR_SSO_LOGOUT_TOKEN' });
+  });
+
+  return routes;
+}
+
+function bindingOf(req: Request): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === BINDING_COOKIE) {
+      const text = value.join('=');
+      return /^[\w-]{43}$/.test(text) ? text : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Back to the login page with a stable code; the reason is logged and audited, never a secret or a stack. */
+function refuse(sso: SsoService, req: Request, res: Response, provider: string, error: unknown): void {
+  const known = error instanceof WardenError ? error : undefined;
+  const code = known?.code ?? 'ERR_SERVICE_UNAVAILABLE';
+  const { logger, audit } = sso.options;
+  if (known) logger.warn({ event: 'sso_login', outcome: 'failure', provider, code, reason: known.message }, 'sso login refused');
+  else logger.error({ event: 'sso_login', outcome: 'failure', provider, err: error }, 'sso login failed');
+  audit.record({ type: 'sso_login', outcome: 'failure', method: `sso:${provider.slice(0, 40)}`, client_ip: req.ip, reason: code });
+  if (res.headersSent) return;
+  res.set('Cache-Control', 'no-store');
+  res.redirect(303, `${LOGIN_PAGE}?${new URLSearchParams({ error: code, provider: provider.slice(0, 40) }).toString()}`);
+}
