@@ -18,12 +18,19 @@ export const MODERN_CIPHERS = [
 
 export const MIN_TLS_VERSION = 'TLSv1.2';
 
+/**
+ * Key exchange groups, preferred first: X25519 is the cheapest forward-secret exchange and every
+ * modern client offers it; P-256 and P-384 for clients that only do NIST curves (FIPS builds).
+ * Node's default ("auto") also accepts P-521 and X448, slower and needed by no client.
+ */
+export const ECDH_CURVES = 'X25519:P-256:P-384';
+
 /** A peer that opens a connection and never finishes its handshake holds a socket this long at most. */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** The context options, for the first context and every reloaded one (setSecureContext starts from nothing). */
 export function secureContextOptions(cert: Buffer, key: Buffer): SecureContextOptions {
-  return { cert, key, minVersion: MIN_TLS_VERSION, ciphers: MODERN_CIPHERS, honorCipherOrder: true };
+  return { cert, key, minVersion: MIN_TLS_VERSION, ciphers: MODERN_CIPHERS, ecdhCurve: ECDH_CURVES, honorCipherOrder: true };
 }
 
 export function serverTlsOptions(cert: Buffer, key: Buffer): TlsOptions {
