@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs (once, cached) and runs the backing services on loopback: Redis, FerretDB, Elasticsearch.
-# usage: tools/services.sh up|down|status [redis mongo elasticsearch]
+# Keycloak (the SSO tests' identity provider) only when named: `tools/services.sh up keycloak`.
+# usage: tools/services.sh up|down|status [redis mongo elasticsearch keycloak]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 verb=${1:-status}
@@ -16,5 +17,5 @@ case "$verb" in
     rc=0
     for n in "${names[@]}"; do bash "$here/services/$n.sh" status || rc=1; done
     exit $rc ;;
-  *) echo "usage: tools/services.sh up|down|status [redis mongo elasticsearch]" >&2; exit 2 ;;
+  *) echo "usage: tools/services.sh up|down|status [redis mongo elasticsearch keycloak]" >&2; exit 2 ;;
 esac

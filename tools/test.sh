@@ -5,7 +5,8 @@
 # then the ClearML SDK compatibility suite against the whole stack (tools/clearml-compat/suite.sh, and
 # its TLS variant for one scenario) and the attack suite against the production-mode stack
 # (tools/attack/suite.sh), then the browser tier: the web console in Debian's Chromium through
-# playwright-core (tools/browser/suite.sh).
+# playwright-core (tools/browser/suite.sh), then the Keycloak tier: single sign-on against a real
+# Keycloak in Chromium (tools/browser/keycloak-suite.sh, its own Keycloak and stack).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 started=$SECONDS
@@ -27,6 +28,7 @@ if [[ $status -eq 0 ]]; then
   CLEARML_COMPAT_TLS=1 CLEARML_COMPAT_SCENARIOS=basic CLEARML_SDK_VERSIONS=2.1.12 bash tools/clearml-compat/suite.sh || status=$?
   bash tools/attack/suite.sh || status=$?
   bash tools/browser/suite.sh || status=$?
+  bash tools/browser/keycloak-suite.sh || status=$?
 fi
 node tools/test-summary.mjs "$results" || status=$?
 echo "test run took $((SECONDS - started)) s"

@@ -25,8 +25,8 @@ export interface ConsoleOptions {
   /** The login page's SSO buttons, asked on every render (providers may come and go). */
   ssoProviders?: () => readonly SsoProvider[];
   /**
-   * Asked after a console logout ended the session: where the browser goes next (an identity
-   * provider's end-session URL for an SSO login), else the login page.
+   * Asked after a console logout ended the session: a path on this origin the browser goes on to
+   * (libs/sso's one-time redirect to the identity provider's end-session endpoint), else the login page.
    */
   logoutRedirect?: (claims: TokenClaims, req: Request) => Promise<string | undefined>;
   metricsRegistry?: Registry;

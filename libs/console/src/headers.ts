@@ -25,3 +25,9 @@ export const noStore: RequestHandler = (_req, res, next) => {
   res.setHeader('Pragma', 'no-cache');
   next();
 };
+
+/**
+ * What every page of the gateway's web origin carries, the console's own and the single sign-on
+ * routes' (libs/sso) alike: the console's CSP and frame headers, and no caching.
+ */
+export const webPageHeaders: readonly RequestHandler[] = [consoleHeaders, noStore];

@@ -1,3 +1,4 @@
 export { createConsole, type ConsoleOptions } from './create-console';
 export { consoleSettingsSchema, publicHosts, type ConsoleSettings, type PublicHosts } from './settings';
 export type { ConsoleContext, SsoProvider } from './context';
+export { CONSOLE_CSP, webPageHeaders } from './headers';

@@ -25,6 +25,8 @@ export interface PageOptions {
   body: Html;
   /** Tells the client script which page it is on (`data-page` on <body>); the browser tests read it too. */
   pageId: string;
+  /** A same-origin path the browser goes on to at once (a meta refresh: no script needed). */
+  refresh?: string;
 }
 
 /** The document around every console page: one style sheet, one deferred script, nothing inline. */
@@ -35,6 +37,7 @@ export function documentPage(options: PageOptions): Html {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${options.title} · Warden</title>
+        ${options.refresh !== undefined && html`<meta http-equiv="refresh" content="0;url=${options.refresh}" />`}
         <link rel="stylesheet" href="${options.assets.style}" />
         <script src="${options.assets.script}" defer></script>
       </head>

@@ -1,11 +1,15 @@
 import { DEFAULT_COMPANY } from '@warden/auth-service';
 import { WardenError } from '@warden/errors';
+import { CONSOLE_CSP } from './headers';
 import { consoleGateway } from './testing';
 import { ConsoleBrowser } from './testing/console-browser';
 
 // Integration tier: a gateway with no web login (neither fixed nor local users) and SSO buttons.
 jest.setTimeout(30_000);
 const db = `warden_int_console_modes_${process.pid}_${Date.now()}`;
+
+// What libs/sso answers: a one-time path on this origin that redirects to the provider's end-session endpoint.
+const ONWARD = '/logout_sso/0123456789abcdefghijklmnopqrstuvwxyzABCDEFG';
 
 describe('login page: web login off, SSO providers listed (real Redis and MongoDB-wire server)', () => {
   const gw = consoleGateway({
@@ -17,7 +21,7 @@ describe('login page: web login off, SSO providers listed (real Redis and MongoD
       { name: 'evil', displayName: '<img src=x onerror=alert(1)>', startUrl: '/login/sso/evil?a=1&b="x"' },
     ],
     // As an SSO extension answers for its own logins: on to the provider's end-session page.
-    logoutRedirect: async (claims) => (claims.auth.method === 'sso' ? 'https://idp.example.org/logout' : undefined),
+    logoutRedirect: async (claims) => (claims.auth.method === 'sso' ? ONWARD : undefined),
   });
 
   beforeAll(async () => {
@@ -51,7 +55,23 @@ describe('login page: web login off, SSO providers listed (real Redis and MongoD
     await browser.agent.get('/login');
     browser.agent.jar.setCookie(`clearml_token_basic=${issued.token}; Path=/`);
     const out = await browser.submit('/logout', {});
-    expect([out.status, out.headers['location']]).toEqual([303, 'https://idp.example.org/logout']);
+    // A page, not a redirect: Chromium applies form-action 'self' to a redirect after a form
+    // submission, which would stop the way on to the provider. It moves on by itself, script-free.
+    expect(out.status).toBe(200);
+    expect(out.headers['location']).toBeUndefined();
+    expect(out.headers['cache-control']).toBe('no-store');
+    expect(out.headers['content-security-policy']).toBe(CONSOLE_CSP);
+    expect(out.text).toContain(`<meta http-equiv="refresh" content="0;url=${ONWARD}" />`);
+    expect(out.text).toContain(`<a class="button" id="logout-continue" href="${ONWARD}">Continue</a>`);
+    expect(out.text).not.toMatch(/<script(?![^>]*\bsrc=)/);
     expect((await browser.agent.get('/console')).status).toBe(302);
+
+    // A session without an IdP logout goes straight back to the login page.
+    const local = await store.createUser({ company: DEFAULT_COMPANY.id, username: 'local-user', role: 'user' });
+    const plain = new ConsoleBrowser(gw.app);
+    await plain.agent.get('/login');
+    plain.agent.jar.setCookie(`clearml_token_basic=${gw.gateway.parts.service.issue(local, { method: 'password' }).token}; Path=/`);
+    const back = await plain.submit('/logout', {});
+    expect([back.status, back.headers['location']]).toEqual([303, '/login']);
   });
 });

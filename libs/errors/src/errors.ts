@@ -143,6 +143,12 @@ export const ERROR_TABLE = {
     message: 'no account matches this sign-in and new accounts are not created through this provider: ask an administrator to invite you',
   },
   ERR_SSO_NOT_IN_GROUP: { status: 403, result: [401, 1], message: 'this account is in none of the groups allowed to sign in' },
+  ERR_SSO_LAST_ADMIN: {
+    status: 409,
+    result: [401, 1],
+    message:
+      "the identity provider no longer makes this account an admin, but it is the company's last admin: make another admin in Warden first, or restore the admin group or role at the provider",
+  },
   ERR_FORBIDDEN: { status: 403, result: [403, 20], message: 'forbidden (not allowed for role)' },
   ERR_CSRF: { status: 403, result: [403, 10], message: 'forbidden (missing or wrong CSRF token)' },
   ERR_WEB_LOGIN_DISABLED: { status: 403, result: [403, 20], message: 'web login with a username and password is disabled on this server' },

@@ -124,20 +124,34 @@ export class UserAdmin {
 
   /** Promotion takes effect at the user's next login; demotion ends the user's tokens at once. */
   async setRole(actor: AdminActor, userId: unknown, role: unknown): Promise<UserRecord> {
-    const { guard, store, sessions } = this.deps;
+    const { guard } = this.deps;
     if (role !== 'user' && role !== 'admin') throw new WardenError('ERR_BAD_REQUEST', 'role must be user or admin', { field: 'role' });
     const admin = await guard.admin(actor);
     const target = await guard.target(actor, userId);
     if (target.id === admin.id && role !== 'admin') throw selfLockout();
-    if (target.role === role) return target;
-    const demote = role === 'user';
-    if (demote && target.enabled) await this.assertAnotherAdmin(actor.company);
-    // A token carries its role: the old admin tokens must not outlive the demotion.
-    if (demote) await sessions.endUserTokens(target.id);
-    const updated = await store.setUserRole(target.id, role);
-    if (demote) await this.undoIfNoAdminLeft(actor.company, () => store.setUserRole(target.id, 'admin'));
-    this.record(actor, { type: 'user.role', user: target.id, detail: role });
-    return updated;
+    return this.changeRole(target, role, { actor: actor.user, client_ip: actor.clientIp });
+  }
+
+  /**
+   * An identity provider's word on a user's role at sign-in (issue 14: admin groups, the admin role
+   * claim): the same rules as an admin's change, with the provider (`method`, e.g. `sso:keycloak`) as
+   * the actor. ERR_LAST_ADMIN leaves the user as it was. Service identities follow the configuration only.
+   */
+  async setRoleFromProvider(user: UserRecord, role: 'user' | 'admin', method: string, clientIp?: string): Promise<UserRecord> {
+    if (isServiceIdentity(user)) return user;
+    return this.changeRole(user, role, { method, client_ip: clientIp });
+  }
+
+  /**
+   * Closes a user's pending invitations for this email (single use): the invited person signed in
+   * through a provider that verified it, so the link must not set a password for the account later.
+   */
+  async closeInvitations(user: UserRecord, email: string, method: string, clientIp?: string): Promise<number> {
+    const open = (await this.deps.invitations.pending(user.company, email)).filter((i) => i.user === user.id);
+    if (open.length === 0) return 0;
+    const closed = await this.deps.invitations.revokeForUser(user.id);
+    this.deps.audit.record({ type: 'invitation.accept', outcome: 'success', user: user.id, company: user.company, method, client_ip: clientIp });
+    return closed;
   }
 
   /** Never with a secret: the store keeps none to return. */
@@ -191,6 +205,19 @@ export class UserAdmin {
     const created = await this.deps.invitations.create({ company: actor.company, user: user.id, email, createdBy: actor.user });
     this.record(actor, { type: 'invitation.create', user: user.id, detail: email });
     return created;
+  }
+
+  private async changeRole(target: UserRecord, role: 'user' | 'admin', by: Pick<AuditEvent, 'actor' | 'method' | 'client_ip'>): Promise<UserRecord> {
+    const { store, sessions, audit } = this.deps;
+    if (target.role === role) return target;
+    const demote = role === 'user';
+    if (demote && target.enabled) await this.assertAnotherAdmin(target.company);
+    // A token carries its role: the old admin tokens must not outlive the demotion.
+    if (demote) await sessions.endUserTokens(target.id);
+    const updated = await store.setUserRole(target.id, role);
+    if (demote) await this.undoIfNoAdminLeft(target.company, () => store.setUserRole(target.id, 'admin'));
+    audit.record({ type: 'user.role', outcome: 'success', user: target.id, company: target.company, detail: role, ...by });
+    return updated;
   }
 
   private async assertAnotherAdmin(company: string): Promise<void> {

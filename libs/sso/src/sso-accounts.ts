@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { modelOn } from '@warden/backends';
 import { WardenError } from '@warden/errors';
-import type { IdentityStore, UserRecord } from '@warden/identity';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { IdentityStore, UserAdmin, UserRecord } from '@warden/identity';
 import type { SsoProfile } from './sso-profile';
 import type { ProviderSettings } from './sso-settings';
 
@@ -13,6 +14,9 @@ export interface SsoGroupDirectory {
   /** Makes the user a member of exactly `groupIds` among the company's groups: adds and removes. */
   setMemberships(company: string, userId: string, groupIds: readonly string[]): Promise<unknown>;
 }
+
+/** The company-admin rules SSO goes through (libs/identity's UserAdmin). */
+export type SsoUserAdmin = Pick<UserAdmin, 'setRoleFromProvider' | 'closeInvitations'>;
 
 /** A provider's stable subject tied to a Warden user: the first thing a sign-in is matched by. */
 interface SsoLinkDoc {
@@ -58,6 +62,7 @@ export class SsoAccounts {
     connection: Connection,
     private readonly store: IdentityStore,
     private readonly groups: SsoGroupDirectory,
+    private readonly users: SsoUserAdmin,
   ) {
     this.links = modelOn(connection, 'SsoLink', linkSchema, 'sso_links');
   }
@@ -66,7 +71,7 @@ export class SsoAccounts {
     return this.links.createIndexes();
   }
 
-  async signIn(settings: ProviderSettings, issuer: string, profile: SsoProfile): Promise<SignInOutcome> {
+  async signIn(settings: ProviderSettings, issuer: string, profile: SsoProfile, clientIp?: string): Promise<SignInOutcome> {
     if (settings.require_email_verified && !(profile.email && profile.emailVerified)) throw new WardenError('ERR_SSO_EMAIL_UNVERIFIED');
     const linkId = hash(`${issuer}\n${profile.subject}`);
     const linked = await this.linkedUser(linkId);
@@ -89,17 +94,38 @@ export class SsoAccounts {
     const managesRole = (settings.groups.enabled && settings.groups.admins.length > 0) || settings.admin_role !== '';
     const role: 'user' | 'admin' | undefined = managesRole ? (adminByGroup || adminByRole ? 'admin' : 'user') : undefined;
 
-    const user = existing ?? (await this.createUser(settings, profile, company, role ?? 'user', linkId));
+    const method = `sso:${settings.name}`;
+    // First, as the one refusal that needs the store: the company-admin rules decide a role change.
+    const user = existing
+      ? await this.providerRole(existing, role, method, clientIp)
+      : await this.createUser(settings, profile, company, role ?? 'user', linkId);
     if (!linked) await this.link(linkId, user.id, settings.name, issuer, profile.subject);
-    if (existing && role && existing.role !== role && existing.role !== 'system') await this.store.setUserRole(existing.id, role);
+    // The invited person proved the invited email at the provider: the link is used up.
+    if (byEmail && profile.email) await this.users.closeInvitations(byEmail, profile.email, method, clientIp);
     if (settings.groups.enabled)
       await this.groups.setMemberships(
         company,
         user.id,
         matched.map((g) => g.id),
       );
-    const final = existing && role && existing.role !== 'system' ? { ...existing, role } : user;
-    return { user: final, created: !existing, groups: matched.map((g) => g.name) };
+    return { user, created: !existing, groups: matched.map((g) => g.name) };
+  }
+
+  /**
+   * The provider's role through the company-admin rules: the last enabled admin stays one (the
+   * sign-in is refused, nothing changes), and a demotion ends the user's tokens, which carry the role.
+   */
+  private async providerRole(user: UserRecord, role: 'user' | 'admin' | undefined, method: string, clientIp?: string): Promise<UserRecord> {
+    if (!role || user.role === role) return user;
+    try {
+      const changed = await this.users.setRoleFromProvider(user, role, method, clientIp);
+      // The demotion refuses this user's logins up to this second: the new one must come after it.
+      if (role === 'user') await delay((Math.floor(Date.now() / 1000) + 1) * 1000 - Date.now());
+      return changed;
+    } catch (error) {
+      if (error instanceof WardenError && error.code === 'ERR_LAST_ADMIN') throw new WardenError('ERR_SSO_LAST_ADMIN');
+      throw error;
+    }
   }
 
   private async linkedUser(linkId: string): Promise<UserRecord | undefined> {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CLEARML_AUTH_DEFAULTS, GATEWAY_AUTH_DEFAULTS, clearmlAuthSchema, gatewayAuthSchema } from '@warden/auth-service';
 import { inProcessGateway, type InProcessGateway } from '@warden/auth-service/testing';
-import { createConsole, publicHosts } from '@warden/console';
+import { CONSOLE_CSP, createConsole, publicHosts } from '@warden/console';
 import { ConsoleBrowser, testAssetsDir } from '@warden/console/testing';
 import { IdentityStore } from '@warden/identity';
 import { generateKey, generateSecret } from '@warden/secrets';
@@ -45,6 +45,12 @@ const startGateway = () =>
         logoutRedirect: (claims, req) => sso!.logout(claims, req),
       }),
   });
+
+function expectWebPageHeaders(res: { headers: Record<string, string> }): void {
+  expect(res.headers['content-security-policy']).toBe(CONSOLE_CSP);
+  expect(res.headers['cache-control']).toBe('no-store');
+  expect(res.headers['x-frame-options']).toBe('DENY');
+}
 
 /** Start in the console's browser, the provider's authorize by fetch, the callback back in the browser. */
 async function signIn(browser: ConsoleBrowser) {
@@ -107,14 +113,44 @@ describe('SSO in the web console', () => {
     expect(home.status).toBe(200);
     expect(home.text).toContain('Casey Console');
 
+    // Not a redirect (Chromium holds one after a form submission to form-action 'self'): a page that
+    // moves on by itself, with a meta refresh and a link, under the console's strict policy.
     const out = await browser.submit('/logout', {});
-    expect(out.status).toBe(303);
-    expect(out.headers['location']).toMatch(/^\/logout_sso\/[\w-]{43}$/);
-    const hop = await browser.agent.get(out.headers['location']);
+    expect(out.status).toBe(200);
+    expect(out.headers['cache-control']).toBe('no-store');
+    expect(out.headers['content-security-policy']).toBe(CONSOLE_CSP);
+    const onward = /<meta http-equiv="refresh" content="0;url=(\/logout_sso\/[\w-]{43})" \/>/.exec(out.text)?.[1];
+    expect(onward).toBeDefined();
+    expect(out.text).toContain(`<a class="button" id="logout-continue" href="${onward}">Continue</a>`);
+    expect(out.text).not.toMatch(/<script>|<script [^>]*>[^<]/);
+    const hop = await browser.agent.get(onward!);
+    expectWebPageHeaders(hop);
     const end = new URL(hop.headers['location']);
     expect(`${end.origin}${end.pathname}`).toBe(`${kc.url}/logout`);
     expect(end.searchParams.get('id_token_hint')).toBe(kc.lastIdToken);
     expect(end.searchParams.get('post_logout_redirect_uri')).toBe(`${WEB}/login`);
     expect((await browser.agent.get('/console')).status).toBe(302);
+    // The handle works once; a used one goes to the login page, with the same headers.
+    const reused = await browser.agent.get(onward!);
+    expect([reused.status, reused.headers['location']]).toEqual([303, '/login']);
+    expectWebPageHeaders(reused);
+  });
+
+  it("answers every browser route of SSO with the console's policy, no-store and frame-ancestors", async () => {
+    kc.user = { sub: `headers-${randomBytes(4).toString('hex')}`, claims: { name: 'Hedy Headers' } };
+    const browser = new ConsoleBrowser(gw.app);
+    const start = await browser.agent.get('/login/sso/keycloak');
+    expectWebPageHeaders(start);
+    const authorize = await fetch(start.headers['location'], { redirect: 'manual' });
+    const callback = new URL(authorize.headers.get('location')!);
+    const answer = await browser.agent.get(`${callback.pathname}${callback.search}`);
+    expect(answer.status).toBe(303);
+    expectWebPageHeaders(answer);
+    // Refusals too: an unknown provider, a tampered callback, a bad return path.
+    for (const path of ['/login/sso/nobody', '/callback_keycloak?code=x&state=y', '/login/sso/keycloak?next=//evil.example']) {
+      const refused = await browser.agent.get(path);
+      expect([path, refused.status, refused.headers['location']?.startsWith('/login?error=ERR_')]).toEqual([path, 303, true]);
+      expectWebPageHeaders(refused);
+    }
   });
 });

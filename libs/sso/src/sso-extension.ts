@@ -19,6 +19,8 @@ export function ssoExtension(options: SsoExtensionOptions): (parts: GatewayParts
       auth: parts.service,
       answerLogin: parts.answerLogin,
       store: parts.service.deps.store,
+      users: parts.admin.users,
+      groups: parts.admin.groupStore,
       audit: parts.service.deps.audit,
       mongo: parts.mongo,
       redis: parts.redis,

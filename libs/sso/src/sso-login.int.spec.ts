@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { GroupStore, IdentityStore } from '@warden/identity';
-import { TestBrowser, TestProvider, startSsoHarness, type SsoHarness } from './testing';
+import { TestBrowser, TestProvider, loginError, startSsoHarness, type SsoHarness } from './testing';
 
 // Integration tier: the gateway in-process on the real Redis and MongoDB-wire server, SSO mounted,
 // against in-process OpenID Connect providers of our own (node:crypto, jsonwebtoken).
@@ -23,6 +23,9 @@ const whoAmI = async (token: string) => {
   const res = await fetch(`${h.url}/users.get_current_user`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
   return ((await res.json()) as { data: { user: { id: string; role: string; company: { id: string }; name: string; email: string } } }).data.user;
 };
+
+const status = async (token: string) =>
+  (await fetch(`${h.url}/users.get_current_user`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } })).status;
 
 beforeAll(async () => {
   await Promise.all([kc.start(), other.start(), strict.start(), info.start(), slow.start()]);
@@ -102,6 +105,8 @@ describe('sso sign-in: the positive paths', () => {
     expect(again.role).toBe('admin');
     expect((await groups.groupsOf(COMPANY, me.id)).map((g) => g.name)).toEqual(['data-team']);
 
+    // Another admin keeps the company administered: the demotion goes through.
+    await store.createUser({ company: COMPANY, username: `keeper-${unique}`, role: 'admin' });
     kc.user = { sub, claims: { preferred_username: `gina-${unique}`, groups: [] } };
     const demoted = await whoAmI((await new TestBrowser(h.url).signIn('keycloak')).cookies['clearml_token_basic']);
     expect(demoted.role).toBe('user');
@@ -119,14 +124,51 @@ describe('sso sign-in: the positive paths', () => {
     expect(me.role).toBe('user');
   });
 
-  it('matches an existing user by a verified email and links it (an invited user)', async () => {
+  it('matches an invited user by a verified email, links it and closes the invitation (single use)', async () => {
     const sub = subject();
-    const invited = await store.createUser({ company: COMPANY, username: `inv-${unique}`, email: `Invited${unique}@Example.com` });
+    const users = h.gateway.gateway.parts.admin.users;
+    const keeper = await store.createUser({ company: COMPANY, username: `inviter-${unique}`, role: 'admin' });
+    const actor = { user: keeper.id, company: COMPANY };
+    const { user: invited, invitation } = await users.create(actor, { username: `inv-${unique}`, email: `Invited${unique}@Example.com`, invite: true });
+    expect(invitation).toBeDefined();
     other.user = { sub, claims: { email: `invited${unique}@example.com`, email_verified: true } };
     const answer = await new TestBrowser(h.url).signIn('other');
     expect(answer.location).toBe('/console');
     const me = await whoAmI(answer.cookies['clearml_token_basic']);
     expect(me.id).toBe(invited.id);
+    // The link can no longer set a password for the account the person now enters through SSO.
+    await expect(users.invitation(invitation!.token)).rejects.toMatchObject({ code: 'ERR_INVITATION_INVALID' });
+    expect((await users.get(actor, invited.id)).invited_until).toBeUndefined();
+  });
+
+  it("ends a demoted admin's tokens, and never demotes the company's last admin (the sign-in is refused)", async () => {
+    const company = randomBytes(16).toString('hex');
+    await store.ensureCompany({ id: company, name: 'Solo' });
+    const email = `solo${unique}@example.com`;
+    const solo = await store.createUser({ company, username: `solo-${unique}`, email, role: 'admin' });
+    const sub = subject();
+    kc.user = { sub, claims: { email, email_verified: true, groups: ['wardens'] } };
+    const first = await new TestBrowser(h.url).signIn('keycloak');
+    const adminToken = first.cookies['clearml_token_basic'];
+    expect((await whoAmI(adminToken)).role).toBe('admin');
+
+    // The provider takes admin away from the only admin of the company: refused, nothing changes.
+    kc.user = { sub, claims: { email, email_verified: true, groups: [] } };
+    const refused = await new TestBrowser(h.url).signIn('keycloak');
+    expect(loginError(refused)).toBe('ERR_SSO_LAST_ADMIN');
+    expect(refused.cookies['clearml_token_basic']).toBeUndefined();
+    expect((await store.getUser(solo.id))?.role).toBe('admin');
+    expect(await status(adminToken)).toBe(200);
+
+    // With a second admin the demotion goes through, and the admin token it carried ends at once.
+    await store.createUser({ company, username: `solo-second-${unique}`, role: 'admin' });
+    const demoted = await new TestBrowser(h.url).signIn('keycloak');
+    expect(demoted.location).toBe('/console');
+    expect((await whoAmI(demoted.cookies['clearml_token_basic'])).role).toBe('user');
+    expect((await store.getUser(solo.id))?.role).toBe('user');
+    const deadline = Date.now() + 2_000;
+    while ((await status(adminToken)) !== 401 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await status(adminToken)).toBe(401);
   });
 
   it('reads the claims from the userinfo endpoint when get_info_from_access_token is false', async () => {

@@ -1,5 +1,6 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { AuthenticateOptions } from 'passport';
+import { webPageHeaders } from '@warden/console';
 import { WardenError } from '@warden/errors';
 import type { CallbackSuccess } from './oidc-strategy';
 import { signInSecrets } from './oidc-strategy';
@@ -19,11 +20,13 @@ const PROVIDER_PATH = '([a-z][a-z0-9_-]{0,39})';
  *   POST /backchannel_logout_<p>   the provider ends a session (OIDC Back-Channel Logout)
  *   GET  /logout_sso/<handle>      one-time redirect to the provider's end-session endpoint
  * Every refusal of a browser flow ends on the login page with its error code; nothing is written.
+ * The browser's routes answer with the web origin's page headers (the console's CSP, no-store).
  */
 export function ssoRoutes(sso: SsoService): Router {
   const routes = Router();
+  const page = webPageHeaders;
 
-  routes.get(new RegExp(`^/login/sso/${PROVIDER_PATH}$`), (req, res, next) => {
+  routes.get(new RegExp(`^/login/sso/${PROVIDER_PATH}$`), ...page, (req, res, next) => {
     const name = (req.params as Record<string, string>)[0];
     try {
       const provider = sso.provider(name);
@@ -42,7 +45,7 @@ export function ssoRoutes(sso: SsoService): Router {
     }
   });
 
-  routes.get(new RegExp(`^/callback_${PROVIDER_PATH}$`), (req, res, next) => {
+  routes.get(new RegExp(`^/callback_${PROVIDER_PATH}$`), ...page, (req, res, next) => {
     const name = (req.params as Record<string, string>)[0];
     try {
       const provider = sso.provider(name);
@@ -81,8 +84,8 @@ export function ssoRoutes(sso: SsoService): Router {
     );
   });
 
-  routes.get('/logout_sso/:handle', (req, res, next) => {
-    sso.takeLogoutRedirect(req.params.handle).then((url) => res.redirect(303, url ?? LOGIN_PAGE), next);
+  routes.get('/logout_sso/:handle', ...page, (req, res, next) => {
+    sso.takeLogoutRedirect(String(req.params.handle)).then((url) => res.redirect(303, url ?? LOGIN_PAGE), next);
   });
 
   // A body the urlencoded parser refuses (too large, too many fields) is the provider's mistake, not ours.
@@ -116,6 +119,5 @@ function refuse(sso: SsoService, req: Request, res: Response, provider: string, 
   else logger.error({ event: 'sso_login', outcome: 'failure', provider, err: error }, 'sso login failed');
   audit.record({ type: 'sso_login', outcome: 'failure', method: `sso:${provider.slice(0, 40)}`, client_ip: req.ip, reason: code });
   if (res.headersSent) return;
-  res.set('Cache-Control', 'no-store');
   res.redirect(303, `${LOGIN_PAGE}?${new URLSearchParams({ error: code, provider: provider.slice(0, 40) }).toString()}`);
 }

@@ -9,7 +9,7 @@ import { GroupStore, type AuditTrail, type IdentityStore } from '@warden/identit
 import { familyOf, type TokenClaims } from '@warden/tokens';
 import { OidcClient } from './oidc-client';
 import { WardenOidcStrategy, type CallbackSuccess } from './oidc-strategy';
-import { SsoAccounts, type SsoGroupDirectory } from './sso-accounts';
+import { SsoAccounts, type SsoGroupDirectory, type SsoUserAdmin } from './sso-accounts';
 import { readProfile } from './sso-profile';
 import { SsoSessions } from './sso-sessions';
 import type { ProviderSettings } from './sso-settings';
@@ -29,6 +29,8 @@ export interface SsoServiceOptions {
   logger: Logger;
   /** Group sync's directory; libs/identity's GroupStore on the gateway's database by default. */
   groups?: SsoGroupDirectory;
+  /** Role changes and invitations under the company-admin rules (the gateway's CompanyAdmin users). */
+  users: SsoUserAdmin;
   /** Namespaces sign-in states and SSO sessions in Redis. */
   keyPrefix?: string;
 }
@@ -64,7 +66,7 @@ export class SsoService {
     this.states = new SignInStates(options.redis, `${this.prefix}:signin`);
     const { gateway } = options.auth.deps;
     this.sessions = new SsoSessions(options.redis, `${this.prefix}:sessions`, gateway.tokens.max_session_lifetime_sec);
-    this.accounts = new SsoAccounts(options.mongo, options.store, options.groups ?? new GroupStore(options.mongo));
+    this.accounts = new SsoAccounts(options.mongo, options.store, options.groups ?? new GroupStore(options.mongo), options.users);
     for (const settings of options.providers) {
       const client = new OidcClient(settings, (message) => options.logger.warn({ provider: settings.name }, message));
       this.providers.set(settings.name, { settings, client });
@@ -129,7 +131,7 @@ export class SsoService {
   async completeSignIn(req: Request, res: Response, provider: SsoProvider, success: CallbackSuccess): Promise<string> {
     const { auth, answerLogin, audit, logger } = this.options;
     const profile = readProfile(provider.settings, success.result.claims);
-    const outcome = await this.accounts.signIn(provider.settings, provider.client.endpoints.issuer, profile);
+    const outcome = await this.accounts.signIn(provider.settings, provider.client.endpoints.issuer, profile, req.ip);
     const issued = auth.issue(outcome.user, { method: 'sso' });
     const family = familyOf(issued.claims);
     await this.sessions.record(family.id, {

@@ -84,6 +84,16 @@ function loginPage(ctx: ConsoleContext, options: { csrf: string; next: string; u
   return documentPage({ title: 'Log in', assets: ctx.assets, body, pageId: 'login' });
 }
 
+/** After logout: on to the identity provider's logout (a path on this origin that redirects there). */
+function continuePage(ctx: ConsoleContext, onward: string): Html {
+  const body = html`<main id="main" class="narrow login">
+    <h1>Logged out</h1>
+    <p id="logout-continue-text">Warden ended your session. Your identity provider's session ends next.</p>
+    <p><a class="button" id="logout-continue" href="${onward}">Continue</a></p>
+  </main>`;
+  return documentPage({ title: 'Logged out', assets: ctx.assets, body, pageId: 'logout-continue', refresh: onward });
+}
+
 // A refused single sign-on lands here as /login?error=<code> (libs/sso): only those codes are shown,
 // with the error table's own text, so the query string cannot put words on the page.
 const SSO_PAGE_CODES = new Set(['ERR_USER_DISABLED', 'ERR_SERVICE_UNAVAILABLE', 'ERR_USERNAME_TAKEN']);
@@ -153,7 +163,13 @@ export function loginRoutes(ctx: ConsoleContext): Router {
     if (!session) return res.redirect(303, '/login');
     assertFormCsrf(req, session.claims.session_id, parts.sessionSecret);
     await endBrowserSession(parts.service, session.claims, req, res);
-    res.redirect(303, (await ctx.logoutRedirect(session.claims, req)) ?? '/login');
+    const onward = await ctx.logoutRedirect(session.claims, req);
+    if (onward === undefined) return res.redirect(303, '/login');
+    // An SSO login's IdP logout goes on through the provider's end-session endpoint. Not as a
+    // redirect: Chromium applies form-action 'self' to every redirect that follows a form
+    // submission, so a 303 on to the provider would be blocked and the provider's session would
+    // survive. A page that moves on by itself (meta refresh, a link; no script) is a new navigation.
+    sendPage(res, continuePage(ctx, safeNext(onward)));
   });
   return routes;
 }
