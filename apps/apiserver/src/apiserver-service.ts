@@ -94,7 +94,7 @@ export const apiserverService: ServiceDefinition<ApiserverConfig> = {
     routes.use(api.routes);
     return {
       routes,
-      readiness: [...backends.readiness, api.readiness],
+      readiness: [...backends.readiness, api.readiness, tokens.readiness],
       endpoints: api.endpoints,
       warnings,
       close: async () => {

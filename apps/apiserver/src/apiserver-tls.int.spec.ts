@@ -107,6 +107,9 @@ describe('service-to-service over TLS with a private CA', () => {
       CLEARML__APISERVER__TLS__CA_FILE: pki.root.certFile,
       CLEARML__APISERVER__TLS__CERT_NAME: 'warden.internal',
     });
+    // Ready means the verifier holds the gateway's keys and a complete revocation list, both fetched
+    // over https; before that the apiserver rightly answers 503.
+    await until(async () => (await fetch(`${apiserver.url}/ready`)).status === 200);
     // The apiserver itself serves plain http here; its calls to the gateway are what goes over TLS.
     const answer = await fetch(`${apiserver.url}/auth.login`, { method: 'POST', headers: { authorization: basic() } });
     expect(answer.status).toBe(200);

@@ -130,6 +130,12 @@ describe('revocations survive a Redis that restarts empty (gateway, apiserver, f
     await sleep(STALENESS_SEC * 1000 + 1000);
     expect(await atApi(control)).toEqual({ status: 503, code: 'ERR_SERVICE_UNAVAILABLE' });
     expect(await atFiles(control)).toEqual({ status: 503, code: 'ERR_SERVICE_UNAVAILABLE' });
+    // And they say so at /ready, so a load balancer sends no traffic they would only refuse.
+    for (const service of [api, files]) {
+      const ready = await fetch(`${service.url}/ready`);
+      expect(ready.status).toBe(503);
+      expect(((await ready.json()) as { failing: string[] }).failing).toContain('revocations');
+    }
 
     await redis.start();
     const back = Date.now();

@@ -59,7 +59,7 @@ export function tokenAccess(settings: VerifierSettings, csrfKey: string, redis: 
     assertTenantMember(auth.claims.identity);
     return { company: auth.claims.identity.company, role: auth.claims.identity.role };
   };
-  return { authorize, close: tokens.close };
+  return { authorize, readiness: [tokens.readiness], close: tokens.close };
 }
 
 /** The fileserver's routes for a config; `authorize` is where token verification plugs in. */
@@ -121,11 +121,11 @@ export const fileserverService: ServiceDefinition<FileserverConfig> = {
     const redis = connectRedis(config.hosts, logger);
     const access = auth.enabled
       ? tokenAccess(auth, sessionSecret(config, logger), redis.client, logger, httpsAgent)
-      : { authorize: openAccess, close: async () => undefined };
+      : { authorize: openAccess, readiness: [], close: async () => undefined };
     return {
       routes: fileserverParts(config, storage, access.authorize),
       idleTimeoutMs: config.fileserver.idle_timeout_sec * 1000,
-      readiness: [redis.readiness],
+      readiness: [redis.readiness, ...access.readiness],
       warnings: auth.enabled ? [] : [AUTH_DISABLED_WARNING],
       close: async () => {
         await access.close();

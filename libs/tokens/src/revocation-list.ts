@@ -154,10 +154,15 @@ export class RevocationList implements RevocationChecker {
   }
 
   /** Throws while the list cannot be known current, once the last complete one is too old to trust. */
-  isRevoked(claims: TokenClaims): boolean {
+  assertUsable(): void {
     if (!this.complete && (this.staleSince === undefined || this.now() - this.staleSince > this.maxStalenessMs)) {
       throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'token revocations are unknown: Redis is unreachable or not yet rebuilt');
     }
+  }
+
+  /** Throws as assertUsable does: a token is never taken on an unknown list. */
+  isRevoked(claims: TokenClaims): boolean {
+    this.assertUsable();
     const family = familyOf(claims);
     if (this.entries.family.has(family.id)) return true;
     // Renewals keep the family's login time, so a renewal cannot outlive what ended its login.

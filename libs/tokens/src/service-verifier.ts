@@ -37,6 +37,8 @@ export function verifierDefaults(audience: string) {
 export interface ServiceVerifier {
   verifier: TokenVerifier;
   revocations: RevocationList;
+  /** For `/ready`: a service that would refuse every token for unknown revocations is not ready. */
+  readiness: { name: string; check(): Promise<void> };
   close(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export function createServiceVerifier(settings: VerifierSettings, redis: RedisCl
   return {
     verifier,
     revocations,
+    readiness: { name: 'revocations', check: async () => revocations.assertUsable() },
     close: async () => {
       closed = true;
       clearTimeout(retry);
