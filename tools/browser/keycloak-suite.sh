@@ -13,49 +13,23 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
-started=$SECONDS
-export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false PYTHONDONTWRITEBYTECODE=1
-# Everything here talks to loopback: a proxy configured for the machine must not get in between.
-export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
-say() { printf '[keycloak %3d s] %s\n' "$((SECONDS - started))" "$*"; }
-
+tier=keycloak tier_passed="Keycloak single sign-on in Chromium against the Warden stack"
+# shellcheck source=tools/browser/tier-common.sh
+source tools/browser/tier-common.sh
 keycloak=tools/services/keycloak.sh
-work=$(mktemp -d -t warden-keycloak.XXXXXX)
 admin_env="$work/admin.env"
-# shellcheck source=tools/private-stack.sh
-source tools/private-stack.sh
-reason=""
 keycloak_started=0
-
-finish() {
-  local rc=$?
-  trap - EXIT
-  set +e
-  stack_down
-  if [[ -n ${python:-} && -n ${secrets_env:-} ]]; then
-    local scan=("$python" tools/clearml-compat/scan_logs.py --secrets "$secrets_env" --secrets "$work/keycloak-secrets.env"
-      --secrets "$admin_env" --secrets "$work/seen.env" --signatures "$work/seen-signatures")
-    if ! "${scan[@]}" "$logs"/*.log >"$work/leaks" 2>&1; then
-      head -n 20 "$work/leaks"
-      reason="${reason:+$reason; }the apps' logs hold a secret or token (above)"
-      rc=1
-    fi
-    ((rc == 0)) || "${scan[@]}" --print --tail 150 "$logs"/*.log 2>/dev/null
-  fi
+# The log scan starts once the stack's secrets exist; it also looks for Keycloak's and the specs'.
+tier_log_secrets() {
+  [[ -n ${secrets_env:-} ]] || return 0
+  printf '%s\n' --secrets "$secrets_env" --secrets "$work/keycloak-secrets.env" --secrets "$admin_env" \
+    --secrets "$work/seen.env" --signatures "$work/seen-signatures"
+}
+# A Keycloak this script started is stopped (unless kept), after any start still under way ends.
+tier_cleanup() {
   [[ -n ${keycloak_pid:-} ]] && wait "$keycloak_pid" 2>/dev/null
   if [[ $keycloak_started -eq 1 && "${WARDEN_KEYCLOAK_KEEP:-0}" != 1 ]]; then bash "$keycloak" stop; fi
-  if ((rc == 0)); then
-    say "PASSED: Keycloak single sign-on in Chromium against the Warden stack; app logs free of secrets"
-  else
-    say "FAILED: ${reason:-exit status $rc}"
-  fi
-  rm -rf "$work"
-  exit "$rc"
 }
-trap finish EXIT
-# Bash skips the EXIT trap when a signal kills it, so turn TERM and INT into ordinary exits.
-trap 'exit 143' TERM
-trap 'exit 130' INT
 
 # Keycloak takes longest: it starts while Chromium, the SDK venv and the stack are set up.
 if ! bash "$keycloak" status >/dev/null 2>&1; then

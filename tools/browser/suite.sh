@@ -13,43 +13,14 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
-started=$SECONDS
-export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false PYTHONDONTWRITEBYTECODE=1
-# Everything here talks to loopback: a proxy configured for the machine must not get in between.
-export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
-say() { printf '[browser %3d s] %s\n' "$((SECONDS - started))" "$*"; }
-
-work=$(mktemp -d -t warden-browser.XXXXXX)
-# shellcheck source=tools/private-stack.sh
-source tools/private-stack.sh
-reason=""
-
-finish() {
-  local rc=$?
-  trap - EXIT
-  set +e
-  stack_down
-  if [[ -n ${python:-} && -n ${seen:-} ]]; then
-    local scan=("$python" tools/clearml-compat/scan_logs.py --secrets "$secrets_env" --secrets "$admin_env" --secrets "$seen.env" --signatures "$seen-signatures")
-    if ! "${scan[@]}" "$logs"/*.log >"$work/leaks" 2>&1; then
-      head -n 20 "$work/leaks"
-      reason="${reason:+$reason; }the apps' logs hold a secret or token (above)"
-      rc=1
-    fi
-    ((rc == 0)) || "${scan[@]}" --print --tail 150 "$logs"/*.log 2>/dev/null
-  fi
-  if ((rc == 0)); then
-    say "PASSED: the console in Chromium against the Warden stack${seen:+; app logs free of secrets}"
-  else
-    say "FAILED: ${reason:-exit status $rc}"
-  fi
-  rm -rf "$work"
-  exit "$rc"
+tier=browser tier_passed="the console in Chromium against the Warden stack"
+# shellcheck source=tools/browser/tier-common.sh
+source tools/browser/tier-common.sh
+# The log scan starts once the stack is up and the specs' record of what they saw exists.
+tier_log_secrets() {
+  [[ -n ${seen:-} ]] || return 0
+  printf '%s\n' --secrets "$secrets_env" --secrets "$admin_env" --secrets "$seen.env" --signatures "$seen-signatures"
 }
-trap finish EXIT
-# Bash skips the EXIT trap when a signal kills it, so turn TERM and INT into ordinary exits.
-trap 'exit 143' TERM
-trap 'exit 130' INT
 
 chromium=$(bash tools/browser/chromium.sh) || { reason="no Chromium (above)"; exit 1; }
 python=$(bash tools/clearml-compat/setup.sh) || { reason="no ClearML SDK venv (above)"; exit 1; }

@@ -36,3 +36,12 @@ export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Htm
   for (let i = 0; i < values.length; i += 1) out += render(values[i]) + strings[i + 1];
   return new Html(out);
 }
+
+/** A data table's header row: one column header per name, in order. */
+export function columnHeads(...names: string[]): Html {
+  return html`<thead>
+    <tr>
+      ${names.map((name) => html`<th scope="col">${name}</th>`)}
+    </tr>
+  </thead>`;
+}

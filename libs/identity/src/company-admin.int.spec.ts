@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { RedisClientType } from 'redis';
-import { isWardenError } from '@warden/errors';
 import { RevocationList, type TokenClaims } from '@warden/tokens';
 import { AuditQueries } from './audit-query';
 import { AuditTrail } from './audit-trail';
@@ -9,15 +8,7 @@ import { CompanyAdmin } from './company-admin';
 import { IdentityStore } from './identity-store';
 import { MongoRevocationRecord } from './revocation-record';
 import { expectNoSecretIn, openTestDatabase, openTestRedis } from './testing/test-backends';
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    return isWardenError(error) ? error.code : String(error);
-  }
-  throw new Error('expected a rejection');
-}
+import { codeOf } from './testing/rejection';
 
 const PASSWORD = 'correct horse battery staple 42';
 const nowSec = () => Math.floor(Date.now() / 1000);

@@ -1,17 +1,8 @@
 import type { Connection } from 'mongoose';
-import { isWardenError } from '@warden/errors';
 import { GroupStore } from './groups';
 import { IdentityStore } from './identity-store';
 import { openTestDatabase } from './testing/test-backends';
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    return isWardenError(error) ? error.code : String(error);
-  }
-  throw new Error('expected a rejection');
-}
+import { codeOf } from './testing/rejection';
 
 describe('GroupStore (real FerretDB)', () => {
   let db: { connection: Connection; drop: () => Promise<void> };

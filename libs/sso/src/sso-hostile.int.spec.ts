@@ -1,17 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { IdentityStore } from '@warden/identity';
-import { TestBrowser, TestProvider, loginError, startSsoHarness, type BrowserAnswer, type IdTokenTamper, type SsoHarness } from './testing';
+import { ProviderSet, TestBrowser, loginError, startSsoHarness, waitForDiscovery, type BrowserAnswer, type IdTokenTamper, type SsoHarness } from './testing';
 
 // Integration tier: every row is an attack on, or a failure of, the sign-in; each must end on the
 // login page with its own code, set no session cookie, write no user and never answer 500.
 const db = `warden_int_sso_hostile_${process.pid}_${Date.now()}`;
 const COMPANY = randomBytes(16).toString('hex');
 
-const kc = new TestProvider({ alg: 'RS256' });
-const other = new TestProvider({ alg: 'ES256' });
-const strict = new TestProvider();
-const info = new TestProvider();
-const slow = new TestProvider();
+const providers = new ProviderSet();
+const { kc, other, strict, info, slow } = providers;
 
 let h: SsoHarness;
 let store: IdentityStore;
@@ -19,7 +16,7 @@ let n = 0;
 const now = () => Math.floor(Date.now() / 1000);
 
 beforeAll(async () => {
-  await Promise.all([kc.start(), other.start(), strict.start(), info.start(), slow.start()]);
+  await providers.start();
   h = await startSsoHarness('ssohostile', db, [
     { name: 'keycloak', provider: kc, defaultCompany: COMPANY },
     { name: 'other', provider: other },
@@ -29,25 +26,21 @@ beforeAll(async () => {
       defaultCompany: COMPANY,
       config: { require_email_verified: true, groups: { enabled: true, prohibit_user_signup_if_not_in_group: true } },
     },
-    { name: 'info', provider: info, defaultCompany: COMPANY, config: { get_info_from_access_token: false } },
-    { name: 'slow', provider: slow, defaultCompany: COMPANY, config: { timeout_sec: 0.5 } },
-    { name: 'badsecret', provider: kc, defaultCompany: COMPANY, clientSecret: 'not-the-secret-the-provider-generated' },
-    { name: 'down', provider: { issuer: 'http://127.0.0.1:9/realms/none', clientId: 'x', clientSecret: 'y' } as TestProvider },
+    ...providers.commonEntries(COMPANY),
   ]);
   store = new IdentityStore({ connection: h.gateway.backends.mongo!.connection, credentialPepper: h.secrets.tokenSecret });
   await store.ensureCompany({ id: COMPANY, name: 'Acme' });
-  const deadline = Date.now() + 10_000;
-  while (h.sso.entries().filter((e) => e.available).length < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await waitForDiscovery(h, 6);
 }, 60_000);
 
 afterAll(async () => {
   await store?.close();
   await h?.close();
-  await Promise.all([kc, other, strict, info, slow].map((p) => p.stop()));
+  await providers.stop();
 });
 
 beforeEach(() => {
-  for (const p of [kc, other, strict, info, slow]) p.user = { sub: `hostile-${++n}`, claims: { email: `h${n}@example.com`, email_verified: true } };
+  for (const p of providers.all) p.user = { sub: `hostile-${++n}`, claims: { email: `h${n}@example.com`, email_verified: true } };
 });
 
 /** Counts what a refused sign-in must not have written. */

@@ -1,17 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { GroupStore, IdentityStore } from '@warden/identity';
-import { TestBrowser, TestProvider, loginError, startSsoHarness, type SsoHarness } from './testing';
+import { ProviderSet, TestBrowser, loginError, startSsoHarness, waitForDiscovery, type SsoHarness } from './testing';
 
 // Integration tier: the gateway in-process on the real Redis and MongoDB-wire server, SSO mounted,
 // against in-process OpenID Connect providers of our own (node:crypto, jsonwebtoken).
 const db = `warden_int_sso_${process.pid}_${Date.now()}`;
 const COMPANY = randomBytes(16).toString('hex');
 
-const kc = new TestProvider({ alg: 'RS256' });
-const other = new TestProvider({ alg: 'ES256' });
-const strict = new TestProvider();
-const info = new TestProvider();
-const slow = new TestProvider();
+const providers = new ProviderSet();
+const { kc, other, strict, info } = providers;
 
 let h: SsoHarness;
 let store: IdentityStore;
@@ -28,7 +25,7 @@ const status = async (token: string) =>
   (await fetch(`${h.url}/users.get_current_user`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } })).status;
 
 beforeAll(async () => {
-  await Promise.all([kc.start(), other.start(), strict.start(), info.start(), slow.start()]);
+  await providers.start();
   h = await startSsoHarness('sso', db, [
     {
       name: 'keycloak',
@@ -43,10 +40,7 @@ beforeAll(async () => {
       defaultCompany: COMPANY,
       config: { require_email_verified: true, groups: { enabled: true, prohibit_user_signup_if_not_in_group: true }, admin_role: '' },
     },
-    { name: 'info', provider: info, defaultCompany: COMPANY, config: { get_info_from_access_token: false } },
-    { name: 'slow', provider: slow, defaultCompany: COMPANY, config: { timeout_sec: 0.5 } },
-    { name: 'badsecret', provider: kc, defaultCompany: COMPANY, clientSecret: 'not-the-secret-the-provider-generated' },
-    { name: 'down', provider: { issuer: 'http://127.0.0.1:9/realms/none', clientId: 'x', clientSecret: 'y' } as TestProvider },
+    ...providers.commonEntries(COMPANY),
   ]);
   const connection = h.gateway.backends.mongo!.connection;
   store = new IdentityStore({ connection, credentialPepper: h.secrets.tokenSecret });
@@ -56,14 +50,13 @@ beforeAll(async () => {
   await groups.create(COMPANY, 'ml-team');
   await groups.create(COMPANY, 'data-team');
   // Discovery runs in the background; every provider but `down` is there within a moment.
-  const deadline = Date.now() + 10_000;
-  while (h.sso.entries().filter((e) => e.available).length < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await waitForDiscovery(h, 6);
 }, 60_000);
 
 afterAll(async () => {
   await store?.close();
   await h?.close();
-  await Promise.all([kc, other, strict, info, slow].map((p) => p.stop()));
+  await providers.stop();
 });
 
 describe('sso sign-in: the positive paths', () => {

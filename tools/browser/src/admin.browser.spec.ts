@@ -1,10 +1,10 @@
 // An admin disables a user in the users page while that user has the console open in another
 // browser (a second context): the open page must be thrown out to the login page within 2 s, the
 // user's next login is refused as disabled, and enabling the user again lets them back in.
-import { apiLogin, createUser, logIn, submitBy, waitForLogin, type Person } from './console';
+import { consoleRun, createUserAsAdmin, logIn, submitBy, waitForLogin, type Person } from './console';
 import { endOfRunChecks } from './checks';
-import { chromiumPath, screenshotDir, stack as stackFromEnv, type StackCoordinates } from './env';
-import { BrowserRun, CONSOLE_POLICY } from './harness';
+import { stack as stackFromEnv, type StackCoordinates } from './env';
+import type { BrowserRun } from './harness';
 
 // The bound on how long a disabled user's open page may go on.
 const THROW_OUT_MS = 2000;
@@ -15,13 +15,8 @@ let user: Person;
 
 beforeAll(async () => {
   stack = stackFromEnv();
-  run = await BrowserRun.start({
-    executablePath: chromiumPath(),
-    origin: stack.gateway,
-    screenshotDir: screenshotDir('admin'),
-    requiredPolicy: CONSOLE_POLICY,
-  });
-  user = await createUser(stack, await apiLogin(stack, stack.admin.username, stack.admin.password), 'To Be Disabled');
+  run = await consoleRun(stack.gateway, 'admin');
+  user = await createUserAsAdmin(stack, 'To Be Disabled');
 }, 90_000);
 
 afterAll(async () => {

@@ -2,11 +2,16 @@
 // the few REST calls a spec needs to set the scene (founding a tenant, making a user) or to check
 // what the browser did (the CSP report counter).
 import { randomBytes } from 'node:crypto';
-import { rememberSeen, rememberSignature, type StackCoordinates } from './env';
-import { waitFor, type Session } from './harness';
+import { chromiumPath, rememberSeen, rememberSignature, screenshotDir, type StackCoordinates } from './env';
+import { BrowserRun, CONSOLE_POLICY, waitFor, type Session } from './harness';
 
 export const newPassword = () => `Brw-${randomBytes(18).toString('base64url')}`;
 export const randomHex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+/** Chromium on the console at `origin`, holding every page to the console's CSP; screenshots under `spec`. */
+export function consoleRun(origin: string, spec: string): Promise<BrowserRun> {
+  return BrowserRun.start({ executablePath: chromiumPath(), origin, screenshotDir: screenshotDir(spec), requiredPolicy: CONSOLE_POLICY });
+}
 
 /** Fills and sends the login form; answers where the browser landed. */
 export async function logIn(session: Session, username: string, password: string): Promise<string> {
@@ -115,6 +120,11 @@ export async function createUser(stack: StackCoordinates, adminToken: string, na
     `creating user ${username}`,
   );
   return { id, username, password };
+}
+
+/** A new plain user, made by the stack's admin. */
+export async function createUserAsAdmin(stack: StackCoordinates, name: string): Promise<Person> {
+  return createUser(stack, await apiLogin(stack, stack.admin.username, stack.admin.password), name);
 }
 
 /** The gateway's count of CSP violations browsers reported (its Prometheus counter, all directives). */

@@ -2,10 +2,10 @@
 // stack's admin, create API credentials, copy the shown clearml.conf block (with the page's copy
 // button) into a config file and run the ClearML SDK suite's task with nothing else, then revoke the
 // credentials in the page and watch the same SDK set-up be refused.
-import { apiLogin, apiLoginStatus, bearer, createCredential, logIn, revokeCredential, type CreatedCredential } from './console';
+import { apiLogin, apiLoginStatus, bearer, consoleRun, createCredential, logIn, revokeCredential, type CreatedCredential } from './console';
 import { endOfRunChecks } from './checks';
-import { chromiumPath, screenshotDir, stack as stackFromEnv, type StackCoordinates } from './env';
-import { BrowserRun, CONSOLE_POLICY, type Session } from './harness';
+import { stack as stackFromEnv, type StackCoordinates } from './env';
+import type { BrowserRun, Session } from './harness';
 import { runScenarioWith, taskInitWith } from './sdk';
 
 let stack: StackCoordinates;
@@ -16,12 +16,7 @@ let pasted: string;
 
 beforeAll(async () => {
   stack = stackFromEnv();
-  run = await BrowserRun.start({
-    executablePath: chromiumPath(),
-    origin: stack.gateway,
-    screenshotDir: screenshotDir('new-user'),
-    requiredPolicy: CONSOLE_POLICY,
-  });
+  run = await consoleRun(stack.gateway, 'new-user');
   session = await run.session('admin', { clipboard: true });
 }, 90_000);
 

@@ -1,9 +1,9 @@
 // The console's own defences, tried from the browser: forms replayed without their CSRF token or
 // with another session's, a non-admin at the admin pages, and a session that ends under an open page.
-import { apiLogin, createUser, logIn, submitBy, waitForLogin, type Person } from './console';
+import { consoleRun, createUserAsAdmin, logIn, submitBy, waitForLogin, type Person } from './console';
 import { endOfRunChecks } from './checks';
-import { chromiumPath, rememberSignature, screenshotDir, stack as stackFromEnv, type StackCoordinates } from './env';
-import { BrowserRun, CONSOLE_POLICY, type Session } from './harness';
+import { rememberSignature, stack as stackFromEnv, type StackCoordinates } from './env';
+import type { BrowserRun, Session } from './harness';
 
 const ADMIN_PAGES = ['/console/settings/users', '/console/settings/groups', '/console/settings/audit', '/console/settings/identity-providers'];
 // The gateway's cookie (ClearML's default name; the stack keeps it).
@@ -15,13 +15,8 @@ let user: Person;
 
 beforeAll(async () => {
   stack = stackFromEnv();
-  run = await BrowserRun.start({
-    executablePath: chromiumPath(),
-    origin: stack.gateway,
-    screenshotDir: screenshotDir('security'),
-    requiredPolicy: CONSOLE_POLICY,
-  });
-  user = await createUser(stack, await apiLogin(stack, stack.admin.username, stack.admin.password), 'Plain User');
+  run = await consoleRun(stack.gateway, 'security');
+  user = await createUserAsAdmin(stack, 'Plain User');
 }, 90_000);
 
 afterAll(async () => {

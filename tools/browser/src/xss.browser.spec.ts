@@ -1,9 +1,9 @@
 // The XSS table (xss.ts) in every field a user controls, rendered by the real pages in Chromium:
 // no dialog, no injected element or attribute in the DOM, each value shown as its literal text.
-import { apiLogin, bearer, createUser, logIn, newPassword, submitBy, type Person } from './console';
+import { apiLogin, bearer, consoleRun, createUser, logIn, newPassword, submitBy, type Person } from './console';
 import { endOfRunChecks } from './checks';
-import { chromiumPath, rememberSeen, screenshotDir, stack as stackFromEnv, type StackCoordinates } from './env';
-import { BrowserRun, CONSOLE_POLICY, type Session } from './harness';
+import { rememberSeen, stack as stackFromEnv, type StackCoordinates } from './env';
+import type { BrowserRun, Session } from './harness';
 import { PAYLOADS, injectedElements, type Payload } from './xss';
 
 let stack: StackCoordinates;
@@ -49,7 +49,7 @@ async function hostileUser(payload: Payload): Promise<Person> {
 
 beforeAll(async () => {
   stack = stackFromEnv();
-  run = await BrowserRun.start({ executablePath: chromiumPath(), origin: stack.gateway, screenshotDir: screenshotDir('xss'), requiredPolicy: CONSOLE_POLICY });
+  run = await consoleRun(stack.gateway, 'xss');
   adminToken = await apiLogin(stack, stack.admin.username, stack.admin.password);
   for (const payload of PAYLOADS) people.set(payload.id, await hostileUser(payload));
   holder = await createUser(stack, adminToken, 'Label Holder');

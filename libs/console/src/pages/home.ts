@@ -3,7 +3,7 @@ import { WardenError } from '@warden/errors';
 import type { CredentialRecord, NewCredentials } from '@warden/identity';
 import { sendPage, type ConsoleContext } from '../context';
 import { csrfField } from '../csrf';
-import { html, type Html } from '../html';
+import { columnHeads, html, type Html } from '../html';
 import { shellPage } from '../layout';
 import { sessionOf, type ConsoleSession } from '../session';
 import type { PublicHosts } from '../settings';
@@ -72,13 +72,20 @@ function newCredential(hosts: PublicHosts, created: NewCredentials): Html {
   </section>`;
 }
 
-function credentialRow(csrf: string, c: CredentialRecord): Html {
-  return html`<tr id="credential-${c.access_key}" data-access-key="${c.access_key}">
-    <td><code class="access-key">${c.access_key}</code></td>
+/** The columns every credentials table starts with (own and, for admins, another user's); never the secret. */
+export const CREDENTIAL_COLUMNS = ['Access key', 'Label', 'Created', 'Last used', 'From'];
+
+export function credentialCells(c: CredentialRecord): Html {
+  return html`<td><code class="access-key">${c.access_key}</code></td>
     <td class="label">${c.label ?? ''}</td>
     <td>${when(c.created)}</td>
     <td>${when(c.last_used)}</td>
-    <td>${c.last_used_from ?? ''}</td>
+    <td>${c.last_used_from ?? ''}</td>`;
+}
+
+function credentialRow(csrf: string, c: CredentialRecord): Html {
+  return html`<tr id="credential-${c.access_key}" data-access-key="${c.access_key}">
+    ${credentialCells(c)}
     <td class="actions">
       <form method="post" action="/console/credentials/label" class="inline">
         ${csrfField(csrf)}
@@ -132,16 +139,7 @@ function homePage(
               <caption class="visually-hidden">
                 My API credentials
               </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Access key</th>
-                  <th scope="col">Label</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">From</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
+              ${columnHeads(...CREDENTIAL_COLUMNS, 'Actions')}
               <tbody>
                 ${credentials.map((c) => credentialRow(csrf, c))}
               </tbody>

@@ -1,2 +1,12 @@
 export { TestProvider, type IdTokenTamper, type TestUser } from './test-provider';
-export { TestBrowser, loginError, providerSettingsFor, startSsoHarness, type BrowserAnswer, type HarnessProvider, type SsoHarness } from './sso-harness';
+export {
+  TestBrowser,
+  loginError,
+  providerSettingsFor,
+  startSsoHarness,
+  waitForDiscovery,
+  type BrowserAnswer,
+  type HarnessProvider,
+  type SsoHarness,
+} from './sso-harness';
+export { ProviderSet } from './provider-set';

@@ -119,3 +119,9 @@ export function loginError(answer: BrowserAnswer): string | null {
   if (!answer.location.startsWith('/login?')) return null;
   return new URLSearchParams(answer.location.slice('/login?'.length)).get('error');
 }
+
+/** Discovery runs in the background: waits (up to 10 s) until `count` providers are available. */
+export async function waitForDiscovery(h: SsoHarness, count: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (h.sso.entries().filter((e) => e.available).length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}

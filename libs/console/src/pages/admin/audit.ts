@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { WardenError } from '@warden/errors';
 import { AUDIT_EVENT_TYPES, AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, type AuditEntry, type AuditQuery, type GroupRecord, type UserRecord } from '@warden/identity';
 import type { ConsoleContext } from '../../context';
-import { html, type Html } from '../../html';
+import { columnHeads, html, type Html } from '../../html';
 import { when } from '../home';
 import { actorOf, sendAdminPage } from './admin-page';
 
@@ -116,22 +116,7 @@ export function auditRoutes(ctx: ConsoleContext): Router {
         page.events.length === 0
           ? html`<p id="audit-empty">No events match.</p>`
           : html`<div class="table-scroll"><table id="audit-table">
-              <thead>
-                <tr>
-                  <th scope="col">Time (UTC)</th>
-                  <th scope="col">Event</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col">User</th>
-                  <th scope="col">By</th>
-                  <th scope="col">Login name tried</th>
-                  <th scope="col">Group</th>
-                  <th scope="col">Detail</th>
-                  <th scope="col">Access key</th>
-                  <th scope="col">Method</th>
-                  <th scope="col">Address</th>
-                  <th scope="col">Reason</th>
-                </tr>
-              </thead>
+              ${columnHeads('Time (UTC)', 'Event', 'Outcome', 'User', 'By', 'Login name tried', 'Group', 'Detail', 'Access key', 'Method', 'Address', 'Reason')}
               <tbody>
                 ${page.events.map((e) => eventRow(e, byId, groupById))}
               </tbody>

@@ -2,9 +2,9 @@ import { Router } from 'express';
 import type { CredentialRecord } from '@warden/identity';
 import type { ConsoleContext } from '../../context';
 import { csrfField } from '../../csrf';
-import { html, type Html } from '../../html';
+import { columnHeads, html, type Html } from '../../html';
 import { sessionOf } from '../../session';
-import { requiredField, when } from '../home';
+import { CREDENTIAL_COLUMNS, credentialCells, requiredField, when } from '../home';
 import { actorOf, noticeOf, sendAdminPage } from './admin-page';
 import { USERS_PATH } from './users';
 
@@ -15,11 +15,7 @@ const NOTICES: Record<string, string> = {
 function credentialRow(csrf: string, userId: string, c: CredentialRecord): Html {
   const revocable = !c.revoked && c.system === undefined;
   return html`<tr id="user-credential-${c.access_key}" data-access-key="${c.access_key}">
-    <td><code class="access-key">${c.access_key}</code></td>
-    <td class="label">${c.label ?? ''}</td>
-    <td>${when(c.created)}</td>
-    <td>${when(c.last_used)}</td>
-    <td>${c.last_used_from ?? ''}</td>
+    ${credentialCells(c)}
     <td class="credential-status">${c.revoked ? html`revoked ${when(c.revoked)}` : 'active'}</td>
     <td class="actions">
       ${
@@ -71,17 +67,7 @@ export function userDetailRoutes(ctx: ConsoleContext): Router {
           credentials.length === 0
             ? html`<p id="user-credentials-empty">This user has no API credentials.</p>`
             : html`<table id="user-credentials-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Access key</th>
-                    <th scope="col">Label</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">Last used</th>
-                    <th scope="col">From</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Actions</th>
-                  </tr>
-                </thead>
+                ${columnHeads(...CREDENTIAL_COLUMNS, 'Status', 'Actions')}
                 <tbody>
                   ${credentials.map((c) => credentialRow(session.csrfToken, user.id, c))}
                 </tbody>
