@@ -1,4 +1,7 @@
 import type { GatewayExtension, GatewayParts } from '@warden/auth-service';
+import { ConnectionAdmin } from './connections/connection-admin';
+import { registerConnectionEndpoints } from './connections/connection-endpoints';
+import { ConnectionStore } from './connections/connection-store';
 import { ssoRoutes } from './sso-routes';
 import { SsoService } from './sso-service';
 import type { ProviderSettings } from './sso-settings';
@@ -29,9 +32,16 @@ export function ssoExtension(options: SsoExtensionOptions): (parts: GatewayParts
     });
     service.start();
     options.onCreated?.(service);
+    // Connections admins make in the console or the API, beside the env-configured providers.
+    const connectionStore = new ConnectionStore(parts.mongo, parts.sealer('idp-connection-secrets'));
+    const connections = new ConnectionAdmin({ store: connectionStore, admin: parts.admin, audit: parts.service.deps.audit });
     return {
       routes: ssoRoutes(service),
-      setUp: () => service.setUp(),
+      endpoints: (api) => registerConnectionEndpoints(api, connections),
+      setUp: async () => {
+        await service.setUp();
+        await connectionStore.ensureIndexes();
+      },
       loginModes: () => service.loginModes(),
       logout: (claims, req) => service.logout(claims, req),
       close: async () => service.close(),

@@ -10,3 +10,4 @@ export {
   type SsoHarness,
 } from './sso-harness';
 export { ProviderSet } from './provider-set';
+export { idpMetadataXml, type MetadataXmlOptions } from './idp-metadata-xml';
