@@ -23,9 +23,7 @@ const trimSlash = (url: string) => url.replace(/\/+$/, '');
 /** Where the provider sends users back, derived from the web app URL (the seed's Callback / ACS URL). */
 export function connectionUrls(doc: Pick<ConnectionDoc, '_id' | 'protocol' | 'config'>): Record<string, string> {
   const base = `${trimSlash(doc.config.web_app_url)}/sso/${doc._id}`;
-  return doc.protocol === 'oidc'
-    ? { callback_url: `${base}/callback` }
-    : { acs_url: `${base}/acs`, sp_metadata_url: `${base}/metadata`, sp_entity_id: `${base}/metadata` };
+  return doc.protocol === 'oidc' ? { callback_url: `${base}/callback` } : { acs_url: `${base}/acs`, sp_metadata_url: `${base}/metadata` };
 }
 
 /** A connection as answered: configuration and derived URLs; of the secrets only whether they are set. */

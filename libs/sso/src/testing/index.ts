@@ -11,3 +11,4 @@ export {
 } from './sso-harness';
 export { ProviderSet } from './provider-set';
 export { idpMetadataXml, type MetadataXmlOptions } from './idp-metadata-xml';
+export { TestSamlIdp, encodeResponse, type SignOptions, type TestAssertion } from './saml-test-idp';
