@@ -175,6 +175,12 @@ export const ERROR_TABLE = {
   ERR_SAML_RESPONSE_INVALID: { status: 400, result: [401, 1], message: 'the SAML response is malformed' },
   ERR_SAML_SIGNATURE: { status: 401, result: [401, 30], message: "the SAML response's signature does not verify against the IdP's certificate" },
   ERR_SAML_UNSIGNED: { status: 401, result: [401, 30], message: 'the SAML assertion is not signed as this connection requires' },
+  ERR_SAML_WRAPPING: {
+    status: 401,
+    result: [401, 30],
+    message: 'the SAML response has a second assertion or response, or a duplicated ID (XML signature wrapping)',
+  },
+  ERR_SAML_COMMENT: { status: 401, result: [401, 30], message: 'the SAML assertion contains an XML comment, which could split a signed value' },
   ERR_SAML_UNSOLICITED: {
     status: 400,
     result: [401, 1],

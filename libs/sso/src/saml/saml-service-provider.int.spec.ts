@@ -137,6 +137,87 @@ describe('SAML service provider', () => {
     ],
     ['another issuer', (a) => ({ SAMLResponse: encodeResponse(idp.response({ ...a, issuer: 'https://evil.test/idp' })) }), 'ERR_SAML_ISSUER'],
   ];
+  // XML signature wrapping: the signed assertion stays intact and verifies, an unsigned one is put
+  // where a careless SP reads (the variants of the node-saml CVE-2025-54419/54369, ruby-saml
+  // CVE-2024-45409/2025-25291, Dex/goxmldsig CVE-2020-15216 and xml-crypto CVE-2025-29775 advisories).
+  const evil = (a: TestAssertion) => idp.assertionXml({ ...a, nameID: 'admin', attributes: { email: ['admin@example.test'], groups: ['admins'] } });
+  const signed = (a: TestAssertion) => idp.sign(idp.assertionXml(a), 'Assertion');
+  const wrapped = (a: TestAssertion, body: string) => ({ SAMLResponse: encodeResponse(idp.responseXml(body, a)) });
+  const idOf = (xml: string) => /ID="([^"]+)"/.exec(xml)![1];
+  const xsw: [string, (a: TestAssertion) => unknown, string][] = [
+    ['XSW: an unsigned assertion before the signed one', (a) => wrapped(a, evil(a) + signed(a)), 'ERR_SAML_WRAPPING'],
+    ['XSW: an unsigned assertion after the signed one', (a) => wrapped(a, signed(a) + evil(a)), 'ERR_SAML_WRAPPING'],
+    [
+      'XSW: the signed assertion wrapped inside the unsigned one (Advice)',
+      (a) => wrapped(a, evil(a).replace('</saml:Assertion>', `<saml:Advice>${signed(a)}</saml:Advice></saml:Assertion>`)),
+      'ERR_SAML_WRAPPING',
+    ],
+    ['XSW: the signed assertion hidden in Extensions', (a) => wrapped(a, `<samlp:Extensions>${signed(a)}</samlp:Extensions>${evil(a)}`), 'ERR_SAML_WRAPPING'],
+    [
+      "XSW: the signed assertion inside the unsigned one's Signature Object",
+      (a) => {
+        const good = signed(a);
+        const signature = /<ds:Signature[\s\S]*<\/ds:Signature>/.exec(good)?.[0] ?? /<Signature[\s\S]*<\/Signature>/.exec(good)![0];
+        const withObject = signature.replace(/<\/(ds:)?Signature>$/, (end) => `<Object xmlns="http://www.w3.org/2000/09/xmldsig#">${good}</Object>${end}`);
+        return wrapped(a, evil(a).replace(/(<saml:Issuer>[^<]*<\/saml:Issuer>)/, `$1${withObject}`));
+      },
+      'ERR_SAML_WRAPPING',
+    ],
+    [
+      'XSW: an unsigned assertion with the same ID as the signed one, first',
+      (a) => {
+        const good = signed(a);
+        return wrapped(a, evil(a).replace(/ID="[^"]+"/, `ID="${idOf(good)}"`) + good);
+      },
+      'ERR_SAML_WRAPPING',
+    ],
+    [
+      'XSW: the signed response wrapped in a forged one',
+      (a) => {
+        const real = idp.response(a, { assertion: true, response: true });
+        return {
+          SAMLResponse: encodeResponse(
+            idp.responseXml(evil(a), a).replace('</samlp:Response>', `<samlp:Extensions>${real}</samlp:Extensions></samlp:Response>`),
+          ),
+        };
+      },
+      'ERR_SAML_WRAPPING',
+    ],
+    [
+      "XSW: another element carrying the signed assertion's ID",
+      (a) => {
+        const good = signed(a);
+        return wrapped(a, `<samlp:Extensions><x:Note xmlns:x="urn:x" ID="${idOf(good)}"/></samlp:Extensions>${good}`);
+      },
+      'ERR_SAML_WRAPPING',
+    ],
+    [
+      'a comment in DigestValue after the assertion changed (xml-crypto CVE-2025-29775)',
+      (a) =>
+        wrapped(
+          a,
+          signed(a)
+            .replace('>alice<', '>admin<')
+            .replace(/(<(ds:)?DigestValue>)/, '$1<!---->'),
+        ),
+      'ERR_SAML_COMMENT',
+    ],
+    [
+      'a comment inside a signed NameID (Duo 2018 advisory)',
+      (a) => wrapped(a, idp.sign(idp.assertionXml({ ...a, nameID: 'admin@example.test<!---->.evil.test' }), 'Assertion')),
+      'ERR_SAML_COMMENT',
+    ],
+    [
+      'a comment inside a signed attribute value',
+      (a) => wrapped(a, idp.sign(idp.assertionXml(a).replace('>alice@example.test<', '>admin@example.test<!---->.evil<'), 'Assertion')),
+      'ERR_SAML_COMMENT',
+    ],
+  ];
+  it.each(xsw)('refuses %s', async (_name, bend, code) => {
+    const provider = sp();
+    expect(await codeOf(provider, bend(await started(provider)))).toBe(code);
+  });
+
   it.each(rows)('refuses %s with its own code', async (_name, bend, code) => {
     const provider = sp();
     expect(await codeOf(provider, await bend(await started(provider)))).toBe(code);
