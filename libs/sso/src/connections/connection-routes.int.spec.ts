@@ -1,12 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { GroupStore, IdentityStore } from '@warden/identity';
-import { TestBrowser, TestProvider, TestSamlIdp, encodeResponse, loginError, postToAcs, startSaml, startSsoHarness, type SsoHarness } from '../testing';
+import {
+  TestBrowser,
+  TestProvider,
+  TestSamlIdp,
+  callEndpoint,
+  encodeResponse,
+  loginError,
+  postToAcs,
+  ssoButtons,
+  startSaml,
+  startSsoHarness,
+  userToken,
+  type SsoHarness,
+} from '../testing';
 
 // Integration tier: stored connections' sign-in routes on the in-process gateway (real Redis and
 // MongoDB-wire server): SAML against an IdP of our own, OIDC against a provider of our own.
 jest.setTimeout(60_000);
 const db = `warden_int_idp_routes_${process.pid}_${Date.now()}`;
-const PASSWORD = 'correct horse battery staple 42';
 const idp = new TestSamlIdp();
 const spKeys = new TestSamlIdp();
 const oidc = new TestProvider({ clientId: 'warden-conn' });
@@ -19,27 +31,7 @@ const tokens = { admin: '', user: '', otherAdmin: '' };
 const ids = { saml: '', signed: '', oidc: '', inactive: '' };
 let unique = 0;
 
-async function userToken(of: string, username: string, role: 'admin' | 'user'): Promise<string> {
-  const user = await store.createUser({ company: of, username, role, password: PASSWORD });
-  const keys = await store.createCredentials(user.id);
-  const res = await fetch(`${h.url}/auth.login`, {
-    method: 'POST',
-    headers: { Authorization: `Basic ${Buffer.from(`${keys.access_key}:${keys.secret_key}`).toString('base64')}`, 'Content-Type': 'application/json' },
-    body: '{}',
-  });
-  return ((await res.json()) as { data: { token: string } }).data.token;
-}
-
-async function api(endpoint: string, body: object, token = tokens.admin) {
-  const res = await fetch(`${h.url}/${endpoint}`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as { meta: { error_data?: { code?: string } }; data: { connection: { id: string } } };
-  if (res.status !== 200) throw new Error(`${endpoint} answered ${res.status} ${json.meta.error_data?.code}`);
-  return json.data;
-}
+const api = (endpoint: string, body: object, token = tokens.admin) => callEndpoint<{ connection: { id: string } }>(h.url, token, endpoint, body);
 
 const whoAmI = async (token: string) => {
   const res = await fetch(`${h.url}/users.get_current_user`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
@@ -74,9 +66,9 @@ beforeAll(async () => {
   company = (await store.ensureCompany({ name: `Routes ${db}` })).id;
   const other = (await store.ensureCompany({ name: `Other ${db}` })).id;
   await groups.create(company, 'ml');
-  tokens.admin = await userToken(company, `admin-${db}`, 'admin');
-  tokens.user = await userToken(company, `user-${db}`, 'user');
-  tokens.otherAdmin = await userToken(other, `other-${db}`, 'admin');
+  tokens.admin = await userToken(h.url, store, company, `admin-${db}`, 'admin');
+  tokens.user = await userToken(h.url, store, company, `user-${db}`, 'user');
+  tokens.otherAdmin = await userToken(h.url, store, other, `other-${db}`, 'admin');
   ids.saml = (await api('identity_providers.create', samlInput('Corp SAML'))).connection.id;
   ids.signed = (
     await api('identity_providers.create', samlInput('Signed SAML', { sign_requests: { enabled: true, public_key: spKeys.cert }, private_key: spKeys.key }))
@@ -195,6 +187,21 @@ describe('OIDC sign-in through a stored connection', () => {
     const start = await new TestBrowser(h.url).get(`/sso/${ids.oidc}/login`);
     const callback = new URL((await new TestBrowser(h.url).get(start.location)).location);
     expect(loginError(await new TestBrowser(h.url).get(`${callback.pathname}${callback.search}`))).toBe('ERR_SSO_STATE_FOREIGN');
+  });
+});
+
+describe('the login page and login.supported_modes', () => {
+  it('list the active connections after the env providers, by display name and start URL, not the inactive one', async () => {
+    const buttons = await ssoButtons(h.url);
+    expect(buttons).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: `connection-${ids.saml}`, display_name: 'Corp SAML', url: `/sso/${ids.saml}/login` }),
+        expect.objectContaining({ name: `connection-${ids.oidc}`, display_name: 'Corp OIDC', url: `/sso/${ids.oidc}/login` }),
+      ]),
+    );
+    expect(buttons.map((b) => b.name)).not.toContain(`connection-${ids.inactive}`);
+    // The console's login page lists what the service's entries are.
+    expect(h.sso.entries().map((e) => e.name)).toEqual(buttons.map((b) => b.name));
   });
 });
 

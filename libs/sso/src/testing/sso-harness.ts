@@ -31,10 +31,17 @@ export function providerSettingsFor(p: HarnessProvider): ProviderSettings {
   return { ...config, name: p.name, clientId: p.provider.clientId, clientSecret: p.clientSecret ?? p.provider.clientSecret, defaultCompany: p.defaultCompany };
 }
 
-/** The gateway in-process with SSO mounted for the given (started) test providers, listening on loopback. */
-export async function startSsoHarness(name: string, db: string, providers: HarnessProvider[]): Promise<SsoHarness> {
+/**
+ * The gateway in-process with SSO mounted for the given (started) test providers, listening on
+ * loopback. A second replica of one passes the first one's secrets (replicas share them).
+ */
+export async function startSsoHarness(
+  name: string,
+  db: string,
+  providers: HarnessProvider[],
+  secrets = { tokenSecret: generateSecret(), sessionSecret: generateSecret() },
+): Promise<SsoHarness> {
   let sso: SsoService | undefined;
-  const secrets = { tokenSecret: generateSecret(), sessionSecret: generateSecret() };
   const gateway = inProcessGateway({
     name,
     db,
