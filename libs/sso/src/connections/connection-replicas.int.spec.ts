@@ -52,7 +52,6 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  // eslint-disable-next-line no-console
   console.info(`toggle seen by the second replica after (ms): ${JSON.stringify(figures)}`);
   await redis?.quit();
   await store?.close();

@@ -1,93 +1,111 @@
-import { randomBytes } from 'node:crypto';
-import { createClient, type RedisClientType } from 'redis';
-import { parseIdpMetadata } from '../connections/idp-metadata';
-import { TestSamlIdp, encodeResponse, type TestAssertion } from '../testing';
-import { MAX_SAML_RESPONSE_CHARS, SamlServiceProvider } from './saml-service-provider';
+import { IdentityStore } from '@warden/identity';
+import {
+  TestBrowser,
+  TestSamlIdp,
+  callEndpoint,
+  encodeResponse,
+  postToAcs,
+  startSaml,
+  startSsoHarness,
+  userToken,
+  type SsoHarness,
+  type TestAssertion,
+} from '../testing';
+import { MAX_SAML_RESPONSE_CHARS } from './saml-service-provider';
 
-// Integration tier: the SAML service provider of one connection against an in-process IdP that
-// signs with its own key, request ids and replays in the real Redis under this spec's prefix.
-jest.setTimeout(30_000);
-const PREFIX = `warden-test-saml-sp-${process.pid}-${randomBytes(4).toString('hex')}`;
-const ACS = 'https://warden.example.test/sso/0123456789abcdef0123456789abcdef/acs';
-const SP_ENTITY = 'https://warden.example.test/saml';
+// Integration tier: the hostile SAML table through the real ACS route of an in-process gateway
+// (real Redis and MongoDB-wire server): each sign-in is started by a browser at /sso/<id>/login,
+// the IdP of our own answers it, bent the way an attacker (or a broken IdP) would, and posted
+// cross-site to /sso/<id>/acs; an accepted one is finished at /sso/<id>/finish in that browser.
+jest.setTimeout(60_000);
+const db = `warden_int_saml_acs_${process.pid}_${Date.now()}`;
 
 const idp = new TestSamlIdp();
-let redis: RedisClientType;
-const sp = (requireSignedAssertions = true) =>
-  new SamlServiceProvider(
-    {
-      id: '0123456789abcdef0123456789abcdef',
-      acsUrl: ACS,
-      idp: parseIdpMetadata(idp.metadata()),
-      config: {
-        web_app_url: 'https://warden.example.test',
-        display_name: 'Test IdP',
-        entity_id: SP_ENTITY,
-        require_signed_assertions: requireSignedAssertions,
-        sign_requests: { enabled: false },
-        claims: { user_id: 'nameID', email: 'email', name: 'name' },
-        group_sync: { enabled: true, claim: 'groups' },
-      },
-    },
-    redis,
-    PREFIX,
-  );
+let h: SsoHarness;
+let store: IdentityStore;
+const ids = { strict: '', relaxed: '' };
+const entity = (id: string) => `${h.url}/saml/${id === ids.strict ? 'strict' : 'relaxed'}`;
 
-/** A sign-in this SP started: the assertion fields an honest IdP would answer it with. */
-async function started(provider = sp()): Promise<TestAssertion> {
-  const url = await provider.loginUrl('relay');
-  return {
-    inResponseTo: TestSamlIdp.requestIdOf(url),
-    recipient: ACS,
-    audience: SP_ENTITY,
-    attributes: { email: ['alice@example.test'], groups: ['ml', 'ops'] },
-  };
+/** A sign-in a browser started through the route, and the assertion an honest IdP would answer it with. */
+interface Flow {
+  browser: TestBrowser;
+  id: string;
+  relay: string;
+  a: TestAssertion;
 }
 
-const codeOf = async (provider: SamlServiceProvider, body: unknown) => {
-  try {
-    await provider.verify(body);
-    return 'accepted';
-  } catch (error) {
-    return (error as { code?: string }).code ?? `not a WardenError: ${String(error)}`;
-  }
-};
+async function begin(id = ids.strict): Promise<Flow> {
+  const browser = new TestBrowser(h.url);
+  const start = await startSaml(browser, id);
+  const a = {
+    inResponseTo: start.requestId,
+    recipient: `${h.url}/sso/${id}/acs`,
+    audience: entity(id),
+    attributes: { email: ['alice@example.test'], groups: ['ml', 'ops'] },
+  };
+  return { browser, id, relay: start.relay, a };
+}
+
+/** The form the IdP posts: each field (repeated for an array), and the flow's RelayState unless the row sets it. */
+function formOf(flow: Flow, body: unknown): string {
+  if (typeof body === 'string') return body;
+  const fields = { RelayState: flow.relay, ...(body as Record<string, unknown>) };
+  const form = new URLSearchParams();
+  for (const [key, value] of Object.entries(fields)) for (const v of [value].flat()) if (v !== undefined) form.append(key, String(v));
+  return form.toString();
+}
+
+const codeAt = (location: string) => (location.startsWith('/login?') ? new URLSearchParams(location.slice(7)).get('error') : null);
+
+/** 'accepted' when the browser ends signed in; else the refusal's code; a 5xx is never a code. */
+async function codeOf(flow: Flow, body: unknown): Promise<string> {
+  const acs = await postToAcs(h.url, flow.id, formOf(flow, body));
+  if (acs.status >= 500) return `HTTP ${acs.status}`;
+  if (!acs.finish) return codeAt(acs.location) ?? `HTTP ${acs.status} without a code`;
+  const done = await flow.browser.get(acs.finish);
+  if (done.status >= 500) return `HTTP ${done.status}`;
+  return codeAt(done.location) ?? (done.cookies['clearml_token_basic'] ? 'accepted' : `HTTP ${done.status} without a session`);
+}
 
 beforeAll(async () => {
-  redis = createClient({ socket: { host: '127.0.0.1', port: 6379 } });
-  await redis.connect();
-});
-afterAll(async () => {
-  const keys = await redis.keys(`${PREFIX}:*`);
-  if (keys.length) await redis.del(keys);
-  await redis.quit();
-});
-
-describe('SAML service provider', () => {
-  it('starts a sign-in at the IdP and accepts its signed answer once, with NameID and attributes', async () => {
-    const provider = sp();
-    const url = await provider.loginUrl('relay');
-    expect(url.startsWith(`${idp.ssoUrl}?SAMLRequest=`)).toBe(true);
-    const a = { ...(await started(provider)) };
-    const claims = await provider.verify({ SAMLResponse: encodeResponse(idp.response(a)) });
-    expect(claims).toEqual({
-      issuer: idp.entityId,
-      inResponseTo: a.inResponseTo,
-      nameID: 'alice',
-      attributes: { email: 'alice@example.test', groups: ['ml', 'ops'] },
+  h = await startSsoHarness('saml-acs', db, []);
+  store = new IdentityStore({ connection: h.gateway.backends.mongo!.connection, credentialPepper: h.secrets.tokenSecret });
+  const company = (await store.ensureCompany({ name: `SAML ${db}` })).id;
+  const admin = await userToken(h.url, store, company, `admin-${db}`, 'admin');
+  for (const [key, strict] of [
+    ['strict', true],
+    ['relaxed', false],
+  ] as const) {
+    const { connection } = await callEndpoint<{ connection: { id: string } }>(h.url, admin, 'identity_providers.create', {
+      protocol: 'saml',
+      provider: 'custom',
+      web_app_url: h.url,
+      display_name: `SAML ${key}`,
+      entity_id: `${h.url}/saml/${key}`,
+      idp_metadata: idp.metadata(),
+      require_signed_assertions: strict,
+      group_sync: { enabled: true, claim: 'groups' },
     });
-  });
+    ids[key] = connection.id;
+    await callEndpoint(h.url, admin, 'identity_providers.set_active', { id: connection.id, active: true });
+  }
+}, 60_000);
 
-  it('publishes SP metadata naming its entity id and ACS URL', () => {
-    const xml = sp().metadata();
-    expect(xml).toContain(`entityID="${SP_ENTITY}"`);
-    expect(xml).toContain(`Location="${ACS}"`);
+afterAll(async () => {
+  await store?.close();
+  await h?.close();
+});
+
+describe('the SAML ACS route', () => {
+  it("accepts the IdP's signed answer to a started sign-in", async () => {
+    const flow = await begin();
+    expect(flow.browser.cookies.get('warden_sso')).toBeDefined();
+    expect(await codeOf(flow, { SAMLResponse: encodeResponse(idp.response(flow.a)) })).toBe('accepted');
   });
 
   it('accepts a signed response with an unsigned assertion only when signed assertions are not required', async () => {
-    const relaxed = sp(false);
-    const a = await started(relaxed);
-    expect(await codeOf(relaxed, { SAMLResponse: encodeResponse(idp.response(a, { assertion: false, response: true })) })).toBe('accepted');
+    const flow = await begin(ids.relaxed);
+    expect(await codeOf(flow, { SAMLResponse: encodeResponse(idp.response(flow.a, { assertion: false, response: true })) })).toBe('accepted');
   });
 
   // Each row: a response bent the way an attacker (or a broken IdP) would, and its own code.
@@ -218,30 +236,57 @@ describe('SAML service provider', () => {
       'ERR_SAML_COMMENT',
     ],
   ];
+  // What only the route sees: the body before parsing, the RelayState, the flow's own request.
+  const http: [string, (a: TestAssertion) => unknown, string][] = [
+    // No SAMLResponse field: only the limit before parsing can call this too large.
+    ['a body over the ACS limit, refused before parsing', () => `padding=${'A'.repeat(300 * 1024)}`, 'ERR_SAML_RESPONSE_TOO_LARGE'],
+    [
+      'too many form fields',
+      (a) => `${Array.from({ length: 20 }, (_, i) => `f${i}=1`).join('&')}&SAMLResponse=${encodeURIComponent(encodeResponse(idp.response(a)))}`,
+      'ERR_SAML_RESPONSE_INVALID',
+    ],
+    ['no RelayState', (a) => ({ SAMLResponse: encodeResponse(idp.response(a)), RelayState: '' }), 'ERR_SSO_STATE_MISSING'],
+    [
+      'a failure status without an assertion',
+      (a) => ({
+        SAMLResponse: encodeResponse(idp.sign(idp.responseXml('', a).replace('status:Success"/>', 'status:Responder"/>'), 'Response')),
+      }),
+      'ERR_SAML_STATUS',
+    ],
+  ];
+  it.each(http)('refuses %s', async (_name, bend, code) => {
+    const flow = await begin();
+    expect(await codeOf(flow, bend(flow.a))).toBe(code);
+  });
+
   it.each(xsw)('refuses %s', async (_name, bend, code) => {
-    const provider = sp();
-    expect(await codeOf(provider, bend(await started(provider)))).toBe(code);
+    const flow = await begin();
+    expect(await codeOf(flow, bend(flow.a))).toBe(code);
   });
 
   it.each(rows)('refuses %s with its own code', async (_name, bend, code) => {
-    const provider = sp();
-    expect(await codeOf(provider, await bend(await started(provider)))).toBe(code);
+    const flow = await begin();
+    expect(await codeOf(flow, await bend(flow.a))).toBe(code);
   });
 
-  it('refuses a replayed response; a request stays valid on every instance of its connection (replicas)', async () => {
-    const provider = sp();
-    const a = await started(provider);
-    const body = { SAMLResponse: encodeResponse(idp.response(a)) };
-    expect(await codeOf(provider, body)).toBe('accepted');
-    expect(await codeOf(provider, body)).toBe('ERR_SAML_REPLAYED');
-    expect(await codeOf(sp(), { SAMLResponse: encodeResponse(idp.response(await started(provider))) })).toBe('accepted');
+  it('refuses a replayed response; a request started on one replica is answered on any (state in Redis)', async () => {
+    const flow = await begin();
+    const body = { SAMLResponse: encodeResponse(idp.response(flow.a)) };
+    expect(await codeOf(flow, body)).toBe('accepted');
+    expect(await codeOf(await begin(), body)).toBe('ERR_SAML_REPLAYED');
   });
 
-  it('accepts each of two copies of one response posted at once only once', async () => {
-    const provider = sp();
-    const body = { SAMLResponse: encodeResponse(idp.response(await started(provider))) };
-    const results = await Promise.all([codeOf(provider, body), codeOf(provider, body), codeOf(provider, body)]);
-    expect(results.filter((r) => r === 'accepted')).toHaveLength(1);
-    expect(results.filter((r) => r === 'ERR_SAML_REPLAYED')).toHaveLength(2);
+  it("refuses a response to another connection's request", async () => {
+    const other = await begin(ids.relaxed);
+    const flow = await begin();
+    expect(await codeOf(flow, { SAMLResponse: encodeResponse(idp.response({ ...flow.a, inResponseTo: other.a.inResponseTo })) })).toBe('ERR_SAML_UNSOLICITED');
+  });
+
+  it('accepts each of three copies of one response posted at once only once', async () => {
+    const flow = await begin();
+    const form = formOf(flow, { SAMLResponse: encodeResponse(idp.response(flow.a)) });
+    const answers = await Promise.all([1, 2, 3].map(() => postToAcs(h.url, flow.id, form)));
+    expect(answers.filter((a) => a.finish)).toHaveLength(1);
+    expect(answers.filter((a) => codeAt(a.location) === 'ERR_SAML_REPLAYED')).toHaveLength(2);
   });
 });
