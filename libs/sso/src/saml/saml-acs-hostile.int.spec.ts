@@ -24,6 +24,7 @@ const idp = new TestSamlIdp();
 let h: SsoHarness;
 let store: IdentityStore;
 const ids = { strict: '', relaxed: '' };
+const posted: string[] = [];
 const entity = (id: string) => `${h.url}/saml/${id === ids.strict ? 'strict' : 'relaxed'}`;
 
 /** A sign-in a browser started through the route, and the assertion an honest IdP would answer it with. */
@@ -59,7 +60,9 @@ const codeAt = (location: string) => (location.startsWith('/login?') ? new URLSe
 
 /** 'accepted' when the browser ends signed in; else the refusal's code; a 5xx is never a code. */
 async function codeOf(flow: Flow, body: unknown): Promise<string> {
-  const acs = await postToAcs(h.url, flow.id, formOf(flow, body));
+  const form = formOf(flow, body);
+  posted.push(new URLSearchParams(form).get('SAMLResponse') ?? '');
+  const acs = await postToAcs(h.url, flow.id, form);
   if (acs.status >= 500) return `HTTP ${acs.status}`;
   if (!acs.finish) return codeAt(acs.location) ?? `HTTP ${acs.status} without a code`;
   const done = await flow.browser.get(acs.finish);
@@ -288,5 +291,13 @@ describe('the SAML ACS route', () => {
     const answers = await Promise.all([1, 2, 3].map(() => postToAcs(h.url, flow.id, form)));
     expect(answers.filter((a) => a.finish)).toHaveLength(1);
     expect(answers.filter((a) => codeAt(a.location) === 'ERR_SAML_REPLAYED')).toHaveLength(2);
+  });
+
+  it('never logs a SAMLResponse, hostile or not, nor the IdP key', () => {
+    const logs = h.gateway.logs.text;
+    const responses = posted.filter((p) => p.length > 100);
+    expect(responses.length).toBeGreaterThan(20);
+    for (const response of responses) expect(logs).not.toContain(response.slice(0, 120));
+    expect(logs).not.toContain(idp.key.split('\n')[1]);
   });
 });

@@ -82,7 +82,11 @@ export interface BrowserAnswer {
 export class TestBrowser {
   readonly cookies = new Map<string, string>();
 
-  constructor(private readonly base: string) {}
+  /** `transcript`, when given, collects every answer (status, location, body) for a secret scan. */
+  constructor(
+    private readonly base: string,
+    private readonly transcript?: string[],
+  ) {}
 
   async get(path: string, init: RequestInit = {}): Promise<BrowserAnswer> {
     const url = path.startsWith('http') ? path : `${this.base}${path}`;
@@ -99,6 +103,7 @@ export class TestBrowser {
       }
     }
     const text = await res.text();
+    this.transcript?.push(`${res.status} ${res.headers.get('location') ?? ''}\n${text}`);
     return { status: res.status, location: res.headers.get('location') ?? '', cookies: set, text };
   }
 
