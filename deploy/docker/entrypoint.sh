@@ -1,0 +1,14 @@
+#!/bin/sh
+# Starts one Warden app: entrypoint.sh <auth-gateway|apiserver|fileserver> [verb args...]
+# exec keeps node as the container's main process, so SIGTERM reaches it and it drains.
+set -eu
+app=${1:-}
+case "$app" in
+  auth-gateway | apiserver | fileserver) shift ;;
+  *) echo "usage: <auth-gateway|apiserver|fileserver> [config dump|explain KEY|check | secrets generate | tenant ...]" >&2; exit 2 ;;
+esac
+dir=/opt/warden/dist/apps/$app
+flags=""
+[ -f "$dir/node-flags" ] && flags=$(grep -v '^#' "$dir/node-flags" || true)
+# shellcheck disable=SC2086 # the flags file holds space-separated flags
+exec node --enable-source-maps $flags "$dir/main.js" "$@"
