@@ -61,9 +61,11 @@ describe('deploy/docker/Dockerfile', () => {
     expect(user[0].line).toBeGreaterThan(last?.line ?? 0);
   });
 
-  it('keeps the app read-only to its user (read-only root friendly)', () => {
+  it('keeps the app read-only to its user: it owns only the fileserver storage (read-only root friendly)', () => {
     const all = final.instructions.map((i) => `${i.keyword} ${i.args}`);
     expect(all.filter((i) => /--chown|--chmod|\bchown\b|\bchmod\b/.test(i))).toEqual([]);
+    const owned = all.flatMap((i) => [...i.matchAll(/install -d -o (\d+) -g \d+ -m 0\d+ (\S+)/g)]);
+    expect(owned.map((m) => [m[1], m[2]])).toEqual([[of(final, 'USER')[0].args.split(':')[0], '/var/lib/warden/files']]);
     expect(of(final, 'VOLUME')).toEqual([]);
   });
 
