@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { SECRET_SETTINGS, envVarFor, secretsUsedBy, type AppName } from '@warden/secrets';
 import { extraEnvs } from './testing/compose';
-import { CHART, helmTemplate, podSpec, type K8sObject } from './testing/helm';
+import { CHART, helmTemplate, kubeconform, podSpec, type K8sObject } from './testing/helm';
 
 const MINIMAL = join(CHART, 'ci/minimal-values.yaml');
 const INGRESS = join(CHART, 'ci/ingress-tls-values.yaml');
@@ -79,5 +79,30 @@ describe('deploy/helm/warden (rendered by helm template)', () => {
     for (const [name, value] of Object.entries(secret.data)) {
       expect([name, Buffer.from(value, 'base64').length >= (name.endsWith('_KEY') ? 30 : 50)]).toEqual([name, true]);
     }
+  });
+
+  it.each([
+    ['minimal', [MINIMAL], []],
+    ['ingress with TLS and autoscaling', [MINIMAL, INGRESS], []],
+    ["the KeyCloak page's extraEnvs", [MINIMAL, KEYCLOAK], []],
+    ['generated secrets', [MINIMAL], ['secrets.existingSecret=', 'secrets.generate=true']],
+  ])(
+    'renders %s into objects valid against the Kubernetes 1.37 schemas',
+    (_name, files, sets) => {
+      const result = helmTemplate(files, sets);
+      expect(result.ok).toBe(true);
+      const validation = kubeconform(result.ok ? result.text : '');
+      expect(validation.output).toMatch(/Invalid: 0, Errors: 0, Skipped: 0/);
+      expect(validation.ok).toBe(true);
+    },
+    300_000,
+  );
+
+  it('has a validator that rejects a malformed object', () => {
+    const result = helmTemplate([MINIMAL]);
+    const broken = (result.ok ? result.text : '').replace('runAsNonRoot: true', 'runAsNonRoot: "yes"');
+    const validation = kubeconform(broken);
+    expect(validation.ok).toBe(false);
+    expect(validation.output).toContain("at '/spec/template/spec/securityContext/runAsNonRoot'");
   });
 });

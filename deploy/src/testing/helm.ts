@@ -51,3 +51,18 @@ export function helmTemplate(valuesFiles: readonly string[], sets: readonly stri
 export function podSpec(deployment: K8sObject): PodSpec {
   return (deployment.spec as { template: { spec: PodSpec } }).template.spec;
 }
+
+/** Validates manifests against the Kubernetes JSON schemas, offline (tools/deploy/kubeconform.sh). */
+export function kubeconform(manifests: string): { ok: boolean; output: string } {
+  try {
+    const output = execFileSync('bash', [join(ROOT, 'tools/deploy/kubeconform.sh'), '-'], {
+      input: manifests,
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    return { ok: true, output };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    return { ok: false, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}

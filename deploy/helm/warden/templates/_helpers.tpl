@@ -37,8 +37,6 @@ fileserver:
 {{- end -}}
 
 {{- define "warden.labels" -}}
-app.kubernetes.io/name: warden
-app.kubernetes.io/instance: {{ .ctx.Release.Name }}
 app.kubernetes.io/version: {{ .ctx.Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .ctx.Chart.Name .ctx.Chart.Version }}
