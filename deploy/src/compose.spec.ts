@@ -31,7 +31,9 @@ beforeAll(() => {
   expect(runSecretsCommand(['generate', '--format', 'compose', '--out', envFile], () => undefined)).toBe(0);
   writeFileSync(envFile, readFileSync(envFile, 'utf8') + 'WARDEN_TLS_DIR=/etc/ssl/warden\nWARDEN_TLS_CERT_NAME=clearml.example.org\n');
   dotenv = new Map([...readFileSync(envFile, 'utf8').matchAll(/^(\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
-}, 180_000);
+  // The first load builds compose-go's loader from Go modules (cached afterwards).
+  loadCompose([BASE], envFile);
+}, 600_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('deploy/compose (loaded by compose-go, validated against the compose-spec schema)', () => {

@@ -19,12 +19,18 @@ const byKind = (objects: K8sObject[], kind: string) => objects.filter((o) => o.k
 const deployment = (objects: K8sObject[], app: AppName) => objects.find((o) => o.kind === 'Deployment' && o.metadata.name === `w-warden-${app}`) as K8sObject;
 const env = (objects: K8sObject[], app: AppName) => podSpec(deployment(objects, app)).containers[0].env ?? [];
 
+// The first calls build helm and kubeconform from Go modules and unpack the schemas (cached afterwards).
+beforeAll(() => {
+  helmTemplate([MINIMAL]);
+  kubeconform('');
+}, 900_000);
+
 describe('deploy/helm/warden (rendered by helm template)', () => {
   it('refuses to render without a secret source, naming what to set: no default secret', () => {
     const result = helmTemplate([]);
     expect(result.ok).toBe(false);
     expect(result.ok ? '' : result.error).toContain('secrets.existingSecret is not set');
-  }, 300_000);
+  });
 
   it('takes every secret from the existing Secret, each app only the keys it uses', () => {
     const objects = render([MINIMAL, INGRESS]);
@@ -86,17 +92,13 @@ describe('deploy/helm/warden (rendered by helm template)', () => {
     ['ingress with TLS and autoscaling', [MINIMAL, INGRESS], []],
     ["the KeyCloak page's extraEnvs", [MINIMAL, KEYCLOAK], []],
     ['generated secrets', [MINIMAL], ['secrets.existingSecret=', 'secrets.generate=true']],
-  ])(
-    'renders %s into objects valid against the Kubernetes 1.37 schemas',
-    (_name, files, sets) => {
-      const result = helmTemplate(files, sets);
-      expect(result.ok).toBe(true);
-      const validation = kubeconform(result.ok ? result.text : '');
-      expect(validation.output).toMatch(/Invalid: 0, Errors: 0, Skipped: 0/);
-      expect(validation.ok).toBe(true);
-    },
-    300_000,
-  );
+  ])('renders %s into objects valid against the Kubernetes 1.37 schemas', (_name, files, sets) => {
+    const result = helmTemplate(files, sets);
+    expect(result.ok).toBe(true);
+    const validation = kubeconform(result.ok ? result.text : '');
+    expect(validation.output).toMatch(/Invalid: 0, Errors: 0, Skipped: 0/);
+    expect(validation.ok).toBe(true);
+  });
 
   it('has a validator that rejects a malformed object', () => {
     const result = helmTemplate([MINIMAL]);
