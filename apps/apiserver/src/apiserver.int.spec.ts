@@ -1,4 +1,5 @@
 import { generateSecretSet } from '@warden/secrets';
+import { spawnApiserverFor, spawnTestGateway } from '@warden/auth-service/testing';
 import { spawnService, startOwnRedis, waitForStatus, type SpawnedService } from '@warden/http/testing';
 
 // Integration tier: the built app as its own process, in production mode, against the real services.
@@ -16,15 +17,19 @@ describe('apiserver process', () => {
     service = await spawnService('apiserver', production);
     const ready = await waitForStatus(`${service.url}/ready`, (s) => s === 200);
     expect(ready.body).toMatchObject({ status: 'ready', failing: [] });
-    expect(Object.keys((ready.body as { checks: object }).checks).sort()).toEqual(['elasticsearch', 'mongodb', 'redis', 'schema']);
+    expect(Object.keys((ready.body as { checks: object }).checks).sort()).toEqual(['elasticsearch', 'mongodb', 'redis', 'revocations', 'schema']);
     for (const value of Object.values(secrets)) expect(service.output()).not.toContain(value);
   }, 30_000);
 
   it('answers 503 naming Redis while it is down, and 200 again once it is back', async () => {
     // A Redis of this test's own, so that stopping it disturbs nothing else.
     const redis = await startOwnRedis();
+    // The apiserver is ready only once it knows the revocation list, which the gateway publishes (and
+    // rebuilds after Redis comes back empty): one runs on this Redis too.
+    const db = `warden_int_apiserver_ready_${process.pid}_${Date.now()}`;
+    const gateway = await spawnTestGateway(db, { CLEARML_REDIS_SERVICE_PORT: String(redis.port) });
     try {
-      service = await spawnService('apiserver', { ...production, CLEARML_REDIS_SERVICE_PORT: String(redis.port) });
+      service = await spawnApiserverFor(gateway, db);
       await waitForStatus(`${service.url}/ready`, (s) => s === 200);
       await redis.kill();
       const down = await waitForStatus(`${service.url}/ready`, (s) => s === 503);
@@ -32,9 +37,12 @@ describe('apiserver process', () => {
       await redis.start();
       await waitForStatus(`${service.url}/ready`, (s) => s === 200);
     } finally {
+      await service?.stop();
+      service = undefined;
+      await gateway.stop();
       await redis.kill();
     }
-  }, 60_000);
+  }, 90_000);
 
   it.each([
     ['mongodb', { CLEARML_MONGODB_SERVICE_PORT: '1' }],

@@ -17,7 +17,7 @@ describe('fileserver process', () => {
     });
     try {
       const ready = await waitForStatus(`${service.url}/ready`, (s) => s === 200);
-      expect(Object.keys((ready.body as { checks: object }).checks).sort()).toEqual(['redis']);
+      expect(Object.keys((ready.body as { checks: object }).checks).sort()).toEqual(['redis', 'revocations']);
     } finally {
       expect(await service.stop()).toBe(0);
     }

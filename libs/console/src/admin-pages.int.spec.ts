@@ -2,6 +2,7 @@ import { IdentityStore } from '@warden/identity';
 import { WardenError } from '@warden/errors';
 import { CSRF_FIELD } from './csrf';
 import { CONSOLE_CSP } from './headers';
+import { escapeHtml } from './html';
 import { consoleGateway, ConsoleBrowser } from './testing';
 import { csrfIn } from './testing/console-browser';
 
@@ -118,9 +119,15 @@ describe('console admin pages (real Redis and MongoDB-wire server)', () => {
       expect(created.status).toBe(303);
       expect((await admin.submit('/console/settings/groups', { name: `g${i} ${payload}` }, '/console/settings/groups')).status).toBe(303);
     }
-    const pages = await Promise.all(
-      ['/console/settings/users', '/console/settings/groups', '/console/settings/audit?limit=200'].map((p) => admin.agent.get(p)),
-    );
+    const pages = await Promise.all(['/console/settings/users', '/console/settings/groups'].map((p) => admin.agent.get(p)));
+    // The audit trail writes in batches after the answer: wait (bounded) for the last event to land.
+    const lastGroup = escapeHtml(`g${HOSTILE.length - 1} ${HOSTILE[HOSTILE.length - 1]}`);
+    let audit = await admin.agent.get('/console/settings/audit?limit=200');
+    for (const deadline = Date.now() + 10_000; !audit.text.includes(lastGroup) && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 200));
+      audit = await admin.agent.get('/console/settings/audit?limit=200');
+    }
+    pages.push(audit);
     const hostileUser = await store.findUserByUsername(`x1-${HOSTILE[1]}`);
     pages.push(await admin.agent.get(`/console/settings/users/${hostileUser!.id}`));
     for (const page of pages) {
