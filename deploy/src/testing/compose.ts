@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 
 export const ROOT = join(__dirname, '../../..');
 export const COMPOSE_DIR = join(ROOT, 'deploy/compose');
@@ -38,10 +39,10 @@ export function loadCompose(files: readonly string[], envFile?: string): LoadRes
   }
 }
 
-/** `name`/`value` pairs of a values file's `extraEnvs` list (values are double-quoted, JSON-compatible). */
-export function extraEnvs(path: string): { name: string; value: string }[] {
-  const text = readFileSync(path, 'utf8');
-  return [...text.matchAll(/- name: (\S+)\n\s+value: ("(?:[^"\\]|\\.)*")/g)].map((m) => ({ name: m[1], value: JSON.parse(m[2]) as string }));
+/** A values file's `<section>.extraEnvs` list, as written. */
+export function extraEnvs(path: string, section = 'apiserver'): { name: string; value: string }[] {
+  const values = parse(readFileSync(path, 'utf8')) as Record<string, { extraEnvs?: { name: string; value: string }[] }>;
+  return values[section]?.extraEnvs ?? [];
 }
 
 /** The operator's edit: lines pasted under `apiserver: environment:` in docker-compose.yml. */

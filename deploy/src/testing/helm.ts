@@ -25,6 +25,13 @@ export interface Container {
   livenessProbe?: { httpGet?: { path: string } };
   readinessProbe?: { httpGet?: { path: string } };
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  envFrom?: { secretRef?: { name: string } }[];
+}
+
+export interface NetworkPolicySpec {
+  podSelector: { matchLabels: Record<string, string> };
+  ingress: { from: Record<string, unknown>[]; ports?: unknown[] }[];
 }
 
 export interface PodSpec {
@@ -34,9 +41,14 @@ export interface PodSpec {
 
 export type RenderResult = { ok: true; objects: K8sObject[]; text: string } | { ok: false; error: string };
 
+const valuesArgs = (valuesFiles: readonly string[], sets: readonly string[]) => [
+  ...valuesFiles.flatMap((f) => ['-f', f]),
+  ...sets.flatMap((s) => ['--set', s]),
+];
+
 /** `helm template` (tools/deploy/helm.sh) with values files given in order; the objects rendered. */
 export function helmTemplate(valuesFiles: readonly string[], sets: readonly string[] = []): RenderResult {
-  const args = [join(ROOT, 'tools/deploy/helm.sh'), 'template', 'w', CHART, ...valuesFiles.flatMap((f) => ['-f', f]), ...sets.flatMap((s) => ['--set', s])];
+  const args = [join(ROOT, 'tools/deploy/helm.sh'), 'template', 'w', CHART, ...valuesArgs(valuesFiles, sets)];
   try {
     const text = execFileSync('bash', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 << 20 });
     const objects = parseAllDocuments(text)
@@ -52,17 +64,23 @@ export function podSpec(deployment: K8sObject): PodSpec {
   return (deployment.spec as { template: { spec: PodSpec } }).template.spec;
 }
 
-/** Validates manifests against the Kubernetes JSON schemas, offline (tools/deploy/kubeconform.sh). */
-export function kubeconform(manifests: string): { ok: boolean; output: string } {
+/** Runs a tools/deploy script; its output, and whether it exited 0. */
+function runTool(script: string, args: readonly string[], input = ''): { ok: boolean; output: string } {
   try {
-    const output = execFileSync('bash', [join(ROOT, 'tools/deploy/kubeconform.sh'), '-'], {
-      input: manifests,
-      encoding: 'utf8',
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const output = execFileSync('bash', [join(ROOT, 'tools/deploy', script), ...args], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
     return { ok: true, output };
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
     return { ok: false, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
   }
+}
+
+/** `helm lint --strict` of the chart with these values. */
+export function helmLint(valuesFiles: readonly string[], sets: readonly string[] = []): { ok: boolean; output: string } {
+  return runTool('helm.sh', ['lint', '--strict', CHART, ...valuesArgs(valuesFiles, sets)]);
+}
+
+/** Validates manifests against the Kubernetes JSON schemas, offline (tools/deploy/kubeconform.sh). */
+export function kubeconform(manifests: string): { ok: boolean; output: string } {
+  return runTool('kubeconform.sh', ['-'], manifests);
 }

@@ -44,7 +44,15 @@ helm.sh/chart: {{ printf "%s-%s" .ctx.Chart.Name .ctx.Chart.Version }}
 {{- end -}}
 
 {{- define "warden.selector" -}}
-app.kubernetes.io/name: warden
+app.kubernetes.io/name: {{ .name | default "warden" }}
 app.kubernetes.io/instance: {{ .ctx.Release.Name }}
 app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{/* A backing service's host: the in-chart trial instance, or the external one the operator names. */}}
+{{- define "warden.backendHost" -}}
+{{- $b := index .ctx.Values .backend -}}
+{{- if .ctx.Values.trialBackends.enabled -}}{{ include "warden.fullname" .ctx }}-{{ .backend }}
+{{- else -}}{{ required (printf "%s.host is not set: name the external %s (or trialBackends.enabled=true for a trial)" .backend .backend) $b.host }}
+{{- end -}}
 {{- end -}}
