@@ -5,7 +5,7 @@ set -eu
 app=${1:-}
 case "$app" in
   auth-gateway | apiserver | fileserver) shift ;;
-  *) echo "usage: <auth-gateway|apiserver|fileserver> [config dump|explain KEY|check | secrets generate | tenant ...]" >&2; exit 2 ;;
+  *) echo "usage: <auth-gateway|apiserver|fileserver> [config dump|explain KEY|check | secrets generate | doctor ... | tenant ...]" >&2; exit 2 ;;
 esac
 dir=/opt/warden/dist/apps/$app
 flags=""
