@@ -59,7 +59,8 @@ export async function runDoctor(args: readonly string[], context: Omit<DoctorCon
   const probing = Object.values(urls).some(Boolean);
   if (facts.length === 0 && !probing) throw new DoctorInputError('nothing to check: give URLs, --compose or --manifest');
   const findings: Finding[] = facts.flatMap((f) => [...f.findings, ...f.apps.flatMap(appFindings)]);
-  if (probing) {
+  // An app's own verb runs where the app runs: its machine's ports are worth trying even without URLs.
+  if (probing || context.running) {
     const agent = new Agent(trustOptions({ caFile: values['ca-file'] ?? null, certName: values['cert-name'] ?? null, skipVerify: false }, '--ca-file'));
     findings.push(...(await probeFindings({ urls, agent, backendPorts: context.running?.backendPorts ?? [] })));
   }
