@@ -22,7 +22,14 @@ if [[ ! -d "$SCHEMAS/v$K8S_VERSION-standalone-strict" ]]; then
   log "fetching Kubernetes $K8S_VERSION JSON schemas ($SCHEMAS_PACKAGE from PyPI, first time only)"
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  python3 -m pip download --quiet --no-deps -d "$tmp" "$SCHEMAS_PACKAGE" || die "pip download $SCHEMAS_PACKAGE failed"
+  # Debian's python3 has no pip module unless python3-pip is installed; a venv (python3-venv, which the
+  # SDK suite needs anyway) always brings its own.
+  pip=(python3 -m pip)
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    python3 -m venv "$tmp/venv" || die "python3 has neither pip nor venv: install python3-venv"
+    pip=("$tmp/venv/bin/pip")
+  fi
+  "${pip[@]}" download --quiet --no-deps -d "$tmp" "$SCHEMAS_PACKAGE" || die "pip download $SCHEMAS_PACKAGE failed"
   python3 - "$tmp"/kubernetes_validate-*.whl "$tmp/out" "$K8S_VERSION" "$SCHEMAS" <<'PY'
 import os, sys, zipfile
 wheel, out, version, final = sys.argv[1:5]
