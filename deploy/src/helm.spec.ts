@@ -179,6 +179,7 @@ describe('deploy/helm/warden (rendered by helm template)', () => {
     ['trial backends and generated secrets', [TRIAL], []],
     ["the KeyCloak page's extraEnvs", [MINIMAL, KEYCLOAK], []],
     ["a ClearML chart's values", [MINIMAL, CLEARML_CHART], []],
+    ['extraEnvs keys left empty', [MINIMAL, join(__dirname, 'fixtures/empty-extra-envs.yaml')], []],
     ['generated secrets', [MINIMAL], ['secrets.existingSecret=', 'secrets.generate=true']],
   ])('lints and renders %s into objects valid against the Kubernetes 1.37 schemas', (_name, files, sets) => {
     expect(helmLint(files, sets)).toEqual({ ok: true, output: expect.stringContaining('1 chart(s) linted, 0 chart(s) failed') });
