@@ -219,6 +219,17 @@ describe('warden doctor over rendered Helm manifests', () => {
     expect(run.report).toContain(detail);
   });
 
+  it('takes secrets a container gets whole through envFrom as unseen, and finds them missing without it', async () => {
+    const objects = objectsOf(rendered([MINIMAL, INGRESS]));
+    const gateway = containerOf(objects, 'w-warden-auth-gateway');
+    gateway.env = gateway.env.filter((e) => !e.name.startsWith('CLEARML__SECURE__'));
+    const missing = await failing(['--manifest', manifest(objects)]);
+    expect(missing.failed).toEqual(['secrets']);
+    expect(missing.report).toContain('secure.auth.token_secret is not set');
+    gateway.envFrom = [{ secretRef: { name: 'warden-secrets' } }];
+    expect((await failing(['--manifest', manifest(objects)])).failed).toEqual([]);
+  });
+
   it('finds an ingress serving plain http', async () => {
     const objects = objectsOf(rendered([MINIMAL, INGRESS]));
     delete (objects.find((o) => o.kind === 'Ingress')?.spec as { tls?: unknown }).tls;
@@ -251,6 +262,11 @@ describe('warden doctor, the command', () => {
 
 /** The observations listed under failed items. */
 const failedLines = (report: string) => report.split('\n').filter((line) => line.startsWith('      ✗ '));
+
+function containerOf(objects: K8sObject[], name: string): { env: { name: string }[]; envFrom?: unknown[] } {
+  const d = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name) as K8sObject;
+  return (d.spec as { template: { spec: { containers: { env: { name: string }[]; envFrom?: unknown[] }[] } } }).template.spec.containers[0];
+}
 
 function podOf(objects: K8sObject[], name: string): { containers: { ports: { hostPort?: number }[] }[] } {
   const set = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === name) as K8sObject;

@@ -1,5 +1,5 @@
 import { parseAllDocuments } from 'yaml';
-import type { AppName } from '@warden/secrets';
+import { isSecretPath, type AppName } from '@warden/secrets';
 import type { Finding } from './checks';
 import { DoctorInputError } from './compose-facts';
 import { settingsFromEnv, type AppFacts, type Facts, type Setting } from './facts';
@@ -14,6 +14,7 @@ interface Container {
   args?: string[];
   command?: string[];
   env?: EnvVar[];
+  envFrom?: { secretRef?: { name: string } }[];
   ports?: { hostPort?: number; containerPort: number }[];
 }
 interface PodSpec {
@@ -71,7 +72,15 @@ function manifestApp(where: string, app: AppName, container: Container, secrets:
     const carried = ref && secrets.get(`${ref.name}/${ref.key}`);
     env.set(e.name, carried !== undefined ? { value: carried } : e.valueFrom ? { referenced: true } : { value: e.value ?? '', inline: true });
   }
-  return { app, where, mode: env.get('NODE_ENV')?.value as string | undefined, get: settingsFromEnv(env) };
+  const get = settingsFromEnv(env);
+  // A secret not named in env may come whole from a Secret through envFrom: unseen, not missing.
+  const fromSecrets = (container.envFrom ?? []).some((e) => e.secretRef);
+  return {
+    app,
+    where,
+    mode: env.get('NODE_ENV')?.value as string | undefined,
+    get: (path) => get(path) ?? (fromSecrets && isSecretPath(path) ? { referenced: true } : undefined),
+  };
 }
 
 const selects = (selector: Record<string, string> | undefined, labels: Record<string, string>) =>
