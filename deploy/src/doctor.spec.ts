@@ -257,6 +257,10 @@ describe('warden doctor, the command', () => {
     for (const value of secretValues) expect(weak.out).not.toContain(value);
     expect(cli(['--compose']).code).toBe(2);
     expect(cli([]).out).toContain('nothing to check');
+    expect(cli(['--api-url', 'https://127.0.0.1:1', '--ca-file', '/nonexistent-ca.pem'])).toEqual({
+      code: 2,
+      out: expect.stringContaining('/nonexistent-ca.pem'),
+    });
   });
 });
 

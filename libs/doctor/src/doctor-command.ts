@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Agent } from 'node:https';
+import { ConfigError } from '@warden/config';
 import { trustOptions } from '@warden/tls';
 import { formatReport, summarise, type CheckResult, type Finding } from './checks';
 import { composeFacts, DoctorInputError } from './compose-facts';
@@ -49,7 +50,13 @@ export async function runDoctor(args: readonly string[], context: Omit<DoctorCon
       'cert-name': { type: 'string' },
     },
   });
-  const read = context.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+  const read = (path: string) => {
+    try {
+      return (context.readFile ?? ((file: string) => readFileSync(file, 'utf8')))(path);
+    } catch (error) {
+      throw new DoctorInputError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+  };
   const facts: Facts[] = [
     ...(values.compose ? [composeFacts(read(values.compose), `compose project ${values.compose}`)] : []),
     ...(values.manifest ? [manifestFacts(read(values.manifest), `manifest ${values.manifest}`)] : []),
@@ -61,7 +68,7 @@ export async function runDoctor(args: readonly string[], context: Omit<DoctorCon
   const findings: Finding[] = facts.flatMap((f) => [...f.findings, ...f.apps.flatMap(appFindings)]);
   // An app's own verb runs where the app runs: its machine's ports are worth trying even without URLs.
   if (probing || context.running) {
-    const agent = new Agent(trustOptions({ caFile: values['ca-file'] ?? null, certName: values['cert-name'] ?? null, skipVerify: false }, '--ca-file'));
+    const agent = new Agent(trustOptions({ caFile: values['ca-file'] ?? null, certName: values['cert-name'] ?? null, skipVerify: false }));
     findings.push(...(await probeFindings({ urls, agent, backendPorts: context.running?.backendPorts ?? [] })));
   }
   const inputs = [...facts.map((f) => f.input), ...Object.entries(urls).flatMap(([name, url]) => (url ? [`${name} ${url}`] : []))];
@@ -80,7 +87,9 @@ export async function runDoctorCommand(args: readonly string[], context: DoctorC
     context.print(run.report);
     return run.exitCode;
   } catch (error) {
-    if (!(error instanceof DoctorInputError) && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') !== true) throw error;
+    // Wrong arguments, an unreadable input, a CA file that is not one: what to fix is in the message.
+    const usage = error instanceof DoctorInputError || error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    if (!usage) throw error;
     context.print(`doctor: ${(error as Error).message}\n${DOCTOR_USAGE}`);
     return 2;
   }

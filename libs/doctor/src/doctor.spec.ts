@@ -1,9 +1,11 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '@warden/config';
+import { TestPki } from '@warden/tls/testing';
 import { generateSecretSet } from '@warden/secrets';
 import { backendPorts, runDoctor, runningFacts, type CheckId } from './index';
 
@@ -14,8 +16,8 @@ interface Behaviour {
   corsOpen?: boolean;
 }
 
-function fakeDeployment(behaviour: Behaviour): Promise<Server> {
-  const server = createServer((req, res) => {
+function fakeDeployment(behaviour: Behaviour, tls?: { cert: string; key: string }): Promise<Server> {
+  const handler: RequestListener = (req, res) => {
     if (behaviour.corsOpen && req.headers.origin) res.setHeader('Access-Control-Allow-Origin', req.headers.origin);
     if (req.url?.endsWith('/login.supported_modes')) {
       res.setHeader('content-type', 'application/json');
@@ -24,11 +26,12 @@ function fakeDeployment(behaviour: Behaviour): Promise<Server> {
     }
     res.statusCode = behaviour.filesOpen ? 404 : 401;
     res.end();
-  });
+  };
+  const server = tls ? createHttpsServer(tls, handler) : createServer(handler);
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-const urlOf = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const urlOf = (server: Server, scheme = 'http') => `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const failed = (results: { check: CheckId; status: string }[]) => results.filter((r) => r.status === 'fail').map((r) => r.check);
 const externalAddress = Object.values(networkInterfaces())
   .flatMap((l) => l ?? [])
@@ -59,6 +62,23 @@ describe('doctor probes (real sockets on this machine)', () => {
     const run = await probe(behaviour);
     expect(failed(run.results)).toEqual([check]);
     expect(run.exitCode).toBe(1);
+  });
+
+  it("verifies https certificates: passes with the deployment's CA file, fails without it", async () => {
+    const pki = new TestPki('Doctor');
+    try {
+      const leaf = pki.leaf('server', { dns: ['warden.example.org'] });
+      const server = await fakeDeployment({}, { cert: leaf.cert + pki.intermediate.cert, key: leaf.key });
+      servers.push(server);
+      const url = urlOf(server, 'https');
+      const trusted = await runDoctor(['--api-url', url, '--ca-file', pki.root.certFile, '--cert-name', 'warden.example.org'], {});
+      expect(failed(trusted.results)).toEqual([]);
+      const untrusted = await runDoctor(['--api-url', url], {});
+      expect(failed(untrusted.results)).toEqual(['web-login', 'cors']);
+      expect(untrusted.report).toMatch(/login\.supported_modes answered no answer \(.*certificate/);
+    } finally {
+      pki.cleanup();
+    }
   });
 
   it('fails plain http on a non-loopback address, and a backing-service port answering there', async () => {

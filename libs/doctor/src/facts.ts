@@ -29,7 +29,7 @@ export interface Facts {
   findings: Finding[];
 }
 
-export const APP_SECTIONS: Record<AppName, string> = { 'auth-gateway': 'auth_gateway', apiserver: 'apiserver', fileserver: 'fileserver' };
+const APP_SECTIONS: Record<AppName, string> = { 'auth-gateway': 'auth_gateway', apiserver: 'apiserver', fileserver: 'fileserver' };
 
 /**
  * The settings an environment gives an app, by config path: `CLEARML__A__B` is `a.b` (any case, as

@@ -110,6 +110,8 @@ async function webLoginFinding(url: string, get: Get): Promise<Finding> {
 
 async function corsFinding(name: string, url: string, get: Get): Promise<Finding> {
   const simple = await get(url, { Origin: ORIGIN });
+  // An unchecked item is not a passed one.
+  if (simple.status === undefined) return { check: 'cors', ok: false, detail: `${name} URL could not be asked: ${simple.describe}` };
   const preflight = await get(url, { Origin: ORIGIN, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization' }, 'OPTIONS');
   const allowed = [simple, preflight].map((a) => a.headers?.['access-control-allow-origin']).find((v) => v !== undefined);
   return {
