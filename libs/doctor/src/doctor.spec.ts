@@ -101,7 +101,8 @@ describe('doctor probes (real sockets on this machine)', () => {
 });
 
 describe('doctor over a running config', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'warden-doctor-cwd-'));
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'warden-doctor-cwd-'))));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const DEFAULTS = {
     auth_gateway: { listen_ip: '127.0.0.1', login: { free_access: false }, tls: { cert: null, skip_verify: false }, cors: { allowed_origins: [] } },
