@@ -65,15 +65,18 @@ function ssoSetup(config: AuthGatewayConfig, mode: 'production' | 'development')
     providers: () => (service?.entries() ?? []).map((e) => ({ name: e.name, displayName: e.display_name, startUrl: e.url })),
     logoutRedirect: (claims: TokenClaims, req: Request) => service?.logout(claims, req) ?? Promise.resolve(undefined),
   };
-  if (providers.length === 0) return { extensions: [], warnings, ...forConsole };
   const publicUrl = config.auth_gateway.console.web_host;
-  if (!publicUrl && mode === 'production') {
+  if (!publicUrl && mode === 'production' && providers.length > 0) {
     throw new ConfigError(
       'ERR_CONFIG_INVALID',
       `auth_gateway.console.web_host is not set: single sign-on (${providers.map((p) => p.name).join(', ')}) registers exact redirect URIs <web_host>/callback_<provider> with the provider. Set CLEARML__AUTH_GATEWAY__CONSOLE__WEB_HOST to the web address users open, e.g. https://clearml.example.com`,
     );
   }
-  const unset = publicUrl ? [] : ["auth_gateway.console.web_host is not set: SSO redirect URIs follow each request's Host header (development only)"];
+  const unset =
+    publicUrl || providers.length === 0
+      ? []
+      : ["auth_gateway.console.web_host is not set: SSO redirect URIs follow each request's Host header (development only)"];
+  // Mounted without env providers too: admins' stored connections (identity_providers.*, /sso/<id>/...) live in it.
   return {
     extensions: [ssoExtension({ providers, publicUrl, onCreated: (created) => (service = created) })],
     warnings: [...warnings, ...unset],
