@@ -11,7 +11,7 @@ import {
 } from '@warden/auth-service';
 import { join } from 'node:path';
 import { connectBackends } from '@warden/backends';
-import { consoleSettingsSchema, createConsole, publicHosts } from '@warden/console';
+import { consoleSettingsSchema, createConsole, publicHosts, type IdentityProviders } from '@warden/console';
 import { PasswordPolicy, type SystemCredentialName } from '@warden/identity';
 import { ConfigError, HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, serviceDefaults, serviceSchema, workersSchema } from '@warden/config';
 import { secretOrEphemeral, type ServiceDefinition } from '@warden/http';
@@ -61,24 +61,24 @@ function systemCredentials(secure: AuthGatewayConfig['secure']) {
 function ssoSetup(config: AuthGatewayConfig, mode: 'production' | 'development') {
   const { providers, warnings } = providerSettings(config.services.login.sso.oauth_client, config.secure.login.sso.oauth_client, mode);
   let service: SsoService | undefined;
+  let connections: IdentityProviders | undefined;
   const forConsole = {
     providers: () => (service?.entries() ?? []).map((e) => ({ name: e.name, displayName: e.display_name, startUrl: e.url })),
     logoutRedirect: (claims: TokenClaims, req: Request) => service?.logout(claims, req) ?? Promise.resolve(undefined),
+    // Set while the gateway builds its extensions, before the console asks.
+    identityProviders: () => connections,
   };
-  if (providers.length === 0) return { extensions: [], warnings, ...forConsole };
   const publicUrl = config.auth_gateway.console.web_host;
-  if (!publicUrl && mode === 'production') {
+  if (providers.length > 0 && !publicUrl && mode === 'production') {
     throw new ConfigError(
       'ERR_CONFIG_INVALID',
       `auth_gateway.console.web_host is not set: single sign-on (${providers.map((p) => p.name).join(', ')}) registers exact redirect URIs <web_host>/callback_<provider> with the provider. Set CLEARML__AUTH_GATEWAY__CONSOLE__WEB_HOST to the web address users open, e.g. https://clearml.example.com`,
     );
   }
-  const unset = publicUrl ? [] : ["auth_gateway.console.web_host is not set: SSO redirect URIs follow each request's Host header (development only)"];
-  return {
-    extensions: [ssoExtension({ providers, publicUrl, onCreated: (created) => (service = created) })],
-    warnings: [...warnings, ...unset],
-    ...forConsole,
-  };
+  const unset = providers.length > 0 && !publicUrl ? ["auth_gateway.console.web_host is not set: SSO redirect URIs follow each request's Host header (development only)"] : [];
+  // Always mounted: admins' stored connections (issue 15) need it even when no provider is configured.
+  const extension = ssoExtension({ providers, publicUrl, onCreated: (created) => (service = created), onConnections: (made) => (connections = made) });
+  return { extensions: [extension], warnings: [...warnings, ...unset], ...forConsole };
 }
 
 export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
@@ -146,6 +146,7 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
           metricsRegistry,
           ssoProviders: () => sso.providers(),
           logoutRedirect: (claims, req) => sso.logoutRedirect(claims, req),
+          identityProviders: sso.identityProviders(),
         }),
     });
     const warnings = [

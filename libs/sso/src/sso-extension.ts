@@ -1,5 +1,7 @@
 import type { GatewayExtension, GatewayParts } from '@warden/auth-service';
+import type { IdentityProviders } from '@warden/console';
 import { ConnectionAdmin } from './connections/connection-admin';
+import { connectionConsole } from './connections/connection-console';
 import { registerConnectionEndpoints } from './connections/connection-endpoints';
 import { ConnectionStore } from './connections/connection-store';
 import { ssoRoutes } from './sso-routes';
@@ -11,6 +13,8 @@ export interface SsoExtensionOptions {
   publicUrl?: string;
   /** Hands the built service to the caller (the app's tests and the bench drive it). */
   onCreated?: (service: SsoService) => void;
+  /** Hands over the console's Identity Providers operations (the same ConnectionAdmin as the endpoints). */
+  onConnections?: (connections: IdentityProviders) => void;
 }
 
 /** Single sign-on as a gateway feature: routes, login modes, IdP logout; discovery starts at once. */
@@ -35,6 +39,7 @@ export function ssoExtension(options: SsoExtensionOptions): (parts: GatewayParts
     // Connections admins make in the console or the API, beside the env-configured providers.
     const connectionStore = new ConnectionStore(parts.mongo, parts.sealer('idp-connection-secrets'));
     const connections = new ConnectionAdmin({ store: connectionStore, admin: parts.admin, audit: parts.service.deps.audit });
+    options.onConnections?.(connectionConsole(connections, () => service.entries().map((e) => ({ name: e.name, displayName: e.display_name }))));
     return {
       routes: ssoRoutes(service),
       endpoints: (api) => registerConnectionEndpoints(api, connections),
