@@ -75,7 +75,10 @@ function ssoSetup(config: AuthGatewayConfig, mode: 'production' | 'development')
       `auth_gateway.console.web_host is not set: single sign-on (${providers.map((p) => p.name).join(', ')}) registers exact redirect URIs <web_host>/callback_<provider> with the provider. Set CLEARML__AUTH_GATEWAY__CONSOLE__WEB_HOST to the web address users open, e.g. https://clearml.example.com`,
     );
   }
-  const unset = providers.length > 0 && !publicUrl ? ["auth_gateway.console.web_host is not set: SSO redirect URIs follow each request's Host header (development only)"] : [];
+  const unset =
+    providers.length > 0 && !publicUrl
+      ? ["auth_gateway.console.web_host is not set: SSO redirect URIs follow each request's Host header (development only)"]
+      : [];
   // Always mounted: admins' stored connections (issue 15) need it even when no provider is configured.
   const extension = ssoExtension({ providers, publicUrl, onCreated: (created) => (service = created), onConnections: (made) => (connections = made) });
   return { extensions: [extension], warnings: [...warnings, ...unset], ...forConsole };

@@ -89,7 +89,10 @@ export function fetchIdpMetadata(raw: string): Promise<string> {
       readCapped(res, done, fail);
     });
     // One deadline for the whole answer: a server trickling bytes cannot hold the request open.
-    const timer = setTimeout(() => req.destroy(new WardenError('ERR_IDP_METADATA_FETCH', `the metadata URL did not answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+    const timer = setTimeout(
+      () => req.destroy(new WardenError('ERR_IDP_METADATA_FETCH', `the metadata URL did not answer within ${TIMEOUT_MS} ms`)),
+      TIMEOUT_MS,
+    );
     const done = (text: string) => {
       clearTimeout(timer);
       resolve(text);

@@ -16,6 +16,8 @@ export interface FieldSpec {
   kind: FieldKind;
   hint?: string;
   required?: boolean;
+  /** A list that may be empty: sent as '' rather than cleared. */
+  list?: boolean;
   options?: readonly (readonly [value: string, label: string])[];
 }
 
@@ -120,8 +122,14 @@ export const OIDC_SECTIONS: readonly FieldSection[] = [
         ],
         hint: "Must match the provider's app settings",
       },
-      { name: 'standard_scopes', label: 'Standard Userinfo scopes', kind: 'text', hint: 'Comma-separated list of scopes' },
-      { name: 'additional_scopes', label: 'Additional scopes', kind: 'text', hint: 'Comma-separated list of any additional scopes the provider requires' },
+      { name: 'standard_scopes', label: 'Standard Userinfo scopes', kind: 'text', list: true, hint: 'Comma-separated list of scopes' },
+      {
+        name: 'additional_scopes',
+        label: 'Additional scopes',
+        kind: 'text',
+        list: true,
+        hint: 'Comma-separated list of any additional scopes the provider requires',
+      },
     ],
   },
   CLAIMS,
@@ -137,8 +145,19 @@ export const SAML_SECTIONS: readonly FieldSection[] = [
       { name: 'acs_url', label: 'Reply/ACS URL', kind: 'derived', hint: "Copy into the provider's Assertion Consumer Service URL field" },
       { name: 'sp_metadata_url', label: 'Service provider metadata URL', kind: 'derived', hint: 'Or give the provider this metadata' },
       displayName,
-      { name: 'entity_id', label: 'Entity ID', kind: 'text', required: true, hint: "The Entity ID of your identity provider's app (this server's SAML entity)" },
-      { name: 'idp_metadata', label: 'IDP metadata file', kind: 'metadata', hint: 'Provided by the identity provider: a file, its XML, or the URL it is published at' },
+      {
+        name: 'entity_id',
+        label: 'Entity ID',
+        kind: 'text',
+        required: true,
+        hint: "The Entity ID of your identity provider's app (this server's SAML entity)",
+      },
+      {
+        name: 'idp_metadata',
+        label: 'IDP metadata file',
+        kind: 'metadata',
+        hint: 'Provided by the identity provider: a file, its XML, or the URL it is published at',
+      },
     ],
   },
   {
@@ -151,7 +170,12 @@ export const SAML_SECTIONS: readonly FieldSection[] = [
         kind: 'checkbox',
         hint: 'Assertions or responses must be signed by the identity provider',
       },
-      { name: 'sign_requests.enabled', label: 'Sign client requests', kind: 'checkbox', hint: 'Sign requests sent to the identity provider with this key pair' },
+      {
+        name: 'sign_requests.enabled',
+        label: 'Sign client requests',
+        kind: 'checkbox',
+        hint: 'Sign requests sent to the identity provider with this key pair',
+      },
       { name: 'sign_requests.public_key', label: 'Public Key', kind: 'textarea', hint: 'The content of server.cer' },
       { name: 'private_key', label: 'Private Key', kind: 'secret-text', hint: 'The content of server.key' },
     ],
@@ -192,7 +216,7 @@ export function formFields(protocol: IdpProtocol, body: Record<string, unknown>)
     if (field.kind === 'checkbox') setAt(data, field.name, raw === 'yes');
     else if (field.kind === 'secret' || field.kind === 'secret-text') {
       if (raw.trim()) setAt(data, field.name, raw);
-    } else setAt(data, field.name, raw.trim() === '' && !field.required ? undefined : raw.trim());
+    } else setAt(data, field.name, raw.trim() === '' && !field.required && !field.list ? undefined : raw.trim());
   }
   return data;
 }

@@ -18,8 +18,7 @@ export function activeToggle(csrf: string, c: IdpConnection): Html {
 }
 
 /** Opens /sso/<id>/test in a separate window: a real login whose result page shows the mapped claims and groups. */
-export const testLink = (id: string, elementId: string) =>
-  html`<a id="${elementId}" href="/sso/${id}/test" target="_blank" rel="noopener">Test Provider</a>`;
+export const testLink = (id: string, elementId: string) => html`<a id="${elementId}" href="/sso/${id}/test" target="_blank" rel="noopener">Test Provider</a>`;
 
 function connectionRow(csrf: string, presets: IdentityProviders['presets'], c: IdpConnection): Html {
   return html`<tr id="idp-${c.id}" data-connection-id="${c.id}" data-protocol="${c.protocol}" data-active="${c.active ? 'true' : 'false'}">

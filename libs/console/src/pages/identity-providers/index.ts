@@ -73,7 +73,12 @@ export function identityProviderRoutes(ctx: ConsoleContext, port: IdentityProvid
 
   if (!port) {
     routes.get(IDP_PATH, (_req, res) =>
-      page(res, 'Identity Providers', 'identity-providers', html`<p id="identity-providers-placeholder">Identity-provider connections are not available on this gateway.</p>`),
+      page(
+        res,
+        'Identity Providers',
+        'identity-providers',
+        html`<p id="identity-providers-placeholder">Identity-provider connections are not available on this gateway.</p>`,
+      ),
     );
     return routes;
   }
@@ -84,11 +89,13 @@ export function identityProviderRoutes(ctx: ConsoleContext, port: IdentityProvid
       state.saved ? `Connection ${state.saved.display_name}` : 'New Provider Connection',
       state.saved ? 'identity-provider' : 'identity-provider-form',
       html`${notice && html`<p id="notice" class="notice" role="status">${notice}</p>`}
-      ${state.saved &&
+      ${
+        state.saved &&
         html`<p class="row-actions">
           ${activeToggle(sessionOf(res).csrfToken, state.saved)} ${testLink(state.saved.id, 'idp-test')}
           <span class="muted">Test Provider runs a real login in a new window and shows the claims and groups it maps; no user or session is made.</span>
-        </p>`}
+        </p>`
+      }
       ${connectionForm(sessionOf(res).csrfToken, state)}`,
       status,
     );
@@ -130,7 +137,8 @@ export function identityProviderRoutes(ctx: ConsoleContext, port: IdentityProvid
   routes.post(`${IDP_PATH}/delete`, async (req, res) => {
     const actor = actorOf(req, res);
     const id = requiredField(req, 'id');
-    if (field(req, 'confirm') !== 'yes') return page(res, 'Delete connection', 'identity-provider-delete', deleteConfirm(sessionOf(res).csrfToken, await port.get(actor, id)));
+    if (field(req, 'confirm') !== 'yes')
+      return page(res, 'Delete connection', 'identity-provider-delete', deleteConfirm(sessionOf(res).csrfToken, await port.get(actor, id)));
     await port.remove(actor, id);
     res.redirect(303, `${IDP_PATH}?notice=deleted`);
   });
@@ -151,7 +159,11 @@ export function identityProviderRoutes(ctx: ConsoleContext, port: IdentityProvid
     } catch (error) {
       if (!isFieldRefusal(error)) throw error;
       const values = { ...saved, ...sentValues(saved.protocol, req) };
-      showForm(res, { protocol: saved.protocol, provider: saved.provider, providerLabel: presetLabel(port.presets, saved), values, saved, error }, error.status);
+      showForm(
+        res,
+        { protocol: saved.protocol, provider: saved.provider, providerLabel: presetLabel(port.presets, saved), values, saved, error },
+        error.status,
+      );
     }
   });
   return routes;
