@@ -69,19 +69,22 @@ function ssoSetup(config: AuthGatewayConfig, mode: 'production' | 'development')
     identityProviders: () => connections,
   };
   const publicUrl = config.auth_gateway.console.web_host;
-  if (providers.length > 0 && !publicUrl && mode === 'production') {
+  if (!publicUrl && mode === 'production' && providers.length > 0) {
     throw new ConfigError(
       'ERR_CONFIG_INVALID',
       `auth_gateway.console.web_host is not set: single sign-on (${providers.map((p) => p.name).join(', ')}) registers exact redirect URIs <web_host>/callback_<provider> with the provider. Set CLEARML__AUTH_GATEWAY__CONSOLE__WEB_HOST to the web address users open, e.g. https://clearml.example.com`,
     );
   }
   const unset =
-    providers.length > 0 && !publicUrl
-      ? ["auth_gateway.console.web_host is not set: SSO redirect URIs follow each request's Host header (development only)"]
-      : [];
-  // Always mounted: admins' stored connections (issue 15) need it even when no provider is configured.
-  const extension = ssoExtension({ providers, publicUrl, onCreated: (created) => (service = created), onConnections: (made) => (connections = made) });
-  return { extensions: [extension], warnings: [...warnings, ...unset], ...forConsole };
+    publicUrl || providers.length === 0
+      ? []
+      : ["auth_gateway.console.web_host is not set: SSO redirect URIs follow each request's Host header (development only)"];
+  // Mounted without env providers too: admins' stored connections (identity_providers.*, /sso/<id>/...) live in it.
+  return {
+    extensions: [ssoExtension({ providers, publicUrl, onCreated: (created) => (service = created), onConnections: (made) => (connections = made) })],
+    warnings: [...warnings, ...unset],
+    ...forConsole,
+  };
 }
 
 export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {

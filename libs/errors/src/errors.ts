@@ -161,6 +161,8 @@ export const ERROR_TABLE = {
   ERR_TENANT_EXISTS: { status: 409, result: [400, 12], message: 'a company with this id already exists' },
   // Identity-provider connections managed by admins (issue 15).
   ERR_IDP_CONNECTION_UNKNOWN: { status: 404, result: [400, 10], message: 'no identity-provider connection with this id in your company' },
+  ERR_IDP_CONNECTION_INACTIVE: { status: 404, result: [400, 10], message: 'this identity-provider connection is not active: an admin turns it on' },
+  ERR_IDP_PROTOCOL: { status: 404, result: [400, 10], message: 'this identity-provider connection does not speak the protocol of this address (OIDC or SAML)' },
   ERR_IDP_NAME_TAKEN: { status: 409, result: [400, 12], message: 'another identity-provider connection of this company has this display name' },
   ERR_IDP_FIELD_INVALID: { status: 400, result: [400, 12], message: 'an identity-provider connection field is missing or invalid' },
   ERR_IDP_KEY_PAIR: { status: 400, result: [400, 12], message: 'the request-signing public key (certificate) and private key do not form a valid pair' },

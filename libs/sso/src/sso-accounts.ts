@@ -113,6 +113,12 @@ export class SsoAccounts {
     return { user, created: !existing, groups: matched.map((g) => g.name) };
   }
 
+  /** The company's groups a sign-in would make the user a member of (Test Provider): reads only. */
+  async groupsFor(settings: SignInRules, company: string, profile: SsoProfile): Promise<string[]> {
+    if (!settings.groups.enabled) return [];
+    return (await this.groups.findByNames(company, profile.groups)).map((g) => g.name);
+  }
+
   /**
    * The provider's role through the company-admin rules: the last enabled admin stays one (the
    * sign-in is refused, nothing changes), and a demotion ends the user's tokens, which carry the role.

@@ -16,6 +16,8 @@ export interface ConnectionAdminOptions {
   store: ConnectionStore;
   admin: Pick<CompanyAdmin, 'isAdmin'>;
   audit: { record(event: AuditEvent): void };
+  /** After every change written: every replica re-reads the connections (ConnectionDirectory). */
+  onChange?: () => Promise<void>;
 }
 
 const trimSlash = (url: string) => url.replace(/\/+$/, '');
@@ -157,6 +159,7 @@ export class ConnectionAdmin {
       const detail =
         type === 'idp.activate' ? `${doc._id} ${doc.display_name} active=${doc.active}` : `${doc._id} ${doc.display_name} (${doc.protocol}/${doc.provider})`;
       this.options.audit.record({ ...event, outcome: 'success', detail });
+      await this.options.onChange?.();
       return doc;
     } catch (error) {
       const reason = error instanceof WardenError ? error.code : 'ERR_INTERNAL';

@@ -86,7 +86,14 @@ export class ConnectionStore {
   }
 
   listActive(): Promise<ConnectionDoc[]> {
-    return this.model.find({ active: true }).lean<ConnectionDoc[]>();
+    return this.model.find({ active: true }).sort({ created: 1 }).lean<ConnectionDoc[]>();
+  }
+
+  /** A connection by id whatever its company: for the sign-in routes, which the id alone addresses. */
+  async byId(id: string): Promise<ConnectionDoc> {
+    const doc = /^[0-9a-f]{32}$/.test(id) ? await this.model.findById(id).lean<ConnectionDoc>() : null;
+    if (!doc) throw new WardenError('ERR_IDP_CONNECTION_UNKNOWN');
+    return doc;
   }
 
   async get(company: string, id: unknown): Promise<ConnectionDoc> {

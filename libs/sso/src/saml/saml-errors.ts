@@ -16,5 +16,6 @@ export function samlRefusal(error: unknown): WardenError {
   if (error instanceof WardenError) return error;
   const message = error instanceof Error ? `${error.name} ${error.message}` : String(error);
   const code = BY_MESSAGE.find(([pattern]) => pattern.test(message))?.[1] ?? 'ERR_SAML_RESPONSE_INVALID';
-  return new WardenError(code);
+  // A failure status is the IdP's own word (Test Provider shows it as it came); the rest are node-saml's.
+  return new WardenError(code, code === 'ERR_SAML_STATUS' ? message.slice(0, 500) : undefined);
 }

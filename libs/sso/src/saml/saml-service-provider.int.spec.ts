@@ -70,7 +70,12 @@ describe('SAML service provider', () => {
     expect(url.startsWith(`${idp.ssoUrl}?SAMLRequest=`)).toBe(true);
     const a = { ...(await started(provider)) };
     const claims = await provider.verify({ SAMLResponse: encodeResponse(idp.response(a)) });
-    expect(claims).toEqual({ issuer: idp.entityId, nameID: 'alice', attributes: { email: 'alice@example.test', groups: ['ml', 'ops'] } });
+    expect(claims).toEqual({
+      issuer: idp.entityId,
+      inResponseTo: a.inResponseTo,
+      nameID: 'alice',
+      attributes: { email: 'alice@example.test', groups: ['ml', 'ops'] },
+    });
   });
 
   it('publishes SP metadata naming its entity id and ACS URL', () => {

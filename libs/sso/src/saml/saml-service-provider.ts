@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
 import { SAML, ValidateInResponseTo, type Profile } from '@node-saml/passport-saml';
 import type { RedisClientType } from 'redis';
 import { WardenError } from '@warden/errors';
@@ -25,8 +26,18 @@ export interface SamlConnection {
 /** What a verified assertion says: NameID and attributes, by the names the claims mapping uses. */
 export interface SamlClaims {
   issuer: string;
+  /** The AuthnRequest the response answers (claimed: no other response answers it again). */
+  inResponseTo: string;
   nameID: string;
   attributes: Record<string, unknown>;
+}
+
+/** The ID of the AuthnRequest inside an HTTP-Redirect binding URL (deflated, base64). */
+export function authnRequestIdOf(loginUrl: string): string {
+  const request = inflateRawSync(Buffer.from(new URL(loginUrl).searchParams.get('SAMLRequest') ?? '', 'base64')).toString('utf8');
+  const id = /\sID="([^"]+)"/.exec(request)?.[1];
+  if (!id) throw new Error('the AuthnRequest carries no ID');
+  return id;
 }
 
 type XmlNode = { $?: Record<string, string>; [child: string]: unknown };
@@ -74,6 +85,12 @@ export class SamlServiceProvider {
     return this.saml.getAuthorizeUrlAsync(relayState, undefined, {});
   }
 
+  /** The redirect and the id of the AuthnRequest in it, which the sign-in's state remembers. */
+  async loginRequest(relayState: string): Promise<{ url: string; requestId: string }> {
+    const url = await this.loginUrl(relayState);
+    return { url, requestId: authnRequestIdOf(url) };
+  }
+
   metadata(): string {
     return this.saml.generateServiceProviderMetadata(null, this.connection.config.sign_requests.public_key ?? null);
   }
@@ -113,6 +130,6 @@ export class SamlServiceProvider {
     // The request id is signed into the response and its assertion (node-saml checks both match), so
     // claiming it once refuses every replay of the assertion, concurrent copies included.
     if (!inResponseTo || !(await this.requests.claim(inResponseTo))) throw new WardenError('ERR_SAML_REPLAYED');
-    return { issuer: profile.issuer, nameID: profile.nameID, attributes: (profile['attributes'] as Record<string, unknown> | undefined) ?? {} };
+    return { issuer: profile.issuer, inResponseTo, nameID: profile.nameID, attributes: (profile['attributes'] as Record<string, unknown> | undefined) ?? {} };
   }
 }

@@ -46,10 +46,25 @@ export function checkResponseShape(xml: string): { unsignedAssertion: boolean } 
     if (id) ids.add(id);
   });
   const [assertion] = assertions;
-  if (!assertion) throw new WardenError('ERR_SAML_RESPONSE_INVALID', 'the SAML response carries no assertion');
+  if (!assertion) throw noAssertion(root);
   walk(assertion, (node) => {
     if (node.nodeType === COMMENT_NODE) throw new WardenError('ERR_SAML_COMMENT');
   });
   const signedChild = childNodes(assertion).some((c) => (c as Element).localName === 'Signature' && (c as Element).namespaceURI === DS_NS);
   return { unsignedAssertion: !signedChild };
+}
+
+const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
+
+/**
+ * A response without an assertion is an IdP's failure (user not assigned, cancelled): its status
+ * and message, as the IdP wrote them, for the admin's Test Provider page. Unsigned, so never trusted
+ * for more than that text.
+ */
+function noAssertion(root: Element): WardenError {
+  const status = elements(root, PROTOCOL_NS, 'StatusCode').map((e) => e.getAttribute('Value') ?? '');
+  if (status.length === 0 || status[0] === SUCCESS) return new WardenError('ERR_SAML_RESPONSE_INVALID', 'the SAML response carries no assertion');
+  const message = elements(root, PROTOCOL_NS, 'StatusMessage')[0]?.textContent ?? '';
+  const codes = status.map((v) => v.replace(/^urn:oasis:names:tc:SAML:2\.0:status:/, '')).join('/');
+  return new WardenError('ERR_SAML_STATUS', `the IdP answered ${codes}${message ? `: ${message}` : ''}`.slice(0, 500));
 }

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inflateRawSync } from 'node:zlib';
 import { SignedXml } from 'xml-crypto';
+import { authnRequestIdOf } from '../saml/saml-service-provider';
 import { idpMetadataXml } from './idp-metadata-xml';
 
 export interface TestAssertion {
@@ -77,8 +77,7 @@ export class TestSamlIdp {
 
   /** The AuthnRequest ID inside an SP's redirect to this IdP. */
   static requestIdOf(loginUrl: string): string {
-    const request = inflateRawSync(Buffer.from(new URL(loginUrl).searchParams.get('SAMLRequest')!, 'base64')).toString('utf8');
-    return /\sID="([^"]+)"/.exec(request)![1];
+    return authnRequestIdOf(loginUrl);
   }
 
   assertionXml(a: TestAssertion): string {

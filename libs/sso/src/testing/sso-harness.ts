@@ -68,6 +68,7 @@ export interface BrowserAnswer {
   status: number;
   location: string;
   cookies: Record<string, string>;
+  text: string;
 }
 
 /** A browser's cookie jar, enough for the sign-in redirects. */
@@ -90,8 +91,8 @@ export class TestBrowser {
         else this.cookies.set(key, value.join('='));
       }
     }
-    await res.arrayBuffer();
-    return { status: res.status, location: res.headers.get('location') ?? '', cookies: set };
+    const text = await res.text();
+    return { status: res.status, location: res.headers.get('location') ?? '', cookies: set, text };
   }
 
   /** Start, the provider's authorize (signs in its current user), and the callback URL it sends back. */
