@@ -155,7 +155,9 @@ describe('console Identity Providers page (real Redis and MongoDB-wire server)',
     expect(choose.text).toContain('data-page="identity-provider-new"');
     for (const p of OIDC_PROVIDERS) expect(choose.text).toContain(`<option value="${p}" data-protocol="oidc">`);
     for (const p of SAML_PROVIDERS) expect(choose.text).toContain(`<option value="${p}" data-protocol="saml">`);
-    const labels = [...choose.text.matchAll(/<option value="[^"]+" data-protocol="(oidc|saml)">([^<]+)</g)].map(([, protocol, label]) => `${protocol}:${label}`);
+    const labels = [...choose.text.matchAll(/<option value="[^"]+" data-protocol="(oidc|saml)">([^<]+)</g)].map(
+      ([, protocol, label]) => `${protocol}:${label}`,
+    );
     expect(labels).toEqual([
       ...['Auth0', 'AWS Cognito', 'Google', 'Keycloak', 'Microsoft AD', 'Microsoft Azure', 'Okta', 'Ping', 'Custom'].map((l) => `oidc:${l}`),
       ...['Duo', 'Google', 'Jumpcloud', 'Microsoft AD', 'Custom'].map((l) => `saml:${l}`),
@@ -178,6 +180,22 @@ describe('console Identity Providers page (real Redis and MongoDB-wire server)',
     for (const id of samlIds) expect([id, adfs.text.includes(`id="idp-field-${id}"`)]).toEqual([id, true]);
     expect(adfs.text).toContain('value="http://schemas.microsoft.com/ws/2008/06/identity/claims/groups"');
     expect(adfs.text).toMatch(/id="idp-field-require_signed_assertions" name="require_signed_assertions" value="yes" checked/);
+    // Every preset of the seed: its form carries each of its defaults (strings as values, switches as checked boxes).
+    for (const protocol of ['oidc', 'saml'] as const) {
+      for (const preset of port!.presets[protocol]) {
+        const page = (await get(admin, `${PATH}/new?protocol=${protocol}&provider=${preset.id}`)).text;
+        const flat = Object.entries(preset.defaults).flatMap(([k, v]) =>
+          typeof v === 'object' && v ? Object.entries(v).map(([k2, v2]) => [`${k}.${k2}`, v2]) : [[k, v]],
+        );
+        for (const [name, value] of flat) {
+          const shown =
+            typeof value === 'boolean'
+              ? new RegExp(`name="${name}" value="yes"\\s+${value ? 'checked' : 'aria'}`).test(page)
+              : page.includes(`name="${name}"`) && (page.includes(`value="${String(value)}"`) || page.includes(`<option value="${String(value)}" selected>`));
+          expect([protocol, preset.id, name, shown]).toEqual([protocol, preset.id, name, true]);
+        }
+      }
+    }
     // A provider of the other protocol is refused by name.
     const mixed = await get(admin, `${PATH}/new?protocol=oidc&provider=duo`);
     expect([mixed.status, codeOf(mixed.text)]).toEqual([400, 'ERR_IDP_FIELD_INVALID']);
