@@ -82,10 +82,14 @@ function watchSession(): void {
   const watch = document.getElementById('session-watch');
   const url = watch?.dataset['sessionUrl'];
   if (!url) return;
+  // A form on its way (the logout form above all: its answer ends the session and moves on to the
+  // provider's logout) must not be cut short by a poll that already sees the session gone.
+  let leaving = false;
+  document.addEventListener('submit', () => (leaving = true));
   const poll = () => {
     fetch(url, { credentials: 'same-origin', cache: 'no-store' })
       .then((res) => {
-        if (res.status === 401) location.assign(loginUrl());
+        if (res.status === 401 && !leaving) location.assign(loginUrl());
         else setTimeout(poll, POLL_MS);
       })
       // The gateway restarting is not a logout: keep asking.

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { CLEARML_AUTH_DEFAULTS, GATEWAY_AUTH_DEFAULTS, clearmlAuthSchema, gatewayAuthSchema, type GatewayOptions } from '@warden/auth-service';
 import { inProcessGateway, type InProcessGateway } from '@warden/auth-service/testing';
+import { WardenError } from '@warden/errors';
 import { generateKey, generateSecret } from '@warden/secrets';
 import type { SsoProvider } from '../context';
 import { createConsole, type ConsoleOptions } from '../create-console';
@@ -83,4 +84,17 @@ export function consoleGateway(options: ConsoleGatewayOptions): ConsoleGateway {
       }),
   });
   return { ...running, registry, secrets };
+}
+
+/** Waits (up to 15 s) until the gateway's set-up (MongoDB, signing keys) has finished. */
+export async function gatewayReady(gw: Pick<InProcessGateway, 'gateway'>): Promise<void> {
+  for (let i = 0; i < 150; i += 1) {
+    try {
+      return gw.gateway.parts.assertReady();
+    } catch (error) {
+      if (!(error instanceof WardenError)) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error('the gateway did not become ready');
 }

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { IdentityProviders } from '@warden/console';
-import { ConsoleBrowser, consoleGateway } from '@warden/console/testing';
+import { ConsoleBrowser, consoleGateway, gatewayReady } from '@warden/console/testing';
 import { WardenError } from '@warden/errors';
 import { IdentityStore, type AuditEntry } from '@warden/identity';
 import { generateSecret } from '@warden/secrets';
@@ -103,15 +103,7 @@ describe('console Identity Providers page (real Redis and MongoDB-wire server)',
       ],
       identityProviders: () => port,
     });
-    for (let i = 0; i < 200; i += 1) {
-      try {
-        gw.gateway.parts.assertReady();
-        break;
-      } catch (error) {
-        if (!(error instanceof WardenError)) throw error;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    await gatewayReady(gw);
     store = new IdentityStore({ connection: gw.backends.mongo!.connection, credentialPepper: gw.secrets.tokenSecret });
     otherCompany = (await store.ensureCompany({ name: 'Other Co' })).id;
     await store.createUser({ company: otherCompany, username: `other-admin-${db}`, role: 'admin', password: PASSWORD });
