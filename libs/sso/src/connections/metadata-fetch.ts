@@ -22,11 +22,9 @@ FORBIDDEN.addSubnet('ff00::', 8, 'ipv6');
 FORBIDDEN.addAddress('::', 'ipv6');
 FORBIDDEN.addAddress('fd00:ec2::254', 'ipv6');
 
+/** BlockList matches IPv4-mapped IPv6 addresses (::ffff:169.254.169.254) against the IPv4 rules too. */
 export function forbiddenAddress(address: string): boolean {
-  const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return FORBIDDEN.check(mapped[1], 'ipv4');
-  return FORBIDDEN.check(address, family);
+  return FORBIDDEN.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
 }
 
 const refused = () => new WardenError('ERR_IDP_METADATA_URL_FORBIDDEN');
