@@ -27,6 +27,9 @@ export interface FieldSection {
   fields: readonly FieldSpec[];
 }
 
+/** A switch: sent as `yes` when on, read as false when absent. */
+const checkbox = (name: string, label: string, hint: string): FieldSpec => ({ name, label, kind: 'checkbox', hint });
+
 const claim = (key: string, label: string, hint: string, required = false): FieldSpec => ({ name: `claims.${key}`, label, kind: 'text', hint, required });
 
 const CLAIMS: FieldSection = {
@@ -46,67 +49,56 @@ const GROUPS: FieldSection = {
   id: 'groups',
   title: 'User Groups Synchronization',
   fields: [
-    {
-      name: 'group_sync.enabled',
-      label: 'Synchronize group membership',
-      kind: 'checkbox',
-      hint: 'Each group in the groups claim is matched to an existing group by name; memberships the provider no longer lists are removed',
-    },
+    checkbox(
+      'group_sync.enabled',
+      'Synchronize group membership',
+      'Each group in the groups claim is matched to an existing group by name; memberships the provider no longer lists are removed',
+    ),
     { name: 'group_sync.claim', label: 'Groups claim', kind: 'text', required: true, hint: 'The claim (SAML: attribute) carrying the group names' },
   ],
 };
 
-const webAppUrl = (target: string): FieldSpec => ({
-  name: 'web_app_url',
-  label: 'ClearML WebApp URL',
-  kind: 'url',
-  required: true,
-  hint: `The external URL of the web app. Used to construct the ${target} used by the identity provider`,
-});
-const displayName: FieldSpec = {
-  name: 'display_name',
-  label: 'Display name',
-  kind: 'text',
-  required: true,
-  hint: 'Unique name shown on the login screen; no two connections may have the same name',
-};
+/** The section both protocols open with: the web app URL, the URLs derived from it, the display name, then the protocol's own. */
+function connectionSection(target: string, derived: FieldSpec[], fields: FieldSpec[]): FieldSection {
+  const webAppUrl: FieldSpec = {
+    name: 'web_app_url',
+    label: 'ClearML WebApp URL',
+    kind: 'url',
+    required: true,
+    hint: `The external URL of the web app. Used to construct the ${target} used by the identity provider`,
+  };
+  const displayName: FieldSpec = {
+    name: 'display_name',
+    label: 'Display name',
+    kind: 'text',
+    required: true,
+    hint: 'Unique name shown on the login screen; no two connections may have the same name',
+  };
+  return { id: 'connection', title: 'Provider Connection Configuration', fields: [webAppUrl, ...derived, displayName, ...fields] };
+}
 
 export const OIDC_SECTIONS: readonly FieldSection[] = [
-  {
-    id: 'connection',
-    title: 'Provider Connection Configuration',
-    fields: [
-      webAppUrl('Callback URL'),
-      { name: 'callback_url', label: 'Callback URL', kind: 'derived', hint: "Copy into the provider's Callback (Redirect) URL field" },
-      displayName,
+  connectionSection(
+    'Callback URL',
+    [{ name: 'callback_url', label: 'Callback URL', kind: 'derived', hint: "Copy into the provider's Callback (Redirect) URL field" }],
+    [
       { name: 'client_id', label: 'Client ID', kind: 'text', required: true, hint: "From your identity provider's app settings" },
       { name: 'client_secret', label: 'Client Secret', kind: 'secret', hint: "From your identity provider's app settings" },
       { name: 'authorization_endpoint', label: 'Authorization Endpoint', kind: 'url', required: true, hint: 'Used to authorize each user login' },
       { name: 'token_endpoint', label: 'Access Token Endpoint', kind: 'url', required: true, hint: 'Used to obtain an access token as part of the login' },
       { name: 'revocation_endpoint', label: 'Revocation Endpoint', kind: 'url', hint: 'Used to revoke an access token' },
-      {
-        name: 'user_info_from_id_token',
-        label: 'Obtain user information from Identity Token',
-        kind: 'checkbox',
-        hint: 'If not selected, provide a User Info Endpoint',
-      },
+      checkbox('user_info_from_id_token', 'Obtain user information from Identity Token', 'If not selected, provide a User Info Endpoint'),
       { name: 'userinfo_endpoint', label: 'User Info Endpoint', kind: 'url', hint: 'Used to obtain user information when the identity token is not used' },
-      {
-        name: 'email_verification',
-        label: 'Email verification',
-        kind: 'checkbox',
-        hint: 'Only allow users with a verified email address (the provider must return an email_verified claim)',
-      },
-      {
-        name: 'create_users_on_first_login',
-        label: 'Create new users on first login',
-        kind: 'checkbox',
-        hint: 'If not selected, only existing users or users invited by email can log in with this connection',
-      },
-      { name: 'verify_token_signature', label: 'Verify token signature', kind: 'checkbox', hint: 'Requires the JWKS URI' },
+      checkbox('email_verification', 'Email verification', 'Only allow users with a verified email address (the provider must return an email_verified claim)'),
+      checkbox(
+        'create_users_on_first_login',
+        'Create new users on first login',
+        'If not selected, only existing users or users invited by email can log in with this connection',
+      ),
+      checkbox('verify_token_signature', 'Verify token signature', 'Requires the JWKS URI'),
       { name: 'jwks_uri', label: 'JWKS URI', kind: 'url', hint: "The provider's signing keys" },
     ],
-  },
+  ),
   {
     id: 'additional',
     title: 'Additional Settings',
@@ -137,14 +129,13 @@ export const OIDC_SECTIONS: readonly FieldSection[] = [
 ];
 
 export const SAML_SECTIONS: readonly FieldSection[] = [
-  {
-    id: 'connection',
-    title: 'Provider Connection Configuration',
-    fields: [
-      webAppUrl('Reply/ACS URL'),
+  connectionSection(
+    'Reply/ACS URL',
+    [
       { name: 'acs_url', label: 'Reply/ACS URL', kind: 'derived', hint: "Copy into the provider's Assertion Consumer Service URL field" },
       { name: 'sp_metadata_url', label: 'Service provider metadata URL', kind: 'derived', hint: 'Or give the provider this metadata' },
-      displayName,
+    ],
+    [
       {
         name: 'entity_id',
         label: 'Entity ID',
@@ -159,23 +150,13 @@ export const SAML_SECTIONS: readonly FieldSection[] = [
         hint: 'Provided by the identity provider: a file, its XML, or the URL it is published at',
       },
     ],
-  },
+  ),
   {
     id: 'security',
     title: 'Security Settings',
     fields: [
-      {
-        name: 'require_signed_assertions',
-        label: 'Require signed assertions',
-        kind: 'checkbox',
-        hint: 'Assertions or responses must be signed by the identity provider',
-      },
-      {
-        name: 'sign_requests.enabled',
-        label: 'Sign client requests',
-        kind: 'checkbox',
-        hint: 'Sign requests sent to the identity provider with this key pair',
-      },
+      checkbox('require_signed_assertions', 'Require signed assertions', 'Assertions or responses must be signed by the identity provider'),
+      checkbox('sign_requests.enabled', 'Sign client requests', 'Sign requests sent to the identity provider with this key pair'),
       { name: 'sign_requests.public_key', label: 'Public Key', kind: 'textarea', hint: 'The content of server.cer' },
       { name: 'private_key', label: 'Private Key', kind: 'secret-text', hint: 'The content of server.key' },
     ],
