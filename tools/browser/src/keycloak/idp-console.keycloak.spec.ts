@@ -76,6 +76,22 @@ async function activate(id: string): Promise<void> {
   await expect(admin.page.locator(`#idp-active-${id}`).getAttribute('aria-checked')).resolves.toBe('true');
 }
 
+/** The table's ID copies with a click; edit and delete show on hover and on keyboard focus alike. */
+async function tableControls(id: string): Promise<void> {
+  const { page } = admin;
+  await page.locator(`#idp-copy-id-${id}`).click();
+  await waitFor('the copy status', async () => (await page.locator(`#idp-copy-id-${id}-status`).textContent()) === 'Copied');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(id);
+  const edit = page.locator(`#idp-edit-${id}`);
+  const opacity = (want: string) => waitFor(`edit's opacity ${want}`, async () => (await edit.evaluate((el) => getComputedStyle(el).opacity)) === want);
+  await opacity('1'); // the pointer is over the row
+  // Pointer and focus elsewhere (the copy button kept the focus: focus-within shows the actions too).
+  await page.locator('#idp-connections-title').click();
+  await opacity('0');
+  await edit.focus();
+  await opacity('1');
+}
+
 /** A person's walk: the login page, the connection's button, Keycloak's form, the console. */
 async function signIn(name: string, id: string, keycloakPath: string): Promise<{ session: Session; groups: string[] }> {
   const session = await run.session(name);
@@ -102,7 +118,7 @@ beforeAll(async () => {
   mongo = await mongoose.createConnection(need('WARDEN_KEYCLOAK_MONGO_AUTH'), { serverSelectionTimeoutMS: 5000 }).asPromise();
   groups = await ensureGroups(mongo, company, WARDEN_GROUPS);
   run = await consoleRun(gateway, 'idp-console');
-  admin = await run.session('admin');
+  admin = await run.session('admin', { clipboard: true });
   expect(await logIn(admin, stack.admin.username, stack.admin.password)).toBe('/console');
 }, 120_000);
 
@@ -135,6 +151,7 @@ describe('Identity Providers made in the console, against Keycloak, in Chromium'
       groups: expect.stringContaining(MEMBER_GROUP),
     });
     await activate(made.saml);
+    await tableControls(made.saml);
     const grace = await signIn(REALM_USERS.consoleSaml, made.saml, 'saml');
     expect(grace.groups).toEqual([MEMBER_GROUP]);
     await grace.session.close();
