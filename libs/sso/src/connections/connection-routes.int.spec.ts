@@ -1,12 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { GroupStore, IdentityStore } from '@warden/identity';
-import { TestBrowser, TestProvider, TestSamlIdp, encodeResponse, loginError, postToAcs, startSaml, startSsoHarness, type SsoHarness } from '../testing';
+import {
+  TestBrowser,
+  TestProvider,
+  TestSamlIdp,
+  callEndpoint,
+  encodeResponse,
+  loginError,
+  postToAcs,
+  ssoButtons,
+  startSaml,
+  startSsoHarness,
+  userToken,
+  type SsoHarness,
+} from '../testing';
 
 // Integration tier: stored connections' sign-in routes on the in-process gateway (real Redis and
 // MongoDB-wire server): SAML against an IdP of our own, OIDC against a provider of our own.
 jest.setTimeout(60_000);
 const db = `warden_int_idp_routes_${process.pid}_${Date.now()}`;
-const PASSWORD = 'correct horse battery staple 42';
 const idp = new TestSamlIdp();
 const spKeys = new TestSamlIdp();
 const oidc = new TestProvider({ clientId: 'warden-conn' });
@@ -19,27 +31,18 @@ const tokens = { admin: '', user: '', otherAdmin: '' };
 const ids = { saml: '', signed: '', oidc: '', inactive: '' };
 let unique = 0;
 
-async function userToken(of: string, username: string, role: 'admin' | 'user'): Promise<string> {
-  const user = await store.createUser({ company: of, username, role, password: PASSWORD });
-  const keys = await store.createCredentials(user.id);
-  const res = await fetch(`${h.url}/auth.login`, {
-    method: 'POST',
-    headers: { Authorization: `Basic ${Buffer.from(`${keys.access_key}:${keys.secret_key}`).toString('base64')}`, 'Content-Type': 'application/json' },
-    body: '{}',
-  });
-  return ((await res.json()) as { data: { token: string } }).data.token;
-}
-
-async function api(endpoint: string, body: object, token = tokens.admin) {
-  const res = await fetch(`${h.url}/${endpoint}`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as { meta: { error_data?: { code?: string } }; data: { connection: { id: string } } };
-  if (res.status !== 200) throw new Error(`${endpoint} answered ${res.status} ${json.meta.error_data?.code}`);
-  return json.data;
-}
+// Every answer the specs see, and every secret they hand out: scanned at the end.
+const transcript: string[] = [];
+const secrets: string[] = [];
+const newBrowser = () => new TestBrowser(h.url, transcript);
+const post = async (id: string, form: Record<string, string>) => {
+  secrets.push(form['SAMLResponse'] ?? '');
+  const acs = await postToAcs(h.url, id, form);
+  transcript.push(`${acs.status} ${acs.location}\n${acs.text}`);
+  if (acs.finish) secrets.push(new URL(acs.finish, h.url).searchParams.get('code')!);
+  return acs;
+};
+const api = (endpoint: string, body: object, token = tokens.admin) => callEndpoint<{ connection: { id: string } }>(h.url, token, endpoint, body);
 
 const whoAmI = async (token: string) => {
   const res = await fetch(`${h.url}/users.get_current_user`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
@@ -74,9 +77,9 @@ beforeAll(async () => {
   company = (await store.ensureCompany({ name: `Routes ${db}` })).id;
   const other = (await store.ensureCompany({ name: `Other ${db}` })).id;
   await groups.create(company, 'ml');
-  tokens.admin = await userToken(company, `admin-${db}`, 'admin');
-  tokens.user = await userToken(company, `user-${db}`, 'user');
-  tokens.otherAdmin = await userToken(other, `other-${db}`, 'admin');
+  tokens.admin = await userToken(h.url, store, company, `admin-${db}`, 'admin');
+  tokens.user = await userToken(h.url, store, company, `user-${db}`, 'user');
+  tokens.otherAdmin = await userToken(h.url, store, other, `other-${db}`, 'admin');
   ids.saml = (await api('identity_providers.create', samlInput('Corp SAML'))).connection.id;
   ids.signed = (
     await api('identity_providers.create', samlInput('Signed SAML', { sign_requests: { enabled: true, public_key: spKeys.cert }, private_key: spKeys.key }))
@@ -109,11 +112,11 @@ afterAll(async () => {
 
 describe('SAML sign-in through a stored connection', () => {
   it('redirects to the IdP, verifies the cross-site POST, and signs in only at the same-origin finish', async () => {
-    const browser = new TestBrowser(h.url);
+    const browser = newBrowser();
     const start = await startSaml(browser, ids.saml);
     expect(start.location.startsWith(`${idp.ssoUrl}?SAMLRequest=`)).toBe(true);
     expect(browser.cookies.get('warden_sso')).toBeDefined();
-    const acs = await postToAcs(h.url, ids.saml, {
+    const acs = await post(ids.saml, {
       SAMLResponse: answer(ids.saml, start.requestId, `alice-${++unique}`, { email: [`alice${unique}@corp.test`], groups: ['ml', 'nope'] }),
       RelayState: start.relay,
     });
@@ -131,34 +134,34 @@ describe('SAML sign-in through a stored connection', () => {
   });
 
   it('refuses a result finished in another browser (no binding cookie, or another one)', async () => {
-    const browser = new TestBrowser(h.url);
+    const browser = newBrowser();
     const start = await startSaml(browser, ids.saml);
-    const acs = await postToAcs(h.url, ids.saml, { SAMLResponse: answer(ids.saml, start.requestId, `mallory-${++unique}`), RelayState: start.relay });
-    const elsewhere = new TestBrowser(h.url);
+    const acs = await post(ids.saml, { SAMLResponse: answer(ids.saml, start.requestId, `mallory-${++unique}`), RelayState: start.relay });
+    const elsewhere = newBrowser();
     await startSaml(elsewhere, ids.saml);
     const stolen = await elsewhere.get(acs.finish!);
     expect(loginError(stolen)).toBe('ERR_SSO_STATE_FOREIGN');
     expect(stolen.cookies['clearml_token_basic']).toBeUndefined();
     const bare = await startSaml(browser, ids.saml);
-    const acs2 = await postToAcs(h.url, ids.saml, { SAMLResponse: answer(ids.saml, bare.requestId, `mallory-${unique}`), RelayState: bare.relay });
-    expect(loginError(await new TestBrowser(h.url).get(acs2.finish!))).toBe('ERR_SSO_STATE_FOREIGN');
+    const acs2 = await post(ids.saml, { SAMLResponse: answer(ids.saml, bare.requestId, `mallory-${unique}`), RelayState: bare.relay });
+    expect(loginError(await newBrowser().get(acs2.finish!))).toBe('ERR_SSO_STATE_FOREIGN');
   });
 
   it("refuses a response to one browser's request finished with another sign-in's state", async () => {
-    const victim = new TestBrowser(h.url);
-    const attacker = new TestBrowser(h.url);
+    const victim = newBrowser();
+    const attacker = newBrowser();
     const theirs = await startSaml(victim, ids.saml);
     const mine = await startSaml(attacker, ids.saml);
     // The victim's valid response, posted with the attacker's RelayState, finished by the attacker.
-    const acs = await postToAcs(h.url, ids.saml, { SAMLResponse: answer(ids.saml, theirs.requestId, `victim-${++unique}`), RelayState: mine.relay });
+    const acs = await post(ids.saml, { SAMLResponse: answer(ids.saml, theirs.requestId, `victim-${++unique}`), RelayState: mine.relay });
     expect(loginError(await attacker.get(acs.finish!))).toBe('ERR_SSO_STATE_FOREIGN');
   });
 
   it('signs the AuthnRequest when the connection has a key pair', async () => {
-    const start = new URL((await startSaml(new TestBrowser(h.url), ids.signed)).location);
+    const start = new URL((await startSaml(newBrowser(), ids.signed)).location);
     expect(start.searchParams.get('SigAlg')).toBe('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256');
     expect(start.searchParams.get('Signature')).toMatch(/^[A-Za-z0-9+/]+=*$/);
-    const unsigned = new URL((await startSaml(new TestBrowser(h.url), ids.saml)).location);
+    const unsigned = new URL((await startSaml(newBrowser(), ids.saml)).location);
     expect(unsigned.searchParams.get('Signature')).toBeNull();
   });
 
@@ -176,7 +179,7 @@ describe('SAML sign-in through a stored connection', () => {
 describe('OIDC sign-in through a stored connection', () => {
   it("signs in through the provider with PKCE, state and nonce, in the connection's company, groups synced", async () => {
     oidc.user = { sub: `oidc-${++unique}`, claims: { preferred_username: `olga-${unique}`, email: `olga${unique}@corp.test`, groups: ['ml'] } };
-    const browser = new TestBrowser(h.url);
+    const browser = newBrowser();
     const start = await browser.get(`/sso/${ids.oidc}/login?next=/console/settings`);
     const authorize = new URL(start.location);
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
@@ -192,9 +195,24 @@ describe('OIDC sign-in through a stored connection', () => {
 
   it('refuses a callback in another browser', async () => {
     oidc.user = { sub: `oidc-${++unique}`, claims: {} };
-    const start = await new TestBrowser(h.url).get(`/sso/${ids.oidc}/login`);
-    const callback = new URL((await new TestBrowser(h.url).get(start.location)).location);
-    expect(loginError(await new TestBrowser(h.url).get(`${callback.pathname}${callback.search}`))).toBe('ERR_SSO_STATE_FOREIGN');
+    const start = await newBrowser().get(`/sso/${ids.oidc}/login`);
+    const callback = new URL((await newBrowser().get(start.location)).location);
+    expect(loginError(await newBrowser().get(`${callback.pathname}${callback.search}`))).toBe('ERR_SSO_STATE_FOREIGN');
+  });
+});
+
+describe('the login page and login.supported_modes', () => {
+  it('list the active connections after the env providers, by display name and start URL, not the inactive one', async () => {
+    const buttons = await ssoButtons(h.url);
+    expect(buttons).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: `connection-${ids.saml}`, display_name: 'Corp SAML', url: `/sso/${ids.saml}/login` }),
+        expect.objectContaining({ name: `connection-${ids.oidc}`, display_name: 'Corp OIDC', url: `/sso/${ids.oidc}/login` }),
+      ]),
+    );
+    expect(buttons.map((b) => b.name)).not.toContain(`connection-${ids.inactive}`);
+    // The console's login page lists what the service's entries are.
+    expect(h.sso.entries().map((e) => e.name)).toEqual(buttons.map((b) => b.name));
   });
 });
 
@@ -206,7 +224,7 @@ describe('connection routes refuse clearly', () => {
     ["an OIDC connection's metadata", () => `/sso/${ids.oidc}/metadata`, 'ERR_IDP_PROTOCOL'],
     ["a SAML connection's OIDC callback", () => `/sso/${ids.saml}/callback?code=x&state=y`, 'ERR_IDP_PROTOCOL'],
   ])('%s: 404 with its code', async (_name, path, code) => {
-    const res = await new TestBrowser(h.url).get(path());
+    const res = await newBrowser().get(path());
     expect(res.status).toBe(404);
     expect(dataCode(res.text)).toBe(code);
   });
@@ -214,13 +232,13 @@ describe('connection routes refuse clearly', () => {
 
 describe('Test Provider', () => {
   const asAdmin = (token = tokens.admin) => {
-    const browser = new TestBrowser(h.url);
-    browser.cookies.set('clearml_token_basic', token);
-    return browser;
+    const admin = newBrowser();
+    admin.cookies.set('clearml_token_basic', token);
+    return admin;
   };
 
   it('sends a browser without a session to the login page, and refuses non-admins and other companies', async () => {
-    expect((await new TestBrowser(h.url).get(`/sso/${ids.saml}/test`)).location).toBe(`/login?next=${encodeURIComponent(`/sso/${ids.saml}/test`)}`);
+    expect((await newBrowser().get(`/sso/${ids.saml}/test`)).location).toBe(`/login?next=${encodeURIComponent(`/sso/${ids.saml}/test`)}`);
     const user = await asAdmin(tokens.user).get(`/sso/${ids.saml}/test`);
     expect([user.status, dataCode(user.text)]).toEqual([403, 'ERR_FORBIDDEN']);
     const other = await asAdmin(tokens.otherAdmin).get(`/sso/${ids.saml}/test`);
@@ -232,7 +250,7 @@ describe('Test Provider', () => {
     const links = await linkCount();
     const browser = asAdmin();
     const start = await startSaml(browser, ids.inactive, 'test');
-    const acs = await postToAcs(h.url, ids.inactive, {
+    const acs = await post(ids.inactive, {
       SAMLResponse: encodeResponse(
         idp.response({
           inResponseTo: start.requestId,
@@ -256,7 +274,7 @@ describe('Test Provider', () => {
     expect((await store.listUsers(company)).length).toBe(users);
     expect(await linkCount()).toBe(links);
     // The same flow as a sign-in (no test mark) is refused: the connection is not active.
-    const login = await new TestBrowser(h.url).get(`/sso/${ids.inactive}/login`);
+    const login = await newBrowser().get(`/sso/${ids.inactive}/login`);
     expect(dataCode(login.text)).toBe('ERR_IDP_CONNECTION_INACTIVE');
   });
 
@@ -270,7 +288,7 @@ describe('Test Provider', () => {
         '<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/>',
         '<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Requester"/><samlp:StatusMessage>User &lt;x&gt; is not assigned</samlp:StatusMessage>',
       );
-    const acs = await postToAcs(h.url, ids.inactive, { SAMLResponse: encodeResponse(idp.sign(failed, 'Response')), RelayState: start.relay });
+    const acs = await post(ids.inactive, { SAMLResponse: encodeResponse(idp.sign(failed, 'Response')), RelayState: start.relay });
     const result = await browser.get(acs.finish!);
     expect(result.text).toContain('data-outcome="error"');
     expect(dataCode(result.text)).toBe('ERR_SAML_STATUS');
@@ -300,5 +318,23 @@ describe('Test Provider', () => {
     expect(result.text).toMatch(/id="idp-test-groups">ml</);
     expect(result.cookies['clearml_token_basic']).toBeUndefined();
     expect((await store.listUsers(company)).length).toBe(users);
+  });
+});
+
+describe('secrets', () => {
+  it('never answer or log a client secret, a private key, a SAMLResponse, an authorization or finish code', async () => {
+    const answers = [...transcript, JSON.stringify(await api('identity_providers.get_all', {}))].join('\n');
+    const logs = h.gateway.logs.text;
+    const keyBody = spKeys.key.split('\n')[1];
+    for (const text of [answers, logs]) {
+      expect(text).not.toContain(oidc.clientSecret);
+      expect(text).not.toContain(keyBody);
+      expect(text).not.toContain('PRIVATE KEY');
+      for (const response of secrets.filter((v) => v.length > 40 && !/^[\w-]{43}$/.test(v))) expect(text).not.toContain(response.slice(0, 200));
+    }
+    // Codes travel in URLs the browser follows, never into a log line.
+    for (const code of [...secrets.filter((v) => /^[\w-]{43}$/.test(v)), ...oidc.issuedCodes]) expect(logs).not.toContain(code);
+    expect(secrets.length).toBeGreaterThan(5);
+    expect(oidc.issuedCodes.length).toBeGreaterThan(2);
   });
 });

@@ -1,20 +1,14 @@
-import type { Server } from 'node:http';
 import request from 'supertest';
-import { CLEARML_AUTH_DEFAULTS, GATEWAY_AUTH_DEFAULTS, clearmlAuthSchema, gatewayAuthSchema } from '@warden/auth-service';
-import { inProcessGateway } from '@warden/auth-service/testing';
 import { IdentityStore, type AuditEntry } from '@warden/identity';
-import { generateKey, generateSecret } from '@warden/secrets';
+import { generateSecret } from '@warden/secrets';
 import { TestPki, type Issued } from '@warden/tls/testing';
-import { ssoExtension } from '../sso-extension';
-import { idpMetadataXml } from '../testing';
+import { idpMetadataXml, startSsoHarness, userToken, type SsoHarness } from '../testing';
 
 // Integration tier: identity-provider connections through the gateway's identity_providers.*
 // endpoints against the real MongoDB-wire server and Redis: admins only, one company each,
 // unique names, secrets sealed at rest and never in an answer, every change audited.
 jest.setTimeout(60_000);
 const db = `warden_int_idp_connections_${process.pid}_${Date.now()}`;
-const secrets = { tokenSecret: generateSecret(), sessionSecret: generateSecret() };
-const PASSWORD = 'correct horse battery staple 42';
 const WEB = 'https://warden.example.test';
 
 // Every value that must never come back: collected as the tests make them, scanned at the end.
@@ -36,15 +30,7 @@ const oidcInput = (overrides: Record<string, unknown> = {}) => ({
 });
 
 describe('identity-provider connections (real MongoDB-wire server and Redis)', () => {
-  const { app, gateway, backends, logs, close } = inProcessGateway({
-    name: 'idp-connections',
-    db,
-    clearml: clearmlAuthSchema.parse(CLEARML_AUTH_DEFAULTS),
-    gateway: gatewayAuthSchema.parse(GATEWAY_AUTH_DEFAULTS),
-    secrets: { ...secrets, systemCredentials: [{ name: 'apiserver', accessKey: generateKey(), secretKey: generateSecret() }] },
-    extensions: [ssoExtension({ providers: [] })],
-  });
-  let server: Server;
+  let h: SsoHarness;
   let store: IdentityStore;
   let pki: TestPki;
   let idpCert: Issued;
@@ -54,47 +40,31 @@ describe('identity-provider connections (real MongoDB-wire server and Redis)', (
   let companyA: string;
 
   const call = async (endpoint: string, who: keyof typeof tokens, body: object = {}) => {
-    const res = await request(app).post(`/${endpoint}`).set('Authorization', `Bearer ${tokens[who]}`).send(body);
+    const res = await request(h.url).post(`/${endpoint}`).set('Authorization', `Bearer ${tokens[who]}`).send(body);
     bodies.push(res.text);
     return res;
   };
   const codeOf = (res: request.Response) => [res.status, res.body.meta?.error_data?.code];
-  const rawDocs = () => backends.mongo!.connection.collection('idp_connections').find({}).toArray();
-
-  async function userToken(company: string, username: string, role: 'admin' | 'user'): Promise<string> {
-    const user = await store.createUser({ company, username, role, password: PASSWORD });
-    const keys = await store.createCredentials(user.id);
-    const basic = `Basic ${Buffer.from(`${keys.access_key}:${keys.secret_key}`).toString('base64')}`;
-    const res = await request(app).post('/auth.login').set('Authorization', basic).send({});
-    if (res.status !== 200) throw new Error(`login of ${username} failed with ${res.status}`);
-    return res.body.data.token as string;
-  }
+  const rawDocs = () => h.gateway.backends.mongo!.connection.collection('idp_connections').find({}).toArray();
 
   beforeAll(async () => {
     pki = new TestPki('IdP Connections');
     idpCert = pki.leaf('idp', { dns: ['idp.example.test'] });
     spKeys = pki.leaf('sp', { dns: ['warden.example.test'] });
     otherKeys = pki.leaf('other', { dns: ['other.example.test'] });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    const deadline = Date.now() + 20_000;
-    while ((await request(app).get('/ready')).status !== 200) {
-      if (Date.now() > deadline) throw new Error('gateway not ready');
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    store = new IdentityStore({ connection: backends.mongo!.connection, credentialPepper: secrets.tokenSecret });
+    h = await startSsoHarness('idp-connections', db, []);
+    store = new IdentityStore({ connection: h.gateway.backends.mongo!.connection, credentialPepper: h.secrets.tokenSecret });
     companyA = (await store.ensureCompany({ name: 'Company A' })).id;
     const companyB = (await store.ensureCompany({ name: 'Company B' })).id;
-    tokens.admin = await userToken(companyA, `admin-a-${db}`, 'admin');
-    tokens.user = await userToken(companyA, `user-a-${db}`, 'user');
-    tokens.otherAdmin = await userToken(companyB, `admin-b-${db}`, 'admin');
+    tokens.admin = await userToken(h.url, store, companyA, `admin-a-${db}`, 'admin');
+    tokens.user = await userToken(h.url, store, companyA, `user-a-${db}`, 'user');
+    tokens.otherAdmin = await userToken(h.url, store, companyB, `admin-b-${db}`, 'admin');
   }, 60_000);
 
   afterAll(async () => {
     pki?.cleanup();
     await store?.close();
-    await close();
-    await new Promise((r) => server.close(r));
+    await h?.close();
   });
 
   it('creates an OIDC connection, inactive, with its derived callback URL and only a flag for the secret', async () => {
@@ -278,7 +248,7 @@ describe('identity-provider connections (real MongoDB-wire server and Redis)', (
     const deadline = Date.now() + 5000;
     let entries: AuditEntry[] = [];
     while (Date.now() < deadline) {
-      entries = (await gateway.admin.audit(actor, { types, limit: 200 })).events;
+      entries = (await h.gateway.gateway.admin.audit(actor, { types, limit: 200 })).events;
       if (entries.some((e) => e.type === 'idp.delete' && e.detail?.startsWith(created.id))) break;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -296,7 +266,7 @@ describe('identity-provider connections (real MongoDB-wire server and Redis)', (
   it('never answers or logs a client secret or a private key (every response body of this spec scanned)', () => {
     expect(written.length).toBeGreaterThan(3);
     expect(bodies.length).toBeGreaterThan(30);
-    const everything = bodies.join('\n') + logs.text;
+    const everything = bodies.join('\n') + h.gateway.logs.text;
     const pemBody = (v: string) => v.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
     for (const value of written) {
       expect(everything).not.toContain(value);
