@@ -171,6 +171,12 @@ export const ERROR_TABLE = {
   ERR_SAML_METADATA_TOO_LARGE: { status: 400, result: [400, 12], message: 'the IdP metadata file is too large' },
   ERR_SAML_METADATA_NO_CERT: { status: 400, result: [400, 12], message: 'the IdP metadata file has no signing certificate' },
   ERR_SAML_METADATA_CERT_EXPIRED: { status: 400, result: [400, 12], message: 'a signing certificate in the IdP metadata file has expired or is not valid yet' },
+  ERR_IDP_METADATA_URL_FORBIDDEN: {
+    status: 400,
+    result: [400, 12],
+    message: 'the IdP metadata URL must be http(s) without credentials, on a host that is not link-local, multicast or unspecified',
+  },
+  ERR_IDP_METADATA_FETCH: { status: 400, result: [400, 12], message: 'the IdP metadata could not be downloaded from this URL' },
   // SAML sign-ins (the service provider of issue 15): each refusal its own code, none a 500.
   ERR_SAML_RESPONSE_MISSING: { status: 400, result: [401, 1], message: 'the sign-in carries no SAMLResponse' },
   ERR_SAML_RESPONSE_TOO_LARGE: { status: 400, result: [401, 1], message: 'the SAML response is too large' },

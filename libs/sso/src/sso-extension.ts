@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import type { GatewayExtension, GatewayParts } from '@warden/auth-service';
+import type { IdentityProviders } from '@warden/console';
 import { ConnectionAdmin } from './connections/connection-admin';
+import { connectionConsole } from './connections/connection-console';
 import { registerConnectionEndpoints } from './connections/connection-endpoints';
 import { ConnectionStore } from './connections/connection-store';
 import { ConnectionDirectory } from './connections/connection-directory';
@@ -16,6 +18,8 @@ export interface SsoExtensionOptions {
   publicUrl?: string;
   /** Hands the built service to the caller (the app's tests and the bench drive it). */
   onCreated?: (service: SsoService) => void;
+  /** Hands over the console's Identity Providers operations (the same ConnectionAdmin as the endpoints). */
+  onConnections?: (connections: IdentityProviders) => void;
 }
 
 /** Single sign-on as a gateway feature: routes, login modes, IdP logout; discovery starts at once. */
@@ -49,6 +53,9 @@ export function ssoExtension(options: SsoExtensionOptions): (parts: GatewayParts
       audit: parts.service.deps.audit,
       onChange: () => directory.changed(),
     });
+    // The console lists the env providers (not the stored connections entries() adds) read-only.
+    const envProviders = options.providers.map((p) => ({ name: p.name, displayName: p.display_name ?? p.name }));
+    options.onConnections?.(connectionConsole(connections, () => envProviders));
     const { clearml } = parts.service.deps;
     const routes = Router();
     routes.use(ssoRoutes(service));
