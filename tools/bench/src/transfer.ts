@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { createWriteStream, statSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type Agent } from 'node:https';
 import { Readable } from 'node:stream';
@@ -14,16 +13,6 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
   await work();
   return performance.now() - started;
-}
-
-/** The disk alone: the file copied with Node streams and fsynced, as the fileserver does with uploads. */
-export function copyOnDisk(from: string, to: string): Promise<number> {
-  return timed(async () => {
-    await pipeline(createReadStream(from), createWriteStream(to));
-    const handle = await open(to, 'r+');
-    await handle.sync();
-    await handle.close();
-  });
 }
 
 /** Whom https URLs trust (the TLS bench's private CA); Node's global agent otherwise. */
@@ -53,14 +42,6 @@ export function uploadMultipart(baseUrl: string, file: string, remotePath: strin
   const body = multipartFileBody({ fieldName: remotePath, fileName: remotePath.split('/').pop() ?? 'file', filePath: file, size: statSync(file).size });
   return timed(async () => {
     const res = await send(`${baseUrl}/`, 'POST', { ...headers, 'Content-Type': body.contentType, 'Content-Length': body.contentLength }, body.open());
-    await drain(res);
-  });
-}
-
-/** The raw body as it is, to a server that writes whatever it receives. */
-export function uploadRaw(url: string, file: string): Promise<number> {
-  return timed(async () => {
-    const res = await send(url, 'POST', { 'Content-Length': statSync(file).size }, createReadStream(file));
     await drain(res);
   });
 }
