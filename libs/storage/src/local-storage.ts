@@ -45,7 +45,8 @@ export class LocalStorage implements StorageAdapter {
   async stage(key: string, body: NodeJS.ReadableStream, options: PutOptions = {}): Promise<StagedObject> {
     const target = await this.locate(key);
     await refuseLinks(target);
-    const temp = join(target.root, TEMP_DIR_NAME, `${randomUUID()}.part`);
+    // The writer's pid in the name: cleanupTemp spares the files of processes still writing them.
+    const temp = join(target.root, TEMP_DIR_NAME, `${process.pid}-${randomUUID()}.part`);
     let stats: BigIntStats;
     try {
       await writeBody(temp, body, options);
@@ -120,10 +121,15 @@ export class LocalStorage implements StorageAdapter {
     return count;
   }
 
+  /**
+   * Called at start-up, possibly by one worker of a pool while the others serve: removes what a
+   * process that is gone left behind, never what a live one is still writing. This process has
+   * written nothing yet, so files under its own pid are a previous life's (a container's pid 1).
+   */
   async cleanupTemp(): Promise<number> {
     const root = await this.ready();
     const tempDir = join(root, TEMP_DIR_NAME);
-    const names = await readdir(tempDir);
+    const names = (await readdir(tempDir)).filter(isLeftOver);
     await Promise.all(names.map((name) => rm(join(tempDir, name), { recursive: true, force: true })));
     return names.length;
   }
@@ -249,6 +255,20 @@ async function refuseLinks(target: Located): Promise<void> {
       // realpath cannot tell a missing entry from a link to one.
       if ((await lstatIfExists(path))?.isSymbolicLink()) throw linkError();
     }
+  }
+}
+
+const WRITER_PID = /^(\d+)-/;
+
+function isLeftOver(tempName: string): boolean {
+  const pid = Number(WRITER_PID.exec(tempName)?.[1] ?? 0);
+  if (pid === 0 || pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    // EPERM: alive, under another user.
+    return (error as NodeJS.ErrnoException).code !== 'EPERM';
   }
 }
 
