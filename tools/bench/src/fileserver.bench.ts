@@ -7,7 +7,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,7 +20,7 @@ import { Cleanup, runBench } from './cleanup';
 import { curlDownload, curlUpload } from './curl-transfer';
 import { treeCost } from './process-tree';
 import { checkTarget } from './report';
-import { writeTestFile } from './transfer';
+import { pageCacheCopy, writeTestFile } from './transfer';
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -151,7 +151,7 @@ async function main(cleanup: Cleanup): Promise<boolean> {
     },
   ];
   for (let round = 0; round < ROUNDS; round++) {
-    figures.pageCache.push(await pageCacheCopy(big, join(work, 'page-cache-copy.bin')));
+    figures.pageCache.push(await pageCacheCopy(big));
     const order = round % 2 === 0 ? sides : [...sides].reverse();
     for (const step of steps) for (const side of order) await step(side);
     console.log(`round ${round + 1}/${ROUNDS} done`);
@@ -160,7 +160,7 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   const load1 = (await promisify(execFile)('cat', ['/proc/loadavg'])).stdout.trim();
   console.log(`\nfileserver benchmark: ${ROUNDS} rounds, ${(BIG / MiB).toFixed(0)} MiB as "1 GiB", ${SECONDS} s per load; medians`);
   console.log(`warden: fileserver.workers=${FS_WORKERS}, auth on (Bearer token); clearml: Flask stand-in, gunicorn ${CLEARML_WORKERS} sync workers, auth off`);
-  console.log(`page-cache copy (dd of the cached file to a new file, 1 MiB blocks, no fsync): ${median(figures.pageCache).toFixed(0)} MB/s`);
+  console.log(`page-cache copy (dd of the cached file into tmpfs, 1 MiB blocks): ${median(figures.pageCache).toFixed(0)} MB/s`);
   console.log(`  per round: ${figures.pageCache.map((v) => v.toFixed(0)).join('  ')}`);
   console.log(`load average at the end (2 cores, shared): ${load1}\n`);
   const rows = Object.values(figures).filter((f): f is Figure => !Array.isArray(f));
@@ -206,17 +206,6 @@ function ratio(f: Figure): number {
 
 function fmt(value: number): string {
   return value >= 100 ? value.toFixed(0) : value.toFixed(2);
-}
-
-/** The machine's limit for bytes already in memory: the cached file copied by dd, no fsync. MB/s. */
-async function pageCacheCopy(from: string, to: string): Promise<number> {
-  const started = performance.now();
-  await promisify(execFile)('dd', [`if=${from}`, `of=${to}`, 'bs=1M', 'status=none']);
-  const ms = performance.now() - started;
-  const bytes = statSync(to).size;
-  // Removed before writeback starts, so the copy never reaches the disk.
-  rmSync(to);
-  return mbps(bytes, ms);
 }
 
 /**

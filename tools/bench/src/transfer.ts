@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { createWriteStream, existsSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { request, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type Agent } from 'node:https';
 import { Readable } from 'node:stream';
@@ -62,4 +65,20 @@ export async function writeTestFile(path: string, bytes: number): Promise<void> 
     for (let left = bytes; left > 0; left -= block.length) yield left >= block.length ? block : block.subarray(0, left);
   }
   await pipeline(Readable.from(blocks()), createWriteStream(path));
+}
+
+/**
+ * The machine's limit for moving bytes already in memory, in MB/s: the cached file copied by dd in
+ * 1 MiB blocks into tmpfs (page cache to page cache, no disk, so no writeback throttling from this
+ * bench or a neighbour's build), removed at once.
+ */
+export async function pageCacheCopy(from: string): Promise<number> {
+  const to = join(existsSync('/dev/shm') ? '/dev/shm' : dirname(from), `warden-page-cache-copy-${process.pid}`);
+  const started = performance.now();
+  try {
+    await promisify(execFile)('dd', [`if=${from}`, `of=${to}`, 'bs=1M', 'status=none']);
+    return rate(statSync(to).size, performance.now() - started) / 1e6;
+  } finally {
+    rmSync(to, { force: true });
+  }
 }
