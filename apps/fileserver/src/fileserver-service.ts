@@ -1,5 +1,5 @@
 import type { Agent } from 'node:https';
-import type { Request, Router } from 'express';
+import type { Request } from 'express';
 import { z } from 'zod';
 import { connectRedis } from '@warden/backends/redis';
 import {
@@ -13,7 +13,7 @@ import {
   workersSchema,
 } from '@warden/config';
 import { WardenError } from '@warden/errors';
-import { DEFAULT_MAX_PATH_BYTES, fileserverRoutes, type FileserverCaller } from '@warden/fileserver';
+import { DEFAULT_MAX_PATH_BYTES, fileserverRoutes, type FileserverCaller, type FileserverRoutes } from '@warden/fileserver';
 import { secretOrEphemeral, tokenAuthenticator, type Logger, type ServiceDefinition } from '@warden/http';
 import type { StorageAdapter } from '@warden/storage';
 import { assertTenantMember, createServiceVerifier, verifierDefaults, verifierSettingsSchema, type VerifierSettings } from '@warden/tokens';
@@ -74,7 +74,7 @@ export function tokenAccess(settings: VerifierSettings, csrfKey: string, redis: 
 }
 
 /** The fileserver's routes for a config; `authorize` is where token verification plugs in. */
-export function fileserverParts(config: FileserverConfig, storage: StorageAdapter, authorize: FileserverAuthorize): Router {
+export function fileserverParts(config: FileserverConfig, storage: StorageAdapter, authorize: FileserverAuthorize): FileserverRoutes {
   const { upload } = config.fileserver;
   return fileserverRoutes({
     storage,
@@ -136,7 +136,7 @@ export const fileserverService: ServiceDefinition<FileserverConfig> = {
       ? tokenAccess(auth, sessionSecret(config, logger), redis.client, logger, httpsAgent)
       : { authorize: openAccess, readiness: [], close: async () => undefined };
     return {
-      routes: fileserverParts(config, storage, access.authorize),
+      ...fileserverParts(config, storage, access.authorize),
       idleTimeoutMs: config.fileserver.idle_timeout_sec * 1000,
       readiness: [redis.readiness, ...access.readiness],
       warnings: auth.enabled ? [] : [AUTH_DISABLED_WARNING],
