@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnService, waitForStatus, type SpawnedService } from '@warden/http/testing';
+import { listeningCount, spawnService, waitForStatus, workerPids, type SpawnedService } from '@warden/http/testing';
 import { DEFAULT_COMPANY } from './fileserver-service';
 
 // Integration tier: the built fileserver as a pool of two workers behind one port.
@@ -18,23 +17,6 @@ const env = (storage: string) => ({
 
 const PART_HEAD = (name: string) => `--b\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\n\r\n`;
 const PART_TAIL = '\r\n--b--\r\n';
-
-function workerPids(primary: SpawnedService): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(primary.child.pid)], { encoding: 'utf8' })
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return []; // pgrep exits 1 when there is none
-  }
-}
-
-const listeningLines = (service: SpawnedService) =>
-  service
-    .output()
-    .split('\n')
-    .filter((line) => line.includes('fileserver listening')).length;
 
 async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -79,7 +61,7 @@ describe('fileserver with workers', () => {
     storage = mkdtempSync(join(tmpdir(), 'warden-fileserver-workers-'));
     service = await spawnService('fileserver', env(storage), 40_000);
     await waitForStatus(`${service.url}/ready`, (s) => s === 200, 30_000);
-    await until(() => listeningLines(service!) === 2, 20_000);
+    await until(() => listeningCount(service!, 'fileserver') === 2, 20_000);
   }, 60_000);
 
   afterEach(async () => {
@@ -98,7 +80,7 @@ describe('fileserver with workers', () => {
 
     // The other worker dies; its replacement cleans the temp folder at start-up, sparing the live writer's file.
     process.kill(other, 'SIGKILL');
-    await until(() => listeningLines(service!) === 3, 20_000);
+    await until(() => listeningCount(service!, 'fileserver') === 3, 20_000);
     expect(readdirSync(tempDir())).toHaveLength(1);
     const reads = await Promise.all(Array.from({ length: 10 }, () => fetch(`${service!.url}/model/weights.bin`, { headers: { Connection: 'close' } })));
     for (const res of reads) expect(await res.text()).toBe('version one');

@@ -11,13 +11,13 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import autocannon from 'autocannon';
 import mongoose from 'mongoose';
 import { spawnService, waitForStatus, type SpawnedService } from '@warden/http/testing';
 import { generateSecretSet } from '@warden/secrets';
 import { CLEARML_WORKERS, startClearmlSide } from './clearml-side';
 import { Cleanup, runBench } from './cleanup';
 import { curlDownload, curlUpload } from './curl-transfer';
+import { httpLoad } from './http-load';
 import { treeCost } from './process-tree';
 import { checkTarget } from './report';
 import { pageCacheCopy, writeTestFile } from './transfer';
@@ -142,11 +142,10 @@ async function main(cleanup: Cleanup): Promise<boolean> {
       execFileSync('sync');
     },
     async (side) => {
-      const reads = startLoad(side, { url: `${side.url}/bench/tiny.bin`, headers: side.headers, connections: 4, duration: 600 });
-      await curlUpload(side.url, big, 'bench/big-concurrent.bin', side.headers);
-      reads.instance.stop();
-      const result = await reads.finished;
-      figures.p99[side.name].push(result.latency.p99);
+      const upload = curlUpload(side.url, big, 'bench/big-concurrent.bin', side.headers);
+      const result = await httpLoad({ url: `${side.url}/bench/tiny.bin`, headers: side.headers, connections: 4, until: upload });
+      await upload;
+      figures.p99[side.name].push(result.p99Ms);
       execFileSync('sync');
     },
   ];
@@ -208,37 +207,9 @@ function fmt(value: number): string {
   return value >= 100 ? value.toFixed(0) : value.toFixed(2);
 }
 
-/**
- * autocannon on one side. gunicorn's sync workers close every connection after its answer, and
- * autocannon, which keeps connections open, sends its next request into that close now and then:
- * those resets are the price of ClearML's way of serving and are not failures; any other error is.
- */
-function startLoad(side: Side, options: autocannon.Options): { instance: autocannon.Instance; finished: Promise<autocannon.Result> } {
-  const failures: string[] = [];
-  let instance!: autocannon.Instance;
-  const result = new Promise<autocannon.Result>((resolve, reject) => {
-    instance = autocannon(options, (error, r) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(r)));
-  });
-  instance.on('reqError', (error: NodeJS.ErrnoException) => {
-    if (!(side.name === 'clearml' && error.code === 'ECONNRESET')) failures.push(error.code ?? error.message);
-  });
-  const finished = result.then((r) => {
-    if (failures.length + r.non2xx > 0) throw new Error(`${side.name} ${options.url}: errors ${failures.slice(0, 5).join(', ')}; ${r.non2xx} non-2xx answers`);
-    return r;
-  });
-  return { instance, finished };
-}
-
 async function load(side: Side, path: string, connections: number, seconds: number, form?: { body: Buffer; type: string }) {
   const headers = form ? { ...side.headers, 'Content-Type': form.type } : side.headers;
-  const { finished } = startLoad(side, {
-    url: `${side.url}${path}`,
-    connections,
-    duration: seconds,
-    headers,
-    ...(form && { method: 'POST', body: form.body }),
-  });
-  return { requestsPerSec: (await finished).requests.average };
+  return httpLoad({ url: `${side.url}${path}`, connections, seconds, headers, ...(form && { method: 'POST', body: form.body }) });
 }
 
 /** MID_UPLOADS uploads of 10 MiB, eight at a time, each client to its own path; MB/s. */
