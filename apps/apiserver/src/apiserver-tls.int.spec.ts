@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { request } from 'node:https';
+import { connect } from 'node:tls';
 import { generateSecretSet } from '@warden/secrets';
 import { spawnService, type SpawnedService } from '@warden/http/testing';
 import { TestPki } from '@warden/tls/testing';
@@ -144,6 +145,25 @@ describe('service-to-service over TLS with a private CA', () => {
     );
     expect(JSON.parse(stdout)).toMatchObject({ admin: { username: `tls-cmd-${suffix}` } });
   }, 60_000);
+
+  it("resumes a TLS session on either of the gateway's workers: Node's cluster shares the first one's ticket keys", async () => {
+    const visit = (session?: Buffer) =>
+      new Promise<{ reused: boolean; session?: Buffer }>((resolve, reject) => {
+        let ticket: Buffer | undefined;
+        const socket = connect({ port: gateway.port, host: '127.0.0.1', servername: 'warden.internal', ca: pki.root.cert, session });
+        socket.on('session', (t: Buffer) => (ticket = t));
+        socket.on('error', reject);
+        socket.on('data', () => undefined);
+        socket.on('end', () => resolve({ reused: socket.isSessionReused(), session: ticket }));
+        socket.end('GET /health HTTP/1.1\r\nHost: warden.internal\r\nConnection: close\r\n\r\n');
+      });
+    const { session } = await visit();
+    expect(session).toBeDefined();
+    // New connections go to the workers in turn, so several of these land on the other worker.
+    const reused = [];
+    for (let i = 0; i < 8; i++) reused.push((await visit(session)).reused);
+    expect(reused).toEqual(Array(8).fill(true));
+  }, 30_000);
 
   it('will not start in production with skip_verify', async () => {
     await expect(startApiserver({ CLEARML__APISERVER__TLS__SKIP_VERIFY: 'true' })).rejects.toThrow(
