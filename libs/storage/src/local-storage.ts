@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { constants, createWriteStream, type BigIntStats } from 'node:fs';
-import { access, lstat, mkdir, open, readdir, realpath, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
+import { constants, createReadStream, createWriteStream, type BigIntStats } from 'node:fs';
+import { access, lstat, mkdir, open, readdir, realpath, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, join, relative, isAbsolute } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { WardenError } from '@warden/errors';
+import { closeFd, fstatFd, openFd, realpathNative } from './fd';
 import { keySegments, TEMP_DIR_NAME } from './object-key';
 import { sendFileRange } from './send-file';
 import type { ByteRange, OpenedObject, PutOptions, StagedObject, StorageAdapter, StoredObject } from './storage-adapter';
@@ -69,21 +70,24 @@ export class LocalStorage implements StorageAdapter {
   async open(key: string): Promise<OpenedObject | undefined> {
     const target = await this.locate(key);
     await refuseLinks(target);
-    let handle: FileHandle;
+    let fd: number;
     try {
       // O_NOFOLLOW closes the gap between the link check and the open for the last segment.
-      handle = await open(target.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+      fd = await openFd(target.path, constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch (error) {
       if (isMissing(error)) return undefined;
       if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw linkError();
       throw error;
     }
-    const stats = await handle.stat({ bigint: true });
+    const stats = await fstatFd(fd).catch(async (error: unknown) => {
+      await closeFd(fd);
+      throw error;
+    });
     if (!stats.isFile()) {
-      await handle.close();
+      await closeFd(fd);
       return undefined;
     }
-    return openedObject(handle, describe(key, stats));
+    return openedObject(fd, describe(key, stats));
   }
 
   async read(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
@@ -221,7 +225,7 @@ async function writeBody(path: string, body: NodeJS.ReadableStream, options: Put
   await pipeline(body, limited, file, ...(options.signal ? [{ signal: options.signal }] : []));
 }
 
-function openedObject(handle: FileHandle, object: StoredObject): OpenedObject {
+function openedObject(fd: number, object: StoredObject): OpenedObject {
   let taken = false;
   const take = () => {
     if (taken) throw new Error(`${object.key} is already being read`);
@@ -234,16 +238,16 @@ function openedObject(handle: FileHandle, object: StoredObject): OpenedObject {
       // A known end spares the read that would only find end of file; reads of 256 KiB take a
       // quarter of the thread-pool trips and socket writes of the default 64 KiB.
       const end = range?.end ?? (object.size > 0 ? object.size - 1 : undefined);
-      return handle.createReadStream({ start: range?.start, end, autoClose: true, highWaterMark: READ_CHUNK_BYTES });
+      return createReadStream('', { fd, start: range?.start, end, autoClose: true, highWaterMark: READ_CHUNK_BYTES });
     },
     sendTo(destination, range) {
       take();
-      return sendFileRange(handle, range?.start ?? 0, (range?.end ?? object.size - 1) + 1, destination);
+      return sendFileRange(fd, range?.start ?? 0, (range?.end ?? object.size - 1) + 1, destination);
     },
     async close() {
       if (taken) return;
       taken = true;
-      await handle.close();
+      await closeFd(fd);
     },
   };
 }
@@ -256,7 +260,7 @@ function openedObject(handle: FileHandle, object: StoredObject): OpenedObject {
 async function refuseLinks(target: Located): Promise<void> {
   for (let path = target.path; path !== target.root; path = dirname(path)) {
     try {
-      if ((await realpath(path)) !== path) throw linkError();
+      if ((await realpathNative(path)) !== path) throw linkError();
       return;
     } catch (error) {
       if (!isMissing(error)) throw error;
