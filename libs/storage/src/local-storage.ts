@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { constants, createReadStream, createWriteStream, type BigIntStats } from 'node:fs';
-import { access, lstat, mkdir, open, readdir, realpath, rename, rm, unlink } from 'node:fs/promises';
+import { access, lstat, mkdir, readdir, realpath, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, join, relative, isAbsolute } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { WardenError } from '@warden/errors';
 import { closeFd, fstatFd, openFd, realpathNative } from './fd';
+import { FolderSync } from './folder-sync';
 import { keySegments, TEMP_DIR_NAME } from './object-key';
 import { sendFileRange } from './send-file';
 import type { ByteRange, OpenedObject, PutOptions, StagedObject, StorageAdapter, StoredObject } from './storage-adapter';
@@ -29,6 +30,12 @@ interface Located {
 export class LocalStorage implements StorageAdapter {
   private readonly root: string;
   private realRoot: Promise<string> | undefined;
+  private readonly folders = new FolderSync();
+  // Temp names: the writer's pid (cleanupTemp spares live writers), a random part per process (a
+  // restarted process with the same pid, as pid 1 in a container, never meets its old names) and a
+  // counter, instead of a UUID per upload.
+  private readonly tempPrefix = `${process.pid}-${randomBytes(8).toString('hex')}-`;
+  private tempCount = 0;
 
   constructor(root: string) {
     this.root = root;
@@ -46,18 +53,25 @@ export class LocalStorage implements StorageAdapter {
 
   async stage(key: string, body: NodeJS.ReadableStream, options: PutOptions = {}): Promise<StagedObject> {
     const target = await this.locate(key);
-    await refuseLinks(target);
-    // The writer's pid in the name: cleanupTemp spares the files of processes still writing them.
-    const temp = join(target.root, TEMP_DIR_NAME, `${process.pid}-${randomUUID()}.part`);
+    const temp = join(target.root, TEMP_DIR_NAME, `${this.tempPrefix}${++this.tempCount}.part`);
+    const controller = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
     let stats: BigIntStats;
     try {
-      await writeBody(temp, body, options);
+      // The link check runs beside the write rather than before it (one round trip less per
+      // upload); a link refuses the upload all the same, and commit checks again before the rename.
+      const links = refuseLinks(target).catch((error: unknown) => {
+        controller.abort();
+        throw error;
+      });
+      const written = writeBody(temp, body, { ...options, signal });
+      await Promise.all([links, written]);
       stats = await lstat(temp, { bigint: true });
     } catch (error) {
       await rm(temp, { force: true });
       throw error;
     }
-    return new LocalStaged(target, temp, stats);
+    return new LocalStaged(target, temp, stats, this.folders);
   }
 
   async stat(key: string): Promise<StoredObject | undefined> {
@@ -171,6 +185,7 @@ class LocalStaged implements StagedObject {
     private readonly target: Located,
     private readonly temp: string,
     private readonly stats: BigIntStats,
+    private readonly folders: FolderSync,
   ) {}
 
   get key(): string {
@@ -184,16 +199,24 @@ class LocalStaged implements StagedObject {
   async commit(): Promise<StoredObject> {
     if (this.state !== 'staged') throw new Error(`staged object ${this.key} is already ${this.state}`);
     const parent = dirname(this.target.path);
+    let created: string | undefined;
     try {
-      await mkdir(parent, { recursive: true });
-      // Again after mkdir: a link could have appeared on the way since the body started.
+      // The folder usually exists (uploads land where others did): mkdir only when the rename
+      // says it is missing. Checked again for links right before each rename: one could have
+      // appeared on the way since the body started, or been created by the mkdir's race.
       await refuseLinks(this.target);
-      await rename(this.temp, this.target.path);
+      await rename(this.temp, this.target.path).catch(async (error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        created = await mkdir(parent, { recursive: true });
+        await refuseLinks(this.target);
+        await rename(this.temp, this.target.path);
+      });
     } catch (error) {
       throw conflictOr(error, this.key);
     }
     this.state = 'committed';
-    await syncFolder(parent);
+    // The new entry, and the entry of every folder mkdir created on the way, must be durable.
+    await Promise.all(foldersToSync(parent, created).map((folder) => this.folders.sync(folder)));
     return describe(this.key, this.stats);
   }
 
@@ -296,13 +319,12 @@ function conflictOr(error: unknown, key: string): unknown {
   return error;
 }
 
-async function syncFolder(path: string): Promise<void> {
-  const handle = await open(path, constants.O_RDONLY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+/** `parent`, and the parent of each folder from `created` (the first mkdir made) down to `parent`. */
+function foldersToSync(parent: string, created: string | undefined): string[] {
+  const folders = [parent];
+  if (created === undefined) return folders;
+  for (let folder = parent; folder !== dirname(created); folder = dirname(folder)) folders.push(dirname(folder));
+  return folders;
 }
 
 async function lstatIfExists(path: string): Promise<BigIntStats | undefined> {
