@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, createReadStream, createWriteStream, type BigIntStats } from 'node:fs';
 import { access, lstat, mkdir, readdir, realpath, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, join, relative, isAbsolute } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { WardenError } from '@warden/errors';
 import { closeFd, fstatFd, openFd, realpathNative } from './fd';
 import { FolderSync } from './folder-sync';
@@ -224,22 +224,66 @@ class LocalStaged implements StagedObject {
 /**
  * Streams the body to a new file and fsyncs it before closing. A write stream rather than one write
  * per chunk: chunks that arrive while a write is in flight go out together in one writev, as a
- * plain `pipe` to a file does, instead of each waiting its own turn in the thread pool.
+ * plain `pipe` to a file does, instead of each waiting its own turn in the thread pool. Piped by
+ * hand rather than with stream.pipeline: pipeline aborts an AbortController of its own when it
+ * finishes, and the DOMException that builds (a stack trace) was 2-3% of a 4 KiB upload's CPU.
  */
-async function writeBody(path: string, body: NodeJS.ReadableStream, options: PutOptions): Promise<void> {
+function writeBody(path: string, body: NodeJS.ReadableStream, options: PutOptions): Promise<void> {
   const maxBytes = options.maxBytes ?? 0;
-  let written = 0;
-  async function* limited(source: AsyncIterable<Buffer | string>) {
-    for await (const chunk of source) {
-      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      written += buffer.length;
-      if (maxBytes > 0 && written > maxBytes) throw new WardenError('ERR_PAYLOAD_TOO_LARGE', `object is larger than ${maxBytes} bytes`);
-      yield buffer;
-    }
-  }
+  const { signal } = options;
+  if (signal?.aborted) return Promise.reject(asError(signal.reason));
   // A 1 MiB buffer lets the chunks that arrive during one write go out together in the next.
   const file = createWriteStream(path, { flags: 'wx', mode: 0o644, flush: true, highWaterMark: 1024 * 1024 });
-  await pipeline(body, limited, file, ...(options.signal ? [{ signal: options.signal }] : []));
+  let written = 0;
+  return new Promise<void>((resolve, reject) => {
+    const cleanUp = () => {
+      signal?.removeEventListener('abort', onAbort);
+      body.removeListener('data', onData);
+      body.removeListener('end', onEnd);
+      body.removeListener('error', fail);
+      file.removeListener('drain', onDrain);
+    };
+    function fail(error: unknown) {
+      cleanUp();
+      file.removeListener('close', onClose);
+      file.destroy();
+      (body as Partial<Readable>).destroy?.();
+      reject(asError(error));
+    }
+    function onAbort() {
+      fail(signal?.reason);
+    }
+    function onData(chunk: Buffer | string) {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      written += buffer.length;
+      if (maxBytes > 0 && written > maxBytes) return fail(new WardenError('ERR_PAYLOAD_TOO_LARGE', `object is larger than ${maxBytes} bytes`));
+      if (!file.write(buffer)) body.pause();
+    }
+    function onDrain() {
+      body.resume();
+    }
+    function onEnd() {
+      cleanUp();
+      file.end();
+    }
+    // 'close' follows the fsync and the close of the descriptor; an error comes first if either fails.
+    function onClose() {
+      file.removeListener('error', fail);
+      resolve();
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    file.on('error', fail);
+    file.once('close', onClose);
+    file.on('drain', onDrain);
+    body.on('error', fail);
+    body.on('end', onEnd);
+    body.on('data', onData);
+  });
+}
+
+/** An abort's reason is a DOMException, which is not an Error here; callers tell it by its name. */
+function asError(reason: unknown): Error {
+  return reason instanceof Error || reason instanceof DOMException ? reason : new Error(String(reason));
 }
 
 function openedObject(fd: number, object: StoredObject): OpenedObject {
