@@ -312,10 +312,12 @@ scenario_continue() {
   verify verify/continue_task.py "$(result cont-again)"
 }
 
+# The pipeline runs beside the tasks step: it mostly waits on its own step processes.
 scenario_workflows() {
-  sdk_step wf-pipeline scenarios/workflows.py pipeline || return 1
-  sdk_step wf-tasks scenarios/workflows.py tasks "$(result wf-pipeline)" || return 1
-  sdk_step wf-query scenarios/workflows.py query "$(result wf-tasks)" || return 1
+  sdk_start wf-pipeline scenarios/workflows.py pipeline
+  sdk_step wf-tasks scenarios/workflows.py tasks || { stop_background wf-pipeline; return 1; }
+  sdk_wait wf-pipeline || { show wf-pipeline; reason="wf-pipeline: $(tail -n 1 "$out/wf-pipeline.out" | cut -c1-300)"; return 1; }
+  sdk_step wf-query scenarios/workflows.py query "$(result wf-tasks)" "$(result wf-pipeline)" || return 1
   verify verify/workflows.py "$(result wf-query)"
 }
 

@@ -2,14 +2,15 @@
 
     python scenarios/workflows.py pipeline          PipelineDecorator.run_locally(): two components run as
                                                     their own tasks, their return values passed as artifacts
-    python scenarios/workflows.py tasks '<JSON>'    a task in a nested project (a/b/c): tags, comment,
+    python scenarios/workflows.py tasks             a task in a nested project (a/b/c): tags, comment,
                                                     scalars, a dict artifact, a tagged model, mark_completed;
                                                     Task.create + mark_failed; Task.clone + set/update_parameters
-    python scenarios/workflows.py query '<JSON>'    another process finds them again: Task.query_tasks and
+    python scenarios/workflows.py query TASKS PIPE  another process finds them again: Task.query_tasks and
                                                     Task.get_tasks by project, name pattern, tags (and/not),
                                                     status and returned fields; get_last_scalar_metrics,
                                                     get_parameters_as_dict(cast=True), the artifact's value,
-                                                    Model.query_models by tags, the pipeline's tasks
+                                                    Model.query_models by tags, Model.remove with its
+                                                    weights, the pipeline's tasks
 """
 import sys
 
@@ -50,7 +51,7 @@ def nested():
     return f"{project('workflows')}/team/experiments"
 
 
-def tasks(before):
+def tasks():
     tok = token()
     task = Task.init(project_name=nested(), task_name=f"train-{tok}", reuse_last_task_id=False, output_uri=True,
                      auto_connect_frameworks=False, auto_connect_arg_parser=False, auto_resource_monitoring=False)
@@ -81,7 +82,8 @@ def tasks(before):
     clone.set_parameters({"General/lr": 0.05, "General/epochs": 5})
     clone.update_parameters({"General/optimizer": "adam"})
     clone.set_tags(["workflows", "sweep"])
-    done({**before, "token": tok, "train_id": train_id, "failed_id": failed.id, "clone_id": clone.id, "model_id": model.id})
+    done({"token": tok, "train_id": train_id, "failed_id": failed.id, "clone_id": clone.id, "model_id": model.id,
+          "model_url": model.url})
 
 
 def ids(found):
@@ -135,6 +137,9 @@ def query(result):
     models = Model.query_models(project_name=where, tags=[f"run-{tok}"])
     equal("Model.query_models by tag", [m.id for m in models], [result["model_id"]])
     equal("the model's tags", sorted(models[0].tags), sorted(["workflows", f"run-{tok}"]))
+    # Clean-up as users do it: the model and its weights file on the fileserver.
+    expect(Model.remove(models[0], delete_weights_file=True, raise_on_errors=True), "Model.remove returned False")
+    equal("Model.query_models by tag after Model.remove", Model.query_models(project_name=where, tags=[f"run-{tok}"]), [])
 
     pipe = query_pipeline(result["pipeline"])
     done(dict(result, pipeline_tasks=pipe, sdk=SDK))
@@ -158,4 +163,4 @@ def query_pipeline(name):
 
 
 if __name__ == "__main__":
-    {"pipeline": pipeline, "tasks": lambda: tasks(arg()), "query": lambda: query(arg())}[sys.argv[1]]()
+    {"pipeline": pipeline, "tasks": tasks, "query": lambda: query({**arg(2), **arg(3)})}[sys.argv[1]]()

@@ -1,4 +1,7 @@
 """REST verification of the workflows scenario: what the SDK read back is stored in ClearML's shape."""
+import requests
+
+from check import TIMEOUT
 from common import api, equal, expect, main, second_api, task_hidden_from
 
 
@@ -21,9 +24,12 @@ def verify(result):
     lr = ((clone.get("hyperparams") or {}).get("General") or {}).get("lr", {})
     equal("clone General/lr", lr.get("value"), "0.05")
 
-    model = client.data("models.get_by_id", model=result["model_id"])["model"]
-    equal("model tags", sorted(model.get("tags") or []), sorted(["workflows", f"run-{tok}"]))
-    equal("model task", model.get("task"), result["train_id"])
+    status, _, _ = client.call("models.get_by_id", model=result["model_id"])
+    expect(status == 400, f"models.get_by_id of the removed model answered {status}")
+    expect(result["model_id"] not in [m.get("model") for m in (train.get("models") or {}).get("output", [])],
+           "the removed model is still an output model of its task")
+    gone = requests.get(result["model_url"], headers={"Authorization": f"Bearer {client.token}"}, timeout=TIMEOUT)
+    equal("downloading the removed model's weights: status", gone.status_code, 404)
 
     pipe = result["pipeline_tasks"]
     controller = client.data("tasks.get_by_id", task=pipe["controller"])["task"]
