@@ -13,7 +13,7 @@ import type { StoreContext } from './store-context';
 import { getTaskPlots, type TaskPlotsOptions, type TaskPlotsResult } from './task-plots';
 import { getTaskEvents, type TaskEventsOptions, type TaskEventsResult } from './task-events';
 import { getTaskLog, type TaskLogOptions, type TaskLogResult } from './task-log';
-import { getTaskMetrics, type TaskMetricsResult } from './task-metrics';
+import { getScalarMetricsAndVariants, getTaskMetrics, type TaskMetricsResult } from './task-metrics';
 
 export interface EventStoreOptions {
   /** The SDK cuts batches by size only (15 MiB), so this must fit a full batch of small scalars. */
@@ -94,6 +94,10 @@ export class EventStore {
 
   getTaskMetrics(company: string, tasks: string[], eventType: EventTypeOrAll): Promise<TaskMetricsResult> {
     return getTaskMetrics(this.ctx, company, tasks, eventType);
+  }
+
+  getScalarMetricsAndVariants(company: string, task: string): Promise<{ metrics: Record<string, string[]> }> {
+    return getScalarMetricsAndVariants(this.ctx, company, task);
   }
 
   getTaskPlots(company: string, task: string, opts?: TaskPlotsOptions): Promise<TaskPlotsResult> {

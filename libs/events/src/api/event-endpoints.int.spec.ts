@@ -97,7 +97,12 @@ describe('event endpoints against the real Elasticsearch', () => {
   });
 
   it("answers a query for another company's task like one for an unknown task", async () => {
-    for (const endpoint of ['events.get_task_log', 'events.get_task_events', 'events.scalar_metrics_iter_histogram']) {
+    for (const endpoint of [
+      'events.get_task_log',
+      'events.get_task_events',
+      'events.scalar_metrics_iter_histogram',
+      'events.get_scalar_metrics_and_variants',
+    ]) {
       const foreign = await query(endpoint, { task: 'ta1' }, 'companyb');
       const unknown = await query(endpoint, { task: 'nope' }, 'companyb');
       expect([foreign.status, foreign.body.meta.error_data.code, foreign.body.meta.result_msg]).toEqual([400, 'ERR_INVALID_TASK_ID', 'invalid task id']);
@@ -151,6 +156,22 @@ describe('event endpoints against the real Elasticsearch', () => {
       const refused = await query('events.get_task_events', { task, model_events: true }, as);
       expect([refused.status, refused.body.meta.error_data.code]).toEqual([400, 'ERR_INVALID_MODEL_ID']);
     }
+  });
+
+  it("lists a task's scalar metrics with their variants, sorted, single values included, as clearml-server does", async () => {
+    const scalar = (metric: string, variant: string, iter = 0) => ({ ...scalars('ta2', 1)[0], metric, variant, iter });
+    const batch = [scalar('val', 'top5'), scalar('val', 'top1'), scalar('acc', 'x.y'), scalar('loss', 'train', 99), scalar('Summary', 'best', -(2 ** 31))];
+    const modelEvent = { ...scalar('loss', 'train', 99), task: 'ma1', model_event: true };
+    expect((await addBatch(jsonLines([...batch, modelEvent]))).body.data.added).toBe(6);
+    // Not a scalar: stays out of the answer.
+    await addBatch(jsonLines([{ timestamp: BASE_TS, type: 'log', task: 'ta2', level: 'info', msg: 'x' }]));
+    await refresh();
+    const res = await query('events.get_scalar_metrics_and_variants', { task: 'ta2' });
+    expect([res.status, res.body.data]).toEqual([200, { metrics: { Summary: ['best'], acc: ['x.y'], loss: ['train'], val: ['top1', 'top5'] } }]);
+    const model = await query('events.get_scalar_metrics_and_variants', { task: 'ma1', model_events: true });
+    expect(model.body.data).toEqual({ metrics: { loss: ['train'] } });
+    const malformed = await query('events.get_scalar_metrics_and_variants', { task: 'ta2', metrics: ['val'] });
+    expect([malformed.status, malformed.body.meta.error_data.code]).toEqual([400, 'ERR_UNKNOWN_FIELD']);
   });
 
   describe('the readers of plots, debug samples and single values', () => {

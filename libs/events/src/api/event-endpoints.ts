@@ -18,6 +18,7 @@ import {
   taskEventsRequest,
   taskLogRequest,
   taskMetricsRequest,
+  metricsAndVariantsRequest,
   taskPlotsRequest,
 } from './requests';
 
@@ -140,6 +141,11 @@ export function registerEventEndpoints(api: ClearmlApi<TokenAuth>, deps: EventEn
     const company = companyOf(auth);
     await assertAllOwned(company, request.tasks, request.model_events);
     return store.getTaskMetrics(company, request.tasks, request.event_type);
+  });
+
+  api.endpoint('events.get_scalar_metrics_and_variants', { auth: 'token' }, async ({ auth, data }) => {
+    const { company, task } = await ownedTaskRequest(metricsAndVariantsRequest, auth, data);
+    return store.getScalarMetricsAndVariants(company, task);
   });
 
   api.endpoint('events.get_task_plots', { auth: 'token' }, async ({ auth, data }) => {
