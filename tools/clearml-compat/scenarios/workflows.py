@@ -9,12 +9,14 @@
                                                     Task.get_tasks by project, name pattern, tags (and/not),
                                                     status and returned fields; get_last_scalar_metrics,
                                                     get_parameters_as_dict(cast=True), the artifact's value,
+                                                    APIClient's events.get_scalar_metrics_and_variants,
                                                     Model.query_models by tags, Model.remove with its
                                                     weights, the pipeline's tasks
 """
 import sys
 
 from clearml import Model, OutputModel, PipelineDecorator, Task
+from clearml.backend_api.session.client import APIClient
 
 from common import SDK, arg, done, equal, expect, project, token, work_dir
 
@@ -123,6 +125,9 @@ def query(result):
           {"last": LOSSES[-1], "min": min(LOSSES), "max": max(LOSSES)})
     equal("the dict artifact's value", train.artifacts["stats"].get(), STATS)
     equal("get_parameters_as_dict(cast=True) of the trained task", train.get_parameters_as_dict(cast=True).get("General"), PARAMS)
+    # Scripts discover a task's series through the SDK's APIClient before fetching them.
+    series = APIClient().events.get_scalar_metrics_and_variants(task=train_id)
+    equal("APIClient events.get_scalar_metrics_and_variants", getattr(series, "metrics", series), {"loss": ["train"]})
 
     failed = Task.get_task(task_id=failed_id)
     equal("status after mark_failed", failed.get_status(), "failed")
