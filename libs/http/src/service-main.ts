@@ -14,6 +14,7 @@ import {
   type ServiceConfig,
   type WorkersSetting,
 } from '@warden/config';
+import { backendPorts, runDoctorCommand, runningFacts } from '@warden/doctor';
 import { runSecretsCommand, type AppName, type SecretScrubber } from '@warden/secrets';
 import { internalAgent, loadServerCredentials, refuseSkipVerify, selfAgent, type CredentialFiles, type ServerCredentials } from '@warden/tls';
 import type { DestinationStream } from 'pino';
@@ -127,7 +128,7 @@ function prepare<C extends BaseConfig>(definition: ServiceDefinition<C>, options
     const resolved = resolveConfig({ app: definition.app, defaults: definition.defaults, env: options.env, cwd: options.cwd });
     if (argv[0] === 'config') return { exitCode: runConfigCommand(argv.slice(1), resolved, definition.schema, print, definition.keys) };
     if (!isServeCommand(argv)) {
-      const verbs = ['serve', 'config', 'secrets', ...Object.keys(definition.commands ?? {})].join(', ');
+      const verbs = ['serve', 'config', 'secrets', 'doctor', ...Object.keys(definition.commands ?? {})].join(', ');
       printError(options, `unknown command '${argv[0]}': use ${verbs}`);
       return { exitCode: 2 };
     }
@@ -183,6 +184,7 @@ function printError(options: StartOptions, text: string): void {
  */
 export async function startService<C extends BaseConfig>(definition: ServiceDefinition<C>, options: StartOptions = {}): Promise<StartResult> {
   const [verb, ...args] = options.argv ?? [];
+  if (verb === 'doctor') return { exitCode: await runDoctorVerb(definition, args, options) };
   const command = verb === undefined ? undefined : definition.commands?.[verb];
   if (command) return { exitCode: await runCommand(definition, command, args, options) };
   const prepared = prepare(definition, options);
@@ -200,6 +202,19 @@ async function runCommand<C extends BaseConfig>(
     const resolved = resolveConfig({ app: definition.app, defaults: definition.defaults, env: options.env, cwd: options.cwd });
     const config = resolved.validate(definition.schema);
     return await command(args, { config, self: selfTarget(definition, config, resolved), print, printError: (text) => printError(options, text) });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    printError(options, `${definition.app}: ${error.code}: ${error.message}`);
+    return EXIT_CONFIG;
+  }
+}
+
+/** `doctor`: the hardening checklist over this app's resolved (not yet validated) config and the URLs given. */
+async function runDoctorVerb<C extends BaseConfig>(definition: ServiceDefinition<C>, args: readonly string[], options: StartOptions): Promise<number> {
+  const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
+  try {
+    const resolved = resolveConfig({ app: definition.app, defaults: definition.defaults, env: options.env, cwd: options.cwd });
+    return await runDoctorCommand(args, { print, running: { facts: runningFacts(definition.app, resolved), backendPorts: backendPorts(resolved) } });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     printError(options, `${definition.app}: ${error.code}: ${error.message}`);

@@ -35,7 +35,9 @@ describe('secret generator', () => {
     const set = generateSecretSet();
     const token = set.find((s) => s.envVar === 'CLEARML__SECURE__AUTH__TOKEN_SECRET')!;
     expect(formatSecrets(set, 'env')).toContain(`CLEARML__SECURE__AUTH__TOKEN_SECRET=${token.value}\n`);
-    expect(formatSecrets(set, 'compose')).toContain(`      CLEARML__SECURE__AUTH__TOKEN_SECRET: "${token.value}"`);
+    const compose = formatSecrets(set, 'compose');
+    expect(compose).toMatch(/^# deploy\/compose\/\.env: /);
+    expect(compose).toContain(`\nCLEARML__SECURE__AUTH__TOKEN_SECRET=${token.value}\n`);
     const helm = formatSecrets(set, 'helm');
     expect(helm).toMatch(/^authGateway:\n {2}extraEnvs:\n {4}- name: CLEARML__/);
     const fileserverPart = helm.slice(helm.indexOf('fileserver:'));

@@ -53,13 +53,18 @@ const HELM_SECTIONS: Record<AppName, string> = {
   fileserver: 'fileserver',
 };
 
-/** Renders generated secrets for a `.env` file, a compose `environment:` block or Helm `extraEnvs`. */
+// The compose stack reads its secrets from this file through ${VAR:?} interpolation, so that
+// docker-compose.yml itself carries no secret and refuses to load without it.
+const COMPOSE_HEADER = `# deploy/compose/.env: Warden's secrets, read by docker compose for the \${...} in docker-compose.yml.
+# Keep it (mode 600, never committed) and back it up: API secrets are stored as hashes keyed by
+# CLEARML__SECURE__AUTH__TOKEN_SECRET, so a new set makes every issued API credential invalid.
+`;
+
+/** Renders generated secrets for a `.env` file, docker compose's `.env` or Helm `extraEnvs`. */
 export function formatSecrets(secrets: readonly GeneratedSecret[], format: SecretFormat): string {
   // Generated values are URL-safe, so double quotes never need escaping.
   if (format === 'env') return secrets.map((s) => `${s.envVar}=${s.value}`).join('\n') + '\n';
-  if (format === 'compose') {
-    return ['    environment:', ...secrets.map((s) => `      ${s.envVar}: "${s.value}"`)].join('\n') + '\n';
-  }
+  if (format === 'compose') return COMPOSE_HEADER + secrets.map((s) => `${s.envVar}=${s.value}`).join('\n') + '\n';
   const apps = Object.keys(HELM_SECTIONS) as AppName[];
   return (
     apps

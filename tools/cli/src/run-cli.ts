@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { runDoctorCommand } from '@warden/doctor';
 import { SecretScrubber } from '@warden/secrets';
 import { TrustStore, defaultLedgerPath, defaultTrustStorePath, isSdkError, normaliseFingerprint, type SdkError } from '@warden/sdk';
 import { UsageError, type CliIo, type CommandContext } from './cli-io';
@@ -20,6 +21,8 @@ const COMMANDS: Record<string, (context: CommandContext) => Promise<void>> = {
 
 /** The whole CLI as a function of its arguments and surroundings; returns the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  // An operator's check of a deployment: its own options, no credentials.
+  if (argv[0] === 'doctor') return runDoctorCommand(argv.slice(1), { print: (text) => io.stdout.write(`${text}\n`) });
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);

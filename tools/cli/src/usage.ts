@@ -6,6 +6,8 @@ commands:
   download <remote> [local]          fetch an object; resumes after a dropped connection
   list                               objects this machine uploaded (the fileserver cannot list)
   delete <remote...>                 remove objects from the fileserver
+  doctor [--api-url U] [--web-url U] [--files-url U] [--compose FILE] [--manifest FILE] [--ca-file PEM]
+                                     check a deployment against the hardening checklist (doctor --help)
 
 options:
   --ledger <path>   upload record (default ~/.warden/uploads.json)
