@@ -7,13 +7,19 @@ import { elastic } from './elastic-errors';
 import { ensureTemplates } from './mappings';
 import { scalarMetricsIterHistogram, type HistogramOptions, type ScalarHistogram } from './scalar-histogram';
 import { getSample, nextSample, type NextSampleRequest, type SampleKind, type SampleRequest, type SampleResult } from './sample-navigation';
-import { getLatestScalarValues, getSingleValueMetrics, type LatestScalarValuesResult, type SingleValueMetricsResult } from './scalar-values';
+import {
+  getLatestScalarValues,
+  getScalarMetricsAndVariants,
+  getSingleValueMetrics,
+  type LatestScalarValuesResult,
+  type SingleValueMetricsResult,
+} from './scalar-values';
 import type { MetricVariants } from './scroll-id';
 import type { StoreContext } from './store-context';
 import { getTaskPlots, type TaskPlotsOptions, type TaskPlotsResult } from './task-plots';
 import { getTaskEvents, type TaskEventsOptions, type TaskEventsResult } from './task-events';
 import { getTaskLog, type TaskLogOptions, type TaskLogResult } from './task-log';
-import { getScalarMetricsAndVariants, getTaskMetrics, type TaskMetricsResult } from './task-metrics';
+import { getTaskMetrics, type TaskMetricsResult } from './task-metrics';
 
 export interface EventStoreOptions {
   /** The SDK cuts batches by size only (15 MiB), so this must fit a full batch of small scalars. */

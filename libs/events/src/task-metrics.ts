@@ -41,29 +41,3 @@ export async function getTaskMetrics(ctx: StoreContext, company: string, tasks: 
   }
   return { metrics: unique.map((task) => ({ task, metrics: byTask.get(task) ?? [] })) };
 }
-
-const MAX_VARIANTS_PER_METRIC = 1000;
-
-/**
- * events.get_scalar_metrics_and_variants: each scalar metric of one task (or model) with its variants,
- * both sorted, single values ("Summary") included, as clearml-server answers it: {metric: [variant]}.
- */
-export async function getScalarMetricsAndVariants(ctx: StoreContext, company: string, task: string): Promise<{ metrics: Record<string, string[]> }> {
-  assertTaskId(task);
-  const result = await elastic(() =>
-    ctx.client.search({
-      index: indicesFor(ctx.indexPrefix, company, 'training_stats_scalar'),
-      ...LENIENT_INDICES,
-      size: 0,
-      query: { bool: { filter: taskFilter(task) } },
-      aggs: {
-        metrics: {
-          terms: { field: 'metric', size: MAX_METRICS_PER_TASK, order: { _key: 'asc' } },
-          aggs: { variants: { terms: { field: 'variant', size: MAX_VARIANTS_PER_METRIC, order: { _key: 'asc' } } } },
-        },
-      },
-    }),
-  );
-  const buckets = (result.aggregations?.metrics as Buckets | undefined)?.buckets ?? [];
-  return { metrics: Object.fromEntries(buckets.map((m) => [String(m.key), (m.variants as Buckets).buckets.map((v) => String(v.key))])) };
-}
