@@ -9,7 +9,8 @@ import { eventsApp, fixedTasks, jsonLines } from '../testing/events-app';
 // (`tools/services.sh up elasticsearch`), with task ownership standing in for the experiments service.
 const client = new Client({ node: 'http://127.0.0.1:9200', maxRetries: 0, requestTimeout: 30_000 });
 const prefix = `wtapi${randomBytes(4).toString('hex')}-`;
-const tasks = fixedTasks({ companya: ['ta1', 'ta2'], companyb: ['tb1'] }, { companya: ['ma1'], companyb: ['mb1'] });
+// tp1 is a published task and mp1 a ready model: locked, they take events only with allow_locked.
+const tasks = fixedTasks({ companya: ['ta1', 'ta2', 'tp1'], companyb: ['tb1'] }, { companya: ['ma1', 'mp1'], companyb: ['mb1'] }, ['tp1', 'mp1']);
 const { app } = eventsApp(new EventStore(client, { indexPrefix: prefix }), tasks);
 afterAll(async () => {
   await deletePrefixed(client, prefix);
@@ -172,6 +173,23 @@ describe('event endpoints against the real Elasticsearch', () => {
     expect(model.body.data).toEqual({ metrics: { loss: ['train'] } });
     const malformed = await query('events.get_scalar_metrics_and_variants', { task: 'ta2', metrics: ['val'] });
     expect([malformed.status, malformed.body.meta.error_data.code]).toEqual([400, 'ERR_UNKNOWN_FIELD']);
+  });
+
+  it('takes no events for a published task or a ready model unless each of its events says allow_locked', async () => {
+    const locked = (id: string, model: boolean, allow?: boolean) =>
+      scalars(id, 2).map((e) => ({ ...e, model_event: model, ...(allow !== undefined && { allow_locked: allow }) }));
+    // As the SDK sends them (allow_locked: false), and mixed: refused, as ClearML does for a locked task.
+    const refused = await addBatch(jsonLines([...locked('tp1', false, false), ...locked('mp1', true), ...locked('ta2', false, false)]));
+    expect(refused.body.data).toEqual({ added: 2, errors: 4, errors_info: { 'Invalid task id tp1': 2, 'Invalid model id mp1': 2 } });
+    const mixed = await addBatch(jsonLines([...locked('tp1', false, true), { ...locked('tp1', false, false)[0], iter: 5 }]));
+    // Nothing of it stored: ClearML's "events not added" (400/131).
+    expect([mixed.status, mixed.body.meta.error_data.code]).toEqual([400, 'ERR_EVENTS_NOT_ADDED']);
+    await refresh();
+    expect(await storedScalars('companya', 'tp1')).toBe(0);
+    const allowed = await addBatch(jsonLines([...locked('tp1', false, true), ...locked('mp1', true, true)]));
+    expect(allowed.body.data).toEqual({ added: 4, errors: 0, errors_info: {} });
+    await refresh();
+    expect(await storedScalars('companya', 'tp1')).toBe(2);
   });
 
   describe('the readers of plots, debug samples and single values', () => {
