@@ -11,6 +11,8 @@ export interface Context {
   db: ExperimentModels;
   /** Deletes a task's events; called before the task itself goes, so a failure can be retried. */
   deleteTaskEvents(company: string, taskIds: readonly string[]): Promise<void>;
+  /** Says a task or model was just locked (publishing, published, ready): it takes no more events. */
+  locked(company: string, id: string): void;
 }
 
 export const ARCHIVED = 'archived';

@@ -24,6 +24,8 @@ export interface ExperimentDeps {
   connection: Connection;
   /** Deletes a deleted task's events (the events service's store). */
   onTaskDeleted?: (company: string, taskId: string) => Promise<void>;
+  /** A task or model was just published: the events service stops taking its events at once. */
+  onLocked?: (company: string, id: string) => void;
   /** Where workers.* keep registered workers; without it those endpoints do not exist. */
   redis?: RedisClientType;
   /** Prefix of the workers' Redis keys ('warden:workers:' by default). */
@@ -84,12 +86,13 @@ function readsAfterMetrics(api: ClearmlApi<TokenAuth>, settled: (company: string
 /** Registers ClearML's projects.*, tasks.*, models.* and queues.* (stored in MongoDB) and workers.* (in Redis) on the API. */
 export function registerExperimentEndpoints(api: ClearmlApi<TokenAuth>, deps: ExperimentDeps): Experiments {
   const db = experimentModels(deps.connection);
-  const { onTaskDeleted } = deps;
+  const { onTaskDeleted, onLocked } = deps;
   const ctx: Context = {
     db,
     deleteTaskEvents: async (company, taskIds) => {
       if (onTaskDeleted) for (const taskId of taskIds) await onTaskDeleted(company, taskId);
     },
+    locked: (company, id) => onLocked?.(company, id),
   };
   const metricsWriter = new MetricsWriter((company, user, report) => recordReport(db, company, user, report));
   const reads = readsAfterMetrics(api, (company) => metricsWriter.settled(company));

@@ -137,6 +137,9 @@ describe('projects and tasks endpoints (real FerretDB)', () => {
       expect((await t.call('alice', 'models.set_ready', { model: ready, publish_task: false })).status).toBe(200);
       expect([...(await t.experiments.writableModelIds(ALICE.company, [draft, ready]))]).toEqual([draft]);
       expect([...(await t.experiments.writableModelIds(BOB.company, [draft]))]).toEqual([]);
+      // Each one said at once, so the events service forgets that it took events before.
+      expect(t.lockedIds).toEqual(expect.arrayContaining([`${ALICE.company}/${published}`, `${ALICE.company}/${ready}`]));
+      expect(t.lockedIds).not.toContain(`${ALICE.company}/${open}`);
     });
 
     it("names the field of a malformed body, ignores the SDK's method field and refuses unknown ones", async () => {

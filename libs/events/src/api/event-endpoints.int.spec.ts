@@ -10,8 +10,9 @@ import { eventsApp, fixedTasks, jsonLines } from '../testing/events-app';
 const client = new Client({ node: 'http://127.0.0.1:9200', maxRetries: 0, requestTimeout: 30_000 });
 const prefix = `wtapi${randomBytes(4).toString('hex')}-`;
 // tp1 is a published task and mp1 a ready model: locked, they take events only with allow_locked.
-const tasks = fixedTasks({ companya: ['ta1', 'ta2', 'tp1'], companyb: ['tb1'] }, { companya: ['ma1', 'mp1'], companyb: ['mb1'] }, ['tp1', 'mp1']);
-const { app } = eventsApp(new EventStore(client, { indexPrefix: prefix }), tasks);
+const lockedIds = ['tp1', 'mp1'];
+const tasks = fixedTasks({ companya: ['ta1', 'ta2', 'tp1', 'tp2'], companyb: ['tb1'] }, { companya: ['ma1', 'mp1'], companyb: ['mb1'] }, lockedIds);
+const { app, endpoints } = eventsApp(new EventStore(client, { indexPrefix: prefix }), tasks);
 afterAll(async () => {
   await deletePrefixed(client, prefix);
   await client.close();
@@ -190,6 +191,14 @@ describe('event endpoints against the real Elasticsearch', () => {
     expect(allowed.body.data).toEqual({ added: 4, errors: 0, errors_info: {} });
     await refresh();
     expect(await storedScalars('companya', 'tp1')).toBe(2);
+  });
+
+  it('refuses events for a task published here at once, though it took events a moment before', async () => {
+    expect((await addBatch(jsonLines(scalars('tp2', 1)))).body.data.added).toBe(1);
+    lockedIds.push('tp2');
+    endpoints.forgetTask('companya', 'tp2');
+    const refused = await addBatch(jsonLines(scalars('tp2', 2)));
+    expect([refused.status, refused.body.meta.error_data.code]).toEqual([400, 'ERR_EVENTS_NOT_ADDED']);
   });
 
   describe('the readers of plots, debug samples and single values', () => {

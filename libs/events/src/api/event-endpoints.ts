@@ -51,8 +51,8 @@ export interface EventEndpointDeps {
 }
 
 export interface EventEndpoints {
-  /** Call when a task is deleted, so add_batch stops taking its events at once. */
-  forgetTask(company: string, taskId: string): void;
+  /** Call when a task is deleted or a task or model published, so add_batch stops taking its events at once. */
+  forgetTask(company: string, id: string): void;
 }
 
 const companyOf = (auth: TokenAuth) => auth.claims.identity.company;
@@ -95,8 +95,8 @@ export function registerEventEndpoints(api: ClearmlApi<TokenAuth>, deps: EventEn
   // from ~0.7 to ~0.6 of the direct _bulk rate in `npm run bench events`.
   const ttl = deps.ownershipTtlMs ?? 10_000;
   // Without allow_locked (the SDK never sets it), a published task or ready model takes no events, as in
-  // clearml-server. Being writable is remembered like ownership: a task published on another replica,
-  // or here less than `ttl` after its last batch, may still take events for that long.
+  // clearml-server. Being writable is remembered like ownership: forgetTask ends it when a task or model
+  // is published here; one published on another replica may still take events for up to `ttl`.
   const cache = (lookup: (company: string, ids: string[]) => Promise<Set<string>>) => new OwnershipCache({ ownedTaskIds: lookup }, ttl);
   const taskCaches = { owned: cache((c, ids) => tasks.ownedTaskIds(c, ids)), writable: cache((c, ids) => tasks.writableTaskIds(c, ids)) };
   const modelCaches = { owned: cache((c, ids) => tasks.ownedModelIds(c, ids)), writable: cache((c, ids) => tasks.writableModelIds(c, ids)) };
@@ -248,9 +248,11 @@ export function registerEventEndpoints(api: ClearmlApi<TokenAuth>, deps: EventEn
   }
 
   return {
-    forgetTask: (company, taskId) => {
-      taskCaches.owned.forget(company, taskId);
-      taskCaches.writable.forget(company, taskId);
+    forgetTask: (company, id) => {
+      for (const remembered of [taskCaches, modelCaches]) {
+        remembered.owned.forget(company, id);
+        remembered.writable.forget(company, id);
+      }
     },
   };
 }
