@@ -2,8 +2,8 @@
 
     python scenarios/workflows.py pipeline          PipelineDecorator.run_locally(): two components run as
                                                     their own tasks, their return values passed as artifacts
-    python scenarios/workflows.py tasks             a task in a nested project (a/b/c): tags, comment,
-                                                    scalars, a dict artifact, a tagged model, mark_completed;
+    python scenarios/workflows.py tasks             a task in a nested project (a/b/c): scalars, a dict
+                                                    artifact, a tagged model, mark_completed, then tags, comment;
                                                     Task.create + mark_failed; Task.clone + set/update_parameters
     python scenarios/workflows.py query TASKS PIPE  another process finds them again: Task.query_tasks and
                                                     Task.get_tasks by project, name pattern, tags (and/not),
@@ -57,9 +57,6 @@ def tasks():
     tok = token()
     task = Task.init(project_name=nested(), task_name=f"train-{tok}", reuse_last_task_id=False, output_uri=True,
                      auto_connect_frameworks=False, auto_connect_arg_parser=False, auto_resource_monitoring=False)
-    task.set_tags(["workflows", "baseline"])
-    task.add_tags(["reviewed"])
-    task.set_comment(f"baseline run {tok}")
     task.connect(dict(PARAMS))
     for i, loss in enumerate(LOSSES):
         task.get_logger().report_scalar("loss", "train", value=loss, iteration=i)
@@ -73,6 +70,12 @@ def tasks():
     task.mark_completed()
     train_id = task.id
     task.close()
+    # Tagged once finished: on the running task the SDK's own background reload may put back the tags
+    # it read before set_tags, and add_tags then drops them (seen once under load, an SDK race).
+    train = Task.get_task(task_id=train_id)
+    train.set_tags(["workflows", "baseline"])
+    train.add_tags(["reviewed"])
+    train.set_comment(f"baseline run {tok}")
 
     failed = Task.create(project_name=nested(), task_name=f"eval-{tok}", task_type="testing")
     failed.set_tags(["workflows", "eval"])
