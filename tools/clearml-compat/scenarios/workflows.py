@@ -11,7 +11,8 @@
                                                     get_parameters_as_dict(cast=True), the artifact's value,
                                                     APIClient's events.get_scalar_metrics_and_variants,
                                                     Model.query_models by tags, Model.remove with its
-                                                    weights, the pipeline's tasks
+                                                    weights, the pipeline's tasks; publish, then a scalar
+                                                    reported to the published task (refused)
 """
 import sys
 
@@ -148,6 +149,12 @@ def query(result):
     # Clean-up as users do it: the model and its weights file on the fileserver.
     expect(Model.remove(models[0], delete_weights_file=True, raise_on_errors=True), "Model.remove returned False")
     equal("Model.query_models by tag after Model.remove", Model.query_models(project_name=where, tags=[f"run-{tok}"]), [])
+
+    # Published results are read-only: a script reporting to them afterwards is refused, as by clearml-server.
+    train.publish(ignore_errors=False)
+    late = Task.get_task(task_id=train_id)
+    late.get_logger().report_scalar("late", "after-publish", value=1.0, iteration=9)
+    late.flush(wait_for_uploads=True)
 
     pipe = query_pipeline(result["pipeline"])
     done(dict(result, pipeline_tasks=pipe, sdk=SDK))

@@ -9,7 +9,9 @@ def verify(result):
     client = api()
     tok = result["token"]
     train = client.data("tasks.get_by_id", task=result["train_id"])["task"]
-    equal("trained task status", train.get("status"), "completed")
+    equal("trained task status (published last)", train.get("status"), "published")
+    series = client.data("events.get_scalar_metrics_and_variants", task=result["train_id"])["metrics"]
+    equal("the published task's scalar series (none added after publishing)", series, {"loss": ["train"]})
     equal("trained task tags", sorted(train.get("tags") or []), ["baseline", "reviewed", "workflows"])
     equal("trained task comment", train.get("comment"), f"baseline run {tok}")
     last = {v.get("variant"): v for m in (train.get("last_metrics") or {}).values() for v in m.values()}
