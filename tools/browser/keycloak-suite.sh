@@ -55,7 +55,7 @@ company=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 (umask 077 && node -e '
   const s = require(process.argv[1]);
   const lines = [`KEYCLOAK_ADMIN_PASSWORD=${s.admin.password}`, `KEYCLOAK_CLIENT_SECRET=${s.client.clientSecret}`,
-    `KEYCLOAK_USERINFO_CLIENT_SECRET=${s.userinfoClient.clientSecret}`,
+    `KEYCLOAK_USERINFO_CLIENT_SECRET=${s.userinfoClient.clientSecret}`, `KEYCLOAK_CONSOLE_CLIENT_SECRET=${s.consoleClient.clientSecret}`,
     ...Object.entries(s.passwords).map(([user, pw]) => `KEYCLOAK_PASSWORD_${user}=${pw}`)];
   console.log(lines.join("\n"));
 ' "$(bash "$keycloak" state)" >"$work/keycloak-secrets.env")

@@ -119,13 +119,15 @@ secret() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 
 # write_realm HOME: the realm file with this start's secrets, and state.json describing them.
 write_realm() {
-  local home=$1 client_secret userinfo_secret admin_password users user sed_args=()
+  local home=$1 client_secret userinfo_secret console_secret admin_password users user sed_args=()
   [[ "$WEB_ORIGIN" =~ ^https?://[A-Za-z0-9.-]+(:[0-9]+)?$ ]] \
     || die "WARDEN_KEYCLOAK_WEB_ORIGIN must be scheme://host[:port], got '$WEB_ORIGIN'"
   client_secret=$(secret)
   userinfo_secret=$(secret)
+  console_secret=$(secret)
   admin_password=$(secret)
   sed_args+=(-e "s|@CLIENT_SECRET@|$client_secret|g" -e "s|@USERINFO_CLIENT_SECRET@|$userinfo_secret|g")
+  sed_args+=(-e "s|@CONSOLE_CLIENT_SECRET@|$console_secret|g")
   sed_args+=(-e "s|@WEB_ORIGIN@|$WEB_ORIGIN|g")
   users=$(sed -n 's/.*@PASSWORD_\([a-z]*\)@.*/\1/p' "$TEMPLATE")
   local passwords=""
@@ -148,6 +150,8 @@ write_realm() {
   "admin": { "username": "warden-admin", "password": "$admin_password" },
   "client": { "clientId": "warden", "clientSecret": "$client_secret" },
   "userinfoClient": { "clientId": "warden-userinfo", "clientSecret": "$userinfo_secret" },
+  "consoleClient": { "clientId": "warden-console", "clientSecret": "$console_secret" },
+  "samlClient": { "entityId": "warden-console-saml", "descriptor": "http://127.0.0.1:$PORT/realms/$REALM/protocol/saml/descriptor" },
   "passwords": { $passwords }
 }
 EOF

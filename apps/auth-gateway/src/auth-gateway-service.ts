@@ -11,7 +11,7 @@ import {
 } from '@warden/auth-service';
 import { join } from 'node:path';
 import { connectBackends } from '@warden/backends';
-import { consoleSettingsSchema, createConsole, publicHosts } from '@warden/console';
+import { consoleSettingsSchema, createConsole, publicHosts, type IdentityProviders } from '@warden/console';
 import { PasswordPolicy, type SystemCredentialName } from '@warden/identity';
 import { ConfigError, HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, serviceDefaults, serviceSchema, workersSchema } from '@warden/config';
 import { secretOrEphemeral, type ServiceDefinition } from '@warden/http';
@@ -61,21 +61,27 @@ function systemCredentials(secure: AuthGatewayConfig['secure']) {
 function ssoSetup(config: AuthGatewayConfig, mode: 'production' | 'development') {
   const { providers, warnings } = providerSettings(config.services.login.sso.oauth_client, config.secure.login.sso.oauth_client, mode);
   let service: SsoService | undefined;
+  let connections: IdentityProviders | undefined;
   const forConsole = {
     providers: () => (service?.entries() ?? []).map((e) => ({ name: e.name, displayName: e.display_name, startUrl: e.url })),
     logoutRedirect: (claims: TokenClaims, req: Request) => service?.logout(claims, req) ?? Promise.resolve(undefined),
+    // Set while the gateway builds its extensions, before the console asks.
+    identityProviders: () => connections,
   };
-  if (providers.length === 0) return { extensions: [], warnings, ...forConsole };
   const publicUrl = config.auth_gateway.console.web_host;
-  if (!publicUrl && mode === 'production') {
+  if (!publicUrl && mode === 'production' && providers.length > 0) {
     throw new ConfigError(
       'ERR_CONFIG_INVALID',
       `auth_gateway.console.web_host is not set: single sign-on (${providers.map((p) => p.name).join(', ')}) registers exact redirect URIs <web_host>/callback_<provider> with the provider. Set CLEARML__AUTH_GATEWAY__CONSOLE__WEB_HOST to the web address users open, e.g. https://clearml.example.com`,
     );
   }
-  const unset = publicUrl ? [] : ["auth_gateway.console.web_host is not set: SSO redirect URIs follow each request's Host header (development only)"];
+  const unset =
+    publicUrl || providers.length === 0
+      ? []
+      : ["auth_gateway.console.web_host is not set: SSO redirect URIs follow each request's Host header (development only)"];
+  // Mounted without env providers too: admins' stored connections (identity_providers.*, /sso/<id>/...) live in it.
   return {
-    extensions: [ssoExtension({ providers, publicUrl, onCreated: (created) => (service = created) })],
+    extensions: [ssoExtension({ providers, publicUrl, onCreated: (created) => (service = created), onConnections: (made) => (connections = made) })],
     warnings: [...warnings, ...unset],
     ...forConsole,
   };
@@ -146,6 +152,7 @@ export const authGatewayService: ServiceDefinition<AuthGatewayConfig> = {
           metricsRegistry,
           ssoProviders: () => sso.providers(),
           logoutRedirect: (claims, req) => sso.logoutRedirect(claims, req),
+          identityProviders: sso.identityProviders(),
         }),
     });
     const warnings = [

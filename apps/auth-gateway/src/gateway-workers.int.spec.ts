@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { generateSecretSet } from '@warden/secrets';
-import { spawnService, waitForStatus, type SpawnedService } from '@warden/http/testing';
+import { listeningCount, spawnService, waitForStatus, workerPids, type SpawnedService } from '@warden/http/testing';
 
 // Integration tier: the built gateway as a pool of two workers behind one port, in production mode.
 const secrets = Object.fromEntries(generateSecretSet().map((s) => [s.envVar, s.value]));
@@ -14,23 +13,6 @@ const env = {
   CLEARML__HOSTS__MONGO__AUTH__HOST: `mongodb://127.0.0.1:27017/warden_int_gw_workers_${randomBytes(6).toString('hex')}`,
 };
 const basic = `Basic ${Buffer.from(`${secrets['CLEARML__SECURE__CREDENTIALS__APISERVER__USER_KEY']}:${secrets['CLEARML__SECURE__CREDENTIALS__APISERVER__USER_SECRET']}`).toString('base64')}`;
-
-function workerPids(primary: SpawnedService): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(primary.child.pid)], { encoding: 'utf8' })
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return []; // pgrep exits 1 when there is none
-  }
-}
-
-const listeningLines = (service: SpawnedService) =>
-  service
-    .output()
-    .split('\n')
-    .filter((line) => line.includes('auth-gateway listening')).length;
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -50,7 +32,7 @@ describe('auth-gateway with workers', () => {
   beforeAll(async () => {
     gateway = await spawnService('auth-gateway', env, 40_000);
     await waitForStatus(`${gateway.url}/ready`, (s) => s === 200, 30_000);
-    await until(() => listeningLines(gateway) === 2, 20_000);
+    await until(() => listeningCount(gateway, 'auth-gateway') === 2, 20_000);
   }, 60_000);
 
   afterAll(async () => {
@@ -94,7 +76,7 @@ describe('auth-gateway with workers', () => {
     await until(() => gateway.output().includes('a worker died: starting another'), 5000);
     const statuses = await Promise.all(Array.from({ length: 10 }, () => login(gateway)));
     expect(statuses).toEqual(Array(10).fill(200));
-    await until(() => listeningLines(gateway) === 3, 20_000);
+    await until(() => listeningCount(gateway, 'auth-gateway') === 3, 20_000);
     const pids = workerPids(gateway);
     expect(pids).toHaveLength(2);
     expect(pids).toContain(survivor);

@@ -1,10 +1,19 @@
 import type { Agent } from 'node:https';
-import type { Request, Router } from 'express';
+import type { Request } from 'express';
 import { z } from 'zod';
 import { connectRedis } from '@warden/backends/redis';
-import { HOSTS_DEFAULTS, LOGGING_DEFAULTS, hostsSchema, loggingSchema, refuseCleartextUrls, serviceDefaults, serviceSchema } from '@warden/config';
+import {
+  HOSTS_DEFAULTS,
+  LOGGING_DEFAULTS,
+  hostsSchema,
+  loggingSchema,
+  refuseCleartextUrls,
+  serviceDefaults,
+  serviceSchema,
+  workersSchema,
+} from '@warden/config';
 import { WardenError } from '@warden/errors';
-import { DEFAULT_MAX_PATH_BYTES, fileserverRoutes, type FileserverCaller } from '@warden/fileserver';
+import { DEFAULT_MAX_PATH_BYTES, fileserverRoutes, type FileserverCaller, type FileserverRoutes } from '@warden/fileserver';
 import { secretOrEphemeral, tokenAuthenticator, type Logger, type ServiceDefinition } from '@warden/http';
 import type { StorageAdapter } from '@warden/storage';
 import { assertTenantMember, createServiceVerifier, verifierDefaults, verifierSettingsSchema, type VerifierSettings } from '@warden/tokens';
@@ -18,6 +27,8 @@ export const DEFAULT_COMPANY = 'd1bd92a3b039400cbafc60a7a5b1e52b';
 
 const schema = z.object({
   fileserver: serviceSchema().extend({
+    // Several processes, so that one parsing a big upload does not hold up everyone else's requests.
+    workers: workersSchema,
     auth: verifierSettingsSchema.extend({ enabled: z.boolean() }),
     upload: z.object({ max_upload_size_mb: z.number().min(0), max_parts: z.number().int().positive().max(10_000) }),
     // Longer would hold a stalled client's connection and temp file; a day covers any sane pause.
@@ -63,7 +74,7 @@ export function tokenAccess(settings: VerifierSettings, csrfKey: string, redis: 
 }
 
 /** The fileserver's routes for a config; `authorize` is where token verification plugs in. */
-export function fileserverParts(config: FileserverConfig, storage: StorageAdapter, authorize: FileserverAuthorize): Router {
+export function fileserverParts(config: FileserverConfig, storage: StorageAdapter, authorize: FileserverAuthorize): FileserverRoutes {
   const { upload } = config.fileserver;
   return fileserverRoutes({
     storage,
@@ -96,6 +107,7 @@ export const fileserverService: ServiceDefinition<FileserverConfig> = {
   defaults: {
     fileserver: {
       ...serviceDefaults(FILESERVER_PORT),
+      workers: 1,
       auth: { enabled: true, ...verifierDefaults('clearml-files') },
       // ClearML sets no upload limit; one unbounded stream could fill the disk. 16 GiB holds a
       // 7B-parameter model in 16-bit (about 13.5 GiB) as one file, and sharded checkpoints (5 GB
@@ -110,6 +122,7 @@ export const fileserverService: ServiceDefinition<FileserverConfig> = {
   },
   listener: (config) => config.fileserver,
   section: 'fileserver',
+  workers: (config) => config.fileserver.workers,
   start: async ({ config, resolved, logger, httpsAgent }) => {
     const { auth } = config.fileserver;
     refuseCleartextUrls(resolved, auth.enabled && !auth.public_key_file ? ['fileserver.auth.jwks_url'] : []);
@@ -123,7 +136,7 @@ export const fileserverService: ServiceDefinition<FileserverConfig> = {
       ? tokenAccess(auth, sessionSecret(config, logger), redis.client, logger, httpsAgent)
       : { authorize: openAccess, readiness: [], close: async () => undefined };
     return {
-      routes: fileserverParts(config, storage, access.authorize),
+      ...fileserverParts(config, storage, access.authorize),
       idleTimeoutMs: config.fileserver.idle_timeout_sec * 1000,
       readiness: [redis.readiness, ...access.readiness],
       warnings: auth.enabled ? [] : [AUTH_DISABLED_WARNING],

@@ -23,6 +23,7 @@ import {
   TenantFounder,
   type SystemCredentialName,
 } from '@warden/identity';
+import { SecretSealer } from '@warden/secrets';
 import { KeyRing, TokenIssuer } from '@warden/token-issuer';
 import { REVOCATION_MARGIN_SEC, RevocationList, StaticKeySource, TokenVerifier, assertTenantMember, type TokenClaims } from '@warden/tokens';
 import { registerAuthEndpoints } from './auth-endpoints';
@@ -72,6 +73,8 @@ export interface GatewayExtension {
   /** Runs with the gateway's set-up (after MongoDB is reachable), retried with it. */
   setUp?(): Promise<void>;
   loginModes?(): { sso: Record<string, string>; sso_providers: object[] };
+  /** Registers the feature's ClearML endpoints (`service.action`) beside the gateway's own. */
+  endpoints?(api: ClearmlApi<GatewayCaller>): void;
   /** Called by every logout after the session ended; a path to send the browser to next (an IdP logout). */
   logout?(claims: TokenClaims, req: Request): Promise<string | undefined>;
   close(): Promise<void>;
@@ -91,6 +94,8 @@ export interface GatewayParts {
   answerLogin: LoginAnswer;
   /** Keys CSRF tokens (secure.http.session_secret.apiserver). */
   sessionSecret: string;
+  /** Seals secrets a feature stores in MongoDB, under a key of its purpose derived from the token secret. */
+  sealer(purpose: string): SecretSealer;
   mongo: Connection;
   redis: RedisClientType;
   /** The gateway's Redis namespace in tests (features prefix their own keys with it). */
@@ -260,6 +265,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     admin,
     answerLogin,
     sessionSecret: secrets.sessionSecret,
+    sealer: (purpose) => new SecretSealer(secrets.tokenSecret, purpose),
     mongo,
     redis,
     rateLimitPrefix: options.rateLimitPrefix,
@@ -279,6 +285,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   registerAuthEndpoints(api, { service, sessionSecret: secrets.sessionSecret, usernameConflicts, admin, logoutRedirect });
   registerPasswordEndpoints(api, { service, answerLogin });
   registerSessionEndpoints(api, service, loginModes);
+  for (const extension of extensions) extension.endpoints?.(api);
 
   const routes = Router();
   // The apiserver vouches for its callers' addresses with its service secret; nobody else can.

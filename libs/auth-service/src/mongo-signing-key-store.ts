@@ -1,8 +1,8 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { SigningKeyStore, StoredSigningKey } from '@warden/token-issuer';
 import type { TokenAlgorithm } from '@warden/tokens';
 import { modelOn } from '@warden/backends';
+import { SecretSealer } from '@warden/secrets';
 
 interface SigningKeyDoc {
   _id: string;
@@ -24,11 +24,11 @@ const schema = new Schema<SigningKeyDoc>(
  */
 export class MongoSigningKeyStore implements SigningKeyStore {
   private readonly model: Model<SigningKeyDoc>;
-  private readonly key: Buffer;
+  private readonly sealer: SecretSealer;
 
   constructor(connection: Connection, secret: string) {
     this.model = modelOn(connection, 'SigningKey', schema);
-    this.key = Buffer.from(hkdfSync('sha256', secret, 'warden', 'signing-key-encryption', 32));
+    this.sealer = new SecretSealer(secret, 'signing-key-encryption');
   }
 
   async list(): Promise<StoredSigningKey[]> {
@@ -60,21 +60,13 @@ export class MongoSigningKeyStore implements SigningKeyStore {
     await this.model.deleteOne({ _id: kid });
   }
 
-  // The kid is bound as associated data: a ciphertext moved to another record does not decrypt.
   private encrypt(pem: string, kid: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv).setAAD(Buffer.from(kid));
-    const data = Buffer.concat([cipher.update(pem, 'utf8'), cipher.final()]);
-    return [iv, cipher.getAuthTag(), data].map((b) => b.toString('base64url')).join('.');
+    return this.sealer.seal(pem, kid);
   }
 
   private decrypt(value: string, kid: string): string {
-    const [iv, tag, data] = value.split('.').map((p) => Buffer.from(p, 'base64url'));
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, iv).setAAD(Buffer.from(kid)).setAuthTag(tag);
-      return Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8');
-    } catch {
-      throw new Error(`signing key ${kid} cannot be decrypted: secure.auth.token_secret differs from the one it was stored under`);
-    }
+    const pem = this.sealer.open(value, kid);
+    if (pem === undefined) throw new Error(`signing key ${kid} cannot be decrypted: secure.auth.token_secret differs from the one it was stored under`);
+    return pem;
   }
 }

@@ -1,9 +1,8 @@
 import { IdentityStore } from '@warden/identity';
-import { WardenError } from '@warden/errors';
 import { CSRF_FIELD } from './csrf';
 import { CONSOLE_CSP } from './headers';
 import { escapeHtml } from './html';
-import { consoleGateway, ConsoleBrowser } from './testing';
+import { consoleGateway, ConsoleBrowser, gatewayReady } from './testing';
 import { csrfIn } from './testing/console-browser';
 
 // Integration tier: the admin pages on the gateway in-process, real Redis and MongoDB-wire server.
@@ -33,15 +32,7 @@ describe('console admin pages (real Redis and MongoDB-wire server)', () => {
   };
 
   beforeAll(async () => {
-    for (let i = 0; i < 100; i += 1) {
-      try {
-        gw.gateway.parts.assertReady();
-        break;
-      } catch (error) {
-        if (!(error instanceof WardenError)) throw error;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    await gatewayReady(gw);
     store = new IdentityStore({ connection: gw.backends.mongo!.connection, credentialPepper: gw.secrets.tokenSecret });
     const company = await store.ensureCompany({ name: 'Other Co' });
     const otherAdmin = await store.createUser({ company: company.id, username: `other-admin-${db}`, role: 'admin', password: PASSWORD });

@@ -1,8 +1,7 @@
 import request from 'supertest';
 import { DEFAULT_COMPANY } from '@warden/auth-service';
-import { WardenError } from '@warden/errors';
 import { CONSOLE_CSP } from './headers';
-import { consoleGateway, ConsoleBrowser, type ConsoleGateway } from './testing';
+import { consoleGateway, ConsoleBrowser, gatewayReady } from './testing';
 import { csrfIn } from './testing/console-browser';
 
 // Integration tier: the gateway in-process with the console, on the real Redis and MongoDB-wire server.
@@ -17,16 +16,7 @@ const ESCAPED_LABEL = '&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;img sr
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 const codeOf = (markup: string) => /id="error-code">([A-Z_]+)</.exec(markup)?.[1] ?? /data-code="([A-Z_]+)"/.exec(markup)?.[1];
 
-async function ready(gw: ConsoleGateway) {
-  for (let i = 0; i < 150; i += 1) {
-    try {
-      return gw.gateway.parts.assertReady();
-    } catch (error) {
-      if (!(error instanceof WardenError)) throw error;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
+const ready = gatewayReady;
 
 describe('console pages (real Redis and MongoDB-wire server)', () => {
   const gw = consoleGateway({

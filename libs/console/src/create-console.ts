@@ -13,7 +13,7 @@ import { adminRoutes } from './pages/admin';
 import { homeRoutes } from './pages/home';
 import { inviteRoutes } from './pages/invite';
 import { loginRoutes } from './pages/login';
-import { settingsPlaceholderRoutes } from './pages/settings';
+import { identityProviderRoutes, type IdentityProviders } from './pages/identity-providers';
 import { readSession, requireSession } from './session';
 import type { PublicHosts } from './settings';
 
@@ -30,6 +30,8 @@ export interface ConsoleOptions {
    */
   logoutRedirect?: (claims: TokenClaims, req: Request) => Promise<string | undefined>;
   metricsRegistry?: Registry;
+  /** The Identity Providers page's connection operations (libs/sso); without them the page says so. */
+  identityProviders?: IdentityProviders;
 }
 
 /**
@@ -69,7 +71,7 @@ export function createConsole(options: ConsoleOptions): Router {
   const signedIn = Router();
   signedIn.use(requireSession(ctx.session));
   signedIn.use(homeRoutes(ctx));
-  signedIn.use(settingsPlaceholderRoutes(ctx));
+  signedIn.use(identityProviderRoutes(ctx, options.identityProviders));
   signedIn.use(adminRoutes(ctx));
   signedIn.use((req, _res, next) => next(new WardenError('ERR_NOT_FOUND', `there is no console page ${req.path}`)));
   // Not mounted under a prefix, so page handlers see whole paths; the check only selects the guard.

@@ -7,6 +7,9 @@ import { html, type Html } from './html';
 
 /** Console forms: small urlencoded bodies only. */
 export const formBody = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 });
+/** The Identity Providers forms carry IdP metadata (up to 256 KiB, larger once urlencoded) and key pairs. */
+const largeFormBody = express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 50 });
+export const formBodyFor = (path: string) => (path.startsWith('/console/settings/identity-providers') ? largeFormBody : formBody);
 
 /** The hidden field every state-changing console form carries. */
 export const CSRF_FIELD = '_csrf';

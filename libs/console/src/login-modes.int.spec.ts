@@ -1,7 +1,6 @@
 import { DEFAULT_COMPANY } from '@warden/auth-service';
-import { WardenError } from '@warden/errors';
 import { CONSOLE_CSP } from './headers';
-import { consoleGateway } from './testing';
+import { consoleGateway, gatewayReady } from './testing';
 import { ConsoleBrowser } from './testing/console-browser';
 
 // Integration tier: a gateway with no web login (neither fixed nor local users) and SSO buttons.
@@ -25,14 +24,7 @@ describe('login page: web login off, SSO providers listed (real Redis and MongoD
   });
 
   beforeAll(async () => {
-    for (let i = 0; i < 150; i += 1) {
-      try {
-        return gw.gateway.parts.assertReady();
-      } catch (error) {
-        if (!(error instanceof WardenError)) throw error;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    await gatewayReady(gw);
   });
   afterAll(() => gw.close());
 

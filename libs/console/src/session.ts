@@ -3,7 +3,7 @@ import { parse as parseCookies } from 'cookie';
 import { WardenError } from '@warden/errors';
 import { csrfTokenFor } from '@warden/http';
 import type { TokenClaims } from '@warden/tokens';
-import { assertFormCsrf, formBody } from './csrf';
+import { assertFormCsrf, formBodyFor } from './csrf';
 import { HOME_PATH } from './redirect';
 
 /** The signed-in browser of a console request: its verified token and the form CSRF token. */
@@ -66,7 +66,7 @@ export function requireSession(options: SessionOptions): RequestHandler {
         res.locals[SESSION] = session;
         if (req.method !== 'POST') return next();
         // Only a signed-in browser's form is read at all, and only with its session's token.
-        formBody(req, res, (error?: unknown) => {
+        formBodyFor(req.path)(req, res, (error?: unknown) => {
           if (error) return next(error);
           try {
             assertFormCsrf(req, session.claims.session_id, options.sessionSecret);

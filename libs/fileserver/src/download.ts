@@ -1,5 +1,4 @@
 import { basename } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { Request, RequestHandler, Response } from 'express';
 import { WardenError } from '@warden/errors';
 import type { OpenedObject } from '@warden/storage';
@@ -59,7 +58,6 @@ async function send(req: Request, res: Response, opened: OpenedObject, path: str
     res.end();
     return;
   }
-  const stream = opened.stream(range.kind === 'partial' ? range : undefined);
-  // A client that goes away mid-download is not an error; pipeline closes the file either way.
-  await pipeline(stream, res).catch(() => undefined);
+  // A client that goes away mid-download is not an error; the file is closed either way.
+  await opened.sendTo(res, range.kind === 'partial' ? range : undefined);
 }

@@ -20,6 +20,7 @@ import { internalAgent, loadServerCredentials, refuseSkipVerify, selfAgent, type
 import type { DestinationStream } from 'pino';
 import type { Registry } from 'prom-client';
 import { createServiceApp } from './create-app';
+import type { FastRoutes } from './fast-routes';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, startMetricsServer } from './metrics';
 import { whenReady, type ReadinessCheck, type ServiceState } from './readiness';
@@ -48,6 +49,8 @@ export interface ServiceContext<C> {
 
 export interface ServiceParts {
   routes: Router;
+  /** Hot paths the kit serves without the router: see createServiceApp. */
+  fastRoutes?: FastRoutes;
   readiness: ReadinessCheck[];
   warnings?: string[];
   /** The ClearML endpoints (`service.action`) the service registered: logged at start, handed back by startService. */
@@ -261,6 +264,7 @@ async function serve<C extends BaseConfig>(definition: ServiceDefinition<C>, pre
     metrics,
     exposeStacks: resolved.mode !== 'production',
     routes: parts.routes,
+    fastRoutes: parts.fastRoutes,
     trustProxy: listener.trusted_proxies,
   });
   // In a worker pool the primary serves the metrics of all workers.

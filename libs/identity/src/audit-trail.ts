@@ -32,7 +32,12 @@ export type AuditEventType =
   /** A single sign-on login (libs/sso), every attempt; a failure names its error code. */
   | 'sso_login'
   /** An identity provider's back-channel logout ending the sessions of one of its users. */
-  | 'sso_logout';
+  | 'sso_logout'
+  /** An admin's change to an identity-provider connection (create, update, delete, activate). */
+  | 'idp.create'
+  | 'idp.update'
+  | 'idp.delete'
+  | 'idp.activate';
 
 /** Every event type, for filters that must refuse unknown ones. */
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
@@ -61,6 +66,10 @@ export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   'invitation.accept',
   'sso_login',
   'sso_logout',
+  'idp.create',
+  'idp.update',
+  'idp.delete',
+  'idp.activate',
 ];
 
 export interface AuditEvent {

@@ -13,3 +13,4 @@ export {
 export { REDACTED, SecretScrubber, redactTree, redactUrlCredentials } from './redact';
 export { formatSecrets, generateKey, generateSecret, generateSecretSet, type GeneratedSecret, type SecretFormat } from './generate';
 export { SECRETS_USAGE, runSecretsCommand } from './secrets-command';
+export { SecretSealer } from './sealer';

@@ -11,4 +11,4 @@ export {
 } from './sso-settings';
 export { ssoExtension, type SsoExtensionOptions } from './sso-extension';
 export type { SsoProviderEntry, SsoService } from './sso-service';
-export { BINDING_COOKIE } from './sso-routes';
+export { BINDING_COOKIE } from './sso-browser';

@@ -8,7 +8,7 @@ import { randomToken, type SignInState, type SignInStates } from './state-store'
 /** What the start route hands the strategy for one sign-in. */
 export interface StartOptions {
   callbackURL: string;
-  state: { returnPath: string; binding: string; verifier?: string; nonce: string };
+  state: { returnPath: string; binding: string; verifier?: string; nonce: string; test?: boolean };
 }
 
 /** What the callback route hands it: the browser's binding cookie and the exact redirect URI. */
@@ -77,22 +77,40 @@ export class WardenOidcStrategy extends OpenIDConnectStrategy {
 
   private async finish(req: Request, options: CallbackOptions): Promise<CallbackSuccess> {
     const query = callbackParameters(req);
-    // The state comes first: an error or a code means nothing unless this browser started this sign-in.
-    const state = await this.states.take(query['state'], options.binding);
-    if (state.provider !== this.client.settings.name) throw new WardenError('ERR_SSO_STATE_PROVIDER');
-    const { issuer } = this.client.endpoints;
-    // RFC 9207: a provider that names itself in the response must be the one this sign-in went to.
-    if (query['iss'] !== undefined && query['iss'] !== issuer) throw new WardenError('ERR_SSO_ISSUER_MISMATCH');
-    if (query['error'] === 'access_denied') throw new WardenError('ERR_SSO_ACCESS_DENIED');
-    if (query['error'] !== undefined) throw new WardenError('ERR_SSO_PROVIDER_ERROR', `the identity provider answered ${query['error'].slice(0, 64)}`);
-    if (!query['code']) throw new WardenError('ERR_SSO_CODE_MISSING');
-    const result = await this.client.finishSignIn({ code: query['code'], verifier: state.verifier, redirectUri: options.callbackURL, nonce: state.nonce });
-    return { result, state };
+    const state = await takeCallbackState(this.client, this.states, query, options.binding);
+    return { result: await finishCallback(this.client, state, query, options.callbackURL), state };
   }
 }
 
+/** The state comes first: an error or a code means nothing unless this browser started this sign-in. */
+export async function takeCallbackState(
+  client: OidcClient,
+  states: SignInStates,
+  query: Record<string, string | undefined>,
+  binding: string | undefined,
+): Promise<SignInState> {
+  const state = await states.take(query['state'], binding);
+  if (state.provider !== client.settings.name) throw new WardenError('ERR_SSO_STATE_PROVIDER');
+  return state;
+}
+
+/** The provider's answer to a sign-in this browser started: its error, or the code exchanged and checked. */
+export async function finishCallback(
+  client: OidcClient,
+  state: SignInState,
+  query: Record<string, string | undefined>,
+  callbackURL: string,
+): Promise<SignInResult> {
+  // RFC 9207: a provider that names itself in the response must be the one this sign-in went to.
+  if (query['iss'] !== undefined && !client.trust.issuerFromToken && query['iss'] !== client.endpoints.issuer) throw new WardenError('ERR_SSO_ISSUER_MISMATCH');
+  if (query['error'] === 'access_denied') throw new WardenError('ERR_SSO_ACCESS_DENIED');
+  if (query['error'] !== undefined) throw new WardenError('ERR_SSO_PROVIDER_ERROR', `the identity provider answered ${query['error'].slice(0, 64)}`);
+  if (!query['code']) throw new WardenError('ERR_SSO_CODE_MISSING');
+  return client.finishSignIn({ code: query['code'], verifier: state.verifier, redirectUri: callbackURL, nonce: state.nonce });
+}
+
 /** Each parameter at most once, as text of a sane length: anything else is refused before any lookup. */
-function callbackParameters(req: Request): Record<string, string | undefined> {
+export function callbackParameters(req: Request): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(req.query)) {
     if (typeof value !== 'string') throw new WardenError('ERR_SSO_PARAMETER_INVALID', `parameter ${key.slice(0, 32)} is repeated or not text`);
@@ -108,7 +126,8 @@ function stateStoreFor(provider: string, states: SignInStates) {
   return {
     store(_req: Request, ctx: { nonce?: string }, appState: StartOptions['state'], _meta: unknown, cb: (err: Error | null, handle?: string) => void) {
       const nonce = ctx.nonce ?? appState.nonce;
-      states.save({ provider, nonce, verifier: appState.verifier, returnPath: appState.returnPath, binding: appState.binding }).then(
+      const { verifier, returnPath, binding, test } = appState;
+      states.save({ provider, nonce, verifier, returnPath, binding, ...(test && { test }) }).then(
         (handle) => cb(null, handle),
         (error: unknown) => cb(error instanceof Error ? error : new Error(String(error))),
       );

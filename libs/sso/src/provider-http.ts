@@ -40,10 +40,16 @@ async function readCapped(res: Response): Promise<string> {
   if (!res.body) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of res.body) {
+  // A reader, not `for await`: the DOM typings (pulled in by the SAML libraries) lack the async iterator.
+  const reader = res.body.getReader();
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    const chunk = read.value;
     size += chunk.byteLength;
-    if (size > MAX_RESPONSE_BYTES)
+    if (size > MAX_RESPONSE_BYTES) {
+      // As `for await` did on a throw: the rest is not downloaded.
+      await reader.cancel();
       throw new WardenError('ERR_SSO_PROVIDER_RESPONSE', `the identity provider's answer is larger than ${MAX_RESPONSE_BYTES} bytes`);
+    }
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -5,7 +5,7 @@ import { WardenError } from '@warden/errors';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { IdentityStore, UserAdmin, UserRecord } from '@warden/identity';
 import type { SsoProfile } from './sso-profile';
-import type { ProviderSettings } from './sso-settings';
+import type { SignInRules } from './sign-in-rules';
 
 /** The groups side of identity (libs/identity's GroupStore): existing groups only, never created here. */
 export interface SsoGroupDirectory {
@@ -71,12 +71,14 @@ export class SsoAccounts {
     return this.links.createIndexes();
   }
 
-  async signIn(settings: ProviderSettings, issuer: string, profile: SsoProfile, clientIp?: string): Promise<SignInOutcome> {
+  async signIn(settings: SignInRules, issuer: string, profile: SsoProfile, clientIp?: string): Promise<SignInOutcome> {
     if (settings.require_email_verified && !(profile.email && profile.emailVerified)) throw new WardenError('ERR_SSO_EMAIL_UNVERIFIED');
     const linkId = hash(`${issuer}\n${profile.subject}`);
     const linked = await this.linkedUser(linkId);
-    const byEmail = linked ? undefined : await this.userByVerifiedEmail(profile);
+    const byEmail = linked ? undefined : await this.userByVerifiedEmail(profile, settings.company);
     const existing = linked ?? byEmail;
+    // A company's connection vouches for that company's users only, whatever its IdP asserts.
+    if (settings.company && existing && existing.company !== settings.company) throw new WardenError('ERR_SSO_SIGNUP_NOT_ALLOWED');
     // An invited user exists already, with the invited email: it is found by that email once verified.
     const company = existing?.company ?? settings.defaultCompany;
     if (!company) throw new WardenError('ERR_SSO_SIGNUP_NOT_ALLOWED');
@@ -111,6 +113,12 @@ export class SsoAccounts {
     return { user, created: !existing, groups: matched.map((g) => g.name) };
   }
 
+  /** The company's groups a sign-in would make the user a member of (Test Provider): reads only. */
+  async groupsFor(settings: SignInRules, company: string, profile: SsoProfile): Promise<string[]> {
+    if (!settings.groups.enabled) return [];
+    return (await this.groups.findByNames(company, profile.groups)).map((g) => g.name);
+  }
+
   /**
    * The provider's role through the company-admin rules: the last enabled admin stays one (the
    * sign-in is refused, nothing changes), and a demotion ends the user's tokens, which carry the role.
@@ -137,10 +145,10 @@ export class SsoAccounts {
     return user ?? undefined;
   }
 
-  /** Only an email the provider verified, and only when exactly one non-system user has it. */
-  private async userByVerifiedEmail(profile: SsoProfile): Promise<UserRecord | undefined> {
+  /** Only an email the provider verified, and only when exactly one non-system user (of the company, if one is set) has it. */
+  private async userByVerifiedEmail(profile: SsoProfile, company?: string): Promise<UserRecord | undefined> {
     if (!profile.email || !profile.emailVerified) return undefined;
-    const users = await this.store.findUsersByEmail(profile.email);
+    const users = (await this.store.findUsersByEmail(profile.email)).filter((u) => !company || u.company === company);
     return users.length === 1 && users[0].role !== 'system' ? users[0] : undefined;
   }
 
@@ -149,7 +157,7 @@ export class SsoAccounts {
    * taken over: unless a concurrent first sign-in of the same subject took it (found through the
    * link), the new user gets the name with a suffix of its own.
    */
-  private async createUser(settings: ProviderSettings, profile: SsoProfile, company: string, role: 'user' | 'admin', linkId: string): Promise<UserRecord> {
+  private async createUser(settings: SignInRules, profile: SsoProfile, company: string, role: 'user' | 'admin', linkId: string): Promise<UserRecord> {
     const base = (profile.username ?? profile.email?.split('@')[0] ?? `${settings.name}-user`).replace(/^_+/, '');
     const input = { company, name: profile.displayName ?? base, email: profile.email, role, source: 'sso' as const };
     try {

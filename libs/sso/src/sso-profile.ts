@@ -1,5 +1,5 @@
 import { WardenError } from '@warden/errors';
-import type { ProviderSettings } from './sso-settings';
+import type { SignInRules } from './sign-in-rules';
 
 /** What a sign-in says about the user, read through the provider's claim names. */
 export interface SsoProfile {
@@ -30,7 +30,7 @@ function claimAt(claims: Record<string, unknown>, name: string): unknown {
   return name.split('.').reduce<unknown>((at, key) => (typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[key] : undefined), claims);
 }
 
-export function readProfile(settings: ProviderSettings, claims: Record<string, unknown>): SsoProfile {
+export function readProfile(settings: SignInRules, claims: Record<string, unknown>): SsoProfile {
   const c = settings.claims;
   const subject = text(claimAt(claims, c.user_id));
   if (!subject) throw new WardenError('ERR_SSO_TOKEN_CLAIM', `the sign-in carries no ${c.user_id} claim to identify the user`);
@@ -49,7 +49,7 @@ export function readProfile(settings: ProviderSettings, claims: Record<string, u
     roles: [
       ...textList(claimAt(claims, c.roles)),
       ...textList(claimAt(claims, 'realm_access.roles')),
-      ...textList((claimAt(claims, 'resource_access') as Record<string, { roles?: unknown }> | undefined)?.[settings.clientId]?.roles),
+      ...textList((claimAt(claims, 'resource_access') as Record<string, { roles?: unknown }> | undefined)?.[settings.clientId ?? '']?.roles),
     ],
   };
 }

@@ -3,14 +3,10 @@ import type { AuthenticateOptions } from 'passport';
 import { webPageHeaders } from '@warden/console';
 import { WardenError } from '@warden/errors';
 import type { CallbackSuccess } from './oidc-strategy';
-import { signInSecrets } from './oidc-strategy';
 import { safeReturnPath } from './return-path';
+import { LOGIN_PAGE, bindingOf, refuse, startOidc } from './sso-browser';
 import type { SsoProvider, SsoService } from './sso-service';
-import { STATE_TTL_SEC, bindingDigest, randomToken } from './state-store';
 
-/** Ties a sign-in to the browser that started it; HttpOnly, and Lax so the provider's redirect back carries it. */
-export const BINDING_COOKIE = 'warden_sso';
-const LOGIN_PAGE = '/login';
 const PROVIDER_PATH = '([a-z][a-z0-9_-]{0,39})';
 
 /**
@@ -30,16 +26,13 @@ export function ssoRoutes(sso: SsoService): Router {
     const name = (req.params as Record<string, string>)[0];
     try {
       const provider = sso.provider(name);
-      if (req.query['code'] !== undefined || req.query['error'] !== undefined || req.query['state'] !== undefined) {
-        throw new WardenError('ERR_SSO_PARAMETER_INVALID', 'a sign-in start takes no code, error or state');
-      }
-      const returnPath = safeReturnPath(req.query['next']);
-      const strategy = sso.strategyFor(provider);
-      const binding = bindingOf(req) ?? randomToken();
-      res.cookie(BINDING_COOKIE, binding, { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/', maxAge: STATE_TTL_SEC * 1000 });
-      const state = { ...signInSecrets(provider.settings.pkce), returnPath, binding: bindingDigest(binding) };
-      const options = { session: false, callbackURL: sso.redirectUri(req, name), state } as unknown as AuthenticateOptions;
-      sso.passport.authenticate(strategy, options, (error: unknown) => refuse(sso, req, res, name, error))(req, res, next);
+      startOidc(sso, req, res, next, {
+        strategy: sso.strategyFor(provider),
+        pkce: provider.settings.pkce,
+        callbackURL: sso.redirectUri(req, name),
+        returnPath: safeReturnPath(req.query['next']),
+        onError: (error) => refuse(sso, req, res, name, error),
+      });
     } catch (error) {
       refuse(sso, req, res, name, error);
     }
@@ -95,29 +88,4 @@ export function ssoRoutes(sso: SsoService): Router {
   });
 
   return routes;
-}
-
-function bindingOf(req: Request): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === BINDING_COOKIE) {
-      const text = value.join('=');
-      return /^[\w-]{43}$/.test(text) ? text : undefined;
-    }
-  }
-  return undefined;
-}
-
-/** Back to the login page with a stable code; the reason is logged and audited, never a secret or a stack. */
-function refuse(sso: SsoService, req: Request, res: Response, provider: string, error: unknown): void {
-  const known = error instanceof WardenError ? error : undefined;
-  const code = known?.code ?? 'ERR_SERVICE_UNAVAILABLE';
-  const { logger, audit } = sso.options;
-  if (known) logger.warn({ event: 'sso_login', outcome: 'failure', provider, code, reason: known.message }, 'sso login refused');
-  else logger.error({ event: 'sso_login', outcome: 'failure', provider, err: error }, 'sso login failed');
-  audit.record({ type: 'sso_login', outcome: 'failure', method: `sso:${provider.slice(0, 40)}`, client_ip: req.ip, reason: code });
-  if (res.headersSent) return;
-  res.redirect(303, `${LOGIN_PAGE}?${new URLSearchParams({ error: code, provider: provider.slice(0, 40) }).toString()}`);
 }

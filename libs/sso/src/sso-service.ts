@@ -6,10 +6,11 @@ import type { RedisClientType } from 'redis';
 import { WardenError } from '@warden/errors';
 import type { AuthService, IssuedLogin } from '@warden/auth-service';
 import { GroupStore, type AuditTrail, type IdentityStore } from '@warden/identity';
-import { familyOf, type TokenClaims } from '@warden/tokens';
+import { familyOf, type TokenClaims, type TokenFamily } from '@warden/tokens';
 import { OidcClient } from './oidc-client';
 import { WardenOidcStrategy, type CallbackSuccess } from './oidc-strategy';
 import { SsoAccounts, type SsoGroupDirectory, type SsoUserAdmin } from './sso-accounts';
+import type { SignInRules } from './sign-in-rules';
 import { readProfile } from './sso-profile';
 import { SsoSessions } from './sso-sessions';
 import type { ProviderSettings } from './sso-settings';
@@ -33,6 +34,8 @@ export interface SsoServiceOptions {
   users: SsoUserAdmin;
   /** Namespaces sign-in states and SSO sessions in Redis. */
   keyPrefix?: string;
+  /** The active stored connections' buttons, listed after the env-configured providers. */
+  connections?: () => SsoProviderEntry[];
 }
 
 /** A login-page button: what the console shows and where it starts. */
@@ -50,6 +53,7 @@ export interface SsoProvider {
 }
 
 const LOGOUT_HANDLE_TTL_SEC = 120;
+export const SSO_KEY_PREFIX = 'warden:sso';
 
 /** The single sign-on side of the gateway: providers, sign-in states, provisioning, SSO sessions. */
 export class SsoService {
@@ -59,10 +63,10 @@ export class SsoService {
   readonly accounts: SsoAccounts;
   private readonly providers = new Map<string, SsoProvider>();
   private readonly strategies = new Map<string, string>();
-  private readonly prefix: string;
+  readonly prefix: string;
 
   constructor(readonly options: SsoServiceOptions) {
-    this.prefix = options.keyPrefix ?? 'warden:sso';
+    this.prefix = options.keyPrefix ?? SSO_KEY_PREFIX;
     this.states = new SignInStates(options.redis, `${this.prefix}:signin`);
     const { gateway } = options.auth.deps;
     this.sessions = new SsoSessions(options.redis, `${this.prefix}:sessions`, gateway.tokens.max_session_lifetime_sec);
@@ -112,12 +116,13 @@ export class SsoService {
   }
 
   entries(): SsoProviderEntry[] {
-    return [...this.providers.values()].map(({ settings, client }) => ({
+    const env = [...this.providers.values()].map(({ settings, client }) => ({
       name: settings.name,
       display_name: settings.display_name ?? settings.name,
       url: `/login/sso/${settings.name}`,
       available: client.metadata.ready,
     }));
+    return [...env, ...(this.options.connections?.() ?? [])];
   }
 
   /** `login.supported_modes` as ClearML reports SSO: `sso: {<p>: <redirect url>}` and the provider list. */
@@ -129,33 +134,43 @@ export class SsoService {
 
   /** After the callback verified everything: the user, then the gateway's normal session. */
   async completeSignIn(req: Request, res: Response, provider: SsoProvider, success: CallbackSuccess): Promise<string> {
-    const { auth, answerLogin, audit, logger } = this.options;
-    const profile = readProfile(provider.settings, success.result.claims);
-    const outcome = await this.accounts.signIn(provider.settings, provider.client.endpoints.issuer, profile, req.ip);
-    const issued = auth.issue(outcome.user, { method: 'sso' });
-    const family = familyOf(issued.claims);
-    await this.sessions.record(family.id, {
-      provider: provider.settings.name,
-      idToken: success.result.idToken,
-      subject: success.result.claims.sub,
-      sid: success.result.sid,
-      startedAt: family.startedAt,
-    });
-    answerLogin(req, res, issued);
-    const { user } = outcome;
-    audit.record({ type: 'sso_login', outcome: 'success', user: user.id, company: user.company, method: `sso:${provider.settings.name}`, client_ip: req.ip });
-    logger.info(
-      {
-        event: 'sso_login',
+    const { result } = success;
+    await this.signInWith(req, res, provider.settings, provider.client.endpoints.issuer, result.claims, (family) =>
+      this.sessions.record(family.id, {
         provider: provider.settings.name,
-        user: user.id,
-        created: outcome.created,
-        groups: outcome.groups,
-        session: issued.claims.session_id,
-      },
-      'sso login succeeded',
+        idToken: result.idToken,
+        subject: result.claims.sub,
+        sid: result.sid,
+        startedAt: family.startedAt,
+      }),
     );
     return success.state.returnPath;
+  }
+
+  /**
+   * The one sign-in path of every provider, env-configured or stored, OIDC or SAML: claims mapped by
+   * the rules, the account rules and group sync, then the gateway's session as for a password login.
+   */
+  async signInWith(
+    req: Request,
+    res: Response,
+    rules: SignInRules,
+    issuer: string,
+    claims: Record<string, unknown>,
+    beforeAnswer?: (family: TokenFamily) => Promise<void>,
+  ): Promise<void> {
+    const { auth, answerLogin, audit, logger } = this.options;
+    const outcome = await this.accounts.signIn(rules, issuer, readProfile(rules, claims), req.ip);
+    const issued = auth.issue(outcome.user, { method: 'sso' });
+    await beforeAnswer?.(familyOf(issued.claims));
+    answerLogin(req, res, issued);
+    const { user } = outcome;
+    const method = `sso:${rules.name}`;
+    audit.record({ type: 'sso_login', outcome: 'success', user: user.id, company: user.company, method, client_ip: req.ip });
+    logger.info(
+      { event: 'sso_login', provider: rules.name, user: user.id, created: outcome.created, groups: outcome.groups, session: issued.claims.session_id },
+      'sso login succeeded',
+    );
   }
 
   /**

@@ -11,6 +11,10 @@ export interface SignInState {
   returnPath: string;
   /** Hash of the browser's binding cookie: the callback must come from the browser that started. */
   binding: string;
+  /** A Test Provider run an admin started: it shows what the sign-in would do and does nothing. */
+  test?: boolean;
+  /** SAML: the AuthnRequest id this sign-in sent; its answer must be in response to it. */
+  requestId?: string;
 }
 
 export const STATE_TTL_SEC = 600;
@@ -30,8 +34,8 @@ export class SignInStates {
     private readonly prefix: string,
   ) {}
 
-  async save(state: SignInState): Promise<string> {
-    const handle = randomToken();
+  /** Saves a state under a fresh handle (or one the caller drew, when the handle must go into the request first). */
+  async save(state: SignInState, handle = randomToken()): Promise<string> {
     await this.redis.set(this.key('state', handle), JSON.stringify(state), { EX: STATE_TTL_SEC });
     return handle;
   }
@@ -49,6 +53,16 @@ export class SignInStates {
     const state = JSON.parse(raw) as SignInState;
     if (!browserBinding || digest(browserBinding) !== state.binding) throw new WardenError('ERR_SSO_STATE_FOREIGN');
     return state;
+  }
+
+  /**
+   * Reads a state without taking it or checking the browser: only to decide how to answer a
+   * request that cannot carry the binding cookie (the IdP's cross-site POST to a SAML ACS).
+   */
+  async peek(handle: unknown): Promise<SignInState | undefined> {
+    if (typeof handle !== 'string' || !STATE_PATTERN.test(handle)) return undefined;
+    const raw = await this.redis.get(this.key('state', handle));
+    return raw ? (JSON.parse(raw) as SignInState) : undefined;
   }
 
   private key(kind: 'state' | 'used', handle: string): string {

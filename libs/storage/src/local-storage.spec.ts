@@ -1,3 +1,4 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,6 +133,21 @@ describe('LocalStorage', () => {
     expect(await new LocalStorage(root).cleanupTemp()).toBe(2);
     expect(tempFiles(root)).toEqual([]);
     expect(await storage.stat('x')).toMatchObject({ size: 1 });
+  });
+
+  it('spares the temp files of live writers (other workers of a pool) and removes those of dead ones', async () => {
+    const root = tempRoot();
+    await new LocalStorage(root).cleanupTemp();
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    const alive = spawn(process.execPath, ['-e', 'setTimeout(() => undefined, 60000)']);
+    try {
+      for (const pid of [dead, alive.pid, process.pid]) writeFileSync(join(root, TEMP_DIR_NAME, `${pid}-x.part`), 'partial');
+      // A file under this process's own pid was left by an earlier process that had it (a container's pid 1).
+      expect(await new LocalStorage(root).cleanupTemp()).toBe(2);
+      expect(tempFiles(root)).toEqual([`${alive.pid}-x.part`]);
+    } finally {
+      alive.kill();
+    }
   });
 
   it('fails on first use when the root cannot be created', async () => {

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { constants, createWriteStream, type BigIntStats } from 'node:fs';
-import { access, lstat, mkdir, open, readdir, realpath, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
+import { constants, createReadStream, createWriteStream, type BigIntStats } from 'node:fs';
+import { access, lstat, mkdir, open, readdir, realpath, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, join, relative, isAbsolute } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { WardenError } from '@warden/errors';
+import { closeFd, fstatFd, openFd, realpathNative } from './fd';
 import { keySegments, TEMP_DIR_NAME } from './object-key';
+import { sendFileRange } from './send-file';
 import type { ByteRange, OpenedObject, PutOptions, StagedObject, StorageAdapter, StoredObject } from './storage-adapter';
 
 const READ_CHUNK_BYTES = 256 * 1024;
@@ -45,7 +47,8 @@ export class LocalStorage implements StorageAdapter {
   async stage(key: string, body: NodeJS.ReadableStream, options: PutOptions = {}): Promise<StagedObject> {
     const target = await this.locate(key);
     await refuseLinks(target);
-    const temp = join(target.root, TEMP_DIR_NAME, `${randomUUID()}.part`);
+    // The writer's pid in the name: cleanupTemp spares the files of processes still writing them.
+    const temp = join(target.root, TEMP_DIR_NAME, `${process.pid}-${randomUUID()}.part`);
     let stats: BigIntStats;
     try {
       await writeBody(temp, body, options);
@@ -67,21 +70,24 @@ export class LocalStorage implements StorageAdapter {
   async open(key: string): Promise<OpenedObject | undefined> {
     const target = await this.locate(key);
     await refuseLinks(target);
-    let handle: FileHandle;
+    let fd: number;
     try {
       // O_NOFOLLOW closes the gap between the link check and the open for the last segment.
-      handle = await open(target.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+      fd = await openFd(target.path, constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch (error) {
       if (isMissing(error)) return undefined;
       if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw linkError();
       throw error;
     }
-    const stats = await handle.stat({ bigint: true });
+    const stats = await fstatFd(fd).catch(async (error: unknown) => {
+      await closeFd(fd);
+      throw error;
+    });
     if (!stats.isFile()) {
-      await handle.close();
+      await closeFd(fd);
       return undefined;
     }
-    return openedObject(handle, describe(key, stats));
+    return openedObject(fd, describe(key, stats));
   }
 
   async read(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
@@ -120,10 +126,15 @@ export class LocalStorage implements StorageAdapter {
     return count;
   }
 
+  /**
+   * Called at start-up, possibly by one worker of a pool while the others serve: removes what a
+   * process that is gone left behind, never what a live one is still writing. This process has
+   * written nothing yet, so files under its own pid are a previous life's (a container's pid 1).
+   */
   async cleanupTemp(): Promise<number> {
     const root = await this.ready();
     const tempDir = join(root, TEMP_DIR_NAME);
-    const names = await readdir(tempDir);
+    const names = (await readdir(tempDir)).filter(isLeftOver);
     await Promise.all(names.map((name) => rm(join(tempDir, name), { recursive: true, force: true })));
     return names.length;
   }
@@ -214,22 +225,29 @@ async function writeBody(path: string, body: NodeJS.ReadableStream, options: Put
   await pipeline(body, limited, file, ...(options.signal ? [{ signal: options.signal }] : []));
 }
 
-function openedObject(handle: FileHandle, object: StoredObject): OpenedObject {
+function openedObject(fd: number, object: StoredObject): OpenedObject {
   let taken = false;
+  const take = () => {
+    if (taken) throw new Error(`${object.key} is already being read`);
+    taken = true;
+  };
   return {
     object,
     stream(range) {
-      if (taken) throw new Error(`${object.key} is already being read`);
-      taken = true;
+      take();
       // A known end spares the read that would only find end of file; reads of 256 KiB take a
       // quarter of the thread-pool trips and socket writes of the default 64 KiB.
       const end = range?.end ?? (object.size > 0 ? object.size - 1 : undefined);
-      return handle.createReadStream({ start: range?.start, end, autoClose: true, highWaterMark: READ_CHUNK_BYTES });
+      return createReadStream('', { fd, start: range?.start, end, autoClose: true, highWaterMark: READ_CHUNK_BYTES });
+    },
+    sendTo(destination, range) {
+      take();
+      return sendFileRange(fd, range?.start ?? 0, (range?.end ?? object.size - 1) + 1, destination);
     },
     async close() {
       if (taken) return;
       taken = true;
-      await handle.close();
+      await closeFd(fd);
     },
   };
 }
@@ -242,13 +260,27 @@ function openedObject(handle: FileHandle, object: StoredObject): OpenedObject {
 async function refuseLinks(target: Located): Promise<void> {
   for (let path = target.path; path !== target.root; path = dirname(path)) {
     try {
-      if ((await realpath(path)) !== path) throw linkError();
+      if ((await realpathNative(path)) !== path) throw linkError();
       return;
     } catch (error) {
       if (!isMissing(error)) throw error;
       // realpath cannot tell a missing entry from a link to one.
       if ((await lstatIfExists(path))?.isSymbolicLink()) throw linkError();
     }
+  }
+}
+
+const WRITER_PID = /^(\d+)-/;
+
+function isLeftOver(tempName: string): boolean {
+  const pid = Number(WRITER_PID.exec(tempName)?.[1] ?? 0);
+  if (pid === 0 || pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    // EPERM: alive, under another user.
+    return (error as NodeJS.ErrnoException).code !== 'EPERM';
   }
 }
 

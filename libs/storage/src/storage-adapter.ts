@@ -1,3 +1,5 @@
+import type { Writable } from 'node:stream';
+
 /** One stored object as clients see it. */
 export interface StoredObject {
   key: string;
@@ -31,8 +33,15 @@ export interface StagedObject {
 /** An object held open, so its metadata and the bytes streamed later belong to the same version. */
 export interface OpenedObject {
   readonly object: StoredObject;
-  /** At most once; the object is closed when the stream ends. */
+  /** At most once (this or sendTo); the object is closed when the stream ends. */
   stream(range?: ByteRange): NodeJS.ReadableStream;
+  /**
+   * Writes the object (or the range) to `destination` and ends it, at most once (this or stream);
+   * the object is closed when done. Resolves early, without ending it, if the destination closes
+   * first (a client that went away); a read failure destroys the destination, so a client never
+   * takes a short body for a whole one.
+   */
+  sendTo(destination: Writable, range?: ByteRange): Promise<void>;
   /** Needed only when stream() is not called. */
   close(): Promise<void>;
 }

@@ -1,49 +1,74 @@
-// npm run bench fileserver: 1 GiB upload and download throughput next to a plain Node http server and
-// a plain disk copy on the same disk; the fileserver's peak RSS for 10 MiB and 1 GiB transfers; and
-// 4 KiB GETs per second with a verified token next to the same fileserver build with auth off.
-// Throughput and memory are measured with auth off: the token is checked once per request, which the
-// requests-per-second figures measure on their own.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+// npm run bench fileserver: Warden's fileserver (auth on, Bearer token) next to the anchor users would
+// otherwise run, a stand-in of ClearML's own fileserver (Flask under gunicorn, 5 sync workers, auth
+// off: ../clearml-fileserver), and next to the page-cache copy, the machine's limit for moving bytes
+// that are already in memory. Every figure is measured on both sides in each round, the order
+// reversed every other round, so a neighbour's build slows both alike; medians of the rounds.
+// Smaller runs: WARDEN_BENCH_BIG_MIB (1024), WARDEN_BENCH_ROUNDS (3), WARDEN_BENCH_SECONDS (4).
+import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import mongoose from 'mongoose';
 import { spawnService, waitForStatus, type SpawnedService } from '@warden/http/testing';
 import { generateSecretSet } from '@warden/secrets';
+import { CLEARML_WORKERS, startClearmlSide } from './clearml-side';
 import { Cleanup, runBench } from './cleanup';
-import { memoryOf, peakRss } from './process-memory';
-import { spawnRawFileServer } from './raw-file-server';
-import { checkTarget, interleavedLoads, medianRoundRatio, printTable } from './report';
-import { copyOnDisk, download, rate, uploadMultipart, uploadRaw, writeTestFile } from './transfer';
+import { curlDownload, curlUpload } from './curl-transfer';
+import { httpLoad } from './http-load';
+import { treeCost } from './process-tree';
+import { checkTarget } from './report';
+import { pageCacheCopy, writeTestFile } from './transfer';
 
-const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
+const GiB = 1024 ** 3;
 const MB = 1e6;
-const ROUNDS = 4;
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const BIG = env('WARDEN_BENCH_BIG_MIB', 1024) * MiB;
+const ROUNDS = Math.max(3, env('WARDEN_BENCH_ROUNDS', 3));
+const SECONDS = env('WARDEN_BENCH_SECONDS', 4);
+const FS_WORKERS = process.env.WARDEN_BENCH_FS_WORKERS ?? '2';
+const MID = 10 * MiB;
+const MID_UPLOADS = 24;
 
-interface Transfer {
-  ms: number;
-  peakBytes: number;
+interface Side {
+  name: 'warden' | 'clearml';
+  url: string;
+  pid: number;
+  headers: Record<string, string>;
 }
 
-const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
-const mbps = (bytes: number, ms: number) => `${(rate(bytes, ms) / MB).toFixed(0)} MB/s`;
+/** One figure of both sides in every round; `higher` says which way is better. */
+interface Figure {
+  label: string;
+  unit: string;
+  higher: boolean;
+  warden: number[];
+  clearml: number[];
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const commandLine = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+const mbps = (bytes: number, ms: number) => bytes / MB / (ms / 1000);
+
+function multipartBody(path: string, content: Buffer): { body: Buffer; type: string } {
+  const boundary = `warden-bench-${path.length}-${content.length}`;
+  const head = `--${boundary}\r\nContent-Disposition: form-data; name="${path}"; filename="${path}"\r\nContent-Type: application/octet-stream\r\n\r\n`;
+  return { body: Buffer.concat([Buffer.from(head), content, Buffer.from(`\r\n--${boundary}--\r\n`)]), type: `multipart/form-data; boundary=${boundary}` };
+}
 
 async function main(cleanup: Cleanup): Promise<boolean> {
-  // One folder for the test files, the disk copy, the baseline server's object and the fileserver's
-  // storage, so every figure is on the same disk.
   const work = mkdtempSync(join(tmpdir(), 'warden-fsbench-'));
   cleanup.add(() => rmSync(work, { recursive: true, force: true }));
-  const storage = join(work, 'storage');
-  const raw = join(work, 'raw');
+  const storage = join(work, 'warden');
+  const clearmlFolder = join(work, 'clearml');
   mkdirSync(storage);
-  mkdirSync(raw);
-  const files = { big: join(work, 'big.bin'), small: join(work, 'small.bin'), tiny: join(work, 'tiny.bin') };
-  await writeTestFile(files.big, GiB);
-  await writeTestFile(files.small, 10 * MiB);
-  await writeTestFile(files.tiny, 4 * 1024);
+  mkdirSync(clearmlFolder);
+  const big = join(work, 'big.bin');
+  await writeTestFile(big, BIG);
+  const tiny = randomBytes(4096);
+  const midContent = randomBytes(MID);
 
   const secrets = Object.fromEntries(generateSecretSet().map((s) => [s.envVar, s.value]));
   const db = `warden_bench_files_${process.pid}`;
@@ -58,188 +83,160 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   const gateway = await started(
     spawnService('auth-gateway', { ...common, CLEARML__AUTH_GATEWAY__LISTEN_PORT: '0', CLEARML__AUTH_GATEWAY__METRICS__ENABLED: 'false' }),
   );
-  const fileserver = (auth: boolean) =>
-    started(
-      spawnService('fileserver', {
-        ...common,
-        CLEARML__FILESERVER__LISTEN_PORT: '0',
-        CLEARML__FILESERVER__METRICS__ENABLED: 'false',
-        CLEARML__FILESERVER__STORAGE__PATH: storage,
-        CLEARML__FILESERVER__AUTH__ENABLED: String(auth),
-        CLEARML__FILESERVER__AUTH__JWKS_URL: `${gateway.url}/.well-known/jwks.json`,
-      }),
-    );
-  const open = await fileserver(false);
-  const baseline = await spawnRawFileServer(raw);
-  cleanup.add(() => baseline.stop());
-  const pid = open.child.pid!;
-  const startedAs = commandLine(pid);
-  const idleBytes = memoryOf(pid).rssBytes;
-
-  // Memory: the small file first, so its peak is not inherited from the big one; after one untimed
-  // small round trip, so start-up costs (code compiled on first use) weigh on neither size.
-  await uploadMultipart(open.url, files.tiny, 'bench/warm-up.bin');
-  await download(`${open.url}/bench/warm-up.bin`);
-  const measureOf =
-    (target: number) =>
-    async (work: () => Promise<number>): Promise<Transfer> => {
-      const { result, peakBytes } = await peakRss(target, work);
-      return { ms: result, peakBytes };
-    };
-  const measure = measureOf(pid);
-  // The baseline is sampled the same way, so the sampling costs both sides alike.
-  const measureRaw = measureOf(baseline.pid);
-  const smallUp = await measure(() => uploadMultipart(open.url, files.small, 'bench/small.bin'));
-  const smallDown = await measure(() => download(`${open.url}/bench/small.bin`));
-
-  // One untimed 1 GiB round trip each: the first pass over the page cache and the code paths is
-  // slow on whichever side goes first, and says nothing about either.
-  await uploadRaw(baseline.url, files.big);
-  await download(baseline.url);
-  await uploadMultipart(open.url, files.big, 'bench/big.bin');
-  await download(`${open.url}/bench/big.bin`);
-
-  // Throughput: each method in turn, several rounds, medians; the 1 GiB memory peaks are the highest seen.
-  const runs = { disk: [] as number[], rawUp: [] as number[], rawDown: [] as number[], up: [] as Transfer[], down: [] as Transfer[] };
-  for (let round = 0; round < ROUNDS; round++) {
-    runs.disk.push(await copyOnDisk(files.big, join(work, 'disk-copy.bin')));
-    // Odd rounds run the fileserver first, so neither side always follows the other's writeback.
-    const pairs: Array<[() => Promise<void>, () => Promise<void>]> = [
-      [
-        async () => void runs.rawUp.push((await measureRaw(() => uploadRaw(baseline.url, files.big))).ms),
-        async () => void runs.up.push(await measure(() => uploadMultipart(open.url, files.big, 'bench/big.bin'))),
-      ],
-      [
-        async () => void runs.rawDown.push((await measureRaw(() => download(baseline.url))).ms),
-        async () => void runs.down.push(await measure(() => download(`${open.url}/bench/big.bin`))),
-      ],
-    ];
-    for (const [raw, fileserver] of pairs) {
-      for (const step of round % 2 === 0 ? [raw, fileserver] : [fileserver, raw]) await step();
-    }
-  }
-  await expectSize(`${open.url}/bench/big.bin`, GiB);
-  const hwmAfterTransfers = memoryOf(pid).hwmBytes;
-  const t = {
-    disk: median(runs.disk),
-    rawUp: median(runs.rawUp),
-    rawDown: median(runs.rawDown),
-    up: median(runs.up.map((r) => r.ms)),
-    down: median(runs.down.map((r) => r.ms)),
-  };
-  // The targets compare each round's fileserver transfer with the baseline run next to it, so a
-  // neighbour's burst that slows one round weighs on both sides of that round's ratio.
-  const upShare = median(runs.up.map((r, i) => runs.rawUp[i] / r.ms));
-  const downShare = median(runs.down.map((r, i) => runs.rawDown[i] / r.ms));
-  const bigUpPeak = Math.max(...runs.up.map((r) => r.peakBytes));
-  const bigDownPeak = Math.max(...runs.down.map((r) => r.peakBytes));
-
-  // Requests per second: the same build and tiny file, with and without a verified token; the
-  // gigabytes written above are flushed first, so their writeback slows neither side's rounds.
-  execFileSync('sync');
-  // Two servers in the same state, fresh, with only auth differing: the one that moved the
-  // gigabytes above has a grown heap and warmed code, which would favour the auth-off side.
-  await open.stop();
-  const anonymousServer = await fileserver(false);
-  const secured = await fileserver(true);
+  const fileserver = await started(
+    spawnService('fileserver', {
+      ...common,
+      CLEARML__FILESERVER__LISTEN_PORT: '0',
+      CLEARML__FILESERVER__WORKERS: FS_WORKERS,
+      CLEARML__FILESERVER__METRICS__ENABLED: 'false',
+      CLEARML__FILESERVER__STORAGE__PATH: storage,
+      CLEARML__FILESERVER__AUTH__ENABLED: 'true',
+      CLEARML__FILESERVER__AUTH__JWKS_URL: `${gateway.url}/.well-known/jwks.json`,
+    }),
+  );
+  const clearml = await startClearmlSide(clearmlFolder);
+  cleanup.add(() => clearml.stop());
   const token = await tenantToken(gateway.url, secrets['CLEARML__SECURE__AUTH__OPERATOR_SECRET']);
-  const bearer = { Authorization: `Bearer ${token}` };
-  await uploadMultipart(anonymousServer.url, files.tiny, 'bench/tiny.bin');
-  await uploadMultipart(secured.url, files.tiny, 'bench/tiny.bin', bearer);
-  await expectSize(`${secured.url}/bench/tiny.bin`, 4096, bearer);
-  const [anonymous, verified] = await interleavedLoads(
-    [
-      { name: 'GET 4 KiB, auth off', options: { url: `${anonymousServer.url}/bench/tiny.bin`, connections: 64 } },
-      { name: 'GET 4 KiB, auth on (Bearer token)', options: { url: `${secured.url}/bench/tiny.bin`, connections: 64, headers: bearer } },
-    ],
-    6,
-  );
+  const sides: Side[] = [
+    { name: 'warden', url: fileserver.url, pid: fileserver.child.pid!, headers: { Authorization: `Bearer ${token}` } },
+    { name: 'clearml', url: clearml.url, pid: clearml.pid, headers: {} },
+  ];
 
-  console.log(`\nfileserver benchmark: files and storage in ${work} (device ${statSync(storage).dev}); ${ROUNDS} rounds, medians`);
-  console.log(`fileserver started as: ${startedAs.replace(/\S*\/dist\//, 'dist/')}`);
-  console.log('throughput and memory with auth off; the load generator and the servers share the 2 cores\n');
-  printTable([
-    { name: 'disk copy 1 GiB (stream + fsync)', value: mbps(GiB, t.disk) },
-    { name: 'upload 1 GiB, plain http server', value: mbps(GiB, t.rawUp), baseline: `disk ${mbps(GiB, t.disk)}`, ratio: (t.disk / t.rawUp).toFixed(2) },
-    { name: 'upload 1 GiB, fileserver', value: mbps(GiB, t.up), baseline: `http ${mbps(GiB, t.rawUp)}`, ratio: (t.rawUp / t.up).toFixed(2) },
-    { name: 'upload 1 GiB, fileserver vs disk', value: mbps(GiB, t.up), baseline: `disk ${mbps(GiB, t.disk)}`, ratio: (t.disk / t.up).toFixed(2) },
-    { name: 'download 1 GiB, plain http server', value: mbps(GiB, t.rawDown) },
-    { name: 'download 1 GiB, fileserver', value: mbps(GiB, t.down), baseline: `http ${mbps(GiB, t.rawDown)}`, ratio: (t.rawDown / t.down).toFixed(2) },
-    { name: 'fileserver RSS idle (fresh process)', value: mb(idleBytes) },
-    {
-      name: 'fileserver peak RSS, upload 10 MiB',
-      value: mb(smallUp.peakBytes),
-      baseline: `idle ${mb(idleBytes)}`,
-      difference: mb(smallUp.peakBytes - idleBytes),
-    },
-    {
-      name: 'fileserver peak RSS, download 10 MiB',
-      value: mb(smallDown.peakBytes),
-      baseline: `idle ${mb(idleBytes)}`,
-      difference: mb(smallDown.peakBytes - idleBytes),
-    },
-    {
-      name: 'fileserver peak RSS, upload 1 GiB',
-      value: mb(bigUpPeak),
-      baseline: `10 MiB ${mb(smallUp.peakBytes)}`,
-      difference: mb(bigUpPeak - smallUp.peakBytes),
-    },
-    {
-      name: 'fileserver peak RSS, download 1 GiB',
-      value: mb(bigDownPeak),
-      baseline: `10 MiB ${mb(smallDown.peakBytes)}`,
-      difference: mb(bigDownPeak - smallDown.peakBytes),
-    },
-    { name: 'fileserver VmHWM after all transfers', value: mb(hwmAfterTransfers) },
-    { name: `${anonymous.name} req/s`, value: anonymous.requestsPerSec.toFixed(0) },
-    {
-      name: `${verified.name} req/s`,
-      value: verified.requestsPerSec.toFixed(0),
-      baseline: `auth off ${anonymous.requestsPerSec.toFixed(0)}`,
-      ratio: (verified.requestsPerSec / anonymous.requestsPerSec).toFixed(2),
-    },
-  ]);
-  for (const r of [anonymous, verified]) console.log(`  ${r.name}: p99 ${r.p99Ms} ms, errors ${r.errors}`);
-  const perRound = (fileserver: number[], plain: number[]) => fileserver.map((ms, i) => `${mbps(GiB, ms)}/${mbps(GiB, plain[i])}`).join('  ');
-  console.log(
-    `  per round, fileserver/plain http: upload ${perRound(
-      runs.up.map((r) => r.ms),
-      runs.rawUp,
-    )}`,
-  );
-  console.log(
-    `  per round, fileserver/plain http: download ${perRound(
-      runs.down.map((r) => r.ms),
-      runs.rawDown,
-    )}`,
-  );
-  console.log(`  per round, 4 KiB GETs auth on/off: ${verified.rounds.map((v, i) => `${v.toFixed(0)}/${anonymous.rounds[i].toFixed(0)}`).join('  ')}`);
-  console.log('  ratio: the figure over its baseline (MB/s or req/s); 1.00 = as fast as the baseline\n');
+  // Both sides hold the objects read below, and ran every path once untimed.
+  const tinyPost = multipartBody('bench/post.bin', tiny);
+  const midPosts = Array.from({ length: 8 }, (_, i) => multipartBody(`bench/mid-${i}.bin`, midContent));
+  for (const side of sides) {
+    await post(side, multipartBody('bench/tiny.bin', tiny), 200);
+    await curlUpload(side.url, big, 'bench/big.bin', side.headers);
+    const { bytes } = await curlDownload(`${side.url}/bench/big.bin`, side.headers);
+    if (bytes !== BIG) throw new Error(`${side.name}: downloaded ${bytes} bytes, expected ${BIG}`);
+    await load(side, '/bench/tiny.bin', 8, 1);
+  }
+  execFileSync('sync');
 
-  const authCost = 1 - medianRoundRatio(verified, anonymous);
-  const peaks = [smallUp.peakBytes, smallDown.peakBytes, bigUpPeak, bigDownPeak, hwmAfterTransfers];
+  const figures = {
+    pageCache: [] as number[],
+    download: figure('1 GiB download', 'MB/s', true),
+    downloadCpu: figure('server CPU per GiB downloaded', 's', false),
+    get: figure('4 KiB authenticated GET c=32', 'req/s', true),
+    post: figure('4 KiB POST c=16', 'req/s', true),
+    mid: figure('10 MiB uploads c=8', 'MB/s', true),
+    upload: figure('1 GiB upload', 'MB/s', true),
+    uploadRss: figure('peak RSS, all processes, 1 GiB upload', 'MB', false),
+    p99: figure('4 KiB GET p99 during a 1 GiB upload c=4', 'ms', false),
+  };
+  const steps: Array<(side: Side) => Promise<void>> = [
+    async (side) => {
+      const { result, cpuSeconds } = await treeCost(side.pid, () => curlDownload(`${side.url}/bench/big.bin`, side.headers));
+      figures.download[side.name].push(mbps(result.bytes, result.ms));
+      figures.downloadCpu[side.name].push(cpuSeconds / (result.bytes / GiB));
+    },
+    async (side) => void figures.get[side.name].push((await load(side, '/bench/tiny.bin', 32, SECONDS)).requestsPerSec),
+    async (side) => void figures.post[side.name].push((await load(side, '/', 16, SECONDS, tinyPost)).requestsPerSec),
+    async (side) => void figures.mid[side.name].push(await midUploads(side, midPosts)),
+    async (side) => {
+      const { result, peakRssBytes } = await treeCost(side.pid, () => curlUpload(side.url, big, 'bench/big.bin', side.headers));
+      figures.upload[side.name].push(mbps(result.bytes, result.ms));
+      figures.uploadRss[side.name].push(peakRssBytes / MB);
+      // What either side left dirty is written back now, outside every timed step.
+      execFileSync('sync');
+    },
+    async (side) => {
+      const upload = curlUpload(side.url, big, 'bench/big-concurrent.bin', side.headers);
+      const result = await httpLoad({ url: `${side.url}/bench/tiny.bin`, headers: side.headers, connections: 4, until: upload });
+      await upload;
+      figures.p99[side.name].push(result.p99Ms);
+      execFileSync('sync');
+    },
+  ];
+  for (let round = 0; round < ROUNDS; round++) {
+    figures.pageCache.push(await pageCacheCopy(big));
+    const order = round % 2 === 0 ? sides : [...sides].reverse();
+    for (const step of steps) for (const side of order) await step(side);
+    console.log(`round ${round + 1}/${ROUNDS} done`);
+  }
+
+  const load1 = (await promisify(execFile)('cat', ['/proc/loadavg'])).stdout.trim();
+  console.log(`\nfileserver benchmark: ${ROUNDS} rounds, ${(BIG / MiB).toFixed(0)} MiB as "1 GiB", ${SECONDS} s per load; medians`);
+  console.log(`warden: fileserver.workers=${FS_WORKERS}, auth on (Bearer token); clearml: Flask stand-in, gunicorn ${CLEARML_WORKERS} sync workers, auth off`);
+  console.log(`page-cache copy (dd of the cached file into tmpfs, 1 MiB blocks): ${median(figures.pageCache).toFixed(0)} MB/s`);
+  console.log(`  per round: ${figures.pageCache.map((v) => v.toFixed(0)).join('  ')}`);
+  console.log(`load average at the end (2 cores, shared): ${load1}\n`);
+  const rows = Object.values(figures).filter((f): f is Figure => !Array.isArray(f));
+  const width = Math.max(...rows.map((r) => r.label.length));
+  console.log(`${'figure'.padEnd(width)}  ${'warden'.padStart(9)}  ${'clearml'.padStart(9)}  warden/clearml  per round (warden/clearml)`);
+  for (const f of rows) {
+    const perRound = f.warden.map((w, i) => `${fmt(w)}/${fmt(f.clearml[i])}`).join('  ');
+    console.log(
+      `${f.label.padEnd(width)}  ${fmt(median(f.warden)).padStart(9)}  ${fmt(median(f.clearml)).padStart(9)}  ${ratio(f).toFixed(2).padStart(14)}  ${perRound}  (${f.unit})`,
+    );
+  }
+  const downVsCache = median(figures.download.warden.map((w, i) => w / figures.pageCache[i]));
+  const clearmlVsCache = median(figures.download.clearml.map((c, i) => c / figures.pageCache[i]));
+  console.log(`1 GiB download vs page-cache copy: warden ${downVsCache.toFixed(2)}, clearml ${clearmlVsCache.toFixed(2)}`);
+  console.log('ratios: median over rounds of warden/clearml in the same round (CPU, RSS and p99: lower is better)\n');
+
   return [
+    checkTarget('1 GiB download ≥ 1.2× clearml', ratio(figures.download) >= 1.2, ratio(figures.download).toFixed(2)),
+    checkTarget('1 GiB download ≥ 0.6× page-cache copy', downVsCache >= 0.6, downVsCache.toFixed(2)),
+    checkTarget('server CPU per GiB downloaded ≤ 2× clearml', ratio(figures.downloadCpu) <= 2, ratio(figures.downloadCpu).toFixed(2)),
+    checkTarget('4 KiB GET/s c=32 ≥ 3× clearml', ratio(figures.get) >= 3, ratio(figures.get).toFixed(2)),
+    checkTarget('4 KiB POST/s c=16 ≥ 2× clearml', ratio(figures.post) >= 2, ratio(figures.post).toFixed(2)),
+    checkTarget('10 MiB uploads c=8 ≥ 1.5× clearml', ratio(figures.mid) >= 1.5, ratio(figures.mid).toFixed(2)),
+    checkTarget('1 GiB upload (fsynced) ≥ 1.5× clearml', ratio(figures.upload) >= 1.5, ratio(figures.upload).toFixed(2)),
+    checkTarget('4 KiB GET p99 during a 1 GiB upload ≤ clearml', ratio(figures.p99) <= 1, ratio(figures.p99).toFixed(2)),
     checkTarget(
-      'upload ≥ 70% of the plain http server',
-      upShare >= 0.7,
-      `${(upShare * 100).toFixed(0)}% (median of per-round ratios; of the disk copy: ${((t.disk / t.up) * 100).toFixed(0)}%)`,
+      'peak RSS of all fileserver processes < 250 MB',
+      Math.max(...figures.uploadRss.warden) < 250,
+      `${Math.max(...figures.uploadRss.warden).toFixed(0)} MB`,
     ),
-    checkTarget('download ≥ 70% of the plain http server', downShare >= 0.7, `${(downShare * 100).toFixed(0)}% (median of per-round ratios)`),
-    checkTarget('peak RSS under 150 MB', Math.max(...peaks) < 150 * MB, `highest ${mb(Math.max(...peaks))} (VmHWM included)`),
-    checkTarget(
-      'peak RSS of a 1 GiB upload within 20 MB of a 10 MiB one',
-      Math.abs(bigUpPeak - smallUp.peakBytes) < 20 * MB,
-      `${mb(bigUpPeak - smallUp.peakBytes)}`,
-    ),
-    // Downloads: the issue sets no target; memory must still not grow with the file's size.
-    checkTarget(
-      'a 1 GiB download peaks under 20 MB above a 10 MiB one',
-      bigDownPeak - smallDown.peakBytes < 20 * MB,
-      `${mb(bigDownPeak - smallDown.peakBytes)}`,
-    ),
-    checkTarget('auth costs under 10% of 4 KiB GETs at c=64', authCost < 0.1, `${(authCost * 100).toFixed(1)}% (median of per-round ratios)`),
-    checkTarget('no request failed', anonymous.errors === 0 && verified.errors === 0, `${anonymous.errors + verified.errors} errors`),
   ].every(Boolean);
+}
+
+function figure(label: string, unit: string, higher: boolean): Figure {
+  return { label, unit, higher, warden: [], clearml: [] };
+}
+
+/** Median of the per-round ratios; NaN when a ClearML figure is 0 (CPU below the 10 ms tick of a small run). */
+function ratio(f: Figure): number {
+  const ratios = f.warden.map((w, i) => w / f.clearml[i]).filter(Number.isFinite);
+  return ratios.length ? median(ratios) : NaN;
+}
+
+function fmt(value: number): string {
+  return value >= 100 ? value.toFixed(0) : value.toFixed(2);
+}
+
+async function load(side: Side, path: string, connections: number, seconds: number, form?: { body: Buffer; type: string }) {
+  const headers = form ? { ...side.headers, 'Content-Type': form.type } : side.headers;
+  return httpLoad({ url: `${side.url}${path}`, connections, seconds, headers, ...(form && { method: 'POST', body: form.body }) });
+}
+
+/** MID_UPLOADS uploads of 10 MiB, eight at a time, each client to its own path; MB/s. */
+async function midUploads(side: Side, forms: { body: Buffer; type: string }[]): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    forms.map(async (form) => {
+      while (next++ < MID_UPLOADS) await post(side, form, 200);
+    }),
+  );
+  return mbps(MID_UPLOADS * MID, performance.now() - started);
+}
+
+function post(side: Side, form: { body: Buffer; type: string }, expected: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${side.url}/`,
+      { method: 'POST', headers: { ...side.headers, 'Content-Type': form.type, 'Content-Length': form.body.length } },
+      (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === expected ? resolve() : reject(new Error(`${side.name} POST: HTTP ${res.statusCode}`))));
+      },
+    );
+    req.on('error', reject);
+    req.end(form.body);
+  });
 }
 
 /** A token of a tenant's admin, founded by the operator: the fileserver serves no service identity. */
@@ -258,13 +255,6 @@ async function tenantToken(gatewayUrl: string, operatorSecret: string): Promise<
   const token = ((await res.json()) as { data?: { token?: string } }).data?.token;
   if (!token) throw new Error(`auth.login answered ${res.status} without a token`);
   return token;
-}
-
-/** The stored object has the size sent: a figure for a broken transfer would be worthless. */
-async function expectSize(url: string, size: number, headers: Record<string, string> = {}): Promise<void> {
-  const res = await fetch(url, { method: 'HEAD', headers });
-  if (res.status !== 200 || Number(res.headers.get('content-length')) !== size)
-    throw new Error(`${url}: HTTP ${res.status}, ${res.headers.get('content-length')} bytes, expected ${size}`);
 }
 
 async function dropDatabase(name: string): Promise<void> {

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { createWriteStream, existsSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { request, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type Agent } from 'node:https';
 import { Readable } from 'node:stream';
@@ -14,16 +16,6 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
   await work();
   return performance.now() - started;
-}
-
-/** The disk alone: the file copied with Node streams and fsynced, as the fileserver does with uploads. */
-export function copyOnDisk(from: string, to: string): Promise<number> {
-  return timed(async () => {
-    await pipeline(createReadStream(from), createWriteStream(to));
-    const handle = await open(to, 'r+');
-    await handle.sync();
-    await handle.close();
-  });
 }
 
 /** Whom https URLs trust (the TLS bench's private CA); Node's global agent otherwise. */
@@ -57,14 +49,6 @@ export function uploadMultipart(baseUrl: string, file: string, remotePath: strin
   });
 }
 
-/** The raw body as it is, to a server that writes whatever it receives. */
-export function uploadRaw(url: string, file: string): Promise<number> {
-  return timed(async () => {
-    const res = await send(url, 'POST', { 'Content-Length': statSync(file).size }, createReadStream(file));
-    await drain(res);
-  });
-}
-
 /** Downloads and discards, so only the server and the network path are measured. */
 export function download(url: string, headers: Record<string, string> = {}): Promise<number> {
   return timed(async () => {
@@ -81,4 +65,20 @@ export async function writeTestFile(path: string, bytes: number): Promise<void> 
     for (let left = bytes; left > 0; left -= block.length) yield left >= block.length ? block : block.subarray(0, left);
   }
   await pipeline(Readable.from(blocks()), createWriteStream(path));
+}
+
+/**
+ * The machine's limit for moving bytes already in memory, in MB/s: the cached file copied by dd in
+ * 1 MiB blocks into tmpfs (page cache to page cache, no disk, so no writeback throttling from this
+ * bench or a neighbour's build), removed at once.
+ */
+export async function pageCacheCopy(from: string): Promise<number> {
+  const to = join(existsSync('/dev/shm') ? '/dev/shm' : dirname(from), `warden-page-cache-copy-${process.pid}`);
+  const started = performance.now();
+  try {
+    await promisify(execFile)('dd', [`if=${from}`, `of=${to}`, 'bs=1M', 'status=none']);
+    return rate(statSync(to).size, performance.now() - started) / 1e6;
+  } finally {
+    rmSync(to, { force: true });
+  }
 }

@@ -3,11 +3,13 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { CLEARML_AUTH_DEFAULTS, GATEWAY_AUTH_DEFAULTS, clearmlAuthSchema, gatewayAuthSchema } from '@warden/auth-service';
+import { CLEARML_AUTH_DEFAULTS, GATEWAY_AUTH_DEFAULTS, clearmlAuthSchema, gatewayAuthSchema, type GatewayOptions } from '@warden/auth-service';
 import { inProcessGateway, type InProcessGateway } from '@warden/auth-service/testing';
+import { WardenError } from '@warden/errors';
 import { generateKey, generateSecret } from '@warden/secrets';
 import type { SsoProvider } from '../context';
 import { createConsole, type ConsoleOptions } from '../create-console';
+import type { IdentityProviders } from '../pages/identity-providers/port';
 import { publicHosts, type ConsoleSettings } from '../settings';
 
 export interface ConsoleGatewayOptions {
@@ -20,6 +22,10 @@ export interface ConsoleGatewayOptions {
   hosts?: ConsoleSettings;
   ssoProviders?: SsoProvider[];
   logoutRedirect?: ConsoleOptions['logoutRedirect'];
+  /** Gateway features (libs/sso's extension), built before the console. */
+  extensions?: GatewayOptions['extensions'];
+  /** Asked when the console is built, after the extensions (libs/sso hands its operations over then). */
+  identityProviders?: () => IdentityProviders | undefined;
 }
 
 export interface ConsoleGateway extends InProcessGateway {
@@ -65,6 +71,7 @@ export function consoleGateway(options: ConsoleGatewayOptions): ConsoleGateway {
     clearml,
     gateway,
     secrets: { ...secrets, systemCredentials: [{ name: 'apiserver', accessKey: generateKey(), secretKey: generateSecret() }] },
+    extensions: options.extensions,
     webRoutes: (parts) =>
       createConsole({
         parts,
@@ -73,7 +80,21 @@ export function consoleGateway(options: ConsoleGatewayOptions): ConsoleGateway {
         ssoProviders: () => options.ssoProviders ?? [],
         logoutRedirect: options.logoutRedirect,
         metricsRegistry: registry,
+        identityProviders: options.identityProviders?.(),
       }),
   });
   return { ...running, registry, secrets };
+}
+
+/** Waits (up to 15 s) until the gateway's set-up (MongoDB, signing keys) has finished. */
+export async function gatewayReady(gw: Pick<InProcessGateway, 'gateway'>): Promise<void> {
+  for (let i = 0; i < 150; i += 1) {
+    try {
+      return gw.gateway.parts.assertReady();
+    } catch (error) {
+      if (!(error instanceof WardenError)) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error('the gateway did not become ready');
 }

@@ -1,2 +1,2 @@
-export { consoleGateway, testAssetsDir, type ConsoleGateway, type ConsoleGatewayOptions } from './console-gateway';
+export { consoleGateway, gatewayReady, testAssetsDir, type ConsoleGateway, type ConsoleGatewayOptions } from './console-gateway';
 export { ConsoleBrowser } from './console-browser';

@@ -10,7 +10,7 @@ import { CapturedLogs } from '@warden/http/testing';
 import { SecretScrubber } from '@warden/secrets';
 import { LocalStorage } from '@warden/storage';
 import type { FileserverCaller, FileserverLimits, FileserverOptions } from '../fileserver-options';
-import { fileserverRoutes } from '../fileserver-routes';
+import { fileserverRoutes, type FileserverRoutes } from '../fileserver-routes';
 
 export const COMPANY_A = 'company-a';
 export const COMPANY_B = 'company-b';
@@ -39,19 +39,28 @@ export interface TestFileserver {
   close(): Promise<void>;
 }
 
-/** The fileserver routes inside the real service kit, on a free port, over a fresh temp folder. */
-export async function startTestFileserver(options: Partial<Omit<FileserverOptions, 'storage'>> = {}): Promise<TestFileserver> {
-  const root = mkdtempSync(join(tmpdir(), 'warden-fileserver-'));
+/**
+ * The fileserver routes inside the real service kit, on a free port, over a fresh temp folder;
+ * with the hot paths served outside the router as in production, unless `routerOnly`.
+ */
+export async function startTestFileserver(
+  options: Partial<Omit<FileserverOptions, 'storage'>> & { routerOnly?: boolean; root?: string; logs?: CapturedLogs } = {},
+): Promise<TestFileserver> {
+  const { routerOnly, root: sharedRoot, logs, ...fileserverOptions } = options;
+  const root = sharedRoot ?? mkdtempSync(join(tmpdir(), 'warden-fileserver-'));
   const storage = new LocalStorage(root);
   await storage.cleanupTemp();
   const scrubber = new SecretScrubber();
   const app = createServiceApp({
-    logger: createLogger({ name: 'fileserver-test', level: 'silent', scrubber, destination: new CapturedLogs() }),
+    logger: createLogger({ name: 'fileserver-test', level: logs ? 'info' : 'silent', scrubber, destination: logs ?? new CapturedLogs() }),
     scrubber,
     readiness: [],
     state: { draining: false, warnings: [] },
     exposeStacks: false,
-    routes: fileserverRoutes({ storage, authorize: headerAuthorize, limits: TEST_LIMITS, allowBatchDelete: true, ...options }),
+    ...withoutFastRoutes(
+      fileserverRoutes({ storage, authorize: headerAuthorize, limits: TEST_LIMITS, allowBatchDelete: true, ...fileserverOptions }),
+      routerOnly,
+    ),
   });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -67,6 +76,10 @@ export async function startTestFileserver(options: Partial<Omit<FileserverOption
         server.close(() => resolve());
       }),
   };
+}
+
+function withoutFastRoutes(routes: FileserverRoutes, routerOnly = false): Partial<FileserverRoutes> & Pick<FileserverRoutes, 'routes'> {
+  return routerOnly ? { routes: routes.routes } : routes;
 }
 
 export interface RawResponse {

@@ -1,5 +1,5 @@
 export { CapturedLogs } from './captured-logs';
-export { spawnService, waitForStatus, type SpawnedService } from './spawn-service';
+export { listeningCount, spawnService, waitForStatus, workerPids, type SpawnedService } from './spawn-service';
 export { startInIsolation, type IsolatedStart } from './start-in-isolation';
 export { hostileRequests, type HostileRequest } from './hostile-requests';
 export { startOwnRedis, type OwnRedis } from './own-redis';

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -85,4 +85,24 @@ export async function waitForStatus(
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${url} answered ${last.status} ${JSON.stringify(last.body)}`);
+}
+
+/** The worker processes of a service spawned as a pool (the primary's children). */
+export function workerPids(primary: SpawnedService): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(primary.child.pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return []; // pgrep exits 1 when there is none
+  }
+}
+
+/** How many times a service's processes have logged that they listen (one per worker started). */
+export function listeningCount(service: SpawnedService, app: string): number {
+  return service
+    .output()
+    .split('\n')
+    .filter((line) => line.includes(`${app} listening`)).length;
 }

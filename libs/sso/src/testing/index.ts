@@ -10,3 +10,7 @@ export {
   type SsoHarness,
 } from './sso-harness';
 export { ProviderSet } from './provider-set';
+export { idpMetadataXml, type MetadataXmlOptions } from './idp-metadata-xml';
+export { TestSamlIdp, encodeResponse, type SignOptions, type TestAssertion } from './saml-test-idp';
+export { postToAcs, startSaml, type AcsAnswer, type SamlStart } from './connection-browser';
+export { callEndpoint, ssoButtons, userToken } from './gateway-api';

@@ -31,10 +31,17 @@ export function providerSettingsFor(p: HarnessProvider): ProviderSettings {
   return { ...config, name: p.name, clientId: p.provider.clientId, clientSecret: p.clientSecret ?? p.provider.clientSecret, defaultCompany: p.defaultCompany };
 }
 
-/** The gateway in-process with SSO mounted for the given (started) test providers, listening on loopback. */
-export async function startSsoHarness(name: string, db: string, providers: HarnessProvider[]): Promise<SsoHarness> {
+/**
+ * The gateway in-process with SSO mounted for the given (started) test providers, listening on
+ * loopback. A second replica of one passes the first one's secrets (replicas share them).
+ */
+export async function startSsoHarness(
+  name: string,
+  db: string,
+  providers: HarnessProvider[],
+  secrets = { tokenSecret: generateSecret(), sessionSecret: generateSecret() },
+): Promise<SsoHarness> {
   let sso: SsoService | undefined;
-  const secrets = { tokenSecret: generateSecret(), sessionSecret: generateSecret() };
   const gateway = inProcessGateway({
     name,
     db,
@@ -68,13 +75,18 @@ export interface BrowserAnswer {
   status: number;
   location: string;
   cookies: Record<string, string>;
+  text: string;
 }
 
 /** A browser's cookie jar, enough for the sign-in redirects. */
 export class TestBrowser {
   readonly cookies = new Map<string, string>();
 
-  constructor(private readonly base: string) {}
+  /** `transcript`, when given, collects every answer (status, location, body) for a secret scan. */
+  constructor(
+    private readonly base: string,
+    private readonly transcript?: string[],
+  ) {}
 
   async get(path: string, init: RequestInit = {}): Promise<BrowserAnswer> {
     const url = path.startsWith('http') ? path : `${this.base}${path}`;
@@ -90,8 +102,9 @@ export class TestBrowser {
         else this.cookies.set(key, value.join('='));
       }
     }
-    await res.arrayBuffer();
-    return { status: res.status, location: res.headers.get('location') ?? '', cookies: set };
+    const text = await res.text();
+    this.transcript?.push(`${res.status} ${res.headers.get('location') ?? ''}\n${text}`);
+    return { status: res.status, location: res.headers.get('location') ?? '', cookies: set, text };
   }
 
   /** Start, the provider's authorize (signs in its current user), and the callback URL it sends back. */

@@ -52,6 +52,8 @@ export class TestProvider {
   lastSid?: string;
   lastIdToken?: string;
   readonly userinfoCalls: string[] = [];
+  /** Every authorization code handed out (a secret scan looks for them). */
+  readonly issuedCodes: string[] = [];
   private key: { kid: string; privateKey: KeyObject; publicKey: KeyObject; alg: 'RS256' | 'ES256' };
   private readonly codes = new Map<string, PendingCode>();
   private readonly accessTokens = new Map<string, TestUser>();
@@ -148,6 +150,7 @@ export class TestProvider {
     const q = url.searchParams;
     const redirect = new URL(q.get('redirect_uri') ?? '');
     const code = randomBytes(24).toString('base64url');
+    this.issuedCodes.push(code);
     this.codes.set(code, {
       clientId: q.get('client_id') ?? '',
       redirectUri: q.get('redirect_uri') ?? '',

@@ -6,20 +6,15 @@
 // default_company, idp_logout, userinfo as the claims source (a second provider), and back-channel
 // logout revoking a live session at the apiserver and the fileserver within 2 s.
 import mongoose, { type Connection } from 'mongoose';
-import { GroupStore } from '@warden/identity';
+import type { GroupStore } from '@warden/identity';
 import { endOfRunChecks } from '../checks';
-import { apiLogin, bearer, createCredential } from '../console';
-import { chromiumPath, screenshotDir, stack as stackCoordinates, rememberSignature, type StackCoordinates } from '../env';
+import { bearer, createCredential } from '../console';
+import { chromiumPath, screenshotDir, stack as stackCoordinates, type StackCoordinates } from '../env';
 import { BrowserRun, CONSOLE_POLICY, waitFor, type Session } from '../harness';
 import { runScenarioWith } from '../sdk';
 import { KeycloakAdmin } from './testing/keycloak-admin';
-import { ADMIN_GROUP, ADMIN_ROLE, MEMBER_GROUP, REALM_USERS, readKeycloakState, userPassword } from './testing/keycloak-state';
-
-function need(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run this tier with tools/browser/keycloak-suite.sh`);
-  return value;
-}
+import { ADMIN_GROUP, ADMIN_ROLE, MEMBER_GROUP, REALM_USERS, readKeycloakState } from './testing/keycloak-state';
+import { ensureGroups, foundTenant, keycloakForm, need, post, sessionToken as sessionTokenAt, whoAmI as whoAmIAt } from './testing/keycloak-tier';
 
 const stack: StackCoordinates = stackCoordinates();
 const { gateway, api, files } = stack;
@@ -38,52 +33,8 @@ let mongo: Connection;
 let groups: GroupStore;
 let founderToken: string;
 
-async function post<T>(url: string, headers: Record<string, string>, body: unknown = {}): Promise<{ status: number; data?: T; code?: string }> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const json = (await res.json().catch(() => ({}))) as { data?: T; meta?: { error_code?: string } };
-  return { status: res.status, data: json.data, code: json.meta?.error_code };
-}
-
-/** Founds the tenant the seed's default_company names (the gateway was started with its id), its admin the tier's. */
-async function foundTenant(): Promise<void> {
-  const founded = await fetch(`${gateway}/operator/tenants`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...bearer(stack.operatorSecret) },
-    body: JSON.stringify({
-      company_name: 'Keycloak SSO tenant',
-      company_id: company,
-      admin: { username: stack.admin.username, password: stack.admin.password },
-    }),
-  });
-  if (founded.status !== 201) throw new Error(`founding the default_company tenant answered ${founded.status}`);
-  founderToken = await apiLogin(stack, stack.admin.username, stack.admin.password);
-}
-
-interface WhoAmI {
-  id: string;
-  name: string;
-  role: string;
-  company: { id: string };
-}
-
-async function whoAmI(token: string): Promise<WhoAmI> {
-  const answer = await post<{ user: WhoAmI }>(`${gateway}/users.get_current_user`, bearer(token));
-  if (!answer.data) throw new Error(`users.get_current_user answered ${answer.status} ${answer.code ?? ''}`);
-  return answer.data.user;
-}
-
-/** The Warden session of a browser: the gateway's auth cookie (a JWT), as the console and the API use it. */
-async function sessionToken(session: Session): Promise<string> {
-  const cookie = (await session.context.cookies(gateway)).find((c) => c.httpOnly && c.value.split('.').length === 3);
-  if (!cookie) throw new Error(`${session.name} has no Warden session cookie`);
-  rememberSignature(cookie.value);
-  return cookie.value;
-}
+const whoAmI = (token: string) => whoAmIAt(gateway, token);
+const sessionToken = (session: Session) => sessionTokenAt(session, gateway);
 
 const onKeycloak = (session: Session) => session.page.url().startsWith(`${state.url}/`);
 const onGateway = (session: Session) => session.page.url().startsWith(`${gateway}/`);
@@ -99,9 +50,7 @@ async function ssoLogin(session: Session, provider: string, username: string, fo
   if (form) {
     await waitFor(`Keycloak's login form for ${username}`, () => onKeycloak(session));
     expect(page.url()).toContain(`${state.issuer}/protocol/openid-connect/auth`);
-    await page.locator('#username').fill(username);
-    await page.locator('#password').fill(userPassword(state, username));
-    await Promise.all([page.waitForURL((url) => url.href.startsWith(`${gateway}/`), { waitUntil: 'load' }), page.locator('#kc-login').click()]);
+    await keycloakForm(page, state, username, `${gateway}/`);
   }
   await waitFor(`the way back to Warden for ${username}`, () => onGateway(session), 30_000);
   await session.run.settled();
@@ -143,10 +92,9 @@ beforeAll(async () => {
   await keycloak.setWebOrigin(gateway, 'keycloak', state.client.clientId);
   await keycloak.setWebOrigin(gateway, 'kcinfo', state.userinfoClient.clientId);
   await resetRealm();
-  await foundTenant();
+  founderToken = await foundTenant(stack, company);
   mongo = await mongoose.createConnection(need('WARDEN_KEYCLOAK_MONGO_AUTH'), { serverSelectionTimeoutMS: 5000 }).asPromise();
-  groups = new GroupStore(mongo);
-  for (const name of WARDEN_GROUPS) await groups.create(company, name);
+  groups = await ensureGroups(mongo, company, WARDEN_GROUPS);
   run = await BrowserRun.start({
     executablePath: chromiumPath(),
     origin: gateway,

@@ -136,6 +136,15 @@ export class KeycloakAdmin {
     });
   }
 
+  /**
+   * Points a client used by connections made in the console at a Warden web_host: any
+   * `<origin>/sso/<id>/...` (the id is known only once the admin saved the connection).
+   */
+  async setConnectionOrigin(origin: string, clientId: string): Promise<void> {
+    const client = await this.client(clientId);
+    await this.call('PUT', `/clients/${client.id}`, { ...client, rootUrl: origin, redirectUris: [`${origin}/sso/*`], webOrigins: [origin] });
+  }
+
   async client(clientId = this.state.client.clientId): Promise<ClientRepresentation> {
     const clients = await this.call<ClientRepresentation[]>('GET', `/clients?clientId=${encodeURIComponent(clientId)}`);
     const client = clients.find((c) => c.clientId === clientId);

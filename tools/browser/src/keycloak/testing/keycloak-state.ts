@@ -14,6 +14,10 @@ export interface KeycloakState {
   client: { clientId: string; clientSecret: string };
   /** A second client on the realm whose groups reach only the userinfo endpoint. */
   userinfoClient: { clientId: string; clientSecret: string };
+  /** The client an OIDC connection made in the console uses (redirects to <web_host>/sso/<id>/callback). */
+  consoleClient: { clientId: string; clientSecret: string };
+  /** The SAML client: its clientId is the SP entity ID the console's SAML connection names; the IdP's metadata URL. */
+  samlClient: { entityId: string; descriptor: string };
   passwords: Record<string, string>;
 }
 
@@ -25,6 +29,8 @@ export const REALM_USERS = {
   unverifiedEmail: 'dave', // groups: ml-team, email_verified false
   adminByRole: 'erin', // groups: ml-team, realm role admin
   subgroupMember: 'frank', // groups: research/vision (claimed as "vision": full path off)
+  consoleSaml: 'grace', // groups: ml-team; signs in through the console's SAML connection
+  consoleOidc: 'henry', // groups: ml-team, research; signs in through the console's OIDC connection
 } as const;
 export const ADMIN_GROUP = 'warden-admins';
 export const MEMBER_GROUP = 'ml-team';
