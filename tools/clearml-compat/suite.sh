@@ -16,6 +16,8 @@
 #   datasets     create, add files, upload, finalize, child version, get_local_copy from another process
 #   offline      Task.set_offline session, imported by Task.import_offline_session
 #   continue     continue_last_task: the second run keeps every scalar of the first
+#   workflows    PipelineDecorator.run_locally, tags/comment/mark_completed/mark_failed, Task.create, clone +
+#                set_parameters, Task.query_tasks/get_tasks by name pattern, tags, status, type; last scalars
 #   agent        clearml-agent runs a queued task (agent-scenario.sh, when it exists)
 #   es-outage    Elasticsearch stopped: an SDK run starts and a direct events.add_batch answers 503;
 #                Elasticsearch back: the run finishes, check.py passes, re-sent scalars are stored once
@@ -42,7 +44,7 @@ here="$root/tools/clearml-compat"
 cd "$root"
 started=$SECONDS
 APPS=(auth-gateway apiserver fileserver)
-ALL_SCENARIOS=(basic hyperparams reports storage lifecycle models datasets offline continue agent es-outage)
+ALL_SCENARIOS=(basic hyperparams reports storage lifecycle models datasets offline continue workflows agent es-outage)
 read -r -a versions <<<"${CLEARML_SDK_VERSIONS:-2.1.12 1.16.5}"
 read -r -a wanted <<<"${CLEARML_COMPAT_SCENARIOS:-${ALL_SCENARIOS[*]}}"
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false PYTHONDONTWRITEBYTECODE=1
@@ -308,6 +310,15 @@ scenario_continue() {
   SANDBOX=$machine sdk_step cont-first scenarios/continue_task.py first || return 1
   SANDBOX=$machine sdk_step cont-again scenarios/continue_task.py again "$(result cont-first)" || return 1
   verify verify/continue_task.py "$(result cont-again)"
+}
+
+# The pipeline runs beside the tasks step: it mostly waits on its own step processes.
+scenario_workflows() {
+  sdk_start wf-pipeline scenarios/workflows.py pipeline
+  sdk_step wf-tasks scenarios/workflows.py tasks || { stop_background wf-pipeline; return 1; }
+  sdk_wait wf-pipeline || { show wf-pipeline; reason="wf-pipeline: $(tail -n 1 "$out/wf-pipeline.out" | cut -c1-300)"; return 1; }
+  sdk_step wf-query scenarios/workflows.py query "$(result wf-tasks)" "$(result wf-pipeline)" || return 1
+  verify verify/workflows.py "$(result wf-query)"
 }
 
 scenario_agent() {

@@ -53,6 +53,7 @@ export function apiserverApi(options: ApiserverApiOptions): { routes: Router; re
       eventEndpoints.forgetTask(company, task);
       await events.deleteTaskEvents(company, task);
     },
+    onLocked: (company, id) => eventEndpoints.forgetTask(company, id),
   });
   const eventEndpoints = registerEventEndpoints(api, { store: events, tasks: experiments });
   const readiness = schemaSetup([() => experiments.ensureIndexes(), () => events.ensureTemplates()], options.logger);

@@ -7,7 +7,13 @@ import { elastic } from './elastic-errors';
 import { ensureTemplates } from './mappings';
 import { scalarMetricsIterHistogram, type HistogramOptions, type ScalarHistogram } from './scalar-histogram';
 import { getSample, nextSample, type NextSampleRequest, type SampleKind, type SampleRequest, type SampleResult } from './sample-navigation';
-import { getLatestScalarValues, getSingleValueMetrics, type LatestScalarValuesResult, type SingleValueMetricsResult } from './scalar-values';
+import {
+  getLatestScalarValues,
+  getScalarMetricsAndVariants,
+  getSingleValueMetrics,
+  type LatestScalarValuesResult,
+  type SingleValueMetricsResult,
+} from './scalar-values';
 import type { MetricVariants } from './scroll-id';
 import type { StoreContext } from './store-context';
 import { getTaskPlots, type TaskPlotsOptions, type TaskPlotsResult } from './task-plots';
@@ -94,6 +100,10 @@ export class EventStore {
 
   getTaskMetrics(company: string, tasks: string[], eventType: EventTypeOrAll): Promise<TaskMetricsResult> {
     return getTaskMetrics(this.ctx, company, tasks, eventType);
+  }
+
+  getScalarMetricsAndVariants(company: string, task: string): Promise<{ metrics: Record<string, string[]> }> {
+    return getScalarMetricsAndVariants(this.ctx, company, task);
   }
 
   getTaskPlots(company: string, task: string, opts?: TaskPlotsOptions): Promise<TaskPlotsResult> {

@@ -47,10 +47,16 @@ export async function getSingleValueMetrics(
 }
 
 /**
- * events.get_task_latest_scalar_values: per metric and variant, the value at the latest iteration.
- * ClearML's last_100_value is, in effect, that same value (the first of its latest ten).
+ * A task's scalar events grouped by metric, then by variant, both sorted by name, in one query;
+ * `perVariant` adds aggregations inside each variant bucket.
  */
-export async function getLatestScalarValues(ctx: StoreContext, company: string, task: string): Promise<LatestScalarValuesResult> {
+async function metricVariantBuckets(
+  ctx: StoreContext,
+  company: string,
+  task: string,
+  sizes: { metrics: number; variants: number },
+  perVariant?: Record<string, estypes.AggregationsAggregationContainer>,
+): Promise<Buckets['buckets']> {
   assertTaskId(task);
   const result = await elastic(() =>
     ctx.client.search({
@@ -60,18 +66,30 @@ export async function getLatestScalarValues(ctx: StoreContext, company: string, 
       query: { bool: { filter: taskFilter(task) } },
       aggs: {
         metrics: {
-          terms: { field: 'metric', size: 100, order: { _key: 'asc' } },
-          aggs: {
-            variants: {
-              terms: { field: 'variant', size: 50, order: { _key: 'asc' } },
-              aggs: { last: { top_hits: { size: 1, _source: ['value'], sort: [{ iter: { order: 'desc', unmapped_type: 'long' } }] } } },
-            },
-          },
+          terms: { field: 'metric', size: sizes.metrics, order: { _key: 'asc' } },
+          aggs: { variants: { terms: { field: 'variant', size: sizes.variants, order: { _key: 'asc' } }, ...(perVariant && { aggs: perVariant }) } },
         },
       },
     }),
   );
-  const metrics = ((result.aggregations?.metrics as Buckets | undefined)?.buckets ?? []).map((m) => ({
+  return (result.aggregations?.metrics as Buckets | undefined)?.buckets ?? [];
+}
+
+/**
+ * events.get_task_latest_scalar_values: per metric and variant, the value at the latest iteration.
+ * ClearML's last_100_value is, in effect, that same value (the first of its latest ten).
+ */
+export async function getLatestScalarValues(ctx: StoreContext, company: string, task: string): Promise<LatestScalarValuesResult> {
+  const buckets = await metricVariantBuckets(
+    ctx,
+    company,
+    task,
+    { metrics: 100, variants: 50 },
+    {
+      last: { top_hits: { size: 1, _source: ['value'], sort: [{ iter: { order: 'desc', unmapped_type: 'long' } }] } },
+    },
+  );
+  const metrics = buckets.map((m) => ({
     name: String(m.key),
     variants: (m.variants as Buckets).buckets.map((v) => {
       const hit = (v.last as { hits: estypes.SearchHitsMetadata<{ value?: number }> }).hits.hits[0];
@@ -80,4 +98,13 @@ export async function getLatestScalarValues(ctx: StoreContext, company: string, 
     }),
   }));
   return { metrics };
+}
+
+/**
+ * events.get_scalar_metrics_and_variants: each scalar metric of one task (or model) with its variants,
+ * single values ("Summary") included, as clearml-server answers it: {metric: [variant]}.
+ */
+export async function getScalarMetricsAndVariants(ctx: StoreContext, company: string, task: string): Promise<{ metrics: Record<string, string[]> }> {
+  const buckets = await metricVariantBuckets(ctx, company, task, { metrics: 8000, variants: 1000 });
+  return { metrics: Object.fromEntries(buckets.map((m) => [String(m.key), (m.variants as Buckets).buckets.map((v) => String(v.key))])) };
 }

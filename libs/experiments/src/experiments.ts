@@ -24,6 +24,8 @@ export interface ExperimentDeps {
   connection: Connection;
   /** Deletes a deleted task's events (the events service's store). */
   onTaskDeleted?: (company: string, taskId: string) => Promise<void>;
+  /** A task or model was just published: the events service stops taking its events at once. */
+  onLocked?: (company: string, id: string) => void;
   /** Where workers.* keep registered workers; without it those endpoints do not exist. */
   redis?: RedisClientType;
   /** Prefix of the workers' Redis keys ('warden:workers:' by default). */
@@ -38,6 +40,10 @@ export interface Experiments {
   assertTaskOwned(company: string, taskId: string): Promise<void>;
   /** Which of these model ids exist in that company. */
   ownedModelIds(company: string, ids: readonly string[]): Promise<Set<string>>;
+  /** Which of these task ids exist in that company and are not locked (publishing or published): those that take events. */
+  writableTaskIds(company: string, ids: readonly string[]): Promise<Set<string>>;
+  /** Which of these model ids exist in that company and are drafts (a published, ready model is locked). */
+  writableModelIds(company: string, ids: readonly string[]): Promise<Set<string>>;
   /** Throws ClearML's invalid model id error unless the model exists in that company. */
   assertModelOwned(company: string, modelId: string): Promise<void>;
   /**
@@ -80,12 +86,13 @@ function readsAfterMetrics(api: ClearmlApi<TokenAuth>, settled: (company: string
 /** Registers ClearML's projects.*, tasks.*, models.* and queues.* (stored in MongoDB) and workers.* (in Redis) on the API. */
 export function registerExperimentEndpoints(api: ClearmlApi<TokenAuth>, deps: ExperimentDeps): Experiments {
   const db = experimentModels(deps.connection);
-  const { onTaskDeleted } = deps;
+  const { onTaskDeleted, onLocked } = deps;
   const ctx: Context = {
     db,
     deleteTaskEvents: async (company, taskIds) => {
       if (onTaskDeleted) for (const taskId of taskIds) await onTaskDeleted(company, taskId);
     },
+    locked: (company, id) => onLocked?.(company, id),
   };
   const metricsWriter = new MetricsWriter((company, user, report) => recordReport(db, company, user, report));
   const reads = readsAfterMetrics(api, (company) => metricsWriter.settled(company));
@@ -106,15 +113,18 @@ export function registerExperimentEndpoints(api: ClearmlApi<TokenAuth>, deps: Ex
   });
 
   const ownedIds =
-    <T extends { _id: string }>(model: Model<T>) =>
+    <T extends { _id: string }>(model: Model<T>, unlocked: Record<string, unknown> = {}) =>
     async (company: string, ids: readonly string[]) => {
-      const found = await model.find({ company, _id: { $in: [...new Set(ids)] } }, { _id: 1 }).lean<Array<{ _id: string }>>();
+      const found = await model.find({ company, _id: { $in: [...new Set(ids)] }, ...unlocked }, { _id: 1 }).lean<Array<{ _id: string }>>();
       return new Set(found.map((doc) => doc._id));
     };
   const ownedTaskIds = ownedIds(db.tasks);
   const ownedModelIds = ownedIds(db.models);
   return {
     ownedTaskIds,
+    // clearml-server's LOCKED_TASK_STATUSES, and a ready model: events only with allow_locked.
+    writableTaskIds: ownedIds(db.tasks, { status: { $nin: ['publishing', 'published'] } }),
+    writableModelIds: ownedIds(db.models, { ready: { $ne: true } }),
     assertTaskOwned: async (company, taskId) => {
       if (!(await ownedTaskIds(company, [taskId])).has(taskId)) throw new WardenError('ERR_INVALID_TASK_ID', `task ${taskId} not found`, { id: taskId });
     },

@@ -17,7 +17,7 @@ export function registerModelLifecycleEndpoints(api: ClearmlApi<TokenAuth>, ctx:
 
   // The model's task is published with it unless publish_task is false.
   const publish = (identity: Identity, modelId: string, request: { force_publish_task?: boolean; publish_task?: boolean; publish_tasks?: boolean }) =>
-    publishModel(ctx.db, identity, modelId, {
+    publishModel(ctx, identity, modelId, {
       publishTask: request.publish_task ?? request.publish_tasks ?? true,
       forcePublishTask: request.force_publish_task,
     });

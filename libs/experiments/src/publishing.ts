@@ -1,6 +1,5 @@
 import { WardenError } from '@warden/errors';
-import { mustFind, type Identity } from './context';
-import type { ExperimentModels } from './documents';
+import { mustFind, type Context, type Identity } from './context';
 import { changeTaskStatus, type StatusChange } from './status-change';
 import { assertTransition } from './task-status';
 
@@ -18,7 +17,8 @@ export interface PublishTaskOptions extends Pick<StatusChange, 'force' | 'status
  * published one twice unless forced). The task is marked publishing first, so a concurrent status
  * change fails; when publishing its model fails the task gets its status back.
  */
-export async function publishTask(db: ExperimentModels, identity: Identity, taskId: string, options: PublishTaskOptions): Promise<StatusChangeResult> {
+export async function publishTask(ctx: Context, identity: Identity, taskId: string, options: PublishTaskOptions): Promise<StatusChangeResult> {
+  const { db } = ctx;
   const { company } = identity;
   const task = await mustFind(db.tasks, company, taskId, 'ERR_INVALID_TASK_ID', 'task');
   assertTransition(task.status, 'published', options.force ?? false, false);
@@ -30,11 +30,12 @@ export async function publishTask(db: ExperimentModels, identity: Identity, task
       new_status: 'publishing',
     });
   }
+  ctx.locked(company, task._id);
   try {
     const modelId = task.models?.output?.at(-1)?.model;
     if (options.publishModel && modelId) {
       const model = await db.models.findOne({ _id: modelId, company }, { ready: 1 }).lean();
-      if (model && !model.ready) await publishModel(db, identity, modelId, { publishTask: false });
+      if (model && !model.ready) await publishModel(ctx, identity, modelId, { publishTask: false });
     }
     const { force, status_reason, status_message } = options;
     return await changeTaskStatus(db.tasks, identity, { ...task, status: 'publishing' }, 'published', {
@@ -62,7 +63,8 @@ export interface PublishModelResult {
 }
 
 /** Sets a draft model ready (ERR_MODEL_IS_READY when it is not a draft), publishing its task first when asked. */
-export async function publishModel(db: ExperimentModels, identity: Identity, modelId: string, options: PublishModelOptions): Promise<PublishModelResult> {
+export async function publishModel(ctx: Context, identity: Identity, modelId: string, options: PublishModelOptions): Promise<PublishModelResult> {
+  const { db } = ctx;
   const { company, user } = identity;
   const model = await mustFind(db.models, company, modelId, 'ERR_INVALID_MODEL_ID', 'model');
   if (model.ready) throw new WardenError('ERR_MODEL_IS_READY', `model ${modelId} is already ready`, { model: modelId });
@@ -70,7 +72,7 @@ export async function publishModel(db: ExperimentModels, identity: Identity, mod
   if (options.publishTask && model.task) {
     const task = await db.tasks.findOne({ _id: model.task, company }, { status: 1 }).lean();
     if (task && task.status !== 'published') {
-      const data = await publishTask(db, identity, task._id, { force: options.forcePublishTask, publishModel: false });
+      const data = await publishTask(ctx, identity, task._id, { force: options.forcePublishTask, publishModel: false });
       publishedTask = { id: task._id, data };
     }
   }
@@ -79,5 +81,6 @@ export async function publishModel(db: ExperimentModels, identity: Identity, mod
     { _id: modelId, company, ready: false },
     { $set: { ready: true, last_update: now, last_change: now, last_changed_by: user } },
   );
+  ctx.locked(company, modelId);
   return { updated: result.modifiedCount, ...(publishedTask && { published_task: publishedTask }) };
 }

@@ -39,7 +39,7 @@ export function registerTaskLifecycleEndpoints(api: ClearmlApi<TokenAuth>, ctx: 
 
   // The output model is published with the task unless publish_model is false.
   const publish = (identity: Identity, taskId: string, request: z.output<typeof publishRequest> | z.output<typeof publishManyRequest>) =>
-    publishTask(ctx.db, identity, taskId, { ...request, publishModel: request.publish_model ?? true });
+    publishTask(ctx, identity, taskId, { ...request, publishModel: request.publish_model ?? true });
 
   api.endpoint('tasks.publish', { auth: 'token' }, ({ auth, data }) => {
     const request = parseRequest(publishRequest, data);
@@ -58,7 +58,7 @@ export function registerTaskLifecycleEndpoints(api: ClearmlApi<TokenAuth>, ctx: 
     const { force, status_reason, status_message } = request;
     const completed = await changeTaskStatus(tasks, identity, task, 'completed', { force, status_reason, status_message, set: { completed: new Date() } });
     if (!request.publish) return { ...completed, published: 0 };
-    const published = await publishTask(ctx.db, identity, task._id, { ...request, publishModel: true });
+    const published = await publishTask(ctx, identity, task._id, { ...request, publishModel: true });
     return { ...completed, fields: { ...completed.fields, status: published.fields.status }, published: published.updated };
   });
 

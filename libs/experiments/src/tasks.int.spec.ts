@@ -125,6 +125,23 @@ describe('projects and tasks endpoints (real FerretDB)', () => {
       await expect(t.experiments.assertTaskOwned(BOB.company, id)).rejects.toMatchObject({ code: 'ERR_INVALID_TASK_ID' });
     });
 
+    it('says which tasks and models take events without allow_locked: neither a published task nor a ready model', async () => {
+      const open = await createTask('writable-open');
+      const published = await createTask('writable-published');
+      expect((await t.call('alice', 'tasks.publish', { task: published, force: true })).status).toBe(200);
+      expect([...(await t.experiments.writableTaskIds(ALICE.company, [open, published, 'nope']))]).toEqual([open]);
+      expect([...(await t.experiments.writableTaskIds(BOB.company, [open]))]).toEqual([]);
+      expect([...(await t.experiments.ownedTaskIds(ALICE.company, [published]))]).toEqual([published]);
+      const draft = (await t.call('alice', 'models.create', { uri: 's3://b/draft', name: 'draft-model' })).data.id as string;
+      const ready = (await t.call('alice', 'models.create', { uri: 's3://b/ready', name: 'ready-model' })).data.id as string;
+      expect((await t.call('alice', 'models.set_ready', { model: ready, publish_task: false })).status).toBe(200);
+      expect([...(await t.experiments.writableModelIds(ALICE.company, [draft, ready]))]).toEqual([draft]);
+      expect([...(await t.experiments.writableModelIds(BOB.company, [draft]))]).toEqual([]);
+      // Each one said at once, so the events service forgets that it took events before.
+      expect(t.lockedIds).toEqual(expect.arrayContaining([`${ALICE.company}/${published}`, `${ALICE.company}/${ready}`]));
+      expect(t.lockedIds).not.toContain(`${ALICE.company}/${open}`);
+    });
+
     it("names the field of a malformed body, ignores the SDK's method field and refuses unknown ones", async () => {
       const cases: [Record<string, unknown>, string, number][] = [
         [{ project, type: 'training' }, 'name', 11],

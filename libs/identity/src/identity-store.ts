@@ -166,10 +166,14 @@ export class IdentityStore {
   /** The company of the account a login id names (an access key or a username), for auditing refused logins. */
   async companyOfLogin(id: string): Promise<string | undefined> {
     if (typeof id !== 'string' || !id) return undefined;
-    const key = await this.lookup(id);
-    if (key) return key.credential.company;
-    const user = await this.models.users.findOne({ username_lower: id.trim().toLowerCase() }, { company: 1 }).lean();
-    return user?.company;
+    // Both look-ups for every id: the refused login's answer is already on its way, but a query
+    // run only for unknown keys would still load the database while it travels, and the
+    // difference showed in the caller's timing (1–4 ms, more under load).
+    const [key, user] = await Promise.all([
+      this.lookup(id),
+      this.models.users.findOne({ username_lower: id.trim().toLowerCase() }, { company: 1 }).lean(),
+    ]);
+    return key?.credential.company ?? user?.company;
   }
 
   async listUsers(company: string): Promise<UserRecord[]> {

@@ -9,8 +9,10 @@ import { eventsApp, fixedTasks, jsonLines } from '../testing/events-app';
 // (`tools/services.sh up elasticsearch`), with task ownership standing in for the experiments service.
 const client = new Client({ node: 'http://127.0.0.1:9200', maxRetries: 0, requestTimeout: 30_000 });
 const prefix = `wtapi${randomBytes(4).toString('hex')}-`;
-const tasks = fixedTasks({ companya: ['ta1', 'ta2'], companyb: ['tb1'] }, { companya: ['ma1'], companyb: ['mb1'] });
-const { app } = eventsApp(new EventStore(client, { indexPrefix: prefix }), tasks);
+// tp1 is a published task and mp1 a ready model: locked, they take events only with allow_locked.
+const lockedIds = ['tp1', 'mp1'];
+const tasks = fixedTasks({ companya: ['ta1', 'ta2', 'tp1', 'tp2'], companyb: ['tb1'] }, { companya: ['ma1', 'mp1'], companyb: ['mb1'] }, lockedIds);
+const { app, endpoints } = eventsApp(new EventStore(client, { indexPrefix: prefix }), tasks);
 afterAll(async () => {
   await deletePrefixed(client, prefix);
   await client.close();
@@ -97,7 +99,12 @@ describe('event endpoints against the real Elasticsearch', () => {
   });
 
   it("answers a query for another company's task like one for an unknown task", async () => {
-    for (const endpoint of ['events.get_task_log', 'events.get_task_events', 'events.scalar_metrics_iter_histogram']) {
+    for (const endpoint of [
+      'events.get_task_log',
+      'events.get_task_events',
+      'events.scalar_metrics_iter_histogram',
+      'events.get_scalar_metrics_and_variants',
+    ]) {
       const foreign = await query(endpoint, { task: 'ta1' }, 'companyb');
       const unknown = await query(endpoint, { task: 'nope' }, 'companyb');
       expect([foreign.status, foreign.body.meta.error_data.code, foreign.body.meta.result_msg]).toEqual([400, 'ERR_INVALID_TASK_ID', 'invalid task id']);
@@ -151,6 +158,47 @@ describe('event endpoints against the real Elasticsearch', () => {
       const refused = await query('events.get_task_events', { task, model_events: true }, as);
       expect([refused.status, refused.body.meta.error_data.code]).toEqual([400, 'ERR_INVALID_MODEL_ID']);
     }
+  });
+
+  it("lists a task's scalar metrics with their variants, sorted, single values included, as clearml-server does", async () => {
+    const scalar = (metric: string, variant: string, iter = 0) => ({ ...scalars('ta2', 1)[0], metric, variant, iter });
+    const batch = [scalar('val', 'top5'), scalar('val', 'top1'), scalar('acc', 'x.y'), scalar('loss', 'train', 99), scalar('Summary', 'best', -(2 ** 31))];
+    const modelEvent = { ...scalar('loss', 'train', 99), task: 'ma1', model_event: true };
+    expect((await addBatch(jsonLines([...batch, modelEvent]))).body.data.added).toBe(6);
+    // Not a scalar: stays out of the answer.
+    await addBatch(jsonLines([{ timestamp: BASE_TS, type: 'log', task: 'ta2', level: 'info', msg: 'x' }]));
+    await refresh();
+    const res = await query('events.get_scalar_metrics_and_variants', { task: 'ta2' });
+    expect([res.status, res.body.data]).toEqual([200, { metrics: { Summary: ['best'], acc: ['x.y'], loss: ['train'], val: ['top1', 'top5'] } }]);
+    const model = await query('events.get_scalar_metrics_and_variants', { task: 'ma1', model_events: true });
+    expect(model.body.data).toEqual({ metrics: { loss: ['train'] } });
+    const malformed = await query('events.get_scalar_metrics_and_variants', { task: 'ta2', metrics: ['val'] });
+    expect([malformed.status, malformed.body.meta.error_data.code]).toEqual([400, 'ERR_UNKNOWN_FIELD']);
+  });
+
+  it('takes no events for a published task or a ready model unless each of its events says allow_locked', async () => {
+    const locked = (id: string, model: boolean, allow?: boolean) =>
+      scalars(id, 2).map((e) => ({ ...e, model_event: model, ...(allow !== undefined && { allow_locked: allow }) }));
+    // As the SDK sends them (allow_locked: false), and mixed: refused, as ClearML does for a locked task.
+    const refused = await addBatch(jsonLines([...locked('tp1', false, false), ...locked('mp1', true), ...locked('ta2', false, false)]));
+    expect(refused.body.data).toEqual({ added: 2, errors: 4, errors_info: { 'Invalid task id tp1': 2, 'Invalid model id mp1': 2 } });
+    const mixed = await addBatch(jsonLines([...locked('tp1', false, true), { ...locked('tp1', false, false)[0], iter: 5 }]));
+    // Nothing of it stored: ClearML's "events not added" (400/131).
+    expect([mixed.status, mixed.body.meta.error_data.code]).toEqual([400, 'ERR_EVENTS_NOT_ADDED']);
+    await refresh();
+    expect(await storedScalars('companya', 'tp1')).toBe(0);
+    const allowed = await addBatch(jsonLines([...locked('tp1', false, true), ...locked('mp1', true, true)]));
+    expect(allowed.body.data).toEqual({ added: 4, errors: 0, errors_info: {} });
+    await refresh();
+    expect(await storedScalars('companya', 'tp1')).toBe(2);
+  });
+
+  it('refuses events for a task published here at once, though it took events a moment before', async () => {
+    expect((await addBatch(jsonLines(scalars('tp2', 1)))).body.data.added).toBe(1);
+    lockedIds.push('tp2');
+    endpoints.forgetTask('companya', 'tp2');
+    const refused = await addBatch(jsonLines(scalars('tp2', 2)));
+    expect([refused.status, refused.body.meta.error_data.code]).toEqual([400, 'ERR_EVENTS_NOT_ADDED']);
   });
 
   describe('the readers of plots, debug samples and single values', () => {

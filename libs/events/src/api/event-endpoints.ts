@@ -18,6 +18,7 @@ import {
   taskEventsRequest,
   taskLogRequest,
   taskMetricsRequest,
+  metricsAndVariantsRequest,
   taskPlotsRequest,
 } from './requests';
 
@@ -29,6 +30,10 @@ export interface TaskOwnership {
   assertTaskOwned(company: string, taskId: string): Promise<void>;
   /** The ids among `ids` that are models of `company`. */
   ownedModelIds(company: string, ids: string[]): Promise<Set<string>>;
+  /** The ids among `ids` that are tasks of `company` not locked by publishing: those that take events without allow_locked. */
+  writableTaskIds(company: string, ids: string[]): Promise<Set<string>>;
+  /** The ids among `ids` that are draft (not ready) models of `company`. */
+  writableModelIds(company: string, ids: string[]): Promise<Set<string>>;
   /** Throws, as for an unknown model, unless `modelId` is a model of `company`. */
   assertModelOwned(company: string, modelId: string): Promise<void>;
   /**
@@ -46,8 +51,8 @@ export interface EventEndpointDeps {
 }
 
 export interface EventEndpoints {
-  /** Call when a task is deleted, so add_batch stops taking its events at once. */
-  forgetTask(company: string, taskId: string): void;
+  /** Call when a task is deleted or a task or model published, so add_batch stops taking its events at once. */
+  forgetTask(company: string, id: string): void;
 }
 
 const companyOf = (auth: TokenAuth) => auth.claims.identity.company;
@@ -56,16 +61,28 @@ function workerOf(req: Request): string | undefined {
   return req.get('X-ClearML-Worker') ?? req.get('X-Trains-Worker');
 }
 
+interface EntityIds {
+  tasks: string[];
+  models: string[];
+  /** The ids whose every event says allow_locked: true, as ClearML's UI sends for a published task. */
+  lockedAllowed: Set<string>;
+}
+
 /** The distinct task and model ids a batch names; the store rejects each event whose task or model is not owned. */
-function entityIdsOf(items: Record<string, unknown>[]): { tasks: string[]; models: string[] } {
+function entityIdsOf(items: Record<string, unknown>[]): EntityIds {
   const tasks = new Set<string>();
   const models = new Set<string>();
+  const lockedAllowed = new Set<string>();
+  const lockedRefused = new Set<string>();
   for (const item of items) {
     const model = item.model_event === true;
     const id = model && item.model !== undefined ? item.model : item.task;
-    if (typeof id === 'string') (model ? models : tasks).add(id);
+    if (typeof id !== 'string') continue;
+    (model ? models : tasks).add(id);
+    (item.allow_locked === true ? lockedAllowed : lockedRefused).add(id);
   }
-  return { tasks: [...tasks], models: [...models] };
+  for (const id of lockedRefused) lockedAllowed.delete(id);
+  return { tasks: [...tasks], models: [...models], lockedAllowed };
 }
 
 /**
@@ -77,15 +94,37 @@ export function registerEventEndpoints(api: ClearmlApi<TokenAuth>, deps: EventEn
   // The SDK sends a task's batches every few seconds; asking MongoDB for each one took add_batch
   // from ~0.7 to ~0.6 of the direct _bulk rate in `npm run bench events`.
   const ttl = deps.ownershipTtlMs ?? 10_000;
-  const batchOwnership = new OwnershipCache(tasks, ttl);
-  const modelOwnership = new OwnershipCache({ ownedTaskIds: (company, ids) => tasks.ownedModelIds(company, ids) }, ttl);
-  const owned = async (cache: OwnershipCache, company: string, ids: string[]) => (ids.length === 0 ? new Set<string>() : cache.ownedTaskIds(company, ids));
+  // Without allow_locked (the SDK never sets it), a published task or ready model takes no events, as in
+  // clearml-server. Being writable is remembered like ownership: forgetTask ends it when a task or model
+  // is published here; one published on another replica may still take events for up to `ttl`.
+  const cache = (lookup: (company: string, ids: string[]) => Promise<Set<string>>) => new OwnershipCache({ ownedTaskIds: lookup }, ttl);
+  const taskCaches = { owned: cache((c, ids) => tasks.ownedTaskIds(c, ids)), writable: cache((c, ids) => tasks.writableTaskIds(c, ids)) };
+  const modelCaches = { owned: cache((c, ids) => tasks.ownedModelIds(c, ids)), writable: cache((c, ids) => tasks.writableModelIds(c, ids)) };
+  const owned = async (from: OwnershipCache, company: string, ids: string[]) => (ids.length === 0 ? new Set<string>() : from.ownedTaskIds(company, ids));
+  const accepted = async (caches: typeof taskCaches, company: string, ids: string[], lockedAllowed: Set<string>) => {
+    const [locked, unlocked] = await Promise.all([
+      owned(
+        caches.owned,
+        company,
+        ids.filter((id) => lockedAllowed.has(id)),
+      ),
+      owned(
+        caches.writable,
+        company,
+        ids.filter((id) => !lockedAllowed.has(id)),
+      ),
+    ]);
+    return new Set([...locked, ...unlocked]);
+  };
 
   api.endpoint('events.add_batch', { auth: 'token', body: 'json-lines' }, async ({ auth, items, req }) => {
     if (items.length === 0) throw new WardenError('ERR_BATCH_EMPTY');
     const company = companyOf(auth);
     const ids = entityIdsOf(items);
-    const [allowedTasks, allowedModels] = await Promise.all([owned(batchOwnership, company, ids.tasks), owned(modelOwnership, company, ids.models)]);
+    const [allowedTasks, allowedModels] = await Promise.all([
+      accepted(taskCaches, company, ids.tasks, ids.lockedAllowed),
+      accepted(modelCaches, company, ids.models, ids.lockedAllowed),
+    ]);
     const { result, reports } = await store.ingest(company, items, { allowedTasks, allowedModels, worker: workerOf(req) });
     // The events are the record: the answer does not wait for the summary update (it would halve
     // the ingest rate on FerretDB; the experiments service makes its task reads wait for it), and a
@@ -140,6 +179,11 @@ export function registerEventEndpoints(api: ClearmlApi<TokenAuth>, deps: EventEn
     const company = companyOf(auth);
     await assertAllOwned(company, request.tasks, request.model_events);
     return store.getTaskMetrics(company, request.tasks, request.event_type);
+  });
+
+  api.endpoint('events.get_scalar_metrics_and_variants', { auth: 'token' }, async ({ auth, data }) => {
+    const { company, task } = await ownedTaskRequest(metricsAndVariantsRequest, auth, data);
+    return store.getScalarMetricsAndVariants(company, task);
   });
 
   api.endpoint('events.get_task_plots', { auth: 'token' }, async ({ auth, data }) => {
@@ -203,5 +247,12 @@ export function registerEventEndpoints(api: ClearmlApi<TokenAuth>, deps: EventEn
     });
   }
 
-  return { forgetTask: (company, taskId) => batchOwnership.forget(company, taskId) };
+  return {
+    forgetTask: (company, id) => {
+      for (const remembered of [taskCaches, modelCaches]) {
+        remembered.owned.forget(company, id);
+        remembered.writable.forget(company, id);
+      }
+    },
+  };
 }

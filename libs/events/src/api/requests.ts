@@ -57,6 +57,8 @@ export const taskMetricsRequest = z
   })
   .strict();
 
+export const metricsAndVariantsRequest = z.object({ task: taskId, model_events: modelEvents }).strict();
+
 export const taskPlotsRequest = z
   .object({
     task: taskId,

@@ -23,14 +23,17 @@ export interface FixedTasks extends TaskOwnership {
 }
 
 /**
- * Ownership from fixed lists of task and model ids per company, standing in for the experiments
- * service, which has its own specs; metrics reports are kept for the test to read.
+ * Ownership from fixed lists of task and model ids per company (`locked`: published tasks and
+ * ready models among them), standing in for the experiments service, which has its own specs;
+ * metrics reports are kept for the test to read.
  */
-export function fixedTasks(owned: Record<string, string[]>, models: Record<string, string[]> = {}): FixedTasks {
+export function fixedTasks(owned: Record<string, string[]>, models: Record<string, string[]> = {}, locked: string[] = []): FixedTasks {
   const owns = (list: Record<string, string[]>, company: string, id: string) => list[company]?.includes(id) ?? false;
   const fixed: FixedTasks = {
     recorded: [],
     ownedTaskIds: async (company, ids) => new Set(ids.filter((id) => owns(owned, company, id))),
+    writableTaskIds: async (company, ids) => new Set(ids.filter((id) => owns(owned, company, id) && !locked.includes(id))),
+    writableModelIds: async (company, ids) => new Set(ids.filter((id) => owns(models, company, id) && !locked.includes(id))),
     assertTaskOwned: async (company, id) => {
       if (!owns(owned, company, id)) throw new WardenError('ERR_INVALID_TASK_ID', 'invalid task id', { id });
     },

@@ -58,6 +58,8 @@ export interface TestApp {
   redis: RedisClientType;
   workerKeyPrefix: string;
   deletedTasks: string[];
+  /** company/id of every task or model published (locked), in order. */
+  lockedIds: string[];
   /** Calls an endpoint the way the SDK does: GET with a JSON body carrying `"method": "get"`. */
   call(
     as: 'alice' | 'anna' | 'bob',
@@ -88,6 +90,7 @@ export async function startTestApp(options: { maxBodyBytes?: number } = {}): Pro
     authenticate: async (req) => testAuth((req.get('Authorization') ?? '').replace(/^Bearer /, '')),
   });
   const deletedTasks: string[] = [];
+  const lockedIds: string[] = [];
   const redis: RedisClientType = createClient({ socket: { host: '127.0.0.1', port: 6379 } });
   await redis.connect();
   const workerKeyPrefix = `warden_test_workers_${randomBytes(6).toString('hex')}:`;
@@ -96,6 +99,7 @@ export async function startTestApp(options: { maxBodyBytes?: number } = {}): Pro
     redis,
     workerKeyPrefix,
     onTaskDeleted: async (company, taskId) => void deletedTasks.push(`${company}/${taskId}`),
+    onLocked: (company, id) => void lockedIds.push(`${company}/${id}`),
   });
   await experiments.ensureIndexes();
   const scrubber = new SecretScrubber();
@@ -118,6 +122,7 @@ export async function startTestApp(options: { maxBodyBytes?: number } = {}): Pro
     redis,
     workerKeyPrefix,
     deletedTasks,
+    lockedIds,
     call,
     ok: async (as, endpoint, body) => {
       const res = await call(as, endpoint, body);
