@@ -169,10 +169,7 @@ export class IdentityStore {
     // Both look-ups for every id: the refused login's answer is already on its way, but a query
     // run only for unknown keys would still load the database while it travels, and the
     // difference showed in the caller's timing (1–4 ms, more under load).
-    const [key, user] = await Promise.all([
-      this.lookup(id),
-      this.models.users.findOne({ username_lower: id.trim().toLowerCase() }, { company: 1 }).lean(),
-    ]);
+    const [key, user] = await Promise.all([this.lookup(id), this.models.users.findOne({ username_lower: id.trim().toLowerCase() }, { company: 1 }).lean()]);
     return key?.credential.company ?? user?.company;
   }
 
