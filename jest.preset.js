@@ -15,6 +15,7 @@ module.exports = {
   moduleNameMapper: {
     '^@warden/([^/]+)/(testing|bench)$': path.join(__dirname, 'libs/$1/src/$2/index.ts'),
     '^@warden/backends/redis$': path.join(__dirname, 'libs/backends/src/redis.ts'),
+    '^@warden/http/service-main$': path.join(__dirname, 'libs/http/src/service-main.ts'),
     '^@warden/([^/]+)$': path.join(__dirname, 'libs/$1/src/index.ts'),
   },
   testMatch: integration ? ['<rootDir>/src/**/*.int.spec.ts'] : ['<rootDir>/src/**/*.spec.ts'],

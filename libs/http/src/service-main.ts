@@ -19,7 +19,6 @@ import { runSecretsCommand, type AppName, type SecretScrubber } from '@warden/se
 import { internalAgent, loadServerCredentials, refuseSkipVerify, selfAgent, type CredentialFiles, type ServerCredentials } from '@warden/tls';
 import type { DestinationStream } from 'pino';
 import type { Registry } from 'prom-client';
-import { createServiceApp } from './create-app';
 import type { FastRoutes } from './fast-routes';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, startMetricsServer } from './metrics';
@@ -256,6 +255,8 @@ async function serve<C extends BaseConfig>(definition: ServiceDefinition<C>, pre
   if (parts.endpoints?.length) logger.info({ endpoints: parts.endpoints }, `${parts.endpoints.length} ClearML endpoints registered`);
   for (const warning of [...state.warnings, ...(tls?.warnings() ?? [])]) logger.warn(warning);
 
+  // Loaded here, not at the top: the primary of a worker pool never serves, and Express would cost it memory.
+  const { createServiceApp } = await import('./create-app');
   const app = createServiceApp({
     logger,
     scrubber,
