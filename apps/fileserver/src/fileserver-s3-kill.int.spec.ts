@@ -151,7 +151,7 @@ describe('fileserver on S3, killed and cut off mid-upload', () => {
       const ownClient = s3TestClient(own.store);
       expect(await listS3Keys(ownClient, own.store.bucket, prefix)).toEqual([]);
       ownClient.destroy();
-      expect(await (await fetch(`${service.url}/${OBJECT}`)).status).toBe(404);
+      expect((await fetch(`${service.url}/${OBJECT}`)).status).toBe(404);
     } finally {
       own.stop();
     }
