@@ -12,10 +12,13 @@ import { startTopology, type Replica, type Topology } from './topology';
 // on a rotated key's pickup, set low so the rotation test is short.
 const JWKS_MIN_REFRESH_SEC = 2;
 const LOGOUT_BOUND_MS = 2000;
+// Gateway 1's rotation period in the rotation test; long enough that it rotates once there, not on each key re-read.
+const ROTATION_SEC = 5;
 const FAILED_LOGINS_PER_ACCOUNT = 6;
 const POLL_MS = 20;
 
 let t: Topology;
+let keyCreatedBy: number;
 const tokensSeen: string[] = [];
 
 const fresh = (label: string) => `replicas/${label}-${randomBytes(6).toString('hex')}.txt`;
@@ -57,6 +60,7 @@ beforeAll(async () => {
       fileserver: { CLEARML__FILESERVER__AUTH__JWKS_MIN_REFRESH_SEC: String(JWKS_MIN_REFRESH_SEC) },
     },
   });
+  keyCreatedBy = Date.now();
   say(
     `topology up in ${Date.now() - started} ms (storage: ${t.storage.kind}): ${verifiers()
       .map((r) => `${r.name} ${r.url}`)
@@ -138,9 +142,10 @@ it('a signing-key rotation on gateway 1 is picked up by every verifier; tokens o
   const before = await adminLogin(t.gateways[0]);
   // Every verifier has the current key set in memory before the rotation.
   for (const replica of verifiers()) expect(await verdict(replica, before)).toBe('accepted');
-  // A restart whose rotation period (5 s) the current key has outlived: gateway 1 rotates while it loads its keys.
+  // A restart with a rotation period the current key has outlived: gateway 1 rotates while it loads its keys.
+  await new Promise((r) => setTimeout(r, Math.max(0, keyCreatedBy + ROTATION_SEC * 1000 - Date.now())));
   await t.gateways[0].stop();
-  await t.gateways[0].start({ CLEARML__AUTH_GATEWAY__TOKENS__ROTATION_DAYS: String(5 / 86_400) });
+  await t.gateways[0].start({ CLEARML__AUTH_GATEWAY__TOKENS__ROTATION_DAYS: String(ROTATION_SEC / 86_400) });
   const since = Date.now();
   const after = await adminLogin(t.gateways[0]);
   expect(kidOf(after)).not.toBe(kidOf(before));
