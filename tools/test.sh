@@ -26,6 +26,8 @@ if [[ $status -eq 0 ]]; then
   bash tools/clearml-compat/suite.sh || status=$?
   # The same SDK over TLS with a private CA: one scenario, newest SDK, to keep the run short.
   CLEARML_COMPAT_TLS=1 CLEARML_COMPAT_SCENARIOS=basic CLEARML_SDK_VERSIONS=2.1.12 bash tools/clearml-compat/suite.sh || status=$?
+  # Two replicas of each service on shared backends (issue 19): nothing one replica needs in another's memory.
+  bash tools/replicas/suite.sh || status=$?
   bash tools/attack/suite.sh || status=$?
   bash tools/browser/suite.sh || status=$?
   bash tools/browser/keycloak-suite.sh || status=$?
