@@ -147,6 +147,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     redis,
     record: new MongoRevocationRecord({ connection: mongo, horizonSec: clearml.max_expiration_sec + REVOCATION_MARGIN_SEC }),
     maxStalenessMs: gateway.tokens.revocation_max_staleness_sec * 1000,
+    // Another replica revoked a key or a user's logins: this replica's credential cache must not log them in.
+    onChange: ({ kind, id }) => kind !== 'family' && store.forgetCached(kind, id),
     onError: (error) => logger.warn({ err: error }, 'revocation list'),
   });
   const keyRing = new KeyRing({

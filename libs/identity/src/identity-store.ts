@@ -456,6 +456,14 @@ export class IdentityStore {
     return entry.owner;
   }
 
+  /**
+   * Drops what the cache holds for a user's or an access key's credentials: for revocations made by
+   * another replica (heard through the revocation list), which this store's own writes cannot see.
+   */
+  forgetCached(kind: 'user' | 'credential', id: string): void {
+    this.forget((entry) => (kind === 'user' ? entry.credential.user : entry.credential.access_key) === id);
+  }
+
   private forget(predicate: (entry: CachedCredential) => boolean): void {
     this.generation++;
     this.inflight.clear();

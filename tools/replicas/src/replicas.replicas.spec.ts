@@ -12,6 +12,8 @@ import { startTopology, type Replica, type Topology } from './topology';
 // on a rotated key's pickup, set low so the rotation test is short.
 const JWKS_MIN_REFRESH_SEC = 2;
 const LOGOUT_BOUND_MS = 2000;
+// Below the gateway's 2 s credential cache: another replica's revocation must reach the cache, not wait it out.
+const KEY_REVOCATION_BOUND_MS = 1000;
 // Gateway 1's rotation period in the rotation test; long enough that it rotates once there, not on each key re-read.
 const ROTATION_SEC = 5;
 const FAILED_LOGINS_PER_ACCOUNT = 6;
@@ -99,6 +101,26 @@ it(`a logout on one replica is refused by every replica within ${LOGOUT_BOUND_MS
       .join(', ')}`,
   );
   expect(worst).toBeLessThan(LOGOUT_BOUND_MS);
+});
+
+it(`an API key revoked on gateway 1 no longer logs in on gateway 2 within ${KEY_REVOCATION_BOUND_MS} ms`, async () => {
+  const token = await adminLogin(t.gateways[0]);
+  const created = await call(t.gateways[0].url, 'auth.create_credentials', token, { label: 'replicas' });
+  const { access_key, secret_key } = created.data?.credentials as { access_key: string; secret_key: string };
+  // Gateway 2 has the key in its credential cache when it is revoked on gateway 1.
+  tokensSeen.push(await login(t.gateways[1].url, access_key, secret_key));
+  const since = Date.now();
+  expect((await call(t.gateways[0].url, 'auth.revoke_credentials', token, { access_key })).status).toBe(200);
+  let refusedAfter = -1;
+  while (refusedAfter < 0 && Date.now() - since < 5000) {
+    const answer = await send(t.gateways[1].url, '/auth.login', { headers: basic(access_key, secret_key) });
+    if (answer.status === 200) tokensSeen.push(String(answer.data?.token));
+    else if (answer.status === 401) refusedAfter = Date.now() - since;
+    else throw new Error(`login with the revoked key answered ${answer.status} ${answer.code ?? ''}`);
+  }
+  figures.add('revoked API key refused for login on the other gateway', `${refusedAfter} ms`);
+  expect(refusedAfter).toBeGreaterThanOrEqual(0);
+  expect(refusedAfter).toBeLessThan(KEY_REVOCATION_BOUND_MS);
 });
 
 it('an upload through fileserver 1 is read through fileserver 2; a delete through one is seen by the other', async () => {
