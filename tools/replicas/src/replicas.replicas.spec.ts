@@ -55,7 +55,7 @@ const verifiers = () => [...t.gateways, ...t.apiservers, ...t.fileservers];
 beforeAll(async () => {
   const started = Date.now();
   t = await startTopology({
-    storage: await storageFromEnv(),
+    storage: storageFromEnv(),
     env: {
       'auth-gateway': { CLEARML__AUTH_GATEWAY__LOGIN__LIMITS__PER_ACCOUNT_CLIENT__FAILURES: String(FAILED_LOGINS_PER_ACCOUNT) },
       apiserver: { CLEARML__APISERVER__AUTH__JWKS_MIN_REFRESH_SEC: String(JWKS_MIN_REFRESH_SEC) },
@@ -131,6 +131,8 @@ it('an upload through fileserver 1 is read through fileserver 2; a delete throug
   expect((await upload(one, token, path, content)).status).toBe(200);
   const read = await download(two, token, path);
   expect({ status: read.status, text: read.text }).toEqual({ status: 200, text: content });
+  // In the configured store, not in a replica's own folder.
+  expect(await t.storage.holds(path)).toBe(true);
 
   // A newer version written through 2 is what 1 serves.
   expect((await upload(two, token, path, `${content} v2`)).text).toContain(path);
@@ -139,6 +141,7 @@ it('an upload through fileserver 1 is read through fileserver 2; a delete throug
   expect((await remove(two, token, path)).status).toBe(200);
   expect((await download(one, token, path)).status).toBe(404);
   expect((await download(two, token, path)).status).toBe(404);
+  expect(await t.storage.holds(path)).toBe(false);
 });
 
 /** Failed logins for a new account name, each on the gateway `pick` chooses, until one is limited: that attempt's number. */
