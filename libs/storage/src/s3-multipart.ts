@@ -6,6 +6,7 @@ import {
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { WardenError } from '@warden/errors';
 import type { BodyReader } from './body-reader';
 import { storageError } from './s3-errors';
 import type { UploadLease, UploadLeases } from './upload-leases';
@@ -48,7 +49,14 @@ export class StagedMultipart {
       throw storageError(error, 'start an upload');
     }
     // Held before the first part: a replica cleaning orphans must already see this upload as live.
-    const lease = await target.leases?.hold(uploadId);
+    let lease: UploadLease | undefined;
+    try {
+      lease = await target.leases?.hold(uploadId);
+    } catch (error) {
+      reader.destroy();
+      await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
+      throw new WardenError('ERR_STORAGE_UNAVAILABLE', `cannot hold the lease of an S3 upload (${(error as Error).message})`);
+    }
     const staged = new StagedMultipart(target, uploadId, [], lease);
     try {
       await staged.sendParts(reader, first);
