@@ -146,11 +146,14 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
     fronts.push(gateway);
     const jwks = `${gateway.url}/.well-known/jwks.json`;
 
+    const storageEnv = options.storage.env(work);
+    // The store's secret key (S3) is one more secret no log may hold.
+    for (const [name, value] of Object.entries(storageEnv)) if (name.endsWith('SECRET_KEY')) secrets[name] = value;
     const apiservers = pair('apiserver', { CLEARML__APISERVER__AUTH_GATEWAY__URL: gateway.url, CLEARML__APISERVER__AUTH__JWKS_URL: jwks });
     const fileservers = pair('fileserver', {
       CLEARML__FILESERVER__AUTH__ENABLED: 'true',
       CLEARML__FILESERVER__AUTH__JWKS_URL: jwks,
-      ...options.storage.env(work),
+      ...storageEnv,
     });
     await Promise.all([...apiservers, ...fileservers].map((r) => r.start()));
     const api = await startFront(apiservers.map((r) => r.url));
