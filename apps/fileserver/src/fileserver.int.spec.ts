@@ -1,26 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { generateSecretSet } from '@warden/secrets';
 import { spawnService, waitForStatus } from '@warden/http/testing';
-import { s3TestStore, uniqueS3Prefix } from '@warden/storage/testing';
-
-/** Each backend's settings; S3 on the test store (`bash tools/services.sh up s3`). */
-const BACKENDS: Record<string, () => Record<string, string>> = {
-  local: () => ({ CLEARML__fileserver__storage__path: mkdtempSync(join(tmpdir(), 'warden-fileserver-')) }),
-  s3: () => {
-    const store = s3TestStore();
-    return {
-      CLEARML__FILESERVER__STORAGE__BACKEND: 's3',
-      CLEARML__FILESERVER__STORAGE__S3__BUCKET: store.bucket,
-      CLEARML__FILESERVER__STORAGE__S3__PREFIX: uniqueS3Prefix('fileserver'),
-      CLEARML__FILESERVER__STORAGE__S3__ENDPOINT: store.endpoint,
-      CLEARML__FILESERVER__STORAGE__S3__PATH_STYLE: 'true',
-      CLEARML__FILESERVER__STORAGE__S3__ACCESS_KEY: store.access_key,
-      CLEARML__FILESERVER__STORAGE__S3__SECRET_KEY: store.secret_key,
-    };
-  },
-};
+import { testStorage } from './testing/storage-env';
 
 // Integration tier: the built app as its own process, in production mode, against the real services.
 describe('fileserver process', () => {
@@ -31,7 +11,7 @@ describe('fileserver process', () => {
     'starts in production with generated secrets on %s storage, is ready, and never prints a secret',
     async (backend, checks) => {
       const secrets = Object.fromEntries(generateSecretSet().map((s) => [s.envVar, s.value]));
-      const storage = BACKENDS[backend]();
+      const storage = testStorage(backend as 'local' | 's3').env;
       const service = await spawnService('fileserver', {
         ...secrets,
         ...storage,
