@@ -4,7 +4,9 @@
 // in interleaved rounds, the order reversed every other round; and the fileserver's peak RSS (all its
 // processes) during each upload. The S3 server is a private one (tools/services/s3.sh on a free port
 // with its own run dir), never one another engineer's tests use. Direct upload part size and queue:
-// WARDEN_BENCH_S3_PART_MIB and WARDEN_BENCH_S3_QUEUE (default: the SDK's, 5 MiB and 4).
+// WARDEN_BENCH_S3_PART_MIB and WARDEN_BENCH_S3_QUEUE (default: the SDK's, 5 MiB and 4). The fileserver
+// runs with its default of one process (WARDEN_BENCH_S3_FS_WORKERS): on S3 it scales out by replicas,
+// and one transfer at a time gains nothing from a pool but a primary process's memory.
 import { execFile } from 'node:child_process';
 import { createReadStream, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -17,7 +19,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { Cleanup } from './cleanup';
 import { cpuSecondsOf, ownCpuSeconds } from './cpu-time';
 import { curlDownload, curlUpload } from './curl-transfer';
-import { BIG, FS_WORKERS, GiB, MB, MiB, ROUNDS, fmt, mbps, median } from './fileserver-settings';
+import { BIG, GiB, MB, MiB, ROUNDS, fmt, mbps, median } from './fileserver-settings';
 import type { FileserverStack } from './fileserver-stack';
 import { treeCost } from './process-tree';
 import { checkTarget } from './report';
@@ -26,6 +28,7 @@ import { writeTestFile } from './transfer';
 const ROOT = join(__dirname, '../../..');
 const PART_MIB = Number(process.env.WARDEN_BENCH_S3_PART_MIB ?? 5);
 const QUEUE = Number(process.env.WARDEN_BENCH_S3_QUEUE ?? 4);
+const FS_WORKERS = process.env.WARDEN_BENCH_S3_FS_WORKERS ?? '1';
 const RSS_TARGET_MB = 200;
 const RATIO_TARGET = 0.7;
 
