@@ -14,6 +14,7 @@ export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 
 bash tools/ensure-deps.sh
 bash tools/services.sh up
+bash tools/services.sh up s3
 results=.warden/test-results
 rm -rf "$results" && mkdir -p "$results"
 

@@ -36,7 +36,7 @@ describe('fileserver start-up', () => {
       {
         CLEARML__fileserver__auth__enabled: 'false',
         CLEARML__fileserver__storage__path: tempDir(),
-        CLEARML__FILESERVER__STORAGE__BACKEND: 'bogus',
+        CLEARML__FILESERVER__STORAGE__BACKND: 'bogus',
         CLEARML__FILESERVER__LISTEN_PORT: '0',
         CLEARML__FILESERVER__METRICS__ENABLED: 'false',
         CLEARML_REDIS_SERVICE_PORT: '1',
@@ -54,7 +54,9 @@ describe('fileserver start-up', () => {
       expect(body.warnings).toEqual([AUTH_DISABLED_WARNING]);
       expect(logs.text).toContain(AUTH_DISABLED_WARNING);
       expect(logs.text.split('unknown key').length - 1).toBe(1);
-      expect(logs.text).toContain('unknown key fileserver.storage.backend (from env CLEARML__FILESERVER__STORAGE__BACKEND [env]): no Warden service reads it');
+      expect(logs.text).toContain(
+        'unknown key fileserver.storage.backnd (from env CLEARML__FILESERVER__STORAGE__BACKND [env]): no Warden service reads it; did you mean fileserver.storage.backend?',
+      );
       expect(logs.text).not.toContain(secret);
     } finally {
       await result.shutdown('test');

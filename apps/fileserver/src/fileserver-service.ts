@@ -8,6 +8,20 @@ export const FILESERVER_PORT = 8081;
 /** ClearML's company id for a server without users; every file lives under it while auth is off. */
 export const DEFAULT_COMPANY = 'd1bd92a3b039400cbafc60a7a5b1e52b';
 
+/** The S3 backend; checked as a whole at start-up (see s3Settings), when the backend is s3. */
+const s3Schema = z.object({
+  bucket: z.string().min(1).optional(),
+  prefix: z.string(),
+  region: z.string().min(1),
+  endpoint: z.string().url().optional(),
+  path_style: z.boolean(),
+  // Both or neither: neither = the AWS SDK's default provider chain (env, profile, instance role).
+  access_key: z.string().min(1).optional(),
+  secret_key: z.string().min(1).optional(),
+  // How long an upload's lease outlives a killed fileserver; its orphaned upload is aborted after that.
+  upload_lease_sec: z.number().int().min(1).max(3600),
+});
+
 const schema = z.object({
   fileserver: serviceSchema().extend({
     // Several processes, so that one parsing a big upload does not hold up everyone else's requests.
@@ -17,8 +31,12 @@ const schema = z.object({
     // Longer would hold a stalled client's connection and temp file; a day covers any sane pause.
     idle_timeout_sec: z.number().positive().max(86_400),
     delete: z.object({ allow_batch: z.boolean(), max_batch: z.number().int().positive().max(10_000) }),
-    // No default here: it comes from CLEARML_UPLOAD_FOLDER when that is set (see storagePath).
-    storage: z.object({ path: z.string().min(1).optional() }).optional(),
+    storage: z.object({
+      backend: z.enum(['local', 's3']),
+      // No default here: it comes from CLEARML_UPLOAD_FOLDER when that is set (see storagePath).
+      path: z.string().min(1).optional(),
+      s3: s3Schema,
+    }),
   }),
   secure: z.object({ http: z.object({ session_secret: z.object({ apiserver: z.string().optional() }).default({}) }).default({}) }).default({}),
   hosts: hostsSchema,
@@ -44,6 +62,7 @@ export const fileserverService: ServiceDefinition<FileserverConfig> = {
       // Uploads and downloads run as long as data keeps moving (no total-request limit).
       idle_timeout_sec: 60,
       delete: { allow_batch: true, max_batch: 1000 },
+      storage: { backend: 'local', s3: { prefix: '', region: 'us-east-1', path_style: false, upload_lease_sec: 30 } },
     },
     hosts: HOSTS_DEFAULTS,
     logging: LOGGING_DEFAULTS,

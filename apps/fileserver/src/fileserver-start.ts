@@ -9,7 +9,7 @@ import type { StorageAdapter } from '@warden/storage';
 import { assertTenantMember, createServiceVerifier, type VerifierSettings } from '@warden/tokens';
 import type { RedisClientType } from 'redis';
 import { AUTH_DISABLED_WARNING, DEFAULT_COMPANY, type FileserverConfig } from './fileserver-service';
-import { openStorage, storagePath } from './fileserver-storage';
+import { openConfiguredStorage } from './fileserver-storage';
 
 export type FileserverAuthorize = (req: Request) => Promise<FileserverCaller>;
 
@@ -70,21 +70,24 @@ function sessionSecret(config: FileserverConfig, logger: Logger): string {
 export async function startFileserver({ config, resolved, logger, httpsAgent }: ServiceContext<FileserverConfig>): Promise<ServiceParts> {
   const { auth } = config.fileserver;
   refuseCleartextUrls(resolved, auth.enabled && !auth.public_key_file ? ['fileserver.auth.jwks_url'] : []);
-  const { path, source } = storagePath(config.fileserver.storage?.path, resolved.env);
-  const { storage, removed } = await openStorage(path, source);
-  logger.info({ path, source, removedTempFiles: removed }, 'fileserver storage ready');
-  // Redis carries token revocations to the fileserver. Imported on its own: the bundle would
-  // otherwise load the MongoDB and Elasticsearch clients too, some 25 MB of memory for nothing.
+  // Redis carries token revocations (and, with S3, the leases of uploads in flight) to the
+  // fileserver. Imported on its own: the bundle would otherwise load the MongoDB and Elasticsearch
+  // clients too, some 25 MB of memory for nothing.
   const redis = connectRedis(config.hosts, logger);
+  const storage = await openConfiguredStorage(config.fileserver.storage, resolved.env, redis.client, logger).catch(async (error: unknown) => {
+    await redis.close();
+    throw error;
+  });
   const access = auth.enabled
     ? tokenAccess(auth, sessionSecret(config, logger), redis.client, logger, httpsAgent)
     : { authorize: openAccess, readiness: [], close: async () => undefined };
   return {
-    ...fileserverParts(config, storage, access.authorize),
+    ...fileserverParts(config, storage.storage, access.authorize),
     idleTimeoutMs: config.fileserver.idle_timeout_sec * 1000,
-    readiness: [redis.readiness, ...access.readiness],
+    readiness: [redis.readiness, ...storage.readiness, ...access.readiness],
     warnings: auth.enabled ? [] : [AUTH_DISABLED_WARNING],
     close: async () => {
+      await storage.close();
       await access.close();
       await redis.close();
     },

@@ -203,6 +203,8 @@ export const ERROR_TABLE = {
   ERR_SAML_STATUS: { status: 403, result: [401, 1], message: 'the IdP answered with a failure status instead of a sign-in' },
   ERR_RATE_LIMITED: { status: 429, result: [429, 0], message: 'too many requests' },
   ERR_SERVICE_UNAVAILABLE: { status: 503, result: [500, 0], message: 'a backing service is unavailable' },
+  // The fileserver's object store (S3) failed mid-request: nothing was stored; the client may retry.
+  ERR_STORAGE_UNAVAILABLE: { status: 503, result: [500, 0], message: 'object storage is unavailable; nothing was stored, try again later' },
   ERR_INTERNAL: { status: 500, result: [500, 1], message: 'internal server error' },
 } as const satisfies Record<string, { status: number; result: readonly [number, number]; message: string }>;
 

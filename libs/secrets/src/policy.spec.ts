@@ -56,13 +56,18 @@ describe('secret policy', () => {
     expect(evaluateSecrets([{ setting: operator, value: 'o'.repeat(49) }])[0].problem).toBe('too-short');
   });
 
-  it('gives the fileserver no credentials to hold', () => {
+  it("gives the fileserver no gateway credentials to hold, only its backing stores' (Redis, S3)", () => {
     expect(findSecretSetting('secure.credentials.fileserver.user_key')).toBeUndefined();
     expect(
       secretsUsedBy('fileserver')
         .map((s) => s.path)
         .sort(),
-    ).toEqual(['hosts.redis.apiserver.password', 'secure.http.session_secret.apiserver']);
+    ).toEqual([
+      'fileserver.storage.s3.access_key',
+      'fileserver.storage.s3.secret_key',
+      'hosts.redis.apiserver.password',
+      'secure.http.session_secret.apiserver',
+    ]);
   });
 
   it('describes each finding with the key and env var but never the value', () => {

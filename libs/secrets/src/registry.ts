@@ -68,6 +68,20 @@ export const SECRET_SETTINGS: readonly SecretSetting[] = [
     purpose: 'Redis password',
   },
   {
+    path: 'fileserver.storage.s3.access_key',
+    kind: 'password',
+    required: false,
+    usedBy: ['fileserver'],
+    purpose: 'S3 access key of the fileserver storage (absent: the AWS default credential chain)',
+  },
+  {
+    path: 'fileserver.storage.s3.secret_key',
+    kind: 'password',
+    required: false,
+    usedBy: ['fileserver'],
+    purpose: 'S3 secret key of the fileserver storage',
+  },
+  {
     path: 'hosts.elastic.events.password',
     kind: 'password',
     required: false,
