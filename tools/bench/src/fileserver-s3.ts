@@ -1,10 +1,13 @@
 // The S3 section of `npm run bench fileserver`: a 1 GiB upload and download through Warden's
 // fileserver on its s3 backend (curl as the client, auth on), next to the same transfer straight to
-// the S3 server with the AWS SDK (lib-storage's Upload from the file; GetObject streamed to a sink),
+// the S3 server with the AWS SDK (lib-storage's Upload from the file; GetObject streamed to a sink;
+// the client made as the fileserver makes its own, so the only difference is the fileserver's hop;
+// WARDEN_BENCH_S3_SDK_CLIENT=default for the SDK's defaults instead, which add a CRC32 to every part
+// and check it on every read),
 // in interleaved rounds, the order reversed every other round; and the fileserver's peak RSS (all its
 // processes) during each upload. The S3 server is a private one (tools/services/s3.sh on a free port
 // with its own run dir), never one another engineer's tests use. Direct upload part size and queue:
-// WARDEN_BENCH_S3_PART_MIB and WARDEN_BENCH_S3_QUEUE (default: the SDK's, 5 MiB and 4). The fileserver
+// WARDEN_BENCH_S3_PART_MIB and WARDEN_BENCH_S3_QUEUE (default: S3Storage's, 8 MiB and 4). The fileserver
 // runs with its default of one process (WARDEN_BENCH_S3_FS_WORKERS): on S3 it scales out by replicas,
 // and one transfer at a time gains nothing from a pool but a primary process's memory.
 import { execFile } from 'node:child_process';
@@ -16,18 +19,20 @@ import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { createS3Client } from '@warden/storage';
 import type { Cleanup } from './cleanup';
 import { cpuSecondsOf, ownCpuSeconds } from './cpu-time';
 import { curlDownload, curlUpload } from './curl-transfer';
 import { BIG, GiB, MB, MiB, ROUNDS, fmt, mbps, median } from './fileserver-settings';
 import type { FileserverStack } from './fileserver-stack';
-import { treeCost } from './process-tree';
+import { treeCost, treeRssBytes } from './process-tree';
 import { checkTarget } from './report';
 import { writeTestFile } from './transfer';
 
 const ROOT = join(__dirname, '../../..');
-const PART_MIB = Number(process.env.WARDEN_BENCH_S3_PART_MIB ?? 5);
+const PART_MIB = Number(process.env.WARDEN_BENCH_S3_PART_MIB ?? 8);
 const QUEUE = Number(process.env.WARDEN_BENCH_S3_QUEUE ?? 4);
+const SDK_CLIENT = process.env.WARDEN_BENCH_S3_SDK_CLIENT ?? 'fileserver';
 const FS_WORKERS = process.env.WARDEN_BENCH_S3_FS_WORKERS ?? '1';
 const RSS_TARGET_MB = 200;
 const RATIO_TARGET = 0.7;
@@ -73,12 +78,7 @@ export async function s3Section(cleanup: Cleanup, stack: FileserverStack): Promi
   });
   const fsPid = fileserver.child.pid!;
   const headers = { Authorization: `Bearer ${stack.token}` };
-  const client = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.access_key, secretAccessKey: s3.secret_key },
-  });
+  const client = sdkClient(s3);
   cleanup.add(() => client.destroy());
   const directKey = 'bench-direct/big.bin';
   const s3Cpu = () => (server.pid ? cpuSecondsOf(server.pid) : NaN);
@@ -86,11 +86,13 @@ export async function s3Section(cleanup: Cleanup, stack: FileserverStack): Promi
   const upload = { warden: [], sdk: [] } as Rows;
   const download = { warden: [], sdk: [] } as Rows;
   const peakRss: number[] = [];
+  const idleRss: number[] = [];
   const loads = [loadAverage()];
   const sides = {
     warden: {
       upload: async () => {
         const before = s3Cpu();
+        idleRss.push(treeRssBytes(fsPid) / MB);
         const { result, peakRssBytes, cpuSeconds } = await treeCost(fsPid, () => curlUpload(fileserver.url, big, 'bench/big.bin', headers));
         peakRss.push(peakRssBytes / MB);
         return transfer(result.bytes, result.ms, cpuSeconds, s3Cpu() - before);
@@ -126,6 +128,7 @@ export async function s3Section(cleanup: Cleanup, stack: FileserverStack): Promi
   await sides.warden.upload();
   await sides.sdk.upload();
   peakRss.length = 0;
+  idleRss.length = 0;
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? (['warden', 'sdk'] as const) : (['sdk', 'warden'] as const);
     for (const side of order) upload[side].push(await sides[side].upload());
@@ -139,18 +142,28 @@ export async function s3Section(cleanup: Cleanup, stack: FileserverStack): Promi
   const rss = Math.max(...peakRss);
   console.log(`\nfileserver on S3: ${ROUNDS} rounds, ${(BIG / MiB).toFixed(0)} MiB as "1 GiB"; medians`);
   console.log(`warden: fileserver.workers=${FS_WORKERS}, s3 backend, auth on, curl as the client`);
-  console.log(`sdk: @aws-sdk/lib-storage Upload (partSize ${PART_MIB} MiB, queueSize ${QUEUE}) from the file; GetObject to a sink; in the bench process`);
+  console.log(
+    `sdk: @aws-sdk/lib-storage Upload (partSize ${PART_MIB} MiB, queueSize ${QUEUE}) from the file; GetObject to a sink; in the bench process, client ${SDK_CLIENT === 'default' ? "with the SDK's defaults" : "as the fileserver's (createS3Client)"}`,
+  );
   console.log(`S3 server: ${s3.endpoint} (tools/services/s3.sh, private instance${server.pid ? `, pid ${server.pid}` : ', pid unknown: its CPU not shown'})`);
   console.log(`load average (1, 5, 15 min; 2 cores, shared) before and after each round: ${loads.join(' | ')}\n`);
   printRows('1 GiB upload', upload, upRatio);
   printRows('1 GiB download', download, downRatio);
-  console.log(`peak RSS of all fileserver processes during a 1 GiB upload (MB), per round: ${peakRss.map((v) => v.toFixed(0)).join('  ')}`);
+  const perRound = peakRss.map((peak, i) => `${peak.toFixed(0)} (from ${idleRss[i].toFixed(0)})`).join('  ');
+  console.log(`peak RSS of all fileserver processes during a 1 GiB upload (MB; from its RSS just before), per round: ${perRound}`);
   console.log('ratios: median over rounds of warden/sdk MB/s in the same round\n');
   return [
     checkTarget(`1 GiB upload through the fileserver ≥ ${RATIO_TARGET}× the SDK straight to S3`, upRatio >= RATIO_TARGET, upRatio.toFixed(2)),
     checkTarget(`1 GiB download through the fileserver ≥ ${RATIO_TARGET}× the SDK straight from S3`, downRatio >= RATIO_TARGET, downRatio.toFixed(2)),
     checkTarget(`peak RSS of all fileserver processes during a 1 GiB upload to S3 < ${RSS_TARGET_MB} MB`, rss < RSS_TARGET_MB, `${rss.toFixed(0)} MB`),
   ].every(Boolean);
+}
+
+function sdkClient(s3: S3State): S3Client {
+  const credentials = { accessKeyId: s3.access_key, secretAccessKey: s3.secret_key };
+  if (SDK_CLIENT === 'default') return new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials });
+  if (SDK_CLIENT !== 'fileserver') throw new Error(`WARDEN_BENCH_S3_SDK_CLIENT is "${SDK_CLIENT}": use fileserver or default`);
+  return createS3Client({ endpoint: s3.endpoint, region: s3.region, pathStyle: true, credentials });
 }
 
 function checked(bytes: number): number {
