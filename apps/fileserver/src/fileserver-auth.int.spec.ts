@@ -1,10 +1,8 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { IdentityStore } from '@warden/identity';
 import { spawnService, waitForStatus, type SpawnedService } from '@warden/http/testing';
 import { generateKey, generateSecret, generateSecretSet } from '@warden/secrets';
+import { STORAGE_BACKENDS, testStorage } from './testing/storage-env';
 
 // Integration tier: the built gateway and fileserver as production processes against the real Redis
 // and MongoDB-wire server. The fileserver verifies every token itself against the gateway's JWKS.
@@ -16,7 +14,6 @@ const secrets: Record<string, string> = {
   CLEARML__SECURE__CREDENTIALS__FILESERVER__USER_SECRET: generateSecret(),
 };
 const common = { ...secrets, NODE_ENV: 'production', CLEARML__HOSTS__MONGO__AUTH__HOST: `mongodb://127.0.0.1:27017/${db}` };
-const storageRoot = mkdtempSync(join(tmpdir(), 'warden-files-auth-'));
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
 interface Envelope {
@@ -24,7 +21,8 @@ interface Envelope {
   data: { token?: string };
 }
 
-describe('fileserver with auth on (real gateway, Redis, MongoDB-wire server)', () => {
+describe.each(STORAGE_BACKENDS)('fileserver on %s storage with auth on (real gateway, Redis, MongoDB-wire server)', (backend) => {
+  const storage = testStorage(backend);
   let gateway: SpawnedService;
   let files: SpawnedService;
   let tokenA: string;
@@ -55,7 +53,7 @@ describe('fileserver with auth on (real gateway, Redis, MongoDB-wire server)', (
       ...common,
       CLEARML__FILESERVER__LISTEN_PORT: '0',
       CLEARML__FILESERVER__METRICS__ENABLED: 'false',
-      CLEARML__FILESERVER__STORAGE__PATH: storageRoot,
+      ...storage.env,
       CLEARML__FILESERVER__AUTH__JWKS_URL: `${gateway.url}/.well-known/jwks.json`,
     });
     await waitForStatus(`${files.url}/ready`, (s) => s === 200);
@@ -65,7 +63,7 @@ describe('fileserver with auth on (real gateway, Redis, MongoDB-wire server)', (
     const store = new IdentityStore({ connection, credentialPepper: secrets['CLEARML__SECURE__AUTH__TOKEN_SECRET'] });
     const tenant = async (name: string) => {
       const company = await store.ensureCompany({ name });
-      const user = await store.createUser({ company: company.id, username: `${name}-${db}`, role: 'user' });
+      const user = await store.createUser({ company: company.id, username: `${name}-${backend}-${db}`, role: 'user' });
       return store.createCredentials(user.id);
     };
     credsA = await tenant('tenant-a');
@@ -123,12 +121,12 @@ describe('fileserver with auth on (real gateway, Redis, MongoDB-wire server)', (
     await upload(tokenA, 'shared/model.bin', 'A-bytes');
     expect((await get(tokenB, 'shared/model.bin')).status).toBe(404);
     expect((await upload(tokenB, 'shared/model.bin', 'B-bytes')).status).toBe(200);
+    // Each tenant's bytes live under its own company folder.
+    expect(await storage.companies()).toHaveLength(2);
     expect(await (await get(tokenA, 'shared/model.bin')).text()).toBe('A-bytes');
     expect(await (await get(tokenB, 'shared/model.bin')).text()).toBe('B-bytes');
     await fetch(`${files.url}/shared/model.bin`, { method: 'DELETE', headers: { Authorization: `Bearer ${tokenB}` } });
     expect(await (await get(tokenA, 'shared/model.bin')).text()).toBe('A-bytes');
-    // Each tenant's bytes live under its own company folder.
-    expect(readdirSync(storageRoot).filter((n) => !n.startsWith('.')).length).toBe(2);
   });
 
   it('refuses a token within 2 s of its logout', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT_CONFIG } from '@warden/http';
 import { CapturedLogs, startInIsolation } from '@warden/http/testing';
-import { resolveConfig, runConfigCommand, type ConfigObject } from '@warden/config';
+import { resolveConfig, runConfigCommand } from '@warden/config';
 import { listS3Keys, s3TestClient, s3TestStore, uniqueS3Prefix } from '@warden/storage/testing';
 import { DEFAULT_COMPANY, fileserverService } from './fileserver-service';
 
@@ -111,7 +111,7 @@ describe('fileserver on S3', () => {
     const env = { ...s3Env(), CLEARML_CONFIG_DIR: join(tmpdir(), 'warden-none') };
     const config = resolveConfig({
       app: 'fileserver',
-      defaults: fileserverService.defaults as ConfigObject,
+      defaults: fileserverService.defaults,
       env,
       cwd: mkdtempSync(join(tmpdir(), 'warden-cwd-')),
     });

@@ -1,5 +1,4 @@
-import { join } from 'node:path';
-import { COMPANY_A, TEST_LIMITS, as, rawRequest, startTestFileserver, upload, walk, type TestFileserver } from './testing/test-fileserver';
+import { COMPANY_A, TEST_LIMITS, as, rawRequest, startTestFileserver, upload, type TestFileserver } from './testing/test-fileserver';
 
 const A = as(COMPANY_A);
 const ADMIN = as(COMPANY_A, 'admin');
@@ -19,22 +18,22 @@ describe('fileserver delete', () => {
   });
   afterEach(() => fs.close());
 
-  const files = () => walk(join(fs.root, COMPANY_A));
+  const files = () => fs.objects(COMPANY_A);
 
   it('deletes one object and answers its path as a JSON string', async () => {
     const res = await rawRequest(fs.url, 'DELETE', '/run/a.txt', A);
     expect([res.status, res.json()]).toEqual([200, 'run/a.txt']);
-    expect(files()).toEqual(['keep.txt', 'run/sub/b.txt', 'with space.txt']);
+    expect(await files()).toEqual(['keep.txt', 'run/sub/b.txt', 'with space.txt']);
     expect((await rawRequest(fs.url, 'DELETE', '/run/a.txt', A)).status).toBe(404);
   });
 
   it('deletes a folder only for an admin', async () => {
     const refused = await rawRequest(fs.url, 'DELETE', '/run', A);
     expect(refused.status).toBe(403);
-    expect(files()).toContain('run/a.txt');
+    expect(await files()).toContain('run/a.txt');
     const res = await rawRequest(fs.url, 'DELETE', '/run', ADMIN);
     expect([res.status, res.json()]).toEqual([200, 'run']);
-    expect(files()).toEqual(['keep.txt', 'with space.txt']);
+    expect(await files()).toEqual(['keep.txt', 'with space.txt']);
   });
 
   it('deletes many, URL-decoded, answering deleted and errors as ClearML does', async () => {
@@ -50,16 +49,16 @@ describe('fileserver delete', () => {
       deleted: { 'run/a.txt': 'run/a.txt', 'with+space.txt': 'with space.txt' },
       errors: { 'Not found': ['missing.txt'], 'Empty path not allowed': ['/'], 'path contains a ".." segment': ['../keep.txt'] },
     });
-    expect(files()).toEqual(['keep.txt', 'run/sub/b.txt']);
+    expect(await files()).toEqual(['keep.txt', 'run/sub/b.txt']);
   });
 
   it('deletes folders in a batch only for an admin', async () => {
     const user = await rawRequest(fs.url, 'POST', '/delete_many', A, json({ files: ['run'] }));
     expect(user.json()).toEqual({ deleted: {}, errors: { 'Deleting a folder requires the admin role': ['run'] } });
-    expect(files()).toContain('run/a.txt');
+    expect(await files()).toContain('run/a.txt');
     const admin = await rawRequest(fs.url, 'POST', '/delete_many', ADMIN, json({ files: ['run'] }));
     expect(admin.json()).toEqual({ deleted: { run: 'run' }, errors: {} });
-    expect(files()).toEqual(['keep.txt', 'with space.txt']);
+    expect(await files()).toEqual(['keep.txt', 'with space.txt']);
   });
 
   it.each([
@@ -69,7 +68,7 @@ describe('fileserver delete', () => {
     ['bad JSON', Buffer.from('{"files":'), 400],
   ])('refuses a batch with %s', async (_label, body, status) => {
     expect((await rawRequest(fs.url, 'POST', '/delete_many', A, body)).status).toBe(status);
-    expect(files()).toHaveLength(4);
+    expect(await files()).toHaveLength(4);
   });
 
   it('refuses a batch over the entry cap with 400 and deletes nothing; a batch at the cap runs', async () => {
@@ -83,10 +82,10 @@ describe('fileserver delete', () => {
       const over = await rawRequest(capped.url, 'POST', '/delete_many', A, json({ files: ['a.txt', 'b.txt', 'c.txt', 'd.txt'] }));
       expect(over.status).toBe(400);
       expect(over.json()).toMatchObject({ meta: { error_data: { code: 'ERR_BATCH_TOO_LARGE' }, result_msg: expect.stringContaining('at most 3 files') } });
-      expect(walk(join(capped.root, COMPANY_A))).toEqual(['a.txt', 'b.txt', 'c.txt', 'd.txt']);
+      expect(await capped.objects(COMPANY_A)).toEqual(['a.txt', 'b.txt', 'c.txt', 'd.txt']);
       const at = await rawRequest(capped.url, 'POST', '/delete_many', A, json({ files: ['a.txt', 'b.txt', 'c.txt'] }));
       expect([at.status, Object.keys((at.json() as { deleted: object }).deleted)]).toEqual([200, ['a.txt', 'b.txt', 'c.txt']]);
-      expect(walk(join(capped.root, COMPANY_A))).toEqual(['d.txt']);
+      expect(await capped.objects(COMPANY_A)).toEqual(['d.txt']);
     } finally {
       await capped.close();
     }
@@ -99,7 +98,7 @@ describe('fileserver delete', () => {
       const res = await rawRequest(off.url, 'POST', '/delete_many', A, json({ files: ['x.txt'] }));
       expect(res.status).toBe(403);
       expect(res.json()).toMatchObject({ meta: { error_data: { code: 'ERR_BATCH_DELETE_DISABLED' }, result_msg: expect.stringContaining('allow_batch') } });
-      expect(walk(join(off.root, COMPANY_A))).toEqual(['x.txt']);
+      expect(await off.objects(COMPANY_A)).toEqual(['x.txt']);
     } finally {
       await off.close();
     }

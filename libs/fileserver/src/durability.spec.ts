@@ -1,8 +1,5 @@
 import { request as httpRequest } from 'node:http';
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { TEMP_DIR_NAME } from '@warden/storage';
 import { COMPANY_A, as, startTestFileserver, upload, type TestFileserver } from './testing/test-fileserver';
 
 const A = as(COMPANY_A);
@@ -14,9 +11,9 @@ function* body(): Generator<Buffer> {
   for (let sent = 0; sent < TOTAL; sent += chunk.length) yield chunk;
 }
 
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not reached');
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -30,7 +27,7 @@ describe('fileserver upload durability', () => {
   });
   afterEach(() => fs.close());
 
-  it('leaves no partial object, the previous version intact and no temp file when the client aborts halfway', async () => {
+  it('leaves no partial object, the previous version intact and no temp file or upload when the client aborts halfway', async () => {
     await upload(fs, A, [{ name: 'model/weights.bin', content: 'version one' }]);
     const boundary = 'durability';
     const head = `--${boundary}\r\nContent-Disposition: form-data; name="model/weights.bin"; filename="weights.bin"\r\n\r\n`;
@@ -41,19 +38,18 @@ describe('fileserver upload durability', () => {
     req.on('error', () => undefined);
     req.write(head);
     let sent = 0;
-    const tempDir = join(fs.root, TEMP_DIR_NAME);
     for (const chunk of body()) {
       if (!req.write(chunk)) await once(req, 'drain');
       sent += chunk.length;
       if (sent >= TOTAL / 2) break;
     }
-    // Halfway: the new version is being written to a temp file, not over the object.
-    await until(() => readdirSync(tempDir).length === 1);
-    expect(readFileSync(join(fs.root, COMPANY_A, 'model/weights.bin'), 'utf8')).toBe('version one');
+    // Halfway: the new version is being written to a temp file (an S3 multipart upload), not over the object.
+    await until(async () => (await fs.leftovers()).length === 1);
+    expect(await fs.content(`${COMPANY_A}/model/weights.bin`)).toBe('version one');
     req.destroy();
 
-    await until(() => readdirSync(tempDir).length === 0);
-    expect(readFileSync(join(fs.root, COMPANY_A, 'model/weights.bin'), 'utf8')).toBe('version one');
-    expect(readdirSync(join(fs.root, COMPANY_A, 'model'))).toEqual(['weights.bin']);
+    await until(async () => (await fs.leftovers()).length === 0);
+    expect(await fs.content(`${COMPANY_A}/model/weights.bin`)).toBe('version one');
+    expect(await fs.objects(`${COMPANY_A}/model`)).toEqual(['weights.bin']);
   }, 60_000);
 });

@@ -63,7 +63,7 @@ describe('fileserver hot paths outside the router', () => {
 
   beforeAll(async () => {
     fast = await startTestFileserver({ logs: logs.fast });
-    routed = await startTestFileserver({ root: fast.root, routerOnly: true, logs: logs.routed });
+    routed = await startTestFileserver({ shareWith: fast, routerOnly: true, logs: logs.routed });
     expect((await upload(fast, A, [{ name: 'docs/page.txt', content: 'hello world' }])).status).toBe(200);
     expect((await upload(fast, A, [{ name: 'docs/page.html', content: '<p>hi</p>' }])).status).toBe(200);
   });

@@ -1,7 +1,5 @@
 import { request as httpRequest } from 'node:http';
 import { once } from 'node:events';
-import { join } from 'node:path';
-import { TEMP_DIR_NAME } from '@warden/storage';
 import {
   COMPANY_A,
   TEST_LIMITS,
@@ -10,7 +8,6 @@ import {
   rawRequest,
   startTestFileserver,
   upload,
-  walk,
   type RawResponse,
   type TestFileserver,
 } from './testing/test-fileserver';
@@ -46,9 +43,9 @@ async function streamUpload(url: string, name: string, total: number): Promise<R
 
 describe('fileserver upload limits', () => {
   let fs: TestFileserver;
-  const nothingLeft = () => {
-    expect(walk(join(fs.root, TEMP_DIR_NAME))).toEqual([]);
-    expect(walk(fs.root).filter((f) => !f.endsWith('previous.bin'))).toEqual([]);
+  const nothingLeft = async () => {
+    expect(await fs.leftovers()).toEqual([]);
+    expect((await fs.objects()).filter((f) => !f.endsWith('previous.bin'))).toEqual([]);
   };
 
   beforeEach(async () => {
@@ -59,7 +56,7 @@ describe('fileserver upload limits', () => {
   it('refuses a declared oversized upload with 413 before reading it', async () => {
     const res = await upload(fs, A, [{ name: 'big.bin', content: Buffer.alloc(LIMIT + 1) }]);
     expect([res.status, codeOf(res), res.headers.connection]).toEqual([413, 'ERR_PAYLOAD_TOO_LARGE', 'close']);
-    nothingLeft();
+    await nothingLeft();
   });
 
   it('refuses an oversized chunked upload with 413 once it passes the limit, keeping the previous version', async () => {
@@ -67,7 +64,7 @@ describe('fileserver upload limits', () => {
     const res = await streamUpload(fs.url, 'previous.bin', 10 * LIMIT);
     expect([res.status, codeOf(res)]).toEqual([413, 'ERR_PAYLOAD_TOO_LARGE']);
     expect((await rawRequest(fs.url, 'GET', '/previous.bin', A)).body.toString()).toBe('previous');
-    nothingLeft();
+    await nothingLeft();
   });
 
   it('counts every part against the one request limit and commits none when it is passed', async () => {
@@ -76,7 +73,7 @@ describe('fileserver upload limits', () => {
       { name: 'second.bin', content: Buffer.alloc(LIMIT / 2) },
     ]);
     expect(res.status).toBe(413);
-    nothingLeft();
+    await nothingLeft();
   });
 
   it('takes exactly maxParts parts and refuses one more with 400', async () => {
@@ -85,7 +82,7 @@ describe('fileserver upload limits', () => {
     await rawRequest(fs.url, 'POST', '/delete_many', as(COMPANY_A, 'admin'), Buffer.from(JSON.stringify({ files: ['p0.txt', 'p1.txt', 'p2.txt'] })));
     const res = await upload(fs, A, parts(4));
     expect([res.status, codeOf(res)]).toEqual([400, 'ERR_TOO_MANY_PARTS']);
-    nothingLeft();
+    await nothingLeft();
   });
 
   it('counts plain fields as parts too', async () => {
@@ -94,7 +91,7 @@ describe('fileserver upload limits', () => {
       ...Array.from({ length: 3 }, (_, i) => ({ name: `f${i}`, content: 'v', filename: null })),
     ]);
     expect([res.status, codeOf(res)]).toEqual([400, 'ERR_TOO_MANY_PARTS']);
-    nothingLeft();
+    await nothingLeft();
   });
 
   it('refuses a form field over maxFieldBytes with 400', async () => {
@@ -103,13 +100,13 @@ describe('fileserver upload limits', () => {
       { name: 'a.txt', content: 'x' },
     ]);
     expect([res.status, codeOf(res)]).toEqual([400, 'ERR_MULTIPART_LIMIT']);
-    nothingLeft();
+    await nothingLeft();
   });
 
   it('refuses part headers over 16 KiB with 400', async () => {
     const res = await upload(fs, A, [{ name: 'a.txt', content: 'x', headers: [`X-Padding: ${'p'.repeat(17 * 1024)}`] }]);
     expect([res.status, codeOf(res)]).toEqual([400, 'ERR_MULTIPART_LIMIT']);
-    nothingLeft();
+    await nothingLeft();
   });
 
   it.each([
@@ -125,6 +122,6 @@ describe('fileserver upload limits', () => {
   ])('refuses %s', async (_label, headers, body, status, code) => {
     const res = await rawRequest(fs.url, 'POST', '/', { ...A, ...headers }, body);
     expect([res.status, codeOf(res)]).toEqual([status, code]);
-    nothingLeft();
+    await nothingLeft();
   });
 });

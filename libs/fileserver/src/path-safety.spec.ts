@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFil
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { TEMP_DIR_NAME } from '@warden/storage';
+import { TEST_STORAGE_BACKEND } from '@warden/storage/testing';
 import { validateObjectPath } from './object-path';
 import { COMPANY_A, as, rawRequest, startTestFileserver, upload, walk, type TestFileserver } from './testing/test-fileserver';
 
@@ -114,7 +115,7 @@ describe('fileserver path safety', () => {
     expect(Object.values(body.errors).flat().sort()).toEqual([...files].sort());
   });
 
-  it('left nothing anywhere but the one legitimate object', () => {
+  it('left nothing anywhere but the one legitimate object', async () => {
     // Everything the hostile paths aimed at, from the tenant folder upwards.
     for (const target of [
       join(fs.root, 'outside.txt'),
@@ -124,12 +125,13 @@ describe('fileserver path safety', () => {
     ]) {
       expect([target, existsSync(target)]).toEqual([target, false]);
     }
-    expect(walk(fs.root)).toEqual([`${COMPANY_A}/legit.txt`]);
-    expect(readFileSync(join(fs.root, COMPANY_A, 'legit.txt'), 'utf8')).toBe('legit');
+    expect(await fs.objects()).toEqual([`${COMPANY_A}/legit.txt`]);
+    expect(await fs.content(`${COMPANY_A}/legit.txt`)).toBe('legit');
   });
 });
 
-describe('fileserver and a planted symbolic link', () => {
+// Links exist only on the local backend; S3 has no way to plant one.
+(TEST_STORAGE_BACKEND === 'local' ? describe : describe.skip)('fileserver and a planted symbolic link', () => {
   let fs: TestFileserver;
   let outside: string;
 

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { COMPANY_A, COMPANY_B, as, rawRequest, startTestFileserver, upload, walk, type TestFileserver } from './testing/test-fileserver';
+import { COMPANY_A, COMPANY_B, as, rawRequest, startTestFileserver, upload, type TestFileserver } from './testing/test-fileserver';
 
 const A = as(COMPANY_A);
 const B = as(COMPANY_B);
@@ -18,8 +16,8 @@ describe('fileserver tenant isolation', () => {
   it('keeps the same client path of two companies in two files', async () => {
     const res = await upload(fs, B, [{ name: 'shared/name.txt', content: 'from B' }]);
     expect(res.json()).toEqual(['shared/name.txt']);
-    expect(readFileSync(join(fs.root, COMPANY_A, 'shared/name.txt'), 'utf8')).toBe('from A');
-    expect(readFileSync(join(fs.root, COMPANY_B, 'shared/name.txt'), 'utf8')).toBe('from B');
+    expect(await fs.content(`${COMPANY_A}/shared/name.txt`)).toBe('from A');
+    expect(await fs.content(`${COMPANY_B}/shared/name.txt`)).toBe('from B');
     expect((await rawRequest(fs.url, 'GET', '/shared/name.txt', A)).body.toString()).toBe('from A');
     expect((await rawRequest(fs.url, 'GET', '/shared/name.txt', B)).body.toString()).toBe('from B');
   });
@@ -36,13 +34,13 @@ describe('fileserver tenant isolation', () => {
 
   it("does not let B overwrite or delete A's object, even as an admin", async () => {
     await upload(fs, B, [{ name: 'shared/name.txt', content: 'overwrite?' }]);
-    expect(walk(join(fs.root, COMPANY_B))).toEqual(['shared/name.txt']);
+    expect(await fs.objects(COMPANY_B)).toEqual(['shared/name.txt']);
     // B's own folder of the same name goes; A's stays.
     expect((await rawRequest(fs.url, 'DELETE', '/shared', B_ADMIN)).status).toBe(200);
     expect((await rawRequest(fs.url, 'DELETE', '/shared/name.txt', B_ADMIN)).status).toBe(404);
     const batch = await rawRequest(fs.url, 'POST', '/delete_many', B_ADMIN, Buffer.from(JSON.stringify({ files: ['shared/name.txt', 'shared'] })));
     expect(batch.json()).toEqual({ deleted: {}, errors: { 'Not found': ['shared/name.txt', 'shared'] } });
-    expect(readFileSync(join(fs.root, COMPANY_A, 'shared/name.txt'), 'utf8')).toBe('from A');
-    expect(walk(fs.root)).toEqual([`${COMPANY_A}/shared/name.txt`]);
+    expect(await fs.content(`${COMPANY_A}/shared/name.txt`)).toBe('from A');
+    expect(await fs.objects()).toEqual([`${COMPANY_A}/shared/name.txt`]);
   });
 });

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { COMPANY_A, as, rawRequest, startTestFileserver, upload, walk, type TestFileserver } from './testing/test-fileserver';
+import { COMPANY_A, as, rawRequest, startTestFileserver, upload, type TestFileserver } from './testing/test-fileserver';
 
 describe('fileserver upload and download', () => {
   let fs: TestFileserver;
@@ -20,7 +18,7 @@ describe('fileserver upload and download', () => {
     const res = await upload(fs, A, [{ name: 'proj/task.1/artifacts/data.json', content: '{"a":1}' }]);
     expect(res.status).toBe(200);
     expect(res.json()).toEqual(['proj/task.1/artifacts/data.json']);
-    expect(readFileSync(join(fs.root, COMPANY_A, 'proj/task.1/artifacts/data.json'), 'utf8')).toBe('{"a":1}');
+    expect(await fs.content(`${COMPANY_A}/proj/task.1/artifacts/data.json`)).toBe('{"a":1}');
   });
 
   it('takes a part name with leading slashes, as the ClearML SDK sends it, relative to the tenant folder', async () => {
@@ -29,7 +27,7 @@ describe('fileserver upload and download', () => {
       { name: '//etc/cron.d/evil', content: 'contained' },
     ]);
     expect(res.json()).toEqual(['proj/task.1/artifacts/payload/payload.bin', 'etc/cron.d/evil']);
-    expect(walk(fs.root)).toEqual([`${COMPANY_A}/etc/cron.d/evil`, `${COMPANY_A}/proj/task.1/artifacts/payload/payload.bin`]);
+    expect(await fs.objects()).toEqual([`${COMPANY_A}/etc/cron.d/evil`, `${COMPANY_A}/proj/task.1/artifacts/payload/payload.bin`]);
     expect((await rawRequest(fs.url, 'GET', '/proj/task.1/artifacts/payload/payload.bin', A)).body.toString()).toBe('sdk');
   });
 
@@ -40,7 +38,7 @@ describe('fileserver upload and download', () => {
       { name: 'ünïcode/файл.txt', content: 'u' },
     ]);
     expect(res.json()).toEqual(['a.txt', 'deep/er/b.bin', 'ünïcode/файл.txt']);
-    expect(walk(join(fs.root, COMPANY_A))).toEqual(['a.txt', 'deep/er/b.bin', 'ünïcode/файл.txt']);
+    expect(await fs.objects(COMPANY_A)).toEqual(['a.txt', 'deep/er/b.bin', 'ünïcode/файл.txt']);
     const download = await rawRequest(fs.url, 'GET', `/${encodeURIComponent('ünïcode')}/${encodeURIComponent('файл.txt')}`, A);
     expect(download.body.toString()).toBe('u');
   });
@@ -52,7 +50,7 @@ describe('fileserver upload and download', () => {
       { name: 'real.txt', content: 'r' },
     ]);
     expect(res.json()).toEqual(['real.txt']);
-    expect(walk(join(fs.root, COMPANY_A))).toEqual(['real.txt']);
+    expect(await fs.objects(COMPANY_A)).toEqual(['real.txt']);
   });
 
   it('replaces an object with a new version', async () => {
@@ -156,7 +154,7 @@ describe('fileserver upload and download', () => {
       expect(res.status).toBe(401);
       const up = await upload(fs, {}, [{ name: 'x', content: 'x' }]);
       expect(up.status).toBe(401);
-      expect(walk(join(fs.root, COMPANY_A))).toEqual(['dir/file.txt']);
+      expect(await fs.objects(COMPANY_A)).toEqual(['dir/file.txt']);
     });
   });
 });

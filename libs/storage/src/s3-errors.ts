@@ -13,14 +13,6 @@ export function isS3NotFound(error: unknown): boolean {
   return status(error) === 404 || nameOf(error) === 'NotFound' || nameOf(error) === 'NoSuchKey';
 }
 
-export function isS3PreconditionFailed(error: unknown): boolean {
-  return status(error) === 412 || nameOf(error) === 'PreconditionFailed';
-}
-
-export function isS3NoSuchUpload(error: unknown): boolean {
-  return nameOf(error) === 'NoSuchUpload' || status(error) === 404;
-}
-
 /**
  * Whatever the store answered, as one stable code: the client learns the storage failed (5xx, so
  * its SDK retries), never the store's own words, which can name the bucket layout. Our own errors

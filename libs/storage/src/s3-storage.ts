@@ -30,7 +30,11 @@ export interface S3StorageOptions {
   prefix?: string;
   /** Part size of multipart uploads; bodies up to this size go in one PutObject. S3's minimum is 5 MiB. */
   partBytes?: number;
-  /** Parts uploaded at once per body: memory per upload is about (queueSize + 1) * partBytes. */
+  /**
+   * Parts uploaded at once per body: memory per upload is about (queueSize + 1) * partBytes. 2 by
+   * measurement: a 1 GiB upload through the fileserver ran as fast as with 4 (about 57 MB/s on the
+   * test store), with a peak RSS of 161 MB instead of 190.
+   */
   queueSize?: number;
   /** Bytes of small bodies held in memory, all uploads together, between stage and commit. */
   smallBodyBudgetBytes?: number;
@@ -64,7 +68,7 @@ export class S3Storage implements StorageAdapter {
     this.bucket = options.bucket;
     this.prefix = normalisePrefix(options.prefix ?? '');
     this.partBytes = Math.max(options.partBytes ?? 8 * MIB, 5 * MIB);
-    this.queueSize = Math.max(options.queueSize ?? 4, 1);
+    this.queueSize = Math.max(options.queueSize ?? 2, 1);
     this.smallBodyBudget = options.smallBodyBudgetBytes ?? 64 * MIB;
     this.leases = options.leases;
     // Without leases nothing tells a live upload from a dead one but its age.

@@ -8,7 +8,18 @@ import { WardenError } from '@warden/errors';
 import { createLogger, createServiceApp } from '@warden/http';
 import { CapturedLogs } from '@warden/http/testing';
 import { SecretScrubber } from '@warden/secrets';
-import { LocalStorage } from '@warden/storage';
+import { LocalStorage, TEMP_DIR_NAME, type StorageAdapter } from '@warden/storage';
+import {
+  TEST_STORAGE_BACKEND,
+  emptyS3Prefix,
+  listS3Keys,
+  listS3Uploads,
+  s3TestClient,
+  s3TestStore,
+  testS3Storage,
+  uniqueS3Prefix,
+} from '@warden/storage/testing';
+import { text } from 'node:stream/consumers';
 import type { FileserverCaller, FileserverLimits, FileserverOptions } from '../fileserver-options';
 import { fileserverRoutes, type FileserverRoutes } from '../fileserver-routes';
 
@@ -32,24 +43,67 @@ async function headerAuthorize(req: Request): Promise<FileserverCaller> {
 }
 
 export interface TestFileserver {
+  backend: 'local' | 's3';
+  /** The local backend's folder (a fresh temp folder, unused on S3). */
   root: string;
-  storage: LocalStorage;
+  storage: StorageAdapter;
   url: string;
   server: Server;
+  /** Every stored object below a folder ('' = all tenants), relative to it, sorted. */
+  objects(folder?: string): Promise<string[]>;
+  /** One stored object's content, read from the backend. */
+  content(key: string): Promise<string>;
+  /** What interrupted writes left behind: temp files (local) or multipart uploads (S3). */
+  leftovers(): Promise<string[]>;
   close(): Promise<void>;
 }
 
+interface TestBackend {
+  storage: StorageAdapter;
+  objects(folder: string): Promise<string[]>;
+  leftovers(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** The backend the specs run on (WARDEN_TEST_STORAGE=s3 or local), each test with a space of its own. */
+async function testBackend(root: string): Promise<TestBackend> {
+  if (TEST_STORAGE_BACKEND === 'local') {
+    const storage = new LocalStorage(root);
+    await storage.cleanupTemp();
+    return {
+      storage,
+      objects: async (folder) => walk(join(root, folder)).filter((f) => !f.startsWith(`${TEMP_DIR_NAME}/`)),
+      leftovers: async () => walk(join(root, TEMP_DIR_NAME)),
+      close: async () => undefined,
+    };
+  }
+  const store = s3TestStore();
+  const client = s3TestClient(store);
+  const prefix = uniqueS3Prefix('fileserver');
+  const folderKey = (folder: string) => (folder ? `${prefix}/${folder}` : prefix);
+  return {
+    storage: testS3Storage({ client, prefix }),
+    objects: (folder) => listS3Keys(client, store.bucket, folderKey(folder)),
+    leftovers: () => listS3Uploads(client, store.bucket, prefix),
+    close: async () => {
+      await emptyS3Prefix(client, store.bucket, prefix);
+      client.destroy();
+    },
+  };
+}
+
 /**
- * The fileserver routes inside the real service kit, on a free port, over a fresh temp folder;
- * with the hot paths served outside the router as in production, unless `routerOnly`.
+ * The fileserver routes inside the real service kit, on a free port, over a fresh temp folder (or
+ * S3 prefix); with the hot paths served outside the router as in production, unless `routerOnly`.
+ * `shareWith` serves the same stored objects as another test fileserver.
  */
 export async function startTestFileserver(
-  options: Partial<Omit<FileserverOptions, 'storage'>> & { routerOnly?: boolean; root?: string; logs?: CapturedLogs } = {},
+  options: Partial<Omit<FileserverOptions, 'storage'>> & { routerOnly?: boolean; shareWith?: TestFileserver; logs?: CapturedLogs } = {},
 ): Promise<TestFileserver> {
-  const { routerOnly, root: sharedRoot, logs, ...fileserverOptions } = options;
-  const root = sharedRoot ?? mkdtempSync(join(tmpdir(), 'warden-fileserver-'));
-  const storage = new LocalStorage(root);
-  await storage.cleanupTemp();
+  const { routerOnly, shareWith, logs, ...fileserverOptions } = options;
+  const root = shareWith?.root ?? mkdtempSync(join(tmpdir(), 'warden-fileserver-'));
+  const backend = (shareWith && backends.get(shareWith)) ?? (await testBackend(root));
+  const { storage } = backend;
   const scrubber = new SecretScrubber();
   const app = createServiceApp({
     logger: createLogger({ name: 'fileserver-test', level: logs ? 'info' : 'silent', scrubber, destination: logs ?? new CapturedLogs() }),
@@ -65,18 +119,29 @@ export async function startTestFileserver(
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  const started: TestFileserver = {
+    backend: TEST_STORAGE_BACKEND,
     root,
     storage,
     url: `http://127.0.0.1:${port}`,
     server,
-    close: () =>
-      new Promise<void>((resolve) => {
+    objects: (folder = '') => backend.objects(folder),
+    content: async (key) => text(await storage.read(key)),
+    leftovers: () => backend.leftovers(),
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      // A sharing server leaves the objects to the one it shares with.
+      if (!shareWith) await backend.close();
+    },
   };
+  backends.set(started, backend);
+  return started;
 }
+
+const backends = new WeakMap<TestFileserver, TestBackend>();
 
 function withoutFastRoutes(routes: FileserverRoutes, routerOnly = false): Partial<FileserverRoutes> & Pick<FileserverRoutes, 'routes'> {
   return routerOnly ? { routes: routes.routes } : routes;
