@@ -177,6 +177,16 @@ describe('warden doctor over rendered Helm manifests', () => {
       'secure.auth.token_secret is written into the manifest as a literal value',
     ],
     [
+      'the S3 secret key written into the values instead of fileserver.storage.s3.credentialsSecret',
+      [
+        ...['fileserver.storage.backend=s3', 'fileserver.storage.s3.bucket=artifacts'],
+        'fileserver.extraEnvs[0].name=CLEARML__FILESERVER__STORAGE__S3__SECRET_KEY',
+        `fileserver.extraEnvs[0].value=${LITERAL_SECRET}`,
+      ],
+      'secrets',
+      'fileserver.storage.s3.secret_key is written into the manifest as a literal value',
+    ],
+    [
       'free access through apiserver.extraEnvs',
       ['apiserver.extraEnvs[0].name=CLEARML__AUTH_GATEWAY__LOGIN__FREE_ACCESS', 'apiserver.extraEnvs[0].value=true'],
       'web-login',
