@@ -27,6 +27,12 @@ if [[ $status -eq 0 ]]; then
   bash tools/clearml-compat/suite.sh || status=$?
   # The same SDK over TLS with a private CA: one scenario, newest SDK, to keep the run short.
   CLEARML_COMPAT_TLS=1 CLEARML_COMPAT_SCENARIOS=basic CLEARML_SDK_VERSIONS=2.1.12 bash tools/clearml-compat/suite.sh || status=$?
+  # Every scenario again with the fileserver on the test S3 server (issue 19: once per backend); the newest
+  # SDK only, to keep CI time down.
+  CLEARML_COMPAT_STORAGE=s3 CLEARML_SDK_VERSIONS=2.1.12 bash tools/clearml-compat/suite.sh || status=$?
+  # Two replicas of each service on shared backends, the fileservers on S3 (issue 19): nothing one replica
+  # needs in another's memory.
+  WARDEN_REPLICAS_STORAGE=s3 bash tools/replicas/suite.sh || status=$?
   bash tools/attack/suite.sh || status=$?
   bash tools/browser/suite.sh || status=$?
   bash tools/browser/keycloak-suite.sh || status=$?

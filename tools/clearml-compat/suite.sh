@@ -35,6 +35,9 @@
 #                            (root, intermediate, leaf; the chain in the file); the apiserver and fileserver
 #                            call the gateway over https trusting that CA (tls.ca_file), and the SDK and the
 #                            checks trust it through their own setting, requests' REQUESTS_CA_BUNDLE
+#   CLEARML_COMPAT_STORAGE=s3 the fileserver keeps objects on the test S3 server (tools/services/s3.sh, its
+#                            state.json; `tools/services.sh up s3` first) under a prefix of the run's own,
+#                            emptied at the end; the suite then also checks that objects landed there
 #   CLEARML_COMPAT_HOLD=FILE after set-up, write the stack's coordinates to FILE (mode 600) and keep the
 #                            stack up until FILE is removed: for developing a scenario against it with
 #   CLEARML_COMPAT_STACK=FILE run the scenarios against the stack a holding suite described in FILE
@@ -103,6 +106,7 @@ finish() {
     reason="${reason:+$reason; }the apps' logs hold a secret or token (above)"
     rc=1
   fi
+  [[ -n ${s3_prefix:-} ]] && node "$here/s3-store.mjs" empty "$s3_prefix"
   if [[ -s $work/windows && -n ${python:-} ]]; then
     gate summary
   fi
@@ -113,8 +117,8 @@ finish() {
   elif [[ -n $held ]]; then
     printf 'clearml-compat: released the held stack (%d s)\n' "$((SECONDS - started))"
   else
-    printf 'clearml-compat: PASSED every scenario with clearml SDK %s against the Warden stack%s; app logs free of secrets (%d s)\n' \
-      "${versions[*]}" "${CLEARML_COMPAT_TLS:+ over TLS (private CA)}" "$((SECONDS - started))"
+    printf 'clearml-compat: PASSED every scenario with clearml SDK %s against the Warden stack%s%s; app logs free of secrets (%d s)\n' \
+      "${versions[*]}" "${CLEARML_COMPAT_TLS:+ over TLS (private CA)}" "${s3_prefix:+ with the fileserver on S3}" "$((SECONDS - started))"
   fi
   rm -rf "$work"
   exit "$rc"
@@ -161,11 +165,23 @@ use_tls() {
   done
 }
 
+# The S3 variant: the fileserver on the test S3 server under this run's prefix. Its secret key joins the
+# generated secrets that no app log may hold.
+use_s3() {
+  [[ $CLEARML_COMPAT_STORAGE == s3 ]] || fail "CLEARML_COMPAT_STORAGE=$CLEARML_COMPAT_STORAGE: expected local or s3"
+  local settings
+  s3_prefix="compat-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+  settings=$(node "$here/s3-store.mjs" env "$s3_prefix") || fail "no S3 test store (above)"
+  mapfile -t -O "${#FILESERVER_ENV[@]}" FILESERVER_ENV <<<"$settings"
+  grep '__S3__SECRET_KEY=' <<<"$settings" >>"$secrets_env"
+}
+
 # ---- set-up: SDK venvs, built apps, private Elasticsearch (started first: it takes longest)
 start_stack() {
   [[ -z ${CLEARML_COMPAT_TLS:-} ]] || use_tls
   stack_build || fail "$stack_error"
   secrets_env="$work/secrets.env" tenants_env="$work/tenants.env" signatures="$work/token-signatures"
+  [[ ${CLEARML_COMPAT_STORAGE:-local} == local ]] || use_s3
   : >"$tenants_env"
 
   step=start
@@ -400,3 +416,8 @@ for version in "${versions[@]}"; do
 done
 step=teardown
 ((failed == 0)) || fail "at least one scenario failed (above)"
+if [[ -n ${s3_prefix:-} ]]; then
+  stored=$(node "$here/s3-store.mjs" count "$s3_prefix") || fail "could not list the run's S3 prefix (above)"
+  ((stored > 0)) || fail "the scenarios passed but the S3 bucket holds no object under $s3_prefix: the fileserver did not use S3"
+  say "the fileserver stored $stored objects on S3 under $s3_prefix"
+fi

@@ -24,8 +24,8 @@ import {
   type SystemCredentialName,
 } from '@warden/identity';
 import { SecretSealer } from '@warden/secrets';
-import { KeyRing, TokenIssuer } from '@warden/token-issuer';
-import { REVOCATION_MARGIN_SEC, RevocationList, StaticKeySource, TokenVerifier, assertTenantMember, type TokenClaims } from '@warden/tokens';
+import { KeyRing, RingKeySource, TokenIssuer } from '@warden/token-issuer';
+import { REVOCATION_MARGIN_SEC, RevocationList, TokenVerifier, assertTenantMember, type TokenClaims } from '@warden/tokens';
 import { registerAuthEndpoints } from './auth-endpoints';
 import { AuthService } from './auth-service';
 import { loginLimits, webLoginEnabled, type ClearmlAuthSettings, type GatewayAuthSettings } from './auth-settings';
@@ -125,6 +125,7 @@ const RETIRED_SYSTEM_CREDENTIALS: readonly SystemCredentialName[] = ['fileserver
 // A 50+ character random secret cannot be guessed; this only keeps a prober's noise down.
 const OPERATOR_FAILURES = { points: 10, durationSec: 15 * 60 };
 const KEY_RELOAD_MS = 5 * 60_000;
+const KEY_REFRESH_MIN_MS = 1000;
 const INVITATION_FAILURES = { points: 20, durationSec: 15 * 60 };
 
 /**
@@ -146,6 +147,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     redis,
     record: new MongoRevocationRecord({ connection: mongo, horizonSec: clearml.max_expiration_sec + REVOCATION_MARGIN_SEC }),
     maxStalenessMs: gateway.tokens.revocation_max_staleness_sec * 1000,
+    // Another replica revoked a key or a user's logins: this replica's credential cache must not log them in.
+    onChange: ({ kind, id }) => kind !== 'family' && store.forgetCached(kind, id),
     onError: (error) => logger.warn({ err: error }, 'revocation list'),
   });
   const keyRing = new KeyRing({
@@ -193,11 +196,16 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
 
   let verifier: TokenVerifier | undefined;
-  // Replicas pick up each other's rotations on reload, so it runs far more often than keys retire.
+  // A token signed with another replica's new key re-reads the store, so a rotation holds on every replica at once.
+  const ringKeys = new RingKeySource(keyRing, {
+    minReloadMs: KEY_REFRESH_MIN_MS,
+    onError: (error) => logger.warn({ err: error }, 'signing key refresh failed'),
+  });
+  // Replicas also pick up each other's rotations on reload, so it runs far more often than keys retire.
   const loadKeys = async () => {
     await keyRing.load();
-    verifier = new TokenVerifier({
-      keys: StaticKeySource.fromJwks(keyRing.jwks()),
+    verifier ??= new TokenVerifier({
+      keys: ringKeys,
       issuer: gateway.tokens.issuer,
       audience: gateway.tokens.api_audience,
       leewaySec: gateway.tokens.leeway_sec,
@@ -291,9 +299,14 @@ export function createGateway(options: GatewayOptions): Gateway {
   // The apiserver vouches for its callers' addresses with its service secret; nobody else can.
   routes.use(trustForwardedClient(secrets.systemCredentials.find((c) => c.name === 'apiserver')?.secretKey));
   routes.use(corsPolicy(gateway.cors.allowed_origins));
-  routes.get('/.well-known/jwks.json', (_req, res) => {
-    if (setupError) throw new WardenError('ERR_SERVICE_UNAVAILABLE', 'signing keys are not loaded yet');
-    res.set('Cache-Control', 'public, max-age=300').json(keyRing.jwks());
+  routes.get('/.well-known/jwks.json', (_req, res, next) => {
+    if (setupError) return next(new WardenError('ERR_SERVICE_UNAVAILABLE', 'signing keys are not loaded yet'));
+    // Fresh from the store (at most once per KEY_REFRESH_MIN_MS): a verifier that fetches the keys for a
+    // new kid must get it from whichever replica answers. A failed re-read serves the keys already known.
+    void keyRing
+      .refresh(KEY_REFRESH_MIN_MS)
+      .catch((error: unknown) => logger.warn({ err: error }, 'signing key refresh failed'))
+      .then(() => res.set('Cache-Control', 'public, max-age=300').json(keyRing.jwks()));
   });
   routes.use(
     operatorRoutes({

@@ -83,6 +83,37 @@ describe('IdentityStore credentials (real FerretDB)', () => {
     await other.close();
   });
 
+  it("drops another store's revoked key or disabled user from its warm cache when told (another replica's revocation)", async () => {
+    const other = new IdentityStore({ connection: db.connection, credentialPepper: PEPPER, cacheTtlMs: 60_000 });
+    const key = await store.createCredentials(userId);
+    await other.authenticateCredentials(key.access_key, key.secret_key);
+    await store.revokeCredentials(key.access_key);
+    // Warm: the other replica still takes the key until it hears of the revocation.
+    await expect(other.authenticateCredentials(key.access_key, key.secret_key)).resolves.toBeDefined();
+    other.forgetCached('credential', key.access_key);
+    expect(await codeOf(other.authenticateCredentials(key.access_key, key.secret_key))).toBe('ERR_CREDENTIALS_REVOKED');
+
+    const carol = await store.createUser({ company: 'c0ffee00c0ffee00c0ffee00c0ffee00', username: 'carol' });
+    const carols = await store.createCredentials(carol.id);
+    await other.authenticateCredentials(carols.access_key, carols.secret_key);
+    await store.setUserEnabled(carol.id, false);
+    other.forgetCached('user', carol.id);
+    expect(await codeOf(other.authenticateCredentials(carols.access_key, carols.secret_key))).toBe('ERR_USER_DISABLED');
+    await other.close();
+  });
+
+  it('caches nothing of a user another replica revoked for one cache lifetime: the revocation comes before the write', async () => {
+    const other = new IdentityStore({ connection: db.connection, credentialPepper: PEPPER, cacheTtlMs: 60_000 });
+    const dave = await store.createUser({ company: 'c0ffee00c0ffee00c0ffee00c0ffee00', username: 'dave' });
+    const key = await store.createCredentials(dave.id);
+    // The gateway disabling dave publishes the revocation first, then writes; a login lands in between.
+    other.forgetCached('user', dave.id);
+    await expect(other.authenticateCredentials(key.access_key, key.secret_key)).resolves.toMatchObject({ user: { enabled: true } });
+    await store.setUserEnabled(dave.id, false);
+    expect(await codeOf(other.authenticateCredentials(key.access_key, key.secret_key))).toBe('ERR_USER_DISABLED');
+    await other.close();
+  });
+
   it('refuses credentials of a disabled user and accepts them again once re-enabled', async () => {
     const bob = await store.createUser({ company: 'c0ffee00c0ffee00c0ffee00c0ffee00', username: 'bob' });
     const { access_key, secret_key } = await store.createCredentials(bob.id);

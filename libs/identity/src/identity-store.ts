@@ -57,6 +57,9 @@ export class IdentityStore {
   private readonly inflight = new Map<string, Promise<CachedCredential | null>>();
   // Bumped on every revocation, so a lookup that started before it cannot re-cache stale state.
   private generation = 0;
+  private readonly cacheTtlMs: number;
+  // Users and keys another replica revoked, until when their lookups are not cached (see forgetCached).
+  private readonly uncachedUntil = new Map<string, number>();
   private readonly lastUsed: LastUsedBatcher;
   // Compared against when the access key is unknown, so both cases cost the same.
   private readonly decoySecretHash: Buffer;
@@ -68,7 +71,8 @@ export class IdentityStore {
     this.pepper = options.credentialPepper;
     this.now = options.now ?? (() => new Date());
     this.passwordPolicy = new PasswordPolicy(options.passwordPolicy);
-    this.cache = new TtlCache(options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS, CACHE_MAX_ENTRIES);
+    this.cacheTtlMs = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
+    this.cache = new TtlCache(this.cacheTtlMs, CACHE_MAX_ENTRIES);
     this.lastUsed = new LastUsedBatcher(this.models.credentials, LAST_USED_FLUSH_MS, options.onError ?? (() => undefined));
     this.decoySecretHash = this.secretHash(randomBytes(32).toString('hex'));
   }
@@ -443,7 +447,7 @@ export class IdentityStore {
     const generation = this.generation;
     const doc = await this.models.credentials.findById(accessKey).select('+secret_hash').lean();
     const entry = doc ? { credential: toCredential(doc), secretHash: Buffer.from(doc.secret_hash, 'hex') } : null;
-    if (generation === this.generation) this.cache.set(accessKey, entry);
+    if (generation === this.generation && !(entry && this.uncached(entry.credential))) this.cache.set(accessKey, entry);
     return entry;
   }
 
@@ -454,6 +458,24 @@ export class IdentityStore {
       throw error;
     });
     return entry.owner;
+  }
+
+  /**
+   * Drops what the cache holds for a user's or an access key's credentials: for revocations made by
+   * another replica (heard through the revocation list), which this store's own writes cannot see.
+   */
+  forgetCached(kind: 'user' | 'credential', id: string): void {
+    this.forget((entry) => (kind === 'user' ? entry.credential.user : entry.credential.access_key) === id);
+    // The gateway publishes a revocation before it writes the user's new state (disabled, demoted), so a
+    // lookup right now may still read the old state: for one cache lifetime, none is cached.
+    const now = this.now().getTime();
+    for (const [key, until] of this.uncachedUntil) if (until <= now) this.uncachedUntil.delete(key);
+    this.uncachedUntil.set(`${kind}:${id}`, now + this.cacheTtlMs);
+  }
+
+  private uncached(credential: CredentialRecord): boolean {
+    const now = this.now().getTime();
+    return [`user:${credential.user}`, `credential:${credential.access_key}`].some((key) => (this.uncachedUntil.get(key) ?? 0) > now);
   }
 
   private forget(predicate: (entry: CachedCredential) => boolean): void {

@@ -29,6 +29,9 @@ export class KeyRing {
   private readonly now: () => Date;
   private current?: SigningKey;
   private published: SigningKey[] = [];
+  // When the last load began: a failing store is not read again sooner than a working one.
+  private lastLoad = -Infinity;
+  private loading?: Promise<void>;
 
   constructor(options: KeyRingOptions) {
     if (!(options.rotationDays > 0)) throw new Error('rotationDays must be positive');
@@ -40,8 +43,12 @@ export class KeyRing {
 
   async load(): Promise<void> {
     const now = this.now();
-    if (this.options.configuredKeyPem !== undefined) return this.useConfiguredKey(this.options.configuredKeyPem, now);
+    this.lastLoad = now.getTime();
+    if (this.options.configuredKeyPem !== undefined) this.useConfiguredKey(this.options.configuredKeyPem, now);
+    else await this.loadStore(now);
+  }
 
+  private async loadStore(now: Date): Promise<void> {
     let keys = await this.prune(await this.readStore(), now);
     const newest = this.newestUsable(keys);
     if (!newest || now.getTime() - newest.createdAt.getTime() >= this.options.rotationDays * DAY_MS) {
@@ -53,6 +60,19 @@ export class KeyRing {
     if (!active) throw new Error('signing key store lost the key just added');
     this.current = active;
     this.published = keys;
+  }
+
+  /**
+   * load(), unless one ran less than minAgeMs ago; concurrent calls share one. For what another
+   * replica may have changed in the store (a rotation) without letting each request read it.
+   */
+  refresh(minAgeMs: number): Promise<void> {
+    if (this.loading) return this.loading;
+    if (this.now().getTime() - this.lastLoad < minAgeMs) return Promise.resolve();
+    this.loading = this.load().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
   }
 
   active(): SigningKey {

@@ -103,6 +103,24 @@ describe('RevocationList (real Redis)', () => {
     expect(ttl).toBeLessThanOrEqual(600);
   });
 
+  it('tells a listener of each change another list published', async () => {
+    const heard: { kind: string; id: string }[] = [];
+    const listener = new RevocationList({ redis, channelPrefix: prefix, onChange: (change) => heard.push(change) });
+    await listener.start();
+    try {
+      await writer.revokeCredential('AK-heard', nowSec() + 600);
+      await writer.revokeUser('u-heard', nowSec() + 600);
+      await eventually(() =>
+        expect(heard).toEqual([
+          { kind: 'credential', id: 'AK-heard' },
+          { kind: 'user', id: 'u-heard' },
+        ]),
+      );
+    } finally {
+      await listener.stop();
+    }
+  });
+
   it('shows a revoked credential to another list, renewals of its logins included', async () => {
     const accessKey = `AK${randomUUID()}`;
     const claims = claimsFor({ accessKey, iat: nowSec() - 60 });

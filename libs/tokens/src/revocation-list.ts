@@ -21,6 +21,12 @@ export interface RevocationListOptions {
    * this list republishes the record into Redis whenever the generation marker is missing.
    */
   record?: RevocationRecord;
+  /**
+   * Each change heard on the channel (this process's own included): for what a process caches about
+   * the revoked user or key (the gateway's credential cache), so that another replica's revocation
+   * holds here at once rather than when the cache entry expires.
+   */
+  onChange?: (change: { kind: RevocationKind; id: string }) => void;
   onError?: (error: unknown) => void;
   now?: () => number;
 }
@@ -66,6 +72,7 @@ export class RevocationList implements RevocationChecker {
   private readonly maxStalenessMs: number;
   private readonly record?: RevocationRecord;
   private readonly publisher?: RevocationPublisher;
+  private readonly onChange?: (change: { kind: RevocationKind; id: string }) => void;
   private readonly onError: (error: unknown) => void;
   private readonly now: () => number;
   private entries = emptyEntries();
@@ -92,6 +99,7 @@ export class RevocationList implements RevocationChecker {
     this.maxStalenessMs = options.maxStalenessMs ?? 30_000;
     this.record = options.record;
     this.publisher = options.record && new RevocationPublisher(this.redis, this.prefix, options.record);
+    this.onChange = options.onChange;
     this.onError = options.onError ?? ((error) => process.emitWarning(`revocation list: ${error instanceof Error ? error.message : String(error)}`));
     this.now = options.now ?? Date.now;
   }
@@ -109,7 +117,9 @@ export class RevocationList implements RevocationChecker {
       await subscriber.connect();
       await subscriber.subscribe(this.channel, (message) => {
         const change = parseChange(message);
-        if (change) this.apply(change);
+        if (!change) return;
+        this.apply(change);
+        this.onChange?.({ kind: change.kind, id: change.id });
       });
       await this.poll();
     } catch (error) {

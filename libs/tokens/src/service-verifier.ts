@@ -18,6 +18,11 @@ export const verifierSettingsSchema = z.object({
   cookie_names: z.array(z.string().regex(/^[\w-]+$/, 'must be a plain cookie name')),
   /** How long the last complete revocation list keeps serving while Redis cannot confirm it; then 503. */
   revocation_max_staleness_sec: z.number().int().min(0).max(3600),
+  /**
+   * The shortest time between two JWKS fetches prompted by unknown key ids: it bounds how long a
+   * gateway's new signing key can go unrecognised here, and what random kids can cost the gateway.
+   */
+  jwks_min_refresh_sec: z.number().int().min(1).max(3600),
 });
 
 export type VerifierSettings = z.infer<typeof verifierSettingsSchema>;
@@ -31,6 +36,7 @@ export function verifierDefaults(audience: string) {
     leeway_sec: 30,
     cookie_names: ['clearml_token_basic'],
     revocation_max_staleness_sec: 30,
+    jwks_min_refresh_sec: 30,
   };
 }
 
@@ -47,7 +53,9 @@ export interface ServiceVerifier {
  * Revocations start listening in the background and keep retrying, like the Redis client itself.
  */
 export function createServiceVerifier(settings: VerifierSettings, redis: RedisClientType, onError: (error: unknown) => void, agent?: Agent): ServiceVerifier {
-  const keys: KeySource = settings.public_key_file ? StaticKeySource.fromFile(settings.public_key_file) : new JwksKeySource({ url: settings.jwks_url, agent });
+  const keys: KeySource = settings.public_key_file
+    ? StaticKeySource.fromFile(settings.public_key_file)
+    : new JwksKeySource({ url: settings.jwks_url, agent, minRefreshIntervalMs: settings.jwks_min_refresh_sec * 1000 });
   const revocations = new RevocationList({ redis, onError, maxStalenessMs: settings.revocation_max_staleness_sec * 1000 });
   const verifier = new TokenVerifier({ keys, issuer: settings.issuer, audience: settings.audience, leewaySec: settings.leeway_sec, revocations });
   let closed = false;
