@@ -6,6 +6,7 @@ import { COMPOSE_DIR, extraEnvs, loadCompose, pasteUnderApiserverEnvironment, ty
 
 const BASE = join(COMPOSE_DIR, 'docker-compose.yml');
 const TLS = join(COMPOSE_DIR, 'docker-compose.tls.yml');
+const S3 = join(COMPOSE_DIR, 'docker-compose.s3.yml');
 const APPS: AppName[] = ['auth-gateway', 'apiserver', 'fileserver'];
 const BACKING = ['mongo', 'elasticsearch', 'redis'];
 // What `npm run secrets -- generate` writes: keys and shared secrets.
@@ -139,5 +140,54 @@ describe('deploy/compose (loaded by compose-go, validated against the compose-sp
     expect(api.CLEARML__APISERVER__AUTH_GATEWAY__URL).toBe('https://127.0.0.1:8443');
     expect(api.CLEARML__APISERVER__TLS__CERT_NAME).toBe('clearml.example.org');
     expect(project.services.fileserver.environment?.CLEARML__FILESERVER__AUTH__JWKS_URL).toMatch(/^https:\/\/127\.0\.0\.1:8443\//);
+  });
+
+  describe('S3 variant', () => {
+    const withS3 = (extra: string) => {
+      const file = join(dir, `.env-s3-${Math.random().toString(36).slice(2)}`);
+      writeFileSync(file, readFileSync(envFile, 'utf8') + extra);
+      // Right after the base file, as documented: its !reset applies to what the files before it set.
+      return loadCompose([BASE, S3, TLS], file);
+    };
+
+    it('refuses to load without the bucket, naming the variable', () => {
+      const result = withS3('');
+      expect(result.ok ? '' : result.error).toContain('set CLEARML__FILESERVER__STORAGE__S3__BUCKET in deploy/compose/.env');
+    });
+
+    it("stores into the .env's bucket, with no volume and no storage path, passing only the S3 settings the .env sets", () => {
+      const result = withS3('CLEARML__FILESERVER__STORAGE__S3__BUCKET=artifacts\nCLEARML__FILESERVER__STORAGE__S3__ENDPOINT=https://s3.example.org\n');
+      if (!result.ok) throw new Error(result.error);
+      const files = result.project.services.fileserver;
+      const storage = Object.entries(files.environment ?? {}).filter(([name]) => name.includes('__STORAGE__'));
+      expect(Object.fromEntries(storage)).toEqual({
+        CLEARML__FILESERVER__STORAGE__BACKEND: 's3',
+        CLEARML__FILESERVER__STORAGE__S3__BUCKET: 'artifacts',
+        CLEARML__FILESERVER__STORAGE__S3__ENDPOINT: 'https://s3.example.org',
+        // Unset (null): compose passes nothing, so the app's default, or the AWS SDK's credential chain, holds.
+        CLEARML__FILESERVER__STORAGE__S3__REGION: null,
+        CLEARML__FILESERVER__STORAGE__S3__PREFIX: null,
+        CLEARML__FILESERVER__STORAGE__S3__PATH_STYLE: null,
+        CLEARML__FILESERVER__STORAGE__S3__ACCESS_KEY: null,
+        CLEARML__FILESERVER__STORAGE__S3__SECRET_KEY: null,
+      });
+      // Only the TLS files remain mounted: nothing of the store is on the host.
+      expect(files.volumes?.map((v) => v.target)).toEqual(['/etc/warden/tls']);
+      expect([files.read_only, files.environment?.NODE_ENV]).toEqual([true, 'production']);
+    });
+
+    it('takes the key pair from the .env', () => {
+      const result = withS3(
+        'CLEARML__FILESERVER__STORAGE__S3__BUCKET=artifacts\nCLEARML__FILESERVER__STORAGE__S3__ACCESS_KEY=AKIAEXAMPLEKEY\nCLEARML__FILESERVER__STORAGE__S3__SECRET_KEY=example-secret-from-env\n',
+      );
+      if (!result.ok) throw new Error(result.error);
+      const env = result.project.services.fileserver.environment ?? {};
+      expect([env.CLEARML__FILESERVER__STORAGE__S3__ACCESS_KEY, env.CLEARML__FILESERVER__STORAGE__S3__SECRET_KEY]).toEqual([
+        'AKIAEXAMPLEKEY',
+        'example-secret-from-env',
+      ]);
+      for (const app of ['auth-gateway', 'apiserver'])
+        expect(Object.keys(result.project.services[app].environment ?? {}).filter((n) => n.includes('__S3__'))).toEqual([]);
+    });
   });
 });

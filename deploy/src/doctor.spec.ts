@@ -13,6 +13,7 @@ const TLS = join(COMPOSE_DIR, 'docker-compose.tls.yml');
 const MINIMAL = join(CHART, 'ci/minimal-values.yaml');
 const INGRESS = join(CHART, 'ci/ingress-tls-values.yaml');
 const TRIAL = join(CHART, 'ci/trial-values.yaml');
+const SCALE_OUT = join(CHART, 'ci/scale-out-values.yaml');
 // Weak values the checks must catch, and must never print.
 const SHORT_SECRET = 'Sh0rtButN0tPrintedQx7';
 const PUBLISHED_KEY = 'EGRTCO8JMSIGI6S39GTP43NFWXDQOW';
@@ -162,6 +163,7 @@ describe('warden doctor over rendered Helm manifests', () => {
   it.each([
     ['external backends, ingress TLS', [MINIMAL, INGRESS]],
     ['trial backends', [TRIAL]],
+    ['the production topology: replicas, S3 file storage', [SCALE_OUT]],
   ])('passes the chart as shipped (%s)', async (_name, files) => {
     const run = await failing(['--manifest', manifest(rendered(files))]);
     expect([run.failed, run.exitCode]).toEqual([[], 0]);
@@ -173,6 +175,16 @@ describe('warden doctor over rendered Helm manifests', () => {
       [`authGateway.extraEnvs[0].name=CLEARML__SECURE__AUTH__TOKEN_SECRET`, `authGateway.extraEnvs[0].value=${LITERAL_SECRET}`],
       'secrets',
       'secure.auth.token_secret is written into the manifest as a literal value',
+    ],
+    [
+      'the S3 secret key written into the values instead of fileserver.storage.s3.credentialsSecret',
+      [
+        ...['fileserver.storage.backend=s3', 'fileserver.storage.s3.bucket=artifacts'],
+        'fileserver.extraEnvs[0].name=CLEARML__FILESERVER__STORAGE__S3__SECRET_KEY',
+        `fileserver.extraEnvs[0].value=${LITERAL_SECRET}`,
+      ],
+      'secrets',
+      'fileserver.storage.s3.secret_key is written into the manifest as a literal value',
     ],
     [
       'free access through apiserver.extraEnvs',

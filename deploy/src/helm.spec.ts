@@ -7,6 +7,8 @@ const MINIMAL = join(CHART, 'ci/minimal-values.yaml');
 const INGRESS = join(CHART, 'ci/ingress-tls-values.yaml');
 const EXTERNAL = join(CHART, 'ci/external-backends-values.yaml');
 const TRIAL = join(CHART, 'ci/trial-values.yaml');
+const SCALE_OUT = join(CHART, 'ci/scale-out-values.yaml');
+const S3 = ['fileserver.storage.backend=s3', 'fileserver.storage.s3.bucket=artifacts'];
 const KEYCLOAK = join(__dirname, 'fixtures/seed-keycloak-extra-envs.yml');
 const CLEARML_CHART = join(__dirname, 'fixtures/clearml-chart-values.yaml');
 const SECRET_VARS = SECRET_SETTINGS.filter((s) => s.kind === 'key' || s.kind === 'secret').map((s) => envVarFor(s.path));
@@ -99,9 +101,89 @@ describe('deploy/helm/warden (rendered by helm template)', () => {
     ]);
     const ingress = byKind(objects, 'Ingress')[0].spec as { tls: { secretName: string }[] };
     expect(ingress.tls).toEqual([expect.objectContaining({ secretName: 'warden-public-tls' })]);
-    expect(byKind(objects, 'PodDisruptionBudget')).toHaveLength(3);
+    // The local fileserver runs one pod: a budget over it would block every node drain.
+    expect(byKind(objects, 'PodDisruptionBudget').map((p) => p.metadata.name)).toEqual(['w-warden-auth-gateway', 'w-warden-apiserver']);
     expect(byKind(objects, 'HorizontalPodAutoscaler').map((h) => h.metadata.name)).toEqual(['w-warden-auth-gateway', 'w-warden-apiserver']);
     expect(byKind(objects, 'PersistentVolumeClaim').map((p) => p.metadata.name)).toEqual(['w-warden-files']);
+  });
+
+  it('local file storage: one fileserver pod on its claim, replaced by Recreate (a ReadWriteOnce volume attaches to one node)', () => {
+    const objects = render([MINIMAL]);
+    const spec = deployment(objects, 'fileserver').spec as { replicas: number; strategy?: { type: string } };
+    expect([spec.replicas, spec.strategy?.type]).toEqual([1, 'Recreate']);
+    expect(container(objects, 'fileserver').volumeMounts).toContainEqual({ name: 'files', mountPath: '/var/lib/warden/files' });
+    expect(env(objects, 'fileserver')).toContainEqual({ name: 'CLEARML__FILESERVER__STORAGE__PATH', value: '/var/lib/warden/files' });
+    expect(env(objects, 'fileserver').map((e) => e.name)).not.toContain('CLEARML__FILESERVER__STORAGE__BACKEND');
+  });
+
+  it.each([
+    ['fileserver.replicas=2', 'fileserver.replicas is 2 with fileserver.storage.backend local'],
+    ['fileserver.autoscaling.enabled=true', 'fileserver.replicas is 2 with fileserver.storage.backend local'],
+  ])('refuses %s on local storage: the pods would share one volume', (set, message) => {
+    const result = helmTemplate([MINIMAL], [set]);
+    expect(result.ok ? '' : result.error).toContain(message);
+    expect(result.ok ? '' : result.error).toContain('set fileserver.storage.backend=s3');
+  });
+
+  it.each([
+    [['fileserver.storage.backend=s3'], 'fileserver.storage.s3.bucket is not set'],
+    [['fileserver.storage.backend=gcs'], 'fileserver.storage.backend is "gcs": use local'],
+    [['mongo.host=', 'mongo.replicaSet=rs0'], 'mongo.replicaSet is set: put complete mongodb:// URLs'],
+  ])('refuses %j, naming the setting', (sets, message) => {
+    const result = helmTemplate([MINIMAL], sets);
+    expect(result.ok ? '' : result.error).toContain(message);
+  });
+
+  it('s3 file storage: no claim, no volume, two fileservers by default under a budget, the S3 settings in the fileserver only', () => {
+    const objects = render([MINIMAL], [...S3, 'fileserver.storage.s3.endpoint=https://s3.example.org', 'fileserver.storage.s3.pathStyle=true']);
+    expect(byKind(objects, 'PersistentVolumeClaim')).toEqual([]);
+    const spec = deployment(objects, 'fileserver').spec as { replicas: number; strategy?: unknown };
+    expect([spec.replicas, spec.strategy]).toEqual([2, undefined]);
+    expect(podSpec(deployment(objects, 'fileserver')).containers[0].volumeMounts?.map((m) => m.name)).toEqual(['tls', 'tmp']);
+    expect(byKind(objects, 'PodDisruptionBudget').map((p) => p.metadata.name)).toContain('w-warden-fileserver');
+    const vars = env(objects, 'fileserver');
+    expect(vars).toEqual(
+      expect.arrayContaining([
+        { name: 'CLEARML__FILESERVER__STORAGE__BACKEND', value: 's3' },
+        { name: 'CLEARML__FILESERVER__STORAGE__S3__BUCKET', value: 'artifacts' },
+        { name: 'CLEARML__FILESERVER__STORAGE__S3__REGION', value: 'us-east-1' },
+        { name: 'CLEARML__FILESERVER__STORAGE__S3__ENDPOINT', value: 'https://s3.example.org' },
+        { name: 'CLEARML__FILESERVER__STORAGE__S3__PATH_STYLE', value: 'true' },
+      ]),
+    );
+    expect(vars.map((e) => e.name)).not.toContain('CLEARML__FILESERVER__STORAGE__PATH');
+    // No key pair named: none is passed, and the AWS SDK's default provider chain finds the credentials.
+    expect(vars.filter((e) => /S3__(ACCESS|SECRET)_KEY/.test(e.name))).toEqual([]);
+    for (const app of ['auth-gateway', 'apiserver'] as AppName[]) expect(env(objects, app).filter((e) => e.name.includes('__STORAGE__'))).toEqual([]);
+  });
+
+  it('the production topology: replicas of every app, a MongoDB replica set and an Elasticsearch cluster from their URLs, S3 keys from a Secret', () => {
+    const objects = render([SCALE_OUT]);
+    for (const app of APPS) expect([app, (deployment(objects, app).spec as { replicas: number }).replicas]).toEqual([app, 3]);
+    expect(byKind(objects, 'PodDisruptionBudget')).toHaveLength(3);
+    expect(byKind(objects, 'PersistentVolumeClaim')).toEqual([]);
+    for (const app of APPS) {
+      const names = env(objects, app).map((e) => e.name);
+      // The Secret's mongodb:// URLs list every member: a host override would cut them to one.
+      expect([app, names.filter((n) => n.startsWith('CLEARML_MONGODB_SERVICE') || n.startsWith('CLEARML_ELASTIC_SERVICE_'))]).toEqual([app, []]);
+      const hosts = env(objects, app).find((e) => e.name === 'CLEARML__HOSTS__ELASTIC__EVENTS__HOSTS')?.value ?? '[]';
+      expect([app, (JSON.parse(hosts) as { host: string }[]).map((h) => h.host)]).toEqual([
+        app,
+        ['es-0.search.example.org', 'es-1.search.example.org', 'es-2.search.example.org'],
+      ]);
+    }
+    const keys = env(objects, 'fileserver').filter((e) => /S3__(ACCESS|SECRET)_KEY$/.test(e.name));
+    expect(keys.map((e) => [e.name, e.value, e.valueFrom?.secretKeyRef])).toEqual([
+      ['CLEARML__FILESERVER__STORAGE__S3__ACCESS_KEY', undefined, { name: 'warden-s3', key: 'access_key' }],
+      ['CLEARML__FILESERVER__STORAGE__S3__SECRET_KEY', undefined, { name: 'warden-s3', key: 'secret_key' }],
+    ]);
+    expect(env(objects, 'fileserver')).toContainEqual({ name: 'CLEARML__FILESERVER__STORAGE__S3__PREFIX', value: 'prod' });
+  });
+
+  it('autoscales the fileserver on s3 storage', () => {
+    const objects = render([MINIMAL], [...S3, 'fileserver.autoscaling.enabled=true']);
+    expect(byKind(objects, 'HorizontalPodAutoscaler').map((h) => h.metadata.name)).toEqual(['w-warden-fileserver']);
+    expect((deployment(objects, 'fileserver').spec as { replicas?: number }).replicas).toBeUndefined();
   });
 
   it('trial backends: non-root and probed, ClusterIP, reachable from the three apps only', () => {
@@ -177,6 +259,8 @@ describe('deploy/helm/warden (rendered by helm template)', () => {
     ['ingress with TLS and autoscaling', [MINIMAL, INGRESS], []],
     ['external backends', [EXTERNAL], []],
     ['trial backends and generated secrets', [TRIAL], []],
+    ['the production topology (replicas, replica set, Elasticsearch cluster, S3)', [SCALE_OUT], []],
+    ['s3 file storage with the default credentials chain', [MINIMAL], S3],
     ["the KeyCloak page's extraEnvs", [MINIMAL, KEYCLOAK], []],
     ["a ClearML chart's values", [MINIMAL, CLEARML_CHART], []],
     ['extraEnvs keys left empty', [MINIMAL, join(__dirname, 'fixtures/empty-extra-envs.yaml')], []],

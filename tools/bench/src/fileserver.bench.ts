@@ -3,7 +3,8 @@
 // off: ../clearml-fileserver), and next to the page-cache copy, the machine's limit for moving bytes
 // that are already in memory. Every figure is measured on both sides in each round, the order
 // reversed every other round, so a neighbour's build slows both alike; medians of the rounds.
-// Smaller runs: WARDEN_BENCH_BIG_MIB (1024), WARDEN_BENCH_ROUNDS (3), WARDEN_BENCH_SECONDS (4).
+// Then the S3 section (./fileserver-s3). Smaller runs: WARDEN_BENCH_BIG_MIB (1024), WARDEN_BENCH_ROUNDS
+// (3), WARDEN_BENCH_SECONDS (4); one section only: WARDEN_BENCH_ONLY=clearml|s3.
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
@@ -11,25 +12,17 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import mongoose from 'mongoose';
-import { spawnService, waitForStatus, type SpawnedService } from '@warden/http/testing';
-import { generateSecretSet } from '@warden/secrets';
 import { CLEARML_WORKERS, startClearmlSide } from './clearml-side';
 import { Cleanup, runBench } from './cleanup';
 import { curlDownload, curlUpload } from './curl-transfer';
+import { s3Section } from './fileserver-s3';
+import { BIG, FS_WORKERS, GiB, MB, MiB, ROUNDS, SECONDS, fmt, mbps, median } from './fileserver-settings';
+import { startFileserverStack, type FileserverStack } from './fileserver-stack';
 import { httpLoad } from './http-load';
 import { treeCost } from './process-tree';
 import { checkTarget } from './report';
 import { pageCacheCopy, writeTestFile } from './transfer';
 
-const MiB = 1024 ** 2;
-const GiB = 1024 ** 3;
-const MB = 1e6;
-const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const BIG = env('WARDEN_BENCH_BIG_MIB', 1024) * MiB;
-const ROUNDS = Math.max(3, env('WARDEN_BENCH_ROUNDS', 3));
-const SECONDS = env('WARDEN_BENCH_SECONDS', 4);
-const FS_WORKERS = process.env.WARDEN_BENCH_FS_WORKERS ?? '2';
 const MID = 10 * MiB;
 const MID_UPLOADS = 24;
 
@@ -49,16 +42,24 @@ interface Figure {
   clearml: number[];
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const mbps = (bytes: number, ms: number) => bytes / MB / (ms / 1000);
-
 function multipartBody(path: string, content: Buffer): { body: Buffer; type: string } {
   const boundary = `warden-bench-${path.length}-${content.length}`;
   const head = `--${boundary}\r\nContent-Disposition: form-data; name="${path}"; filename="${path}"\r\nContent-Type: application/octet-stream\r\n\r\n`;
   return { body: Buffer.concat([Buffer.from(head), content, Buffer.from(`\r\n--${boundary}--\r\n`)]), type: `multipart/form-data; boundary=${boundary}` };
 }
 
+/** The sections: against ClearML's fileserver on local disk, and the S3 backend against the AWS SDK; WARDEN_BENCH_ONLY picks one. */
 async function main(cleanup: Cleanup): Promise<boolean> {
+  const only = process.env.WARDEN_BENCH_ONLY ?? '';
+  if (!['', 'clearml', 's3'].includes(only)) throw new Error(`WARDEN_BENCH_ONLY is "${only}": use clearml or s3`);
+  const stack = await startFileserverStack(cleanup);
+  const results: boolean[] = [];
+  if (only !== 's3') results.push(await clearmlSection(cleanup, stack));
+  if (only !== 'clearml') results.push(await s3Section(cleanup, stack));
+  return results.every(Boolean);
+}
+
+async function clearmlSection(cleanup: Cleanup, stack: FileserverStack): Promise<boolean> {
   const work = mkdtempSync(join(tmpdir(), 'warden-fsbench-'));
   cleanup.add(() => rmSync(work, { recursive: true, force: true }));
   const storage = join(work, 'warden');
@@ -70,33 +71,10 @@ async function main(cleanup: Cleanup): Promise<boolean> {
   const tiny = randomBytes(4096);
   const midContent = randomBytes(MID);
 
-  const secrets = Object.fromEntries(generateSecretSet().map((s) => [s.envVar, s.value]));
-  const db = `warden_bench_files_${process.pid}`;
-  const common = { ...secrets, NODE_ENV: 'production', CLEARML__HOSTS__MONGO__AUTH__HOST: `mongodb://127.0.0.1:27017/${db}` };
-  cleanup.add(() => dropDatabase(db));
-  const started = async (service: Promise<SpawnedService>) => {
-    const s = await service;
-    cleanup.add(() => s.stop());
-    await waitForStatus(`${s.url}/ready`, (status) => status === 200, 30_000);
-    return s;
-  };
-  const gateway = await started(
-    spawnService('auth-gateway', { ...common, CLEARML__AUTH_GATEWAY__LISTEN_PORT: '0', CLEARML__AUTH_GATEWAY__METRICS__ENABLED: 'false' }),
-  );
-  const fileserver = await started(
-    spawnService('fileserver', {
-      ...common,
-      CLEARML__FILESERVER__LISTEN_PORT: '0',
-      CLEARML__FILESERVER__WORKERS: FS_WORKERS,
-      CLEARML__FILESERVER__METRICS__ENABLED: 'false',
-      CLEARML__FILESERVER__STORAGE__PATH: storage,
-      CLEARML__FILESERVER__AUTH__ENABLED: 'true',
-      CLEARML__FILESERVER__AUTH__JWKS_URL: `${gateway.url}/.well-known/jwks.json`,
-    }),
-  );
+  const fileserver = await stack.startFileserver({ CLEARML__FILESERVER__WORKERS: FS_WORKERS, CLEARML__FILESERVER__STORAGE__PATH: storage });
   const clearml = await startClearmlSide(clearmlFolder);
   cleanup.add(() => clearml.stop());
-  const token = await tenantToken(gateway.url, secrets['CLEARML__SECURE__AUTH__OPERATOR_SECRET']);
+  const token = stack.token;
   const sides: Side[] = [
     { name: 'warden', url: fileserver.url, pid: fileserver.child.pid!, headers: { Authorization: `Bearer ${token}` } },
     { name: 'clearml', url: clearml.url, pid: clearml.pid, headers: {} },
@@ -203,10 +181,6 @@ function ratio(f: Figure): number {
   return ratios.length ? median(ratios) : NaN;
 }
 
-function fmt(value: number): string {
-  return value >= 100 ? value.toFixed(0) : value.toFixed(2);
-}
-
 async function load(side: Side, path: string, connections: number, seconds: number, form?: { body: Buffer; type: string }) {
   const headers = form ? { ...side.headers, 'Content-Type': form.type } : side.headers;
   return httpLoad({ url: `${side.url}${path}`, connections, seconds, headers, ...(form && { method: 'POST', body: form.body }) });
@@ -237,30 +211,6 @@ function post(side: Side, form: { body: Buffer; type: string }, expected: number
     req.on('error', reject);
     req.end(form.body);
   });
-}
-
-/** A token of a tenant's admin, founded by the operator: the fileserver serves no service identity. */
-async function tenantToken(gatewayUrl: string, operatorSecret: string): Promise<string> {
-  const founded = await fetch(`${gatewayUrl}/operator/tenants`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${operatorSecret}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ company_name: 'fileserver bench', admin: { username: `bench-${process.pid}-${Date.now()}` } }),
-  });
-  if (founded.status !== 201) throw new Error(`POST /operator/tenants answered ${founded.status}`);
-  const { access_key: key, secret_key: secret } = ((await founded.json()) as { credentials: { access_key: string; secret_key: string } }).credentials;
-  const res = await fetch(`${gatewayUrl}/auth.login`, {
-    method: 'POST',
-    headers: { Authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}` },
-  });
-  const token = ((await res.json()) as { data?: { token?: string } }).data?.token;
-  if (!token) throw new Error(`auth.login answered ${res.status} without a token`);
-  return token;
-}
-
-async function dropDatabase(name: string): Promise<void> {
-  const connection = await mongoose.createConnection(`mongodb://127.0.0.1:27017/${name}`).asPromise();
-  await connection.dropDatabase();
-  await connection.close();
 }
 
 runBench(main);

@@ -56,3 +56,42 @@ app.kubernetes.io/component: {{ .component }}
 {{- else -}}{{ required (printf "%s.host is not set: name the external %s (or trialBackends.enabled=true for a trial)" .backend .backend) $b.host }}
 {{- end -}}
 {{- end -}}
+
+{{/* The fileserver's storage backend, checked: local (a volume) or s3. */}}
+{{- define "warden.fileserverBackend" -}}
+{{- $storage := .Values.fileserver.storage -}}
+{{- if not (has $storage.backend (list "local" "s3")) -}}
+{{- fail (printf "fileserver.storage.backend is %q: use local (a PersistentVolumeClaim, one replica) or s3" $storage.backend) -}}
+{{- end -}}
+{{- if and (eq $storage.backend "s3") (not $storage.s3.bucket) -}}
+{{- fail "fileserver.storage.s3.bucket is not set: name the bucket the fileserver stores into (fileserver.storage.backend is s3)" -}}
+{{- end -}}
+{{- $storage.backend -}}
+{{- end -}}
+
+{{/*
+An app's replica count (its HPA's minimum when autoscaled). The fileserver defaults to 1 on local
+storage and 2 on s3, and refuses more than 1 on local storage: its pods would share one volume
+(ReadWriteOnce binds it to one node), and a starting replica removes the temp files of writers it
+cannot see running, which on a shared volume are another pod's uploads in progress.
+*/}}
+{{- define "warden.replicas" -}}
+{{- $v := index .ctx.Values .key -}}
+{{- $scaled := and $v.autoscaling $v.autoscaling.enabled -}}
+{{- $count := ternary $v.autoscaling.minReplicas $v.replicas $scaled -}}
+{{- if eq .key "fileserver" -}}
+{{- $backend := include "warden.fileserverBackend" .ctx -}}
+{{- if or (eq (toString $count) "") (eq (toString $count) "<nil>") -}}{{ $count = ternary 1 2 (eq $backend "local") }}{{- end -}}
+{{- if and (eq $backend "local") (or $scaled (gt (int $count) 1)) -}}
+{{- fail (printf "fileserver.replicas is %v with fileserver.storage.backend local: the replicas would share one volume, which a ReadWriteOnce claim cannot and the local backend must not (a starting replica deletes temp files of writers it cannot see, another pod's uploads); set fileserver.storage.backend=s3 to run several, or keep 1" $count) -}}
+{{- end -}}
+{{- end -}}
+{{- int $count -}}
+{{- end -}}
+
+{{/* True when the operator's Secret carries complete mongodb:// URLs (a replica set) and no single host is named. */}}
+{{- define "warden.mongoInSecret" -}}
+{{- if and (not .Values.trialBackends.enabled) (not .Values.mongo.host) .Values.mongo.replicaSet -}}
+{{- required "mongo.replicaSet is set: put complete mongodb:// URLs (every member, ?replicaSet=...) under CLEARML__HOSTS__MONGO__BACKEND__HOST and __AUTH__HOST in a Secret named by backendCredentials.existingSecret" .Values.backendCredentials.existingSecret | empty | not -}}
+{{- end -}}
+{{- end -}}
