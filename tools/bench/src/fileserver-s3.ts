@@ -19,7 +19,7 @@ import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { createS3Client } from '@warden/storage';
+import { createS3Client } from '@warden/storage/s3';
 import type { Cleanup } from './cleanup';
 import { cpuSecondsOf, ownCpuSeconds } from './cpu-time';
 import { curlDownload, curlUpload } from './curl-transfer';
