@@ -16,6 +16,7 @@ module.exports = {
     '^@warden/([^/]+)/(testing|bench)$': path.join(__dirname, 'libs/$1/src/$2/index.ts'),
     '^@warden/backends/redis$': path.join(__dirname, 'libs/backends/src/redis.ts'),
     '^@warden/http/service-main$': path.join(__dirname, 'libs/http/src/service-main.ts'),
+    '^@warden/storage/s3$': path.join(__dirname, 'libs/storage/src/s3.ts'),
     '^@warden/([^/]+)$': path.join(__dirname, 'libs/$1/src/index.ts'),
   },
   testMatch: integration ? ['<rootDir>/src/**/*.int.spec.ts'] : ['<rootDir>/src/**/*.spec.ts'],

@@ -9,7 +9,7 @@ import type { StorageAdapter } from '@warden/storage';
 import { assertTenantMember, createServiceVerifier, type VerifierSettings } from '@warden/tokens';
 import type { RedisClientType } from 'redis';
 import { AUTH_DISABLED_WARNING, DEFAULT_COMPANY, type FileserverConfig } from './fileserver-service';
-import { openConfiguredStorage } from './fileserver-storage';
+import { storageOpener } from './fileserver-storage';
 
 export type FileserverAuthorize = (req: Request) => Promise<FileserverCaller>;
 
@@ -70,11 +70,13 @@ function sessionSecret(config: FileserverConfig, logger: Logger): string {
 export async function startFileserver({ config, resolved, logger, httpsAgent }: ServiceContext<FileserverConfig>): Promise<ServiceParts> {
   const { auth } = config.fileserver;
   refuseCleartextUrls(resolved, auth.enabled && !auth.public_key_file ? ['fileserver.auth.jwks_url'] : []);
+  // Before Redis: a setting that cannot work must not leave a connection half made behind it.
+  const openStorage = storageOpener(config.fileserver.storage, resolved.env);
   // Redis carries token revocations (and, with S3, the leases of uploads in flight) to the
   // fileserver. Imported on its own: the bundle would otherwise load the MongoDB and Elasticsearch
   // clients too, some 25 MB of memory for nothing.
   const redis = connectRedis(config.hosts, logger);
-  const storage = await openConfiguredStorage(config.fileserver.storage, resolved.env, redis.client, logger).catch(async (error: unknown) => {
+  const storage = await openStorage(redis.client, logger).catch(async (error: unknown) => {
     await redis.close();
     throw error;
   });

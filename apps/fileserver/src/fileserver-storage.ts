@@ -51,22 +51,24 @@ export interface OpenedStorage {
 }
 
 /**
- * The configured backend, ready to serve. An S3 bucket that is missing or refuses the credentials
- * does not stop the start: the fileserver runs unready (`/ready` 503 naming the setting) until the
- * store answers, as it does for Redis, so fixing the bucket needs no restart.
+ * Checks the backend's settings at once, before anything connects, and returns what opens it. An
+ * S3 bucket that is missing or refuses the credentials does not stop the start: the fileserver runs
+ * unready (`/ready` 503 naming the setting) until the store answers, as it does for Redis, so fixing
+ * the bucket needs no restart.
  */
-export async function openConfiguredStorage(
+export function storageOpener(
   config: StorageConfig,
   env: Readonly<Record<string, string | undefined>>,
-  redis: LeaseRedis,
-  logger: Logger,
-): Promise<OpenedStorage> {
+): (redis: LeaseRedis, logger: Logger) => Promise<OpenedStorage> {
   if (config.backend === 'local') {
-    const { path, source } = storagePath(config.path, env);
-    const { storage, removed } = await openStorage(path, source);
-    logger.info({ backend: 'local', path, source, removedTempFiles: removed }, 'fileserver storage ready');
-    return { storage, readiness: [], close: async () => undefined };
+    return async (_redis, logger) => {
+      const { path, source } = storagePath(config.path, env);
+      const { storage, removed } = await openStorage(path, source);
+      logger.info({ backend: 'local', path, source, removedTempFiles: removed }, 'fileserver storage ready');
+      return { storage, readiness: [], close: async () => undefined };
+    };
   }
+  const s3 = s3Settings(config.s3);
   // Loaded only here: a fileserver on local storage never loads the AWS SDK.
-  return (await import('./fileserver-s3-storage')).openS3Storage(s3Settings(config.s3), redis, logger);
+  return async (redis, logger) => (await import('./fileserver-s3-storage')).openS3Storage(s3, redis, logger);
 }
