@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { spawnService, type SpawnedService } from '@warden/http/testing';
 import { listS3Keys, listS3Uploads, s3TestClient, s3TestStore, uniqueS3Prefix, type S3TestStore } from '@warden/storage/testing';
 import { DEFAULT_COMPANY } from './fileserver-service';
+import { s3StorageEnv } from './testing/storage-env';
 
 // Integration tier: the built fileserver (`nx run fileserver:build`) as its own process on the S3
 // test store (`bash tools/services.sh up s3`), with a 2 s upload lease so orphans go quickly.
@@ -21,13 +22,7 @@ function env(store: S3TestStore, prefix: string): Record<string, string> {
     CLEARML__fileserver__auth__enabled: 'false',
     CLEARML__FILESERVER__LISTEN_PORT: '0',
     CLEARML__FILESERVER__METRICS__ENABLED: 'false',
-    CLEARML__FILESERVER__STORAGE__BACKEND: 's3',
-    CLEARML__FILESERVER__STORAGE__S3__BUCKET: store.bucket,
-    CLEARML__FILESERVER__STORAGE__S3__PREFIX: prefix,
-    CLEARML__FILESERVER__STORAGE__S3__ENDPOINT: store.endpoint,
-    CLEARML__FILESERVER__STORAGE__S3__PATH_STYLE: 'true',
-    CLEARML__FILESERVER__STORAGE__S3__ACCESS_KEY: store.access_key,
-    CLEARML__FILESERVER__STORAGE__S3__SECRET_KEY: store.secret_key,
+    ...s3StorageEnv(store, prefix),
     CLEARML__FILESERVER__STORAGE__S3__UPLOAD_LEASE_SEC: String(LEASE_SEC),
   };
 }

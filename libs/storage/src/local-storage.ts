@@ -8,7 +8,7 @@ import { closeFd, fstatFd, openFd, realpathNative } from './fd';
 import { FolderSync } from './folder-sync';
 import { keySegments, TEMP_DIR_NAME } from './object-key';
 import { sendFileRange } from './send-file';
-import type { ByteRange, OpenedObject, PutOptions, StagedObject, StorageAdapter, StoredObject } from './storage-adapter';
+import { commitStaged, type ByteRange, type OpenedObject, type PutOptions, type StagedObject, type StorageAdapter, type StoredObject } from './storage-adapter';
 
 const READ_CHUNK_BYTES = 256 * 1024;
 
@@ -41,14 +41,8 @@ export class LocalStorage implements StorageAdapter {
     this.root = root;
   }
 
-  async put(key: string, body: NodeJS.ReadableStream, options: PutOptions = {}): Promise<StoredObject> {
-    const staged = await this.stage(key, body, options);
-    try {
-      return await staged.commit();
-    } catch (error) {
-      await staged.discard();
-      throw error;
-    }
+  put(key: string, body: NodeJS.ReadableStream, options: PutOptions = {}): Promise<StoredObject> {
+    return commitStaged(this.stage(key, body, options));
   }
 
   async stage(key: string, body: NodeJS.ReadableStream, options: PutOptions = {}): Promise<StagedObject> {

@@ -16,7 +16,7 @@ import { BodyReader } from './body-reader';
 import { keySegments } from './object-key';
 import { bucketProblem, isS3NotFound, storageError } from './s3-errors';
 import { StagedMultipart } from './s3-multipart';
-import type { ByteRange, OpenedObject, PutOptions, StagedObject, StorageAdapter, StoredObject } from './storage-adapter';
+import { commitStaged, type ByteRange, type OpenedObject, type PutOptions, type StagedObject, type StorageAdapter, type StoredObject } from './storage-adapter';
 import type { UploadLeases } from './upload-leases';
 
 /** S3's limit on a key, in UTF-8 bytes. */
@@ -77,14 +77,8 @@ export class S3Storage implements StorageAdapter {
     this.orphanAgeMs = options.orphanAgeMs ?? (options.leases ? 60_000 : 24 * 3600_000);
   }
 
-  async put(key: string, body: NodeJS.ReadableStream, options: PutOptions = {}): Promise<StoredObject> {
-    const staged = await this.stage(key, body, options);
-    try {
-      return await staged.commit();
-    } catch (error) {
-      await staged.discard();
-      throw error;
-    }
+  put(key: string, body: NodeJS.ReadableStream, options: PutOptions = {}): Promise<StoredObject> {
+    return commitStaged(this.stage(key, body, options));
   }
 
   async stage(key: string, body: NodeJS.ReadableStream, options: PutOptions = {}): Promise<StagedObject> {

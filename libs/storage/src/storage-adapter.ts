@@ -66,3 +66,14 @@ export interface StorageAdapter {
   /** Removes what interrupted writes left behind; run at start-up. Returns how many went. */
   cleanupTemp(): Promise<number>;
 }
+
+/** put() as every adapter does it: stage the body, then commit it, or discard it when the commit fails. */
+export async function commitStaged(staging: Promise<StagedObject>): Promise<StoredObject> {
+  const staged = await staging;
+  try {
+    return await staged.commit();
+  } catch (error) {
+    await staged.discard();
+    throw error;
+  }
+}

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listS3Keys, s3TestClient, s3TestStore, uniqueS3Prefix } from '@warden/storage/testing';
+import { listS3Keys, s3TestClient, s3TestStore, uniqueS3Prefix, type S3TestStore } from '@warden/storage/testing';
 
 /** The fileserver's integration specs run once per backend. */
 export const STORAGE_BACKENDS = ['local', 's3'] as const;
@@ -23,15 +23,7 @@ export function testStorage(backend: StorageBackend): TestStorage {
   const store = s3TestStore();
   const prefix = uniqueS3Prefix('fileserver');
   return {
-    env: {
-      CLEARML__FILESERVER__STORAGE__BACKEND: 's3',
-      CLEARML__FILESERVER__STORAGE__S3__BUCKET: store.bucket,
-      CLEARML__FILESERVER__STORAGE__S3__PREFIX: prefix,
-      CLEARML__FILESERVER__STORAGE__S3__ENDPOINT: store.endpoint,
-      CLEARML__FILESERVER__STORAGE__S3__PATH_STYLE: 'true',
-      CLEARML__FILESERVER__STORAGE__S3__ACCESS_KEY: store.access_key,
-      CLEARML__FILESERVER__STORAGE__S3__SECRET_KEY: store.secret_key,
-    },
+    env: s3StorageEnv(store, prefix),
     companies: async () => {
       const client = s3TestClient(store);
       try {
@@ -40,5 +32,18 @@ export function testStorage(backend: StorageBackend): TestStorage {
         client.destroy();
       }
     },
+  };
+}
+
+/** The fileserver's settings for one prefix of an S3 test store. */
+export function s3StorageEnv(store: S3TestStore, prefix: string): Record<string, string> {
+  return {
+    CLEARML__FILESERVER__STORAGE__BACKEND: 's3',
+    CLEARML__FILESERVER__STORAGE__S3__BUCKET: store.bucket,
+    CLEARML__FILESERVER__STORAGE__S3__PREFIX: prefix,
+    CLEARML__FILESERVER__STORAGE__S3__ENDPOINT: store.endpoint,
+    CLEARML__FILESERVER__STORAGE__S3__PATH_STYLE: 'true',
+    CLEARML__FILESERVER__STORAGE__S3__ACCESS_KEY: store.access_key,
+    CLEARML__FILESERVER__STORAGE__S3__SECRET_KEY: store.secret_key,
   };
 }
