@@ -2,14 +2,19 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  ListPartsCommand,
   UploadPartCommand,
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { setTimeout as delay } from 'node:timers/promises';
 import { WardenError } from '@warden/errors';
 import type { BodyReader } from './body-reader';
 import { storageError } from './s3-errors';
 import type { UploadLease, UploadLeases } from './upload-leases';
+
+const ABORT_ATTEMPTS = 4;
+const ABORT_SETTLE_MS = 25;
 
 export interface MultipartTarget {
   client: S3Client;
@@ -121,7 +126,23 @@ export class StagedMultipart {
    */
   async abort(): Promise<void> {
     const { client, bucket, key } = this.target;
-    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: this.uploadId })).catch(() => undefined);
+    const command = new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: this.uploadId });
+    // A part whose request was cut (an abort signal) may still be landing in the store and bring the
+    // upload back after the abort; S3's documentation says to abort again until it is gone.
+    for (let attempt = 0; attempt < ABORT_ATTEMPTS; attempt++) {
+      await client.send(command).catch(() => undefined);
+      await delay(ABORT_SETTLE_MS * 2 ** attempt);
+      if (!(await this.known())) break;
+    }
     await this.lease?.release();
+  }
+
+  /** Whether the store still lists this upload; any answer but its parts counts as no. */
+  private async known(): Promise<boolean> {
+    const { client, bucket, key } = this.target;
+    return client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: this.uploadId, MaxParts: 1 })).then(
+      () => true,
+      () => false,
+    );
   }
 }
