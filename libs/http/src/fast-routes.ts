@@ -24,8 +24,9 @@ export function bypassRouter(app: Express, kit: readonly RequestHandler[], pick:
     const handlers = pick(rawReq);
     if (!handlers) return routed(rawReq, rawRes, done);
     // What Express does before routing: its request/response prototypes (req.get, res.json, req.log) and locals.
-    const req = Object.setPrototypeOf(rawReq, app.request) as Request;
-    const res = Object.setPrototypeOf(rawRes, app.response) as Response;
+    // Messages made by the kit's server already carry them (expressMessageClasses): no swap per request.
+    const req = ((rawReq as Partial<Request>).app === app ? rawReq : Object.setPrototypeOf(rawReq, app.request)) as Request;
+    const res = ((rawRes as Partial<Response>).app === app ? rawRes : Object.setPrototypeOf(rawRes, app.response)) as Response;
     req.res = res;
     res.req = req;
     res.locals = Object.create(null) as Response['locals'];

@@ -83,3 +83,49 @@ describe('graceful shutdown', () => {
     expect(after).toEqual(['next hook ran']);
   });
 });
+
+describe('request and response classes', () => {
+  it("gives hot paths Express's methods without swapping prototypes, and routed requests still work", async () => {
+    const routes = Router();
+    routes.get('/routed', (req, res) => void res.set('X-Seen', String(req.get('X-Probe'))).json({ routed: true }));
+    const seen: { swapped: boolean; probe?: string; app: boolean }[] = [];
+    const scrubber = new SecretScrubber();
+    const logger = createLogger({ name: 'test', level: 'silent', scrubber });
+    const state = { draining: false, warnings: [] };
+    const app = createServiceApp({
+      logger,
+      scrubber,
+      readiness: [],
+      state,
+      exposeStacks: false,
+      routes,
+      fastRoutes: (req) =>
+        req.url === '/fast'
+          ? [
+              (fastReq, res) => {
+                seen.push({ swapped: Object.getPrototypeOf(fastReq) === app.request, probe: fastReq.get('X-Probe'), app: fastReq.app === app });
+                res.status(201).json({ fast: true });
+              },
+            ]
+          : undefined,
+    });
+    const running = await listen({ app, host: '127.0.0.1', port: 0, logger, state, shutdownTimeoutMs: 1000 });
+    try {
+      const send = (path: string) =>
+        new Promise<{ status: number; seen?: string; body: string }>((resolve, reject) => {
+          httpRequest({ host: '127.0.0.1', port: running.port, path, headers: { 'X-Probe': 'p1' }, agent: false }, (res) => {
+            let body = '';
+            res.on('data', (c) => (body += c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, seen: res.headers['x-seen'] as string | undefined, body }));
+          })
+            .on('error', reject)
+            .end();
+        });
+      expect(await send('/fast')).toMatchObject({ status: 201, body: '{"fast":true}' });
+      expect(seen).toEqual([{ swapped: false, probe: 'p1', app: true }]);
+      expect(await send('/routed')).toEqual({ status: 200, seen: 'p1', body: '{"routed":true}' });
+    } finally {
+      await running.shutdown('test');
+    }
+  });
+});

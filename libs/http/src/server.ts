@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, IncomingMessage, ServerResponse, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
@@ -35,7 +35,8 @@ export interface ListenOptions {
 export async function listen(options: ListenOptions): Promise<RunningServer> {
   const { tls } = options;
   // An https.Server is an http.Server underneath (tls.Server wraps the same request handling).
-  const server: Server = tls ? createHttpsServer(tls.serverOptions, options.app) : createServer(options.app);
+  const classes = expressMessageClasses(options.app);
+  const server: Server = tls ? createHttpsServer({ ...tls.serverOptions, ...classes }, options.app) : createServer(classes, options.app);
   if (tls) await tls.attach(server as ReturnType<typeof createHttpsServer>);
   if (options.idleTimeoutMs) {
     server.requestTimeout = 0;
@@ -85,4 +86,25 @@ function withDeadline(work: Promise<void>, ms: number): Promise<void> {
     timer = setTimeout(() => reject(new Error(`a close hook did not finish within ${ms} ms`)), ms);
   });
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The request and response classes the server makes its messages from, with the app's Express
+ * methods (req.get, res.set, req.log...) already on their prototypes. Express otherwise swaps each
+ * message's prototype per request, which leaves V8's property caches on every request object
+ * megamorphic; the hot paths (bypassRouter) then need no swap at all.
+ */
+export function expressMessageClasses(app: Express): { IncomingMessage: typeof IncomingMessage; ServerResponse: typeof ServerResponse } {
+  class Request extends IncomingMessage {}
+  class Response extends ServerResponse {}
+  copyPrototypeChain(app.request, Request.prototype, IncomingMessage.prototype);
+  copyPrototypeChain(app.response, Response.prototype, ServerResponse.prototype);
+  // The generic constructor type of http's options cannot name a subclass; the shapes are Node's own.
+  return { IncomingMessage: Request, ServerResponse: Response as typeof ServerResponse };
+}
+
+function copyPrototypeChain(from: object, to: object, base: object): void {
+  const chain: object[] = [];
+  for (let link: object | null = from; link && link !== base; link = Object.getPrototypeOf(link) as object | null) chain.unshift(link);
+  for (const link of chain) Object.defineProperties(to, Object.getOwnPropertyDescriptors(link));
 }
