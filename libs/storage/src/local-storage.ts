@@ -4,7 +4,8 @@ import { access, lstat, mkdir, readdir, realpath, rename, rm, unlink } from 'nod
 import { dirname, join, relative, isAbsolute } from 'node:path';
 import type { Readable } from 'node:stream';
 import { WardenError } from '@warden/errors';
-import { closeFd, fstatFd, openFd, realpathNative } from './fd';
+import { DirectCalls } from './direct-calls';
+import { realpathNative } from './fd';
 import { FolderSync } from './folder-sync';
 import { keySegments, TEMP_DIR_NAME } from './object-key';
 import { sendFileRange } from './send-file';
@@ -31,6 +32,8 @@ export class LocalStorage implements StorageAdapter {
   private readonly root: string;
   private realRoot: Promise<string> | undefined;
   private readonly folders = new FolderSync();
+  // Downloads' calls, direct while the storage answers fast (see DirectCalls).
+  private readonly calls = new DirectCalls();
   // Temp names: the writer's pid (cleanupTemp spares live writers), a random part per process (a
   // restarted process with the same pid, as pid 1 in a container, never meets its old names) and a
   // counter, instead of a UUID per upload.
@@ -71,25 +74,26 @@ export class LocalStorage implements StorageAdapter {
 
   async open(key: string): Promise<OpenedObject | undefined> {
     const target = await this.locate(key);
-    await refuseLinks(target);
+    const { calls } = this;
+    await refuseLinks(target, (path) => calls.realpath(path));
     let fd: number;
     try {
       // O_NOFOLLOW closes the gap between the link check and the open for the last segment.
-      fd = await openFd(target.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+      fd = await calls.open(target.path, constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch (error) {
       if (isMissing(error)) return undefined;
       if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw linkError();
       throw error;
     }
-    const stats = await fstatFd(fd).catch(async (error: unknown) => {
-      await closeFd(fd);
+    const stats = await calls.fstat(fd).catch(async (error: unknown) => {
+      await calls.close(fd);
       throw error;
     });
     if (!stats.isFile()) {
-      await closeFd(fd);
+      await calls.close(fd);
       return undefined;
     }
-    return openedObject(fd, describe(key, stats));
+    return openedObject(fd, describe(key, stats), calls);
   }
 
   async read(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
@@ -280,7 +284,7 @@ function asError(reason: unknown): Error {
   return reason instanceof Error || reason instanceof DOMException ? reason : new Error(String(reason));
 }
 
-function openedObject(fd: number, object: StoredObject): OpenedObject {
+function openedObject(fd: number, object: StoredObject, calls: DirectCalls): OpenedObject {
   let taken = false;
   const take = () => {
     if (taken) throw new Error(`${object.key} is already being read`);
@@ -297,12 +301,12 @@ function openedObject(fd: number, object: StoredObject): OpenedObject {
     },
     sendTo(destination, range) {
       take();
-      return sendFileRange(fd, range?.start ?? 0, (range?.end ?? object.size - 1) + 1, destination);
+      return sendFileRange(fd, range?.start ?? 0, (range?.end ?? object.size - 1) + 1, destination, calls);
     },
     async close() {
       if (taken) return;
       taken = true;
-      await closeFd(fd);
+      await calls.close(fd);
     },
   };
 }
@@ -312,10 +316,10 @@ function openedObject(fd: number, object: StoredObject): OpenedObject {
  * One realpath answers for the whole path when it exists (a read costs one thread-pool trip, not
  * one per segment); a missing tail, as for a new upload, is walked up to the part that exists.
  */
-async function refuseLinks(target: Located): Promise<void> {
+async function refuseLinks(target: Located, realpath: (path: string) => Promise<string> = realpathNative): Promise<void> {
   for (let path = target.path; path !== target.root; path = dirname(path)) {
     try {
-      if ((await realpathNative(path)) !== path) throw linkError();
+      if ((await realpath(path)) !== path) throw linkError();
       return;
     } catch (error) {
       if (!isMissing(error)) throw error;

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { closeFd, readFd } from './fd';
+import type { DirectCalls } from './direct-calls';
 
 /** Each read fills one of these; two per transfer let one read run while the other's bytes are written. */
 const BUFFER_BYTES = 1024 * 1024;
@@ -13,7 +13,7 @@ const BUFFERS = 2;
  * once and each is read into again only when the socket has taken what was written from it (the
  * write callback), so at most two buffers' worth of a transfer is ever in memory.
  */
-export async function sendFileRange(fd: number, start: number, end: number, destination: Writable): Promise<void> {
+export async function sendFileRange(fd: number, start: number, end: number, destination: Writable, calls: DirectCalls): Promise<void> {
   const length = end - start;
   const free = Array.from({ length: Math.min(BUFFERS, Math.ceil(length / BUFFER_BYTES)) }, () => Buffer.allocUnsafeSlow(Math.min(BUFFER_BYTES, length)));
   let wake: (() => void) | undefined;
@@ -29,7 +29,7 @@ export async function sendFileRange(fd: number, start: number, end: number, dest
       if (free.length === 0) await new Promise<void>((resolve) => (wake = resolve));
       if (closed) break;
       const buffer = free.pop()!;
-      const { bytesRead } = await readFd(fd, buffer, 0, Math.min(buffer.length, end - position), position);
+      const bytesRead = await calls.read(fd, buffer, Math.min(buffer.length, end - position), position);
       // Truncated while being sent: the length promised in the headers can no longer be kept.
       if (bytesRead === 0) throw new Error('file shrank while being sent');
       position += bytesRead;
@@ -45,6 +45,6 @@ export async function sendFileRange(fd: number, start: number, end: number, dest
     destination.destroy(error as Error);
   } finally {
     destination.off('close', onClose);
-    await closeFd(fd);
+    await calls.close(fd);
   }
 }

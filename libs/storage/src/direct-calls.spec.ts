@@ -1,0 +1,105 @@
+import { constants, mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DIRECT_READ_MAX_BYTES, DirectCalls } from './direct-calls';
+
+// The module object the implementation calls into, so a spy sees which way each call went.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const fs = require('node:fs') as typeof import('node:fs');
+
+const root = realpathSync(mkdtempSync(join(tmpdir(), 'warden-direct-')));
+mkdirSync(join(root, 'real'));
+writeFileSync(join(root, 'real', 'file.bin'), Buffer.from('0123456789'));
+symlinkSync(join(root, 'real'), join(root, 'link'));
+symlinkSync(join(root, 'real', 'file.bin'), join(root, 'file-link'));
+
+/** A clock that moves `stepMs` on every reading: every call then seems to take that long. */
+function steppingClock(stepMs: number): { clock: () => number; jump: (ms: number) => void } {
+  let now = 0;
+  return {
+    clock: () => (now += stepMs),
+    jump: (ms) => void (now += ms),
+  };
+}
+
+const errorCode = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'resolved',
+    (error: NodeJS.ErrnoException) => error.code,
+  );
+
+afterEach(() => jest.restoreAllMocks());
+
+describe('DirectCalls', () => {
+  it.each([
+    ['direct', 0],
+    ['through the pool', 50],
+  ])('answers as fs does, %s', async (_way, stepMs) => {
+    const calls = new DirectCalls(steppingClock(stepMs).clock);
+    // Three slow calls turn direct calls off; the answers below must not change with it.
+    for (let i = 0; i < 3; i++) await calls.realpath(root);
+    expect(calls.direct).toBe(stepMs === 0);
+
+    expect(await calls.realpath(join(root, 'link', 'file.bin'))).toBe(join(root, 'real', 'file.bin'));
+    expect(await errorCode(calls.open(join(root, 'missing'), constants.O_RDONLY))).toBe('ENOENT');
+    expect(await errorCode(calls.open(join(root, 'file-link'), constants.O_RDONLY | constants.O_NOFOLLOW))).toBe('ELOOP');
+    const fd = await calls.open(join(root, 'real', 'file.bin'), constants.O_RDONLY | constants.O_NOFOLLOW);
+    expect((await calls.fstat(fd)).size).toBe(10n);
+    const buffer = Buffer.alloc(4);
+    expect(await calls.read(fd, buffer, 4, 3)).toBe(4);
+    expect(buffer.toString()).toBe('3456');
+    await calls.close(fd);
+    expect(await errorCode(calls.fstat(fd))).toBe('EBADF');
+  });
+
+  it('calls fs directly while calls are fast', async () => {
+    const openSync = jest.spyOn(fs, 'openSync');
+    const open = jest.spyOn(fs, 'open');
+    const calls = new DirectCalls(steppingClock(0.01).clock);
+    for (let i = 0; i < 20; i++) await calls.close(await calls.open(join(root, 'real', 'file.bin'), constants.O_RDONLY));
+    expect(openSync).toHaveBeenCalledTimes(20);
+    expect(open).not.toHaveBeenCalled();
+  });
+
+  it('sends calls through the pool after three slow ones within a second, and tries again after the cool-down', async () => {
+    const time = steppingClock(5);
+    const calls = new DirectCalls(time.clock);
+    const realpathSync = jest.spyOn(fs.realpathSync, 'native');
+    await calls.realpath(root);
+    await calls.realpath(root);
+    expect(calls.direct).toBe(true);
+    await calls.realpath(root);
+    expect(calls.direct).toBe(false);
+    await calls.realpath(root);
+    expect(realpathSync).toHaveBeenCalledTimes(3);
+
+    time.jump(10_000);
+    expect(calls.direct).toBe(true);
+    await calls.realpath(root);
+    expect(realpathSync).toHaveBeenCalledTimes(4);
+  });
+
+  it('does not count slow calls that are more than a second apart', async () => {
+    const time = steppingClock(5);
+    const calls = new DirectCalls(time.clock);
+    for (let i = 0; i < 6; i++) {
+      await calls.realpath(root);
+      time.jump(600);
+    }
+    expect(calls.direct).toBe(true);
+  });
+
+  it('reads more than DIRECT_READ_MAX_BYTES through the pool even while direct', async () => {
+    const big = join(root, 'big.bin');
+    writeFileSync(big, Buffer.alloc(DIRECT_READ_MAX_BYTES + 1, 7));
+    const readSync = jest.spyOn(fs, 'readSync');
+    const calls = new DirectCalls(steppingClock(0).clock);
+    const fd = await calls.open(big, constants.O_RDONLY);
+    const buffer = Buffer.alloc(DIRECT_READ_MAX_BYTES + 1);
+    expect(await calls.read(fd, buffer, buffer.length, 0)).toBe(buffer.length);
+    expect(await calls.read(fd, buffer, DIRECT_READ_MAX_BYTES, 0)).toBe(DIRECT_READ_MAX_BYTES);
+    await calls.close(fd);
+    expect(readSync).toHaveBeenCalledTimes(1);
+    expect(buffer.every((byte) => byte === 7)).toBe(true);
+  });
+});
