@@ -41,6 +41,9 @@ describe('DirectCalls', () => {
     expect(calls.direct).toBe(stepMs === 0);
 
     expect(await calls.realpath(join(root, 'link', 'file.bin'))).toBe(join(root, 'real', 'file.bin'));
+    const linked = await calls.open(join(root, 'link', 'file.bin'), constants.O_RDONLY | constants.O_NOFOLLOW);
+    expect(await calls.descriptorPath(linked)).toBe(join(root, 'real', 'file.bin'));
+    await calls.close(linked);
     expect(await errorCode(calls.open(join(root, 'missing'), constants.O_RDONLY))).toBe('ENOENT');
     expect(await errorCode(calls.open(join(root, 'file-link'), constants.O_RDONLY | constants.O_NOFOLLOW))).toBe('ELOOP');
     const fd = await calls.open(join(root, 'real', 'file.bin'), constants.O_RDONLY | constants.O_NOFOLLOW);

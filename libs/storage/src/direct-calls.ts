@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync, realpathSync, type BigIntStats } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readlinkSync, readSync, realpathSync, type BigIntStats } from 'node:fs';
+import { readlink } from 'node:fs/promises';
 import { closeFd, fstatFd, openFd, readFd, realpathNative } from './fd';
 
 /** A call slower than this blocked on the storage (or the process was descheduled during it). */
@@ -10,6 +11,9 @@ const WINDOW_MS = 1000;
 const COOL_DOWN_MS = 10_000;
 /** Reads up to this size may be made directly; larger ones overlap with the socket's writes in the pool. */
 export const DIRECT_READ_MAX_BYTES = 64 * 1024;
+/** Linux names every open descriptor here; elsewhere descriptorPath answers undefined. */
+const DESCRIPTORS = '/proc/self/fd';
+const HAS_DESCRIPTOR_PATHS = existsSync(DESCRIPTORS);
 
 /**
  * The read path's file-system calls (realpath, open, fstat, small reads, close), made directly on
@@ -42,6 +46,16 @@ export class DirectCalls {
     return this.run(
       () => openSync(path, flags),
       () => openFd(path, flags),
+    );
+  }
+
+  /** The path the kernel gives an open descriptor, every link resolved; undefined without /proc. */
+  descriptorPath(fd: number): Promise<string | undefined> {
+    if (!HAS_DESCRIPTOR_PATHS) return Promise.resolve(undefined);
+    const link = `${DESCRIPTORS}/${fd}`;
+    return this.run(
+      () => readlinkSync(link),
+      () => readlink(link),
     );
   }
 

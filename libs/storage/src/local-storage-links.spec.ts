@@ -1,11 +1,20 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { DirectCalls } from './direct-calls';
 import { LocalStorage } from './local-storage';
 import { TEMP_DIR_NAME } from './object-key';
 
 const body = () => Readable.from([Buffer.from('attacker')]);
+
+afterEach(() => jest.restoreAllMocks());
+
+const text = async (stream: NodeJS.ReadableStream) => {
+  let out = '';
+  for await (const chunk of stream) out += String(chunk);
+  return out;
+};
 
 describe('LocalStorage and symbolic links', () => {
   let root: string;
@@ -69,5 +78,28 @@ describe('LocalStorage and symbolic links', () => {
     const linked = new LocalStorage(linkedRoot);
     await linked.put('tenant/ok.txt', body());
     expect(readFileSync(join(root, 'tenant', 'ok.txt'), 'utf8')).toBe('attacker');
+  });
+
+  it.each(['tenant/escape/secret.txt', 'tenant/sideways/data'])(
+    'refuses to read %s where the open file cannot be named by /proc (realpath instead)',
+    async (key) => {
+      jest.spyOn(DirectCalls.prototype, 'descriptorPath').mockResolvedValue(undefined);
+      await expect(storage.read(key)).rejects.toMatchObject({ code: 'ERR_PATH_TRAVERSAL' });
+      await storage.put('tenant/plain.txt', body());
+      expect(await text(await storage.read('tenant/plain.txt'))).toBe('attacker');
+    },
+  );
+
+  it('serves the version it opened when the file is replaced right after the open', async () => {
+    await storage.put('tenant/model.bin', Readable.from([Buffer.from('old')]));
+    writeFileSync(join(root, 'tenant', 'next.bin'), 'new');
+    const named = DirectCalls.prototype.descriptorPath;
+    jest.spyOn(DirectCalls.prototype, 'descriptorPath').mockImplementationOnce(function (this: DirectCalls, fd: number) {
+      // An upload's rename lands between the open and the check: the open file is now unlinked.
+      renameSync(join(root, 'tenant', 'next.bin'), join(root, 'tenant', 'model.bin'));
+      return named.call(this, fd);
+    });
+    expect(await text(await storage.read('tenant/model.bin'))).toBe('old');
+    expect(await text(await storage.read('tenant/model.bin'))).toBe('new');
   });
 });

@@ -75,25 +75,27 @@ export class LocalStorage implements StorageAdapter {
   async open(key: string): Promise<OpenedObject | undefined> {
     const target = await this.locate(key);
     const { calls } = this;
-    await refuseLinks(target, (path) => calls.realpath(path));
     let fd: number;
     try {
-      // O_NOFOLLOW closes the gap between the link check and the open for the last segment.
+      // O_NOFOLLOW refuses a link as the last segment; the ones before it are checked on the file opened.
       fd = await calls.open(target.path, constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch (error) {
-      if (isMissing(error)) return undefined;
       if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw linkError();
+      // Nothing to open: a link on the way is still refused rather than reported missing.
+      await refuseLinks(target);
+      if (isMissing(error)) return undefined;
       throw error;
     }
-    const stats = await calls.fstat(fd).catch(async (error: unknown) => {
+    try {
+      if (!(await openedAt(calls, fd, target.path))) throw linkError();
+      const stats = await calls.fstat(fd);
+      if (stats.isFile()) return openedObject(fd, describe(key, stats), calls);
+    } catch (error) {
       await calls.close(fd);
       throw error;
-    });
-    if (!stats.isFile()) {
-      await calls.close(fd);
-      return undefined;
     }
-    return openedObject(fd, describe(key, stats), calls);
+    await calls.close(fd);
+    return undefined;
   }
 
   async read(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
@@ -310,6 +312,20 @@ function openedObject(fd: number, object: StoredObject, calls: DirectCalls): Ope
     },
   };
 }
+
+/**
+ * Whether the open file is the one at `path` reached without a link: the kernel's own name for the
+ * descriptor is the path with every link resolved. One call, on what was actually opened, instead of
+ * one realpath before the open (a look at each segment, and a link could appear in between). A file
+ * replaced since the open is still the version opened, named with " (deleted)". Without /proc
+ * (not Linux), realpath on the path after the open.
+ */
+async function openedAt(calls: DirectCalls, fd: number, path: string): Promise<boolean> {
+  const opened = (await calls.descriptorPath(fd)) ?? (await calls.realpath(path));
+  return opened === path || opened === `${path}${DELETED_SUFFIX}`;
+}
+
+const DELETED_SUFFIX = ' (deleted)';
 
 /**
  * Every existing segment below the root, the last one included, must be a real folder or file.
