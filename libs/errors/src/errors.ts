@@ -205,6 +205,8 @@ export const ERROR_TABLE = {
   ERR_SERVICE_UNAVAILABLE: { status: 503, result: [500, 0], message: 'a backing service is unavailable' },
   // The fileserver's object store (S3) failed mid-request: nothing was stored; the client may retry.
   ERR_STORAGE_UNAVAILABLE: { status: 503, result: [500, 0], message: 'object storage is unavailable; nothing was stored, try again later' },
+  // The fileserver's disk (or its quota) is full: nothing was stored; an operator must make room.
+  ERR_STORAGE_FULL: { status: 507, result: [500, 0], message: "the fileserver's storage is full; nothing was stored" },
   ERR_INTERNAL: { status: 500, result: [500, 1], message: 'internal server error' },
 } as const satisfies Record<string, { status: number; result: readonly [number, number]; message: string }>;
 

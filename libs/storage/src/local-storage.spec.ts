@@ -69,6 +69,26 @@ describe('LocalStorage', () => {
     expect(tempFiles(root)).toEqual([]);
   });
 
+  it('answers ERR_STORAGE_FULL when the disk is full, keeping the previous version and no temp file', async () => {
+    const root = tempRoot();
+    const storage = new LocalStorage(root);
+    await storage.put('model.bin', body('version one'));
+    // What a full disk does to a write: the write stream fails with ENOSPC.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fs = require('node:fs') as typeof import('node:fs');
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const write = jest.spyOn(fs, 'write').mockImplementation((...args: unknown[]) => (args.at(-1) as (error: Error) => void)(full));
+    const writev = jest.spyOn(fs, 'writev').mockImplementation((...args: unknown[]) => (args.at(-1) as (error: Error) => void)(full));
+    try {
+      await expect(storage.put('model.bin', body('version two'))).rejects.toMatchObject({ code: 'ERR_STORAGE_FULL', status: 507 });
+    } finally {
+      write.mockRestore();
+      writev.mockRestore();
+    }
+    expect(readFileSync(join(root, 'model.bin'), 'utf8')).toBe('version one');
+    expect(tempFiles(root)).toEqual([]);
+  });
+
   it('keeps the previous version intact when a replacement fails halfway', async () => {
     const root = tempRoot();
     const storage = new LocalStorage(root);

@@ -60,7 +60,7 @@ export class LocalStorage implements StorageAdapter {
       stats = await lstat(temp, { bigint: true });
     } catch (error) {
       await rm(temp, { force: true });
-      throw error;
+      throw fullOr(error);
     }
     return new LocalStaged(target, temp, stats, this.folders);
   }
@@ -368,7 +368,13 @@ function conflictOr(error: unknown, key: string): unknown {
   if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'EISDIR' || code === 'ENOTEMPTY') {
     return new WardenError('ERR_PATH_CONFLICT', `${key} collides with an existing file or folder`);
   }
-  return error;
+  return fullOr(error);
+}
+
+/** A full disk or quota is the operator's to fix, not an internal error; the upload is refused whole. */
+function fullOr(error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOSPC' || code === 'EDQUOT' ? new WardenError('ERR_STORAGE_FULL') : error;
 }
 
 /** `parent`, and the parent of each folder from `created` (the first mkdir made) down to `parent`. */
