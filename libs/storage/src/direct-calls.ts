@@ -2,11 +2,16 @@ import { closeSync, existsSync, fstatSync, openSync, readlinkSync, readSync, rea
 import { readlink } from 'node:fs/promises';
 import { closeFd, fstatFd, openFd, readFd, realpathNative } from './fd';
 
-/** A call slower than this blocked on the storage (or the process was descheduled during it). */
-const SLOW_MS = 2;
-/** This many slow calls within WINDOW_MS: the storage is slow, not one unlucky call. */
-const STRIKES = 3;
-const WINDOW_MS = 1000;
+/** A call slower than this blocked on the storage, or the process was descheduled during it. */
+const SLOW_MS = 1;
+/**
+ * Of each WINDOW_CALLS calls, more than this share slow means the storage is slow: on a busy machine
+ * a few calls always look slow because the process lost its core in the middle of them.
+ */
+const WINDOW_CALLS = 64;
+const SLOW_SHARE = 0.25;
+/** One call this slow is reason enough. */
+const STALL_MS = 50;
 /** How long calls then go through the thread pool before direct calls are tried again. */
 const COOL_DOWN_MS = 10_000;
 /** Reads up to this size may be made directly; larger ones overlap with the socket's writes in the pool. */
@@ -22,10 +27,12 @@ const HAS_DESCRIPTOR_PATHS = existsSync(DESCRIPTORS);
  * the pool costs the process some 15-20 µs of thread wake-ups and lock hand-offs: a 4 KiB GET makes
  * five such calls (measured: 4,500 → 6,000 GETs/s on one worker). Blocking the event loop is only
  * acceptable while that holds, so a storage that turns slow (a cold disk, a network filesystem
- * under load) sends every call back to the pool for a while.
+ * under load) sends every call back to the pool for a while: when more than a quarter of 64 calls
+ * took over 1 ms, or one call over 50 ms.
  */
 export class DirectCalls {
-  private readonly slow: number[] = [];
+  private counted = 0;
+  private slow = 0;
   private pooledUntil = -Infinity;
 
   constructor(private readonly clock: () => number = () => performance.now()) {}
@@ -92,11 +99,12 @@ export class DirectCalls {
   }
 
   private observe(started: number, ended: number): void {
-    if (ended - started <= SLOW_MS) return;
-    this.slow.push(ended);
-    while (this.slow.length > 0 && this.slow[0] < ended - WINDOW_MS) this.slow.shift();
-    if (this.slow.length < STRIKES) return;
-    this.slow.length = 0;
-    this.pooledUntil = ended + COOL_DOWN_MS;
+    const took = ended - started;
+    this.counted++;
+    if (took > SLOW_MS) this.slow++;
+    if (took <= STALL_MS && this.counted < WINDOW_CALLS) return;
+    if (took > STALL_MS || this.slow > WINDOW_CALLS * SLOW_SHARE) this.pooledUntil = ended + COOL_DOWN_MS;
+    this.counted = 0;
+    this.slow = 0;
   }
 }
