@@ -1,4 +1,4 @@
-import { close, fstat, open, read, realpath, type BigIntStats } from 'node:fs';
+import { close, fdatasync, fstat, open, read, realpath, type BigIntStats } from 'node:fs';
 import { promisify } from 'node:util';
 
 // The callback API on plain descriptors, promisified: on the hot path of small reads it costs a third
@@ -9,3 +9,5 @@ export const fstatFd = (fd: number): Promise<BigIntStats> => promisify(fstat)(fd
 export const readFd = promisify(read);
 export const closeFd = promisify(close);
 export const realpathNative = promisify(realpath.native);
+export const fdatasyncFd = (fd: number): Promise<void> =>
+  new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));

@@ -89,6 +89,27 @@ describe('LocalStorage', () => {
     expect(tempFiles(root)).toEqual([]);
   });
 
+  it('sends a large body to disk every 8 MiB while it arrives, and a small one only at the end', async () => {
+    const root = tempRoot();
+    const storage = new LocalStorage(root);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fs = require('node:fs') as typeof import('node:fs');
+    const fdatasync = jest.spyOn(fs, 'fdatasync');
+    try {
+      const chunks = Array.from({ length: 40 }, (_, i) => Buffer.alloc(512 * 1024, i));
+      await storage.put('large.bin', Readable.from(chunks));
+      expect(fdatasync.mock.calls.length).toBeGreaterThanOrEqual(1);
+      expect(fdatasync.mock.calls.length).toBeLessThanOrEqual(2);
+      expect(readFileSync(join(root, 'large.bin')).equals(Buffer.concat(chunks))).toBe(true);
+      fdatasync.mockClear();
+      await storage.put('small.bin', body('small'));
+      expect(fdatasync).not.toHaveBeenCalled();
+      expect(tempFiles(root)).toEqual([]);
+    } finally {
+      fdatasync.mockRestore();
+    }
+  });
+
   it('keeps the previous version intact when a replacement fails halfway', async () => {
     const root = tempRoot();
     const storage = new LocalStorage(root);
