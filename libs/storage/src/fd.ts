@@ -9,5 +9,4 @@ export const fstatFd = (fd: number): Promise<BigIntStats> => promisify(fstat)(fd
 export const readFd = promisify(read);
 export const closeFd = promisify(close);
 export const realpathNative = promisify(realpath.native);
-export const fdatasyncFd = (fd: number): Promise<void> =>
-  new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+export const fdatasyncFd = (fd: number): Promise<void> => new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
