@@ -354,10 +354,10 @@ const DELETED_SUFFIX = ' (deleted)';
  * One realpath answers for the whole path when it exists (a read costs one thread-pool trip, not
  * one per segment); a missing tail, as for a new upload, is walked up to the part that exists.
  */
-async function refuseLinks(target: Located, realpath: (path: string) => Promise<string> = realpathNative): Promise<void> {
+async function refuseLinks(target: Located): Promise<void> {
   for (let path = target.path; path !== target.root; path = dirname(path)) {
     try {
-      if ((await realpath(path)) !== path) throw linkError();
+      if ((await realpathNative(path)) !== path) throw linkError();
       return;
     } catch (error) {
       if (!isMissing(error)) throw error;
