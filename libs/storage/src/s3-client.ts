@@ -1,4 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { GetHandler } from './get-handler';
 
 export interface S3ClientSettings {
   region: string;
@@ -8,12 +10,14 @@ export interface S3ClientSettings {
   pathStyle?: boolean;
   /** Absent = the SDK's default provider chain (env, profile, instance or pod role). */
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** PEM roots for an https endpoint with a private CA, trusted instead of the well-known ones. */
+  ca?: string[];
 }
 
 /**
  * Checksums only where S3 requires them: the SDK's default adds a CRC to every part and checks it
  * on every read, CPU the fileserver would spend on top of TLS and SigV4, and some S3-compatible
- * stores do not support it. No logger: nothing the SDK would log may carry a credential.
+ * stores do not support it. Reads through GetHandler (see there). No logger: nothing the SDK would log may carry a credential.
  */
 export function createS3Client(settings: S3ClientSettings): S3Client {
   return new S3Client({
@@ -24,5 +28,6 @@ export function createS3Client(settings: S3ClientSettings): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 3,
+    requestHandler: new GetHandler(new NodeHttpHandler({ httpsAgent: { ca: settings.ca } }), { ca: settings.ca }),
   });
 }

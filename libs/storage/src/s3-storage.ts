@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { WardenError } from '@warden/errors';
 import { BodyReader } from './body-reader';
+import { ResponseBody } from './response-body';
 import { keySegments } from './object-key';
 import { bucketProblem, isS3NotFound, storageError } from './s3-errors';
 import { StagedMultipart } from './s3-multipart';
@@ -368,6 +369,7 @@ class S3Opened implements OpenedObject {
   async sendTo(destination: Writable, range?: ByteRange): Promise<void> {
     this.take();
     const body = await this.body(range);
+    if (body instanceof ResponseBody) return body.sendTo(destination, (error) => storageError(error, 'read an object'));
     await new Promise<void>((resolve) => {
       let pending: Buffer[] = [];
       let pendingBytes = 0;
