@@ -1,17 +1,18 @@
 import type { Logger } from '@warden/http';
 import { createS3Client, RedisUploadLeases, S3Storage, type LeaseRedis } from '@warden/storage/s3';
-import type { OpenedStorage, S3Config } from './fileserver-storage';
+import type { OpenedStorage, S3Settings } from './fileserver-storage';
 
 /**
  * The S3 backend, ready to serve. A bucket that is missing or refuses the credentials does not stop
  * the start: the fileserver runs unready (`/ready` 503 naming the setting) until the store answers.
  */
-export async function openS3Storage(s3: S3Config & { bucket: string }, redis: LeaseRedis, logger: Logger): Promise<OpenedStorage> {
+export async function openS3Storage(s3: S3Settings, redis: LeaseRedis, logger: Logger): Promise<OpenedStorage> {
   const leaseMs = s3.upload_lease_sec * 1000;
   const client = createS3Client({
     region: s3.region,
     endpoint: s3.endpoint,
     pathStyle: s3.path_style,
+    ca: s3.ca,
     credentials: s3.access_key && s3.secret_key ? { accessKeyId: s3.access_key, secretAccessKey: s3.secret_key } : undefined,
   });
   const storage = new S3Storage({

@@ -100,6 +100,11 @@ describe('fileserver on S3', () => {
       { CLEARML__FILESERVER__STORAGE__S3__SECRET_KEY_FILE: '' },
       'fileserver.storage.s3.access_key is set but fileserver.storage.s3.secret_key is not',
     ],
+    [
+      'a CA file that cannot be read',
+      { CLEARML__FILESERVER__STORAGE__S3__CA_FILE: '/nonexistent/warden-ca.pem' },
+      'fileserver.storage.s3.ca_file: CA file /nonexistent/warden-ca.pem cannot be read (ENOENT)',
+    ],
   ])('refuses to start with %s, naming the settings', async (_name, overrides, message) => {
     const env = Object.fromEntries(Object.entries(s3Env(overrides)).filter(([, v]) => v !== ''));
     const { result, errors } = await startInIsolation(fileserverService, env);

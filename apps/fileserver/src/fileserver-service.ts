@@ -15,6 +15,9 @@ const s3Schema = z.object({
   region: z.string().min(1),
   endpoint: z.string().url().optional(),
   path_style: z.boolean(),
+  // PEM roots an https endpoint's certificate must chain to, instead of the well-known ones (a store
+  // with a private CA); read and checked at start-up.
+  ca_file: z.string().min(1).optional(),
   // Both or neither: neither = the AWS SDK's default provider chain (env, profile, instance role).
   access_key: z.string().min(1).optional(),
   secret_key: z.string().min(1).optional(),

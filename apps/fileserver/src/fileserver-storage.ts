@@ -2,6 +2,7 @@ import { ConfigError } from '@warden/config';
 import type { Logger, ReadinessCheck } from '@warden/http';
 import { LocalStorage, type StorageAdapter } from '@warden/storage';
 import type { LeaseRedis } from '@warden/storage/s3';
+import { readCaFile } from '@warden/tls';
 import type { FileserverConfig } from './fileserver-service';
 
 /** ClearML's fileserver folder in its docker-compose deployment. */
@@ -31,8 +32,10 @@ export async function openStorage(path: string, source: string): Promise<{ stora
   }
 }
 
+export type S3Settings = S3Config & { bucket: string; ca?: string[] };
+
 /** The S3 settings that must hold together, refused at start-up with the setting to fix. */
-export function s3Settings(s3: S3Config): S3Config & { bucket: string } {
+export function s3Settings(s3: S3Config): S3Settings {
   if (!s3.bucket) throw new ConfigError('ERR_CONFIG_INVALID', 'fileserver.storage.backend is s3 but fileserver.storage.s3.bucket is not set');
   if (Boolean(s3.access_key) !== Boolean(s3.secret_key)) {
     const [set, missing] = s3.access_key ? ['access_key', 'secret_key'] : ['secret_key', 'access_key'];
@@ -41,7 +44,8 @@ export function s3Settings(s3: S3Config): S3Config & { bucket: string } {
       `fileserver.storage.s3.${set} is set but fileserver.storage.s3.${missing} is not: set both, or neither to use the AWS default credential chain`,
     );
   }
-  return { ...s3, bucket: s3.bucket };
+  const ca = s3.ca_file ? readCaFile(s3.ca_file, 'fileserver.storage.s3.ca_file') : undefined;
+  return { ...s3, bucket: s3.bucket, ca };
 }
 
 export interface OpenedStorage {
