@@ -1,9 +1,10 @@
 // The S3 section of `npm run bench fileserver`: a 1 GiB upload and download through Warden's
 // fileserver on its s3 backend (curl as the client, auth on), next to the same transfer straight to
 // the S3 server with the AWS SDK (lib-storage's Upload from the file; GetObject streamed to a sink;
-// the client made as the fileserver makes its own, so the only difference is the fileserver's hop;
-// WARDEN_BENCH_S3_SDK_CLIENT=default for the SDK's defaults instead, which add a CRC32 to every part
-// and check it on every read),
+// the SDK's own HTTP handler with the fileserver's checksum settings, so the difference is the
+// fileserver's hop and its GetHandler; WARDEN_BENCH_S3_SDK_CLIENT=default for the SDK's defaults,
+// which add a CRC32 to every part and check it on every read, or =warden for the fileserver's own
+// client, GetHandler included),
 // in interleaved rounds, the order reversed every other round; and the fileserver's peak RSS (all its
 // processes) during each upload. The S3 server is a private one (tools/services/s3.sh on a free port
 // with its own run dir), never one another engineer's tests use. Direct upload part size and queue:
@@ -32,7 +33,12 @@ import { writeTestFile } from './transfer';
 const ROOT = join(__dirname, '../../..');
 const PART_MIB = Number(process.env.WARDEN_BENCH_S3_PART_MIB ?? 8);
 const QUEUE = Number(process.env.WARDEN_BENCH_S3_QUEUE ?? 4);
-const SDK_CLIENT = process.env.WARDEN_BENCH_S3_SDK_CLIENT ?? 'fileserver';
+const SDK_CLIENT = process.env.WARDEN_BENCH_S3_SDK_CLIENT ?? 'sdk';
+const SDK_DESCRIPTION: Record<string, string> = {
+  sdk: "with the SDK's HTTP handler and the fileserver's checksum settings",
+  default: "with the SDK's defaults",
+  warden: "as the fileserver's (createS3Client, GetHandler included)",
+};
 const FS_WORKERS = process.env.WARDEN_BENCH_S3_FS_WORKERS ?? '1';
 const RSS_TARGET_MB = 200;
 const RATIO_TARGET = 0.7;
@@ -143,7 +149,7 @@ export async function s3Section(cleanup: Cleanup, stack: FileserverStack): Promi
   console.log(`\nfileserver on S3: ${ROUNDS} rounds, ${(BIG / MiB).toFixed(0)} MiB as "1 GiB"; medians`);
   console.log(`warden: fileserver.workers=${FS_WORKERS}, s3 backend, auth on, curl as the client`);
   console.log(
-    `sdk: @aws-sdk/lib-storage Upload (partSize ${PART_MIB} MiB, queueSize ${QUEUE}) from the file; GetObject to a sink; in the bench process, client ${SDK_CLIENT === 'default' ? "with the SDK's defaults" : "as the fileserver's (createS3Client)"}`,
+    `sdk: @aws-sdk/lib-storage Upload (partSize ${PART_MIB} MiB, queueSize ${QUEUE}) from the file; GetObject to a sink; in the bench process, client ${SDK_DESCRIPTION[SDK_CLIENT] ?? SDK_CLIENT}`,
   );
   console.log(`S3 server: ${s3.endpoint} (tools/services/s3.sh, private instance${server.pid ? `, pid ${server.pid}` : ', pid unknown: its CPU not shown'})`);
   console.log(`load average (1, 5, 15 min; 2 cores, shared) before and after each round: ${loads.join(' | ')}\n`);
@@ -161,8 +167,10 @@ export async function s3Section(cleanup: Cleanup, stack: FileserverStack): Promi
 
 function sdkClient(s3: S3State): S3Client {
   const credentials = { accessKeyId: s3.access_key, secretAccessKey: s3.secret_key };
-  if (SDK_CLIENT === 'default') return new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials });
-  if (SDK_CLIENT !== 'fileserver') throw new Error(`WARDEN_BENCH_S3_SDK_CLIENT is "${SDK_CLIENT}": use fileserver or default`);
+  const base = { endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials };
+  if (SDK_CLIENT === 'default') return new S3Client(base);
+  if (SDK_CLIENT === 'sdk') return new S3Client({ ...base, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  if (SDK_CLIENT !== 'warden') throw new Error(`WARDEN_BENCH_S3_SDK_CLIENT is "${SDK_CLIENT}": use sdk, default or warden`);
   return createS3Client({ endpoint: s3.endpoint, region: s3.region, pathStyle: true, credentials });
 }
 
