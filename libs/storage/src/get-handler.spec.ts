@@ -9,6 +9,7 @@ import { TestPki, type Issued } from '@warden/tls/testing';
 import { GetHandler } from './get-handler';
 import { READ_BUFFER_BYTES } from './get-connection';
 import { ResponseBody } from './response-body';
+import { socketPair } from './testing';
 
 const BODY = randomBytes(3 * 1024 * 1024 + 17);
 
@@ -98,6 +99,25 @@ describe('GetHandler', () => {
     expect(client.received().equals(BODY)).toBe(true);
 
     await readAll((await handler.handle(get(server.port))).response.body);
+    expect(server.connections()).toBe(1);
+  });
+
+  it('sends bodies to a slow socket from reused buffers, byte for byte, one after another', async () => {
+    // More than the kernel's socket buffers hold, so that writes wait in Node with their buffers.
+    const big = randomBytes(24 * 1024 * 1024);
+    const server = await httpServer((_req, res) => res.writeHead(200, { 'Content-Length': big.length }).end(big));
+    handler = new GetHandler();
+    for (let i = 0; i < 2; i++) {
+      const client = await socketPair();
+      // A client that stops reading now and then: buffers wait in the socket, then go back to the pool.
+      client.peer.pause();
+      const stutter = setInterval(() => (client.peer.isPaused() ? client.peer.resume() : client.peer.pause()), 10);
+      const { response } = await handler.handle(get(server.port));
+      await (response.body as ResponseBody).sendTo(client.sink, (error) => error);
+      clearInterval(stutter);
+      client.peer.resume();
+      expect((await client.received()).equals(big)).toBe(true);
+    }
     expect(server.connections()).toBe(1);
   });
 

@@ -1,10 +1,11 @@
 import { Readable, type Writable } from 'node:stream';
 import { READ_BUFFER_BYTES, type Connection } from './get-connection';
+import { releasesOnCallback } from './write-ownership';
 
 /**
  * A response body of known length read from its connection: as a Readable for any consumer (each
  * read copied out, the read buffer reused), or by `sendTo` written from the read buffers straight to
- * a client, nothing copied or allocated. Once its last byte is read the connection goes back through
+ * a client's socket, nothing copied or allocated (copies to any other destination). Once its last byte is read the connection goes back through
  * `release`; a body destroyed or failed before that closes it, and so does a store that sent more
  * than it announced.
  */
@@ -62,10 +63,13 @@ export class ResponseBody extends Readable {
       destination.once('finish', done);
       if (this.leftover.length > 0) destination.write(this.leftover);
       if (this.remaining === 0) return this.complete(() => destination.end());
+      const zeroCopy = releasesOnCallback(destination);
       this.connection.sink = (chunk, claim) => {
         const part = this.bodyPart(chunk);
-        const buffer = claim();
-        destination.write(part, () => this.connection.pool.give(buffer));
+        if (zeroCopy) {
+          const buffer = claim();
+          destination.write(part, () => this.connection.pool.give(buffer));
+        } else destination.write(Buffer.from(part));
         if (this.remaining === 0) return this.complete(() => destination.end());
         return !destination.writableNeedDrain;
       };

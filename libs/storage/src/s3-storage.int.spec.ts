@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { PassThrough, Readable } from 'node:stream';
 import { buffer, text } from 'node:stream/consumers';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { LocalStorage } from './local-storage';
@@ -100,6 +101,25 @@ describe('S3Storage on the S3 test store', () => {
     const opened = await storage.open('a/big.bin');
     expect(opened?.object).toEqual(big);
     await opened?.close();
+  });
+
+  it('gives every one of many parallel reads its own bytes, streamed or sent on, whole or ranged', async () => {
+    const { storage } = s3();
+    const content = randomBytes(3 * MIB + 7);
+    await storage.put('p/object.bin', body(content));
+    const reads = Array.from({ length: 40 }, async (_, i) => {
+      const start = (i * 77_777) % content.length;
+      const range = i % 3 === 0 ? undefined : { start, end: Math.min(content.length - 1, start + i * 50_000) };
+      const expected = range ? content.subarray(range.start, range.end + 1) : content;
+      if (i % 2 === 0) return (await buffer(await storage.read('p/object.bin', range))).equals(expected);
+      const opened = (await storage.open('p/object.bin'))!;
+      const sink = new PassThrough();
+      const [received] = await Promise.all([buffer(sink), opened.sendTo(sink, range)]);
+      return received.equals(expected);
+    });
+    // Twice: the second round runs on the connections the first one left open.
+    expect(await Promise.all(reads)).toEqual(Array(40).fill(true));
+    expect((await buffer(await storage.read('p/object.bin'))).equals(content)).toBe(true);
   });
 
   it('shows nothing before commit, the object after, and nothing after discard', async () => {

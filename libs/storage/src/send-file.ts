@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { DirectCalls } from './direct-calls';
+import { releasesOnCallback } from './write-ownership';
 
 /** Each read fills one of these; two per transfer let one read run while the other's bytes are written. */
 const BUFFER_BYTES = 1024 * 1024;
@@ -15,6 +16,8 @@ const BUFFERS = 2;
  */
 export async function sendFileRange(fd: number, start: number, end: number, destination: Writable, calls: DirectCalls): Promise<void> {
   const length = end - start;
+  // Only a socket is done with a buffer when it calls back; anything else gets copies.
+  const reuse = releasesOnCallback(destination);
   const free = Array.from({ length: Math.min(BUFFERS, Math.ceil(length / BUFFER_BYTES)) }, () => Buffer.allocUnsafeSlow(Math.min(BUFFER_BYTES, length)));
   let wake: (() => void) | undefined;
   let closed = destination.destroyed;
@@ -33,7 +36,8 @@ export async function sendFileRange(fd: number, start: number, end: number, dest
       // Truncated while being sent: the length promised in the headers can no longer be kept.
       if (bytesRead === 0) throw new Error('file shrank while being sent');
       position += bytesRead;
-      const chunk = buffer.subarray(0, bytesRead);
+      const read = buffer.subarray(0, bytesRead);
+      const chunk = reuse ? read : Buffer.from(read);
       if (position >= end) destination.end(chunk);
       else
         destination.write(chunk, () => {

@@ -10,3 +10,4 @@ export {
   uniqueS3Prefix,
   type S3TestStore,
 } from './s3-test-store';
+export { socketPair, type SocketPair } from './socket-pair';
