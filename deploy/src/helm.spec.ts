@@ -180,6 +180,20 @@ describe('deploy/helm/warden (rendered by helm template)', () => {
     expect(env(objects, 'fileserver')).toContainEqual({ name: 'CLEARML__FILESERVER__STORAGE__S3__PREFIX', value: 'prod' });
   });
 
+  it("trusts a private CA's roots from a ConfigMap for the S3 store, in the fileserver only", () => {
+    const objects = render([MINIMAL], [...S3, 'fileserver.storage.s3.caConfigMap=s3-roots', 'fileserver.storage.s3.caKey=roots.pem']);
+    expect(env(objects, 'fileserver')).toContainEqual({ name: 'CLEARML__FILESERVER__STORAGE__S3__CA_FILE', value: '/etc/warden/s3-ca/ca.crt' });
+    expect(container(objects, 'fileserver').volumeMounts).toContainEqual({ name: 's3-ca', mountPath: '/etc/warden/s3-ca', readOnly: true });
+    expect(podSpec(deployment(objects, 'fileserver')).volumes).toContainEqual({
+      name: 's3-ca',
+      configMap: { name: 's3-roots', items: [{ key: 'roots.pem', path: 'ca.crt' }] },
+    });
+    for (const app of ['auth-gateway', 'apiserver'] as AppName[]) expect(podSpec(deployment(objects, app)).volumes?.map((v) => v.name)).not.toContain('s3-ca');
+    // Local storage has no store to trust: the setting is ignored there.
+    const local = render([MINIMAL], ['fileserver.storage.s3.caConfigMap=s3-roots']);
+    expect(env(local, 'fileserver').map((e) => e.name)).not.toContain('CLEARML__FILESERVER__STORAGE__S3__CA_FILE');
+  });
+
   it('autoscales the fileserver on s3 storage', () => {
     const objects = render([MINIMAL], [...S3, 'fileserver.autoscaling.enabled=true']);
     expect(byKind(objects, 'HorizontalPodAutoscaler').map((h) => h.metadata.name)).toEqual(['w-warden-fileserver']);
@@ -261,6 +275,7 @@ describe('deploy/helm/warden (rendered by helm template)', () => {
     ['trial backends and generated secrets', [TRIAL], []],
     ['the production topology (replicas, replica set, Elasticsearch cluster, S3)', [SCALE_OUT], []],
     ['s3 file storage with the default credentials chain', [MINIMAL], S3],
+    ["s3 file storage with a private CA's roots", [MINIMAL], [...S3, 'fileserver.storage.s3.caConfigMap=s3-roots']],
     ["the KeyCloak page's extraEnvs", [MINIMAL, KEYCLOAK], []],
     ["a ClearML chart's values", [MINIMAL, CLEARML_CHART], []],
     ['extraEnvs keys left empty', [MINIMAL, join(__dirname, 'fixtures/empty-extra-envs.yaml')], []],

@@ -37,6 +37,7 @@ export interface NetworkPolicySpec {
 export interface PodSpec {
   securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
   containers: Container[];
+  volumes?: Array<{ name: string } & Record<string, unknown>>;
 }
 
 export type RenderResult = { ok: true; objects: K8sObject[]; text: string } | { ok: false; error: string };
