@@ -1,5 +1,5 @@
-import { closeSync, existsSync, fstatSync, openSync, readlinkSync, readSync, realpathSync, type BigIntStats } from 'node:fs';
-import { readlink } from 'node:fs/promises';
+import { closeSync, existsSync, fstatSync, lstatSync, openSync, readlinkSync, readSync, realpathSync, type BigIntStats } from 'node:fs';
+import { lstat, readlink } from 'node:fs/promises';
 import { closeFd, fstatFd, openFd, readFd, realpathNative } from './fd';
 
 /** A call slower than this blocked on the storage, or the process was descheduled during it. */
@@ -21,7 +21,7 @@ const DESCRIPTORS = '/proc/self/fd';
 const HAS_DESCRIPTOR_PATHS = existsSync(DESCRIPTORS);
 
 /**
- * The read path's file-system calls (realpath, open, fstat, small reads, close), made directly on
+ * The read path's file-system calls (realpath, open, lstat, fstat, small reads, close), made directly on
  * the event loop while the storage answers in microseconds, and through libuv's thread pool when it
  * does not. On page-cached files a direct call costs a few microseconds, while each trip through
  * the pool costs the process some 15-20 µs of thread wake-ups and lock hand-offs: a 4 KiB GET makes
@@ -63,6 +63,13 @@ export class DirectCalls {
     return this.run(
       () => readlinkSync(link),
       () => readlink(link),
+    );
+  }
+
+  lstat(path: string): Promise<BigIntStats> {
+    return this.run(
+      () => lstatSync(path, { bigint: true }),
+      () => lstat(path, { bigint: true }),
     );
   }
 

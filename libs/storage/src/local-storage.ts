@@ -9,6 +9,7 @@ import { fdatasyncFd, realpathNative } from './fd';
 import { FolderSync } from './folder-sync';
 import { keySegments, TEMP_DIR_NAME } from './object-key';
 import { sendFileRange } from './send-file';
+import { memoryObject, SMALL_FILE_MAX_BYTES, SmallFileCache } from './small-files';
 import { commitStaged, type ByteRange, type OpenedObject, type PutOptions, type StagedObject, type StorageAdapter, type StoredObject } from './storage-adapter';
 
 const READ_CHUNK_BYTES = 256 * 1024;
@@ -35,6 +36,7 @@ export class LocalStorage implements StorageAdapter {
   private readonly folders = new FolderSync();
   // Downloads' calls, direct while the storage answers fast (see DirectCalls).
   private readonly calls = new DirectCalls();
+  private readonly small = new SmallFileCache();
   // Temp names: the writer's pid (cleanupTemp spares live writers), a random part per process (a
   // restarted process with the same pid, as pid 1 in a container, never meets its old names) and a
   // counter, instead of a UUID per upload.
@@ -75,6 +77,8 @@ export class LocalStorage implements StorageAdapter {
 
   async open(key: string): Promise<OpenedObject | undefined> {
     const target = await this.locate(key);
+    const cached = await this.cachedObject(key, target.path);
+    if (cached) return cached;
     const { calls } = this;
     let fd: number;
     try {
@@ -87,16 +91,37 @@ export class LocalStorage implements StorageAdapter {
       if (isMissing(error)) return undefined;
       throw error;
     }
+    let small: { stats: BigIntStats; content: Buffer } | undefined;
     try {
       if (!(await openedAt(calls, fd, target.path))) throw linkError();
       const stats = await calls.fstat(fd);
-      if (stats.isFile()) return openedObject(fd, describe(key, stats), calls);
+      const content = stats.isFile() && stats.size <= SMALL_FILE_MAX_BYTES ? await readWhole(calls, fd, stats) : undefined;
+      // A large file, or a small one that shrank while read, is sent from its descriptor.
+      if (stats.isFile() && !content) return openedObject(fd, describe(key, stats), calls);
+      if (content) small = { stats, content };
     } catch (error) {
       await calls.close(fd);
       throw error;
     }
     await calls.close(fd);
-    return undefined;
+    if (!small) return undefined;
+    this.small.set(target.path, small.stats, small.content);
+    return memoryObject(describe(key, small.stats), small.content);
+  }
+
+  /** A small file read before and unchanged since, from memory (see SmallFileCache). */
+  private async cachedObject(key: string, path: string): Promise<OpenedObject | undefined> {
+    if (!this.small.has(path)) return undefined;
+    let stats: BigIntStats;
+    try {
+      stats = await this.calls.lstat(path);
+    } catch {
+      // Gone or unreadable: the full open reports it as it would without the cache.
+      this.small.delete(path);
+      return undefined;
+    }
+    const content = this.small.get(path, stats);
+    return content && memoryObject(describe(key, stats), content);
   }
 
   async read(key: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
@@ -419,6 +444,19 @@ async function lstatIfExists(path: string): Promise<BigIntStats | undefined> {
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
   return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** The whole of a small file, or undefined when it turned out shorter than `stats` said. */
+async function readWhole(calls: DirectCalls, fd: number, stats: BigIntStats): Promise<Buffer | undefined> {
+  const size = Number(stats.size);
+  // Its own memory, not a slice of Node's shared pool, which a cached slice would keep alive whole.
+  const content = Buffer.allocUnsafeSlow(size);
+  for (let at = 0; at < size;) {
+    const read = await calls.read(fd, content.subarray(at), size - at, at);
+    if (read === 0) return undefined;
+    at += read;
+  }
+  return content;
 }
 
 function describe(key: string, stats: BigIntStats): StoredObject {
