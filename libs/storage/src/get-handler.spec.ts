@@ -60,8 +60,9 @@ async function rawServer(
   return { port: (server.address() as AddressInfo).port, connections: () => sockets.length, sockets };
 }
 
-const get = (port: number, path = '/bucket/key', headers: Record<string, string> = {}) =>
-  new HttpRequest({ method: 'GET', protocol: 'http:', hostname: '127.0.0.1', port, path, headers });
+const requestTo = (port: number, fields: Partial<ConstructorParameters<typeof HttpRequest>[0]> = {}) =>
+  new HttpRequest({ method: 'GET', protocol: 'http:', hostname: '127.0.0.1', port, path: '/bucket/key', headers: {}, ...fields });
+const get = (port: number, path = '/bucket/key', headers: Record<string, string> = {}) => requestTo(port, { path, headers });
 
 async function readAll(body: unknown): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -128,11 +129,7 @@ describe('GetHandler', () => {
       socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
     });
     handler = new GetHandler();
-    const request = new HttpRequest({
-      method: 'GET',
-      protocol: 'http:',
-      hostname: '127.0.0.1',
-      port: server.port,
+    const request = requestTo(server.port, {
       path: '/b/a%20b',
       query: { 'list-type': '2', prefix: 'x/y' },
       headers: { authorization: 'AWS4 sig', 'x-amz-date': '20261202T000000Z' },
@@ -177,11 +174,8 @@ describe('GetHandler', () => {
       req.on('end', () => res.writeHead(200, { 'Content-Length': 0, 'X-Got': `${req.method} ${Buffer.concat(chunks)}` }).end());
     });
     handler = new GetHandler();
-    const put = new HttpRequest({
+    const put = requestTo(server.port, {
       method: 'PUT',
-      protocol: 'http:',
-      hostname: '127.0.0.1',
-      port: server.port,
       path: '/b/k',
       headers: { 'content-length': '5' },
       body: 'hello',
@@ -310,7 +304,7 @@ describe('GetHandler', () => {
       return { port: (server.address() as AddressInfo).port, requests: () => requests };
     }
 
-    const tlsGet = (port: number) => new HttpRequest({ method: 'GET', protocol: 'https:', hostname: '127.0.0.1', port, path: '/b/k', headers: {} });
+    const tlsGet = (port: number) => requestTo(port, { protocol: 'https:', path: '/b/k' });
 
     it('reads from a store whose certificate chains to the given roots', async () => {
       const store = await httpsStore(pki.leaf('store', { ips: ['127.0.0.1'] }));
