@@ -270,6 +270,16 @@ describe('GetHandler', () => {
     await expect(answer).rejects.toMatchObject({ name: 'AbortError' });
   });
 
+  it('does not ask a store that let a kept connection time out a second time', async () => {
+    const server = await rawServer((socket, _request, index) => {
+      if (index === 0) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    });
+    handler = new GetHandler(undefined, { socketTimeoutMs: 100 });
+    await readAll((await handler.handle(get(server.port))).response.body);
+    await expect(handler.handle(get(server.port))).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(server.connections()).toBe(1);
+  });
+
   it('times out a store that does not answer', async () => {
     const server = await rawServer(() => undefined);
     handler = new GetHandler(undefined, { socketTimeoutMs: 50 });

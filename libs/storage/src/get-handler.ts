@@ -17,7 +17,10 @@ export interface GetHandlerOptions {
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-/** A reused connection that ended before any byte of the answer: the store had closed it; try a new one. */
+/**
+ * A reused connection that closed before any byte of the answer: the store had closed it while it
+ * was idle, so a new one is tried. A store that does not answer in time is not asked twice.
+ */
 class NoAnswerError extends Error {
   constructor(readonly reason: Error) {
     super(reason.message);
@@ -110,7 +113,7 @@ export class GetHandler {
       };
       connection.onEnd = (error) => {
         settle();
-        reject(received ? error : new NoAnswerError(error));
+        reject(received || error.name === 'TimeoutError' ? error : new NoAnswerError(error));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       connection.sink = (chunk) => {

@@ -4,10 +4,10 @@ import { releasesOnCallback } from './write-ownership';
 
 /**
  * A response body of known length read from its connection: as a Readable for any consumer (each
- * read copied out, the read buffer reused), or by `sendTo` written from the read buffers straight to
- * a client's socket, nothing copied or allocated (copies to any other destination). Once its last byte is read the connection goes back through
- * `release`; a body destroyed or failed before that closes it, and so does a store that sent more
- * than it announced.
+ * read copied out, the read buffer reused), or by `sendTo` written from the read buffers straight
+ * to a client's socket, nothing copied or allocated (copies to any other destination). Once its
+ * last byte is read the connection goes back through `release`; a body destroyed or failed before
+ * that closes it, and so does a store that sent more than it announced.
  */
 export class ResponseBody extends Readable {
   private remaining: number;

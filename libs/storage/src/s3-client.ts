@@ -17,7 +17,8 @@ export interface S3ClientSettings {
 /**
  * Checksums only where S3 requires them: the SDK's default adds a CRC to every part and checks it
  * on every read, CPU the fileserver would spend on top of TLS and SigV4, and some S3-compatible
- * stores do not support it. Reads through GetHandler (see there). No logger: nothing the SDK would log may carry a credential.
+ * stores do not support it. Reads through GetHandler (see there). No logger: nothing the SDK would
+ * log may carry a credential.
  */
 export function createS3Client(settings: S3ClientSettings): S3Client {
   return new S3Client({
