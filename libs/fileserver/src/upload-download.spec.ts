@@ -1,4 +1,4 @@
-import { COMPANY_A, as, rawRequest, startTestFileserver, upload, type TestFileserver } from './testing/test-fileserver';
+import { COMPANY_A, as, multipart, rawRequest, startTestFileserver, upload, type TestFileserver } from './testing/test-fileserver';
 
 describe('fileserver upload and download', () => {
   let fs: TestFileserver;
@@ -19,6 +19,17 @@ describe('fileserver upload and download', () => {
     expect(res.status).toBe(200);
     expect(res.json()).toEqual(['proj/task.1/artifacts/data.json']);
     expect(await fs.content(`${COMPANY_A}/proj/task.1/artifacts/data.json`)).toBe('{"a":1}');
+  });
+
+  it('tells the storage how long the request is, so a small body can be written in one durable call, and answers without an ETag', async () => {
+    const stage = jest.spyOn(fs.storage, 'stage');
+    const parts = [{ name: 'small.txt', content: 'tiny' }];
+    const res = await upload(fs, A, parts);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.headers['etag']).toBeUndefined();
+    const hint = stage.mock.calls[0][2]?.expectedBytes;
+    expect(hint).toBe(multipart(parts).body.length);
   });
 
   it('takes a part name with leading slashes, as the ClearML SDK sends it, relative to the tenant folder', async () => {

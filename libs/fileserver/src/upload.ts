@@ -1,5 +1,5 @@
 import busboy from 'busboy';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { WardenError } from '@warden/errors';
 import type { StagedObject } from '@warden/storage';
 import { callerOf } from './caller';
@@ -24,7 +24,7 @@ export function uploadHandler(o: FileserverOptions): RequestHandler {
       if (encoding && encoding !== 'identity') throw new WardenError('ERR_UNSUPPORTED_ENCODING', `content encoding is not supported (${encoding})`);
       const declared = Number(req.get('Content-Length'));
       if (o.limits.maxUploadBytes > 0 && declared > o.limits.maxUploadBytes) throw tooLarge(o.limits.maxUploadBytes);
-      res.json(await receive(req, callerOf(res), o));
+      answerJson(res, await receive(req, callerOf(res), o, declared));
     } catch (error) {
       // The rest of a refused body is not read; the connection is not reused for that reason.
       if (!req.complete) res.set('Connection', 'close');
@@ -33,8 +33,8 @@ export function uploadHandler(o: FileserverOptions): RequestHandler {
   };
 }
 
-async function receive(req: Request, caller: FileserverCaller, o: FileserverOptions): Promise<string[]> {
-  const session = new UploadSession(req, caller, o);
+async function receive(req: Request, caller: FileserverCaller, o: FileserverOptions, declared: number): Promise<string[]> {
+  const session = new UploadSession(req, caller, o, Number.isFinite(declared) ? declared : undefined);
   await session.finished;
   const settled = await Promise.allSettled(session.staging);
   const staged = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
@@ -73,6 +73,8 @@ class UploadSession {
     private readonly req: Request,
     private readonly caller: FileserverCaller,
     private readonly o: FileserverOptions,
+    /** The request's Content-Length: no part is longer. */
+    private readonly declared: number | undefined,
   ) {
     this.finished = new Promise((resolve) => (this.finish = resolve));
     try {
@@ -153,7 +155,7 @@ class UploadSession {
       this.stop(error);
       return;
     }
-    const staging = this.o.storage.stage(tenantKey(this.caller, path), stream, { signal: this.controller.signal });
+    const staging = this.o.storage.stage(tenantKey(this.caller, path), stream, { signal: this.controller.signal, expectedBytes: this.declared });
     staging.catch((error: unknown) => this.stop(error));
     this.staging.push(staging);
     this.paths.push(path);
@@ -170,6 +172,15 @@ class UploadSession {
     }
     this.finish();
   }
+}
+
+/**
+ * The list of stored paths as res.json writes it, without the ETag Express would hash the body for:
+ * an upload's answer is never asked for again conditionally.
+ */
+function answerJson(res: Response, value: unknown): void {
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(value));
 }
 
 function tooLarge(limit: number): WardenError {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -13,6 +13,15 @@ function tempRoot(): string {
 
 const body = (content: string) => Readable.from([Buffer.from(content)]);
 const tempFiles = (root: string) => readdirSync(join(root, TEMP_DIR_NAME));
+
+function readlinkOrEmpty(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    // closed since the listing
+    return '';
+  }
+}
 
 describe('LocalStorage', () => {
   it('puts an object under nested folders and reads it back whole and by range', async () => {
@@ -107,6 +116,42 @@ describe('LocalStorage', () => {
       expect(tempFiles(root)).toEqual([]);
     } finally {
       fdatasync.mockRestore();
+    }
+  });
+
+  it('writes a body announced small with O_DSYNC instead of an fsync, and any other with an fsync', async () => {
+    const root = tempRoot();
+    const storage = new LocalStorage(root);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fs = require('node:fs') as typeof import('node:fs');
+    const fsync = jest.spyOn(fs, 'fsync');
+    /** The open flags of the temp file being written, read from /proc while its body is still open. */
+    const flagsWhileWriting = async (key: string, expectedBytes: number | undefined, content: string) => {
+      const source = new PassThrough();
+      const staging = storage.stage(key, source, { expectedBytes });
+      source.write(content);
+      let flags: number | undefined;
+      for (let tries = 0; flags === undefined && tries < 200; tries++) {
+        await new Promise((r) => setTimeout(r, 5));
+        const fd = readdirSync('/proc/self/fd').find((n) => readlinkOrEmpty(`/proc/self/fd/${n}`).startsWith(join(root, TEMP_DIR_NAME)));
+        if (fd) flags = parseInt(/flags:\s+([0-7]+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1] ?? '', 8);
+      }
+      source.end();
+      await (await staging).commit();
+      expect(readFileSync(join(root, key), 'utf8')).toBe(content);
+      return flags ?? NaN;
+    };
+    try {
+      expect((await flagsWhileWriting('small.bin', 5, 'small')) & fs.constants.O_DSYNC).toBe(fs.constants.O_DSYNC);
+      expect(fsync).not.toHaveBeenCalled();
+      // A hint, not a limit: more than announced is stored whole, still written synchronously.
+      expect((await flagsWhileWriting('more.bin', 2, 'more than two')) & fs.constants.O_DSYNC).toBe(fs.constants.O_DSYNC);
+      expect((await flagsWhileWriting('unknown.bin', undefined, 'no length')) & fs.constants.O_DSYNC).toBe(0);
+      expect(fsync).toHaveBeenCalledTimes(1);
+      expect((await flagsWhileWriting('large.bin', 1024 * 1024, 'announced large')) & fs.constants.O_DSYNC).toBe(0);
+      expect(fsync).toHaveBeenCalledTimes(2);
+    } finally {
+      fsync.mockRestore();
     }
   });
 

@@ -5,7 +5,7 @@ import { dirname, join, relative, isAbsolute } from 'node:path';
 import type { Readable } from 'node:stream';
 import { WardenError } from '@warden/errors';
 import { DirectCalls } from './direct-calls';
-import { fdatasyncFd, realpathNative } from './fd';
+import { fdatasyncFd } from './fd';
 import { FolderSync } from './folder-sync';
 import { keySegments, TEMP_DIR_NAME } from './object-key';
 import { sendFileRange } from './send-file';
@@ -14,6 +14,9 @@ import { commitStaged, type ByteRange, type OpenedObject, type PutOptions, type 
 
 const READ_CHUNK_BYTES = 256 * 1024;
 const WRITEBACK_BYTES = 8 * 1024 * 1024;
+/** Bodies announced this small are written with O_DSYNC: each write durable as it returns, no fsync. */
+const DSYNC_MAX_BYTES = 64 * 1024;
+const DSYNC_CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_DSYNC;
 
 interface Located {
   root: string;
@@ -60,17 +63,17 @@ export class LocalStorage implements StorageAdapter {
       // that counts (a link can appear at any time before it), and a second realpath per upload
       // cost some 3% of a 4 KiB upload's main-thread time.
       await writeBody(temp, body, options);
-      stats = await lstat(temp, { bigint: true });
+      stats = await this.calls.lstat(temp);
     } catch (error) {
       await rm(temp, { force: true });
       throw fullOr(error);
     }
-    return new LocalStaged(target, temp, stats, this.folders);
+    return new LocalStaged(target, temp, stats, this.folders, this.calls);
   }
 
   async stat(key: string): Promise<StoredObject | undefined> {
     const target = await this.locate(key);
-    await refuseLinks(target);
+    await refuseLinks(target, this.calls);
     const stats = await lstatIfExists(target.path);
     return stats?.isFile() ? describe(key, stats) : undefined;
   }
@@ -87,7 +90,7 @@ export class LocalStorage implements StorageAdapter {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw linkError();
       // Nothing to open: a link on the way is still refused rather than reported missing.
-      await refuseLinks(target);
+      await refuseLinks(target, this.calls);
       if (isMissing(error)) return undefined;
       throw error;
     }
@@ -132,13 +135,13 @@ export class LocalStorage implements StorageAdapter {
 
   async isFolder(prefix: string): Promise<boolean> {
     const target = await this.locate(prefix);
-    await refuseLinks(target);
+    await refuseLinks(target, this.calls);
     return (await lstatIfExists(target.path))?.isDirectory() ?? false;
   }
 
   async delete(key: string): Promise<boolean> {
     const target = await this.locate(key);
-    await refuseLinks(target);
+    await refuseLinks(target, this.calls);
     if (!(await lstatIfExists(target.path))?.isFile()) return false;
     try {
       await unlink(target.path);
@@ -151,7 +154,7 @@ export class LocalStorage implements StorageAdapter {
 
   async deletePrefix(prefix: string): Promise<number> {
     const target = await this.locate(prefix);
-    await refuseLinks(target);
+    await refuseLinks(target, this.calls);
     if (!(await lstatIfExists(target.path))?.isDirectory()) return 0;
     const entries = await readdir(target.path, { recursive: true, withFileTypes: true });
     const count = entries.filter((entry) => entry.isFile()).length;
@@ -206,6 +209,7 @@ class LocalStaged implements StagedObject {
     private readonly temp: string,
     private readonly stats: BigIntStats,
     private readonly folders: FolderSync,
+    private readonly calls: DirectCalls,
   ) {}
 
   get key(): string {
@@ -224,11 +228,11 @@ class LocalStaged implements StagedObject {
       // The folder usually exists (uploads land where others did): mkdir only when the rename
       // says it is missing. Checked again for links right before each rename: one could have
       // appeared on the way since the body started, or been created by the mkdir's race.
-      await refuseLinks(this.target);
+      await refuseLinks(this.target, this.calls);
       await rename(this.temp, this.target.path).catch(async (error: unknown) => {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
         created = await mkdir(parent, { recursive: true });
-        await refuseLinks(this.target);
+        await refuseLinks(this.target, this.calls);
         await rename(this.temp, this.target.path);
       });
     } catch (error) {
@@ -256,13 +260,20 @@ class LocalStaged implements StagedObject {
  * Every WRITEBACK_BYTES of a large body, the bytes written so far are sent to disk (fdatasync in the
  * pool) while the rest still arrives: the kernel would otherwise start only at its dirty threshold
  * (gigabytes on a large machine), and the closing fsync would write the whole body after it arrived.
+ * A body the caller announced as small (`expectedBytes`) is opened with O_DSYNC instead: it arrives
+ * in one or two writes, each durable when it returns, which spares the fsync's trip through the
+ * thread pool. Should more arrive than announced, every write is still durable, only slower.
  */
 function writeBody(path: string, body: NodeJS.ReadableStream, options: PutOptions): Promise<void> {
   const maxBytes = options.maxBytes ?? 0;
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(asError(signal.reason));
+  const small = options.expectedBytes !== undefined && options.expectedBytes <= DSYNC_MAX_BYTES;
   // A 1 MiB buffer lets the chunks that arrive during one write go out together in the next.
-  const file = createWriteStream(path, { flags: 'wx', mode: 0o644, flush: true, highWaterMark: 1024 * 1024 });
+  // The stream hands `flags` to fs.open, which takes the numeric form as well (O_DSYNC has no
+  // letter); @types/node declares only strings.
+  const flags = (small ? DSYNC_CREATE : 'wx') as string;
+  const file = createWriteStream(path, { flags, mode: 0o644, flush: !small, highWaterMark: 1024 * 1024 });
   let written = 0;
   let writtenBack = 0;
   // At most one writeback at a time, none once the body ended or failed; the descriptor is closed
@@ -376,13 +387,13 @@ const DELETED_SUFFIX = ' (deleted)';
 
 /**
  * Every existing segment below the root, the last one included, must be a real folder or file.
- * One realpath answers for the whole path when it exists (a read costs one thread-pool trip, not
- * one per segment); a missing tail, as for a new upload, is walked up to the part that exists.
+ * One realpath answers for the whole path when it exists (one call, direct while the storage answers
+ * fast, not one per segment); a missing tail, as for a new upload, is walked up to the part that exists.
  */
-async function refuseLinks(target: Located): Promise<void> {
+async function refuseLinks(target: Located, calls: DirectCalls): Promise<void> {
   for (let path = target.path; path !== target.root; path = dirname(path)) {
     try {
-      if ((await realpathNative(path)) !== path) throw linkError();
+      if ((await calls.realpath(path)) !== path) throw linkError();
       return;
     } catch (error) {
       if (!isMissing(error)) throw error;

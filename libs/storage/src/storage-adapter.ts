@@ -19,6 +19,8 @@ export interface PutOptions {
   /** The body is refused (ERR_PAYLOAD_TOO_LARGE) once it passes this many bytes; 0 or absent = no limit. */
   maxBytes?: number;
   signal?: AbortSignal;
+  /** At most this many bytes are coming, as far as the caller knows (a request's Content-Length): a hint, not a limit. */
+  expectedBytes?: number;
 }
 
 /** A body written out in full but not yet visible under its key. */
