@@ -139,6 +139,8 @@ describe('LocalStorage', () => {
       source.end();
       await (await staging).commit();
       expect(readFileSync(join(root, key), 'utf8')).toBe(content);
+      // A file never seen open must fail the test, not read as "no O_DSYNC".
+      expect(flags).toBeDefined();
       return flags ?? NaN;
     };
     try {
