@@ -105,6 +105,23 @@ describe('DirectCalls', () => {
     expect(stalled.direct).toBe(false);
   });
 
+  it('renames directly while calls are fast and through the pool once they are slow', async () => {
+    const renameSync = jest.spyOn(fs, 'renameSync');
+    const pooled = jest.spyOn(fs.promises, 'rename');
+    const [a, b, c] = ['a', 'b', 'c'].map((name) => join(root, 'real', `rename-${name}.bin`));
+    writeFileSync(a, 'moved');
+    await new DirectCalls(steppingClock(0.01).clock).rename(a, b);
+    expect(renameSync).toHaveBeenCalledWith(a, b);
+    expect(pooled).not.toHaveBeenCalled();
+    const stalled = new DirectCalls(steppingClock(60).clock);
+    await stalled.rename(b, c);
+    await stalled.rename(c, a);
+    expect(renameSync).toHaveBeenCalledTimes(2);
+    expect(pooled).toHaveBeenCalledWith(c, a);
+    expect(await errorCode(stalled.rename(b, c))).toBe('ENOENT');
+    expect(fs.readFileSync(a, 'utf8')).toBe('moved');
+  });
+
   it('reads more than DIRECT_READ_MAX_BYTES through the pool even while direct', async () => {
     const big = join(root, 'big.bin');
     writeFileSync(big, Buffer.alloc(DIRECT_READ_MAX_BYTES + 1, 7));

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FolderSync } from './folder-sync';
@@ -67,6 +67,8 @@ describe('FolderSync', () => {
     try {
       await expect(new FolderSync().sync(dir)).resolves.toBeUndefined();
       await expect(new FolderSync().sync(join(dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
+      writeFileSync(join(dir, 'file'), 'not a folder');
+      await expect(new FolderSync().sync(join(dir, 'file'))).rejects.toMatchObject({ code: 'ENOTDIR' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -157,6 +157,30 @@ describe('LocalStorage', () => {
     }
   });
 
+  it('closes and renames an upload directly while the storage answers fast, leaving the pool its writes and fsyncs', async () => {
+    const root = tempRoot();
+    const storage = new LocalStorage(root);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fs = require('node:fs') as typeof import('node:fs');
+    await storage.put('warm/up.bin', body('first'));
+    const spies = ['close', 'closeSync', 'rename', 'renameSync', 'write', 'writev'].map((name) => jest.spyOn(fs, name as 'close'));
+    const pooledRename = jest.spyOn(fs.promises, 'rename');
+    try {
+      await storage.put('warm/up.bin', body('second'), { expectedBytes: 6 });
+      const [close, closeSync, rename, renameSync, write, writev] = spies;
+      expect(readFileSync(join(root, 'warm', 'up.bin'), 'utf8')).toBe('second');
+      // The temp file and the folder fsynced after the rename.
+      expect(closeSync).toHaveBeenCalledTimes(2);
+      expect(renameSync).toHaveBeenCalledWith(expect.stringContaining(join(root, TEMP_DIR_NAME)), join(root, 'warm', 'up.bin'));
+      expect(close).not.toHaveBeenCalled();
+      expect(rename).not.toHaveBeenCalled();
+      expect(pooledRename).not.toHaveBeenCalled();
+      expect(write.mock.calls.length + writev.mock.calls.length).toBe(1);
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
   it('keeps the previous version intact when a replacement fails halfway', async () => {
     const root = tempRoot();
     const storage = new LocalStorage(root);

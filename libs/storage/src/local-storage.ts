@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { constants, createReadStream, createWriteStream, type BigIntStats } from 'node:fs';
-import { access, lstat, mkdir, readdir, realpath, rename, rm, unlink } from 'node:fs/promises';
+import { constants, createReadStream, createWriteStream, fsync, open, write, writev, type BigIntStats } from 'node:fs';
+import { access, lstat, mkdir, readdir, realpath, rm, unlink } from 'node:fs/promises';
 import { dirname, join, relative, isAbsolute } from 'node:path';
 import type { Readable } from 'node:stream';
 import { WardenError } from '@warden/errors';
 import { DirectCalls } from './direct-calls';
 import { fdatasyncFd } from './fd';
-import { FolderSync } from './folder-sync';
+import { FolderSync, syncFolderWith } from './folder-sync';
 import { keySegments, TEMP_DIR_NAME } from './object-key';
 import { sendFileRange } from './send-file';
 import { memoryObject, SMALL_FILE_MAX_BYTES, SmallFileCache } from './small-files';
@@ -36,9 +36,9 @@ interface Located {
 export class LocalStorage implements StorageAdapter {
   private readonly root: string;
   private realRoot: Promise<string> | undefined;
-  private readonly folders = new FolderSync();
-  // Downloads' calls, direct while the storage answers fast (see DirectCalls).
+  // Calls the kernel answers from memory, direct while the storage answers fast (see DirectCalls).
   private readonly calls = new DirectCalls();
+  private readonly folders = new FolderSync(syncFolderWith(this.calls));
   private readonly small = new SmallFileCache();
   // Temp names: the writer's pid (cleanupTemp spares live writers), a random part per process (a
   // restarted process with the same pid, as pid 1 in a container, never meets its old names) and a
@@ -62,7 +62,7 @@ export class LocalStorage implements StorageAdapter {
       // No link check before the body: commit checks right before the rename, which is the check
       // that counts (a link can appear at any time before it), and a second realpath per upload
       // cost some 3% of a 4 KiB upload's main-thread time.
-      await writeBody(temp, body, options);
+      await writeBody(temp, body, options, this.calls);
       stats = await this.calls.lstat(temp);
     } catch (error) {
       await rm(temp, { force: true });
@@ -229,11 +229,11 @@ class LocalStaged implements StagedObject {
       // says it is missing. Checked again for links right before each rename: one could have
       // appeared on the way since the body started, or been created by the mkdir's race.
       await refuseLinks(this.target, this.calls);
-      await rename(this.temp, this.target.path).catch(async (error: unknown) => {
+      await this.calls.rename(this.temp, this.target.path).catch(async (error: unknown) => {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
         created = await mkdir(parent, { recursive: true });
         await refuseLinks(this.target, this.calls);
-        await rename(this.temp, this.target.path);
+        await this.calls.rename(this.temp, this.target.path);
       });
     } catch (error) {
       throw conflictOr(error, this.key);
@@ -264,7 +264,7 @@ class LocalStaged implements StagedObject {
  * in one or two writes, each durable when it returns, which spares the fsync's trip through the
  * thread pool. Should more arrive than announced, every write is still durable, only slower.
  */
-function writeBody(path: string, body: NodeJS.ReadableStream, options: PutOptions): Promise<void> {
+function writeBody(path: string, body: NodeJS.ReadableStream, options: PutOptions, calls: DirectCalls): Promise<void> {
   const maxBytes = options.maxBytes ?? 0;
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(asError(signal.reason));
@@ -273,7 +273,7 @@ function writeBody(path: string, body: NodeJS.ReadableStream, options: PutOption
   // The stream hands `flags` to fs.open, which takes the numeric form as well (O_DSYNC has no
   // letter); @types/node declares only strings.
   const flags = (small ? DSYNC_CREATE : 'wx') as string;
-  const file = createWriteStream(path, { flags, mode: 0o644, flush: !small, highWaterMark: 1024 * 1024 });
+  const file = createWriteStream(path, { flags, mode: 0o644, flush: !small, highWaterMark: 1024 * 1024, fs: writeStreamCalls(calls) });
   let written = 0;
   let writtenBack = 0;
   // At most one writeback at a time, none once the body ended or failed; the descriptor is closed
@@ -337,6 +337,16 @@ function writeBody(path: string, body: NodeJS.ReadableStream, options: PutOption
     body.on('end', onEnd);
     body.on('data', onData);
   });
+}
+
+/**
+ * The calls a write stream makes: open, writes and fsync through the thread pool (they wait for the
+ * disk), the close through DirectCalls, since the data is durable by then and a close is a few
+ * microseconds, less than the trip through the pool.
+ */
+function writeStreamCalls(calls: DirectCalls) {
+  const close = (fd: number, done: (error: Error | null) => void) => void calls.close(fd).then(() => done(null), done);
+  return { open, write, writev, fsync, close };
 }
 
 /** An abort's reason is a DOMException, which is not an Error here; callers tell it by its name. */
