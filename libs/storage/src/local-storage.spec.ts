@@ -181,6 +181,31 @@ describe('LocalStorage', () => {
     }
   });
 
+  it('replaces a large file through the pool: the rename frees its blocks before it returns', async () => {
+    const root = tempRoot();
+    const storage = new LocalStorage(root);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fs = require('node:fs') as typeof import('node:fs');
+    const large = Buffer.alloc(64 * 1024 + 1, 3);
+    await storage.put('t/large.bin', Readable.from([large]));
+    await storage.put('t/small.bin', Readable.from([Buffer.alloc(64 * 1024, 4)]));
+    const renameSync = jest.spyOn(fs, 'renameSync');
+    const pooled = jest.spyOn(fs.promises, 'rename');
+    try {
+      await storage.put('t/large.bin', body('now small'));
+      expect(pooled).toHaveBeenCalledWith(expect.stringContaining(join(root, TEMP_DIR_NAME)), join(root, 't', 'large.bin'));
+      expect(renameSync).not.toHaveBeenCalled();
+      // What replaced it is small, and so is a file of exactly 64 KiB.
+      await storage.put('t/large.bin', Readable.from([large]));
+      await storage.put('t/small.bin', body('smaller'));
+      expect(renameSync).toHaveBeenCalledTimes(2);
+      expect(pooled).toHaveBeenCalledTimes(1);
+      expect(readFileSync(join(root, 't', 'large.bin'))).toEqual(large);
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
   it('keeps the previous version intact when a replacement fails halfway', async () => {
     const root = tempRoot();
     const storage = new LocalStorage(root);

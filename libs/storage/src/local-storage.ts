@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants, createReadStream, createWriteStream, fsync, open, write, writev, type BigIntStats } from 'node:fs';
-import { access, lstat, mkdir, readdir, realpath, rm, unlink } from 'node:fs/promises';
+import { access, lstat, mkdir, readdir, realpath, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, join, relative, isAbsolute } from 'node:path';
 import type { Readable } from 'node:stream';
 import { WardenError } from '@warden/errors';
@@ -17,6 +17,8 @@ const WRITEBACK_BYTES = 8 * 1024 * 1024;
 /** Bodies announced this small are written with O_DSYNC: each write durable as it returns, no fsync. */
 const DSYNC_MAX_BYTES = 64 * 1024;
 const DSYNC_CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_DSYNC;
+/** A file up to this size is replaced by a direct rename; freeing more takes the rename too long. */
+const DIRECT_REPLACE_MAX_BYTES = 64n * 1024n;
 
 interface Located {
   root: string;
@@ -229,11 +231,11 @@ class LocalStaged implements StagedObject {
       // says it is missing. Checked again for links right before each rename: one could have
       // appeared on the way since the body started, or been created by the mkdir's race.
       await refuseLinks(this.target, this.calls);
-      await this.calls.rename(this.temp, this.target.path).catch(async (error: unknown) => {
+      await this.replace().catch(async (error: unknown) => {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
         created = await mkdir(parent, { recursive: true });
         await refuseLinks(this.target, this.calls);
-        await this.calls.rename(this.temp, this.target.path);
+        await this.replace();
       });
     } catch (error) {
       throw conflictOr(error, this.key);
@@ -242,6 +244,17 @@ class LocalStaged implements StagedObject {
     // The new entry, and the entry of every folder mkdir created on the way, must be durable.
     await Promise.all(foldersToSync(parent, created).map((folder) => this.folders.sync(folder)));
     return describe(this.key, this.stats);
+  }
+
+  /**
+   * Renames the temp file over the target. Replacing a large file frees its blocks before the rename
+   * returns (10 MiB: about 3 ms on a disk mounted with online discard), which the event loop must
+   * not wait for: such a rename goes through the pool, any other is direct while the storage is fast.
+   */
+  private async replace(): Promise<void> {
+    const replaced = await this.calls.lstat(this.target.path).catch(() => undefined);
+    if (replaced && replaced.size > DIRECT_REPLACE_MAX_BYTES) return rename(this.temp, this.target.path);
+    return this.calls.rename(this.temp, this.target.path);
   }
 
   async discard(): Promise<void> {
