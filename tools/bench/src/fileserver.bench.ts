@@ -1,7 +1,8 @@
 // npm run bench fileserver: Warden's fileserver (auth on, Bearer token) next to the anchor users would
 // otherwise run, a stand-in of ClearML's own fileserver (Flask under gunicorn, 5 sync workers, auth
-// off: ../clearml-fileserver), and next to the page-cache copy, the machine's limit for moving bytes
-// that are already in memory. Every figure is measured on both sides in each round, the order
+// off: ../clearml-fileserver), and next to the machine's limits: the page-cache copy for moving bytes
+// that are already in memory, and for small uploads a bare server that only stores each one durably
+// and atomically (./durable-upload-limit). Every figure is measured on both sides in each round, the order
 // reversed every other round, so a neighbour's build slows both alike; medians of the rounds.
 // Then the S3 section (./fileserver-s3). Smaller runs: WARDEN_BENCH_BIG_MIB (1024), WARDEN_BENCH_ROUNDS
 // (3), WARDEN_BENCH_SECONDS (4); one section only: WARDEN_BENCH_ONLY=clearml|s3.
@@ -15,6 +16,7 @@ import { promisify } from 'node:util';
 import { CLEARML_WORKERS, startClearmlSide } from './clearml-side';
 import { Cleanup, runBench } from './cleanup';
 import { curlDownload, curlUpload } from './curl-transfer';
+import { startDurableUploadLimit } from './durable-upload-limit';
 import { s3Section } from './fileserver-s3';
 import { BIG, FS_WORKERS, GiB, MB, MiB, ROUNDS, SECONDS, fmt, mbps, median } from './fileserver-settings';
 import { startFileserverStack, type FileserverStack } from './fileserver-stack';
@@ -24,7 +26,8 @@ import { checkTarget } from './report';
 import { pageCacheCopy, writeTestFile } from './transfer';
 
 const MID = 10 * MiB;
-const MID_UPLOADS = 24;
+// About a second a side: fewer made one figure swing by half between rounds.
+const MID_UPLOADS = 64;
 
 interface Side {
   name: 'warden' | 'clearml';
@@ -74,6 +77,9 @@ async function clearmlSection(cleanup: Cleanup, stack: FileserverStack): Promise
   const fileserver = await stack.startFileserver({ CLEARML__FILESERVER__WORKERS: FS_WORKERS, CLEARML__FILESERVER__STORAGE__PATH: storage });
   const clearml = await startClearmlSide(clearmlFolder);
   cleanup.add(() => clearml.stop());
+  const limit = await startDurableUploadLimit(join(work, 'limit'));
+  cleanup.add(() => limit.stop());
+  const limitSide = { url: limit.url, headers: {} };
   const token = stack.token;
   const sides: Side[] = [
     { name: 'warden', url: fileserver.url, pid: fileserver.child.pid!, headers: { Authorization: `Bearer ${token}` } },
@@ -90,10 +96,12 @@ async function clearmlSection(cleanup: Cleanup, stack: FileserverStack): Promise
     if (bytes !== BIG) throw new Error(`${side.name}: downloaded ${bytes} bytes, expected ${BIG}`);
     await load(side, '/bench/tiny.bin', 8, 1);
   }
+  await load(limitSide, '/', 16, 1, tinyPost);
   execFileSync('sync');
 
   const figures = {
     pageCache: [] as number[],
+    postLimit: [] as number[],
     download: figure('1 GiB download', 'MB/s', true),
     downloadCpu: figure('server CPU per GiB downloaded', 's', false),
     get: figure('4 KiB authenticated GET c=32', 'req/s', true),
@@ -104,6 +112,7 @@ async function clearmlSection(cleanup: Cleanup, stack: FileserverStack): Promise
     uploadOnce: figure('peak memory, each page once, 1 GiB upload', 'MB', false),
     p99: figure('4 KiB GET p99 during a 1 GiB upload c=4', 'ms', false),
   };
+  const postStep = async (side: Side) => void figures.post[side.name].push((await load(side, '/', 16, SECONDS, tinyPost)).requestsPerSec);
   const steps: Array<(side: Side) => Promise<void>> = [
     async (side) => {
       const { result, cpuSeconds } = await treeCost(side.pid, () => curlDownload(`${side.url}/bench/big.bin`, side.headers));
@@ -111,7 +120,7 @@ async function clearmlSection(cleanup: Cleanup, stack: FileserverStack): Promise
       figures.downloadCpu[side.name].push(cpuSeconds / (result.bytes / GiB));
     },
     async (side) => void figures.get[side.name].push((await load(side, '/bench/tiny.bin', 32, SECONDS)).requestsPerSec),
-    async (side) => void figures.post[side.name].push((await load(side, '/', 16, SECONDS, tinyPost)).requestsPerSec),
+    postStep,
     async (side) => void figures.mid[side.name].push(await midUploads(side, midPosts)),
     async (side) => {
       const upload = () => curlUpload(side.url, big, 'bench/big.bin', side.headers);
@@ -133,7 +142,11 @@ async function clearmlSection(cleanup: Cleanup, stack: FileserverStack): Promise
   for (let round = 0; round < ROUNDS; round++) {
     figures.pageCache.push(await pageCacheCopy(big));
     const order = round % 2 === 0 ? sides : [...sides].reverse();
-    for (const step of steps) for (const side of order) await step(side);
+    for (const step of steps) {
+      for (const side of order) await step(side);
+      // Right after the two sides' POSTs, on the machine as they found it.
+      if (step === postStep) figures.postLimit.push((await load(limitSide, '/', 16, SECONDS, tinyPost)).requestsPerSec);
+    }
     console.log(`round ${round + 1}/${ROUNDS} done`);
   }
 
@@ -142,8 +155,13 @@ async function clearmlSection(cleanup: Cleanup, stack: FileserverStack): Promise
   console.log(`warden: fileserver.workers=${FS_WORKERS}, auth on (Bearer token); clearml: Flask stand-in, gunicorn ${CLEARML_WORKERS} sync workers, auth off`);
   console.log(`page-cache copy (dd of the cached file into tmpfs, 1 MiB blocks): ${median(figures.pageCache).toFixed(0)} MB/s`);
   console.log(`  per round: ${figures.pageCache.map((v) => v.toFixed(0)).join('  ')}`);
+  console.log(
+    `durable-upload limit, 4 KiB POST c=16 (bare HTTP server, new file with O_DSYNC renamed over the old, folder fsynced): ${median(figures.postLimit).toFixed(0)} req/s`,
+  );
+  console.log(`  per round: ${figures.postLimit.map((v) => v.toFixed(0)).join('  ')}`);
   console.log(`load average at the end (2 cores, shared): ${load1}\n`);
   const rows = Object.values(figures).filter((f): f is Figure => !Array.isArray(f));
+  const perLimit = (values: number[], times = 1) => median(values.map((v, i) => (times * v) / figures.postLimit[i])).toFixed(2);
   const width = Math.max(...rows.map((r) => r.label.length));
   console.log(`${'figure'.padEnd(width)}  ${'warden'.padStart(9)}  ${'clearml'.padStart(9)}  warden/clearml  per round (warden/clearml)`);
   for (const f of rows) {
@@ -155,6 +173,9 @@ async function clearmlSection(cleanup: Cleanup, stack: FileserverStack): Promise
   const downVsCache = median(figures.download.warden.map((w, i) => w / figures.pageCache[i]));
   const clearmlVsCache = median(figures.download.clearml.map((c, i) => c / figures.pageCache[i]));
   console.log(`1 GiB download vs page-cache copy: warden ${downVsCache.toFixed(2)}, clearml ${clearmlVsCache.toFixed(2)}`);
+  console.log(
+    `4 KiB POST vs the durable-upload limit: warden ${perLimit(figures.post.warden)}, clearml ${perLimit(figures.post.clearml)} (twice clearml's rate: ${perLimit(figures.post.clearml, 2)})`,
+  );
   console.log('ratios: median over rounds of warden/clearml in the same round (CPU, RSS and p99: lower is better)\n');
 
   return [
@@ -192,7 +213,7 @@ function ratio(f: Figure): number {
   return ratios.length ? median(ratios) : NaN;
 }
 
-async function load(side: Side, path: string, connections: number, seconds: number, form?: { body: Buffer; type: string }) {
+async function load(side: Pick<Side, 'url' | 'headers'>, path: string, connections: number, seconds: number, form?: { body: Buffer; type: string }) {
   const headers = form ? { ...side.headers, 'Content-Type': form.type } : side.headers;
   return httpLoad({ url: `${side.url}${path}`, connections, seconds, headers, ...(form && { method: 'POST', body: form.body }) });
 }
