@@ -21,14 +21,14 @@ const DESCRIPTORS = '/proc/self/fd';
 const HAS_DESCRIPTOR_PATHS = existsSync(DESCRIPTORS);
 
 /**
- * The file-system calls that answer from memory (realpath, open, lstat, fstat, small reads, close, and
- * an upload's rename), made directly on the event loop while the storage answers in microseconds, and
- * through libuv's thread pool when it does not. On page-cached files a direct call costs a few microseconds, while each trip through
- * the pool costs the process some 15-20 µs of thread wake-ups and lock hand-offs: a 4 KiB GET makes
- * five such calls (measured: 4,500 → 6,000 GETs/s on one worker). Blocking the event loop is only
- * acceptable while that holds, so a storage that turns slow (a cold disk, a network filesystem
- * under load) sends every call back to the pool for a while: when more than a quarter of 64 calls
- * took over 1 ms, or one call over 50 ms.
+ * The file-system calls the kernel answers from memory (realpath, open, lstat, fstat, small reads,
+ * close, and the rename that commits a small upload), made directly on the event loop while the
+ * storage answers in microseconds, and through libuv's thread pool when it does not. On page-cached
+ * files a direct call costs a few microseconds, while each trip through the pool costs the process
+ * some 15-20 µs of thread wake-ups and lock hand-offs: a 4 KiB GET makes five such calls (measured:
+ * 4,500 → 6,000 GETs/s on one worker). Blocking the event loop is only acceptable while that holds,
+ * so a storage that turns slow (a cold disk, a network filesystem under load) sends every call back
+ * to the pool for a while: when more than a quarter of 64 calls took over 1 ms, or one call over 50 ms.
  */
 export class DirectCalls {
   private counted = 0;
@@ -94,7 +94,10 @@ export class DirectCalls {
     );
   }
 
-  /** Replaces `to` by `from` in one step; on local disk a directory update, no data written. */
+  /**
+   * Replaces `to` by `from` in one step. Only for a `to` that is missing or small: replacing a large
+   * file frees its blocks before the rename returns (see LocalStaged.replace).
+   */
   rename(from: string, to: string): Promise<void> {
     return this.run(
       () => renameSync(from, to),
