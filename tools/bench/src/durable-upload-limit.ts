@@ -28,7 +28,8 @@ export interface DurableUploadLimit {
 /** Starts the limit server on `folder` (created); resolves once every process listens. */
 export async function startDurableUploadLimit(folder: string): Promise<DurableUploadLimit> {
   mkdirSync(join(folder, TEMP), { recursive: true });
-  const child = spawn(process.execPath, [...process.execArgv, __filename, folder], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The IPC channel only tells the server when the bench is gone, however it ended.
+  const child = spawn(process.execPath, [...process.execArgv, __filename, folder], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   const [url] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   return { url, pid: child.pid!, stop: () => void child.kill() };
 }
@@ -41,14 +42,17 @@ function primary(folder: string): void {
       console.error(error);
       process.exit(1);
     });
-  // The bench stops the primary; the workers go with it.
-  process.on('SIGTERM', () => {
+  // Stopped by the bench, or the bench gone without stopping it: the workers go with it.
+  const stop = () => {
     for (const w of workers) w.kill();
     process.exit(0);
-  });
+  };
+  process.on('SIGTERM', stop);
+  process.on('disconnect', stop);
 }
 
 function worker(folder: string): void {
+  process.on('disconnect', () => process.exit(0));
   const dir = openSync(folder, constants.O_RDONLY | constants.O_DIRECTORY);
   let count = 0;
   createServer((req, res) => {
