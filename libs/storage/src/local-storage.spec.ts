@@ -7,6 +7,10 @@ import { text } from 'node:stream/consumers';
 import { LocalStorage } from './local-storage';
 import { TEMP_DIR_NAME } from './object-key';
 
+// The module object the implementation calls into, so a spy sees which way each call went.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const fs = require('node:fs') as typeof import('node:fs');
+
 function tempRoot(): string {
   return mkdtempSync(join(tmpdir(), 'warden-storage-'));
 }
@@ -83,8 +87,6 @@ describe('LocalStorage', () => {
     const storage = new LocalStorage(root);
     await storage.put('model.bin', body('version one'));
     // What a full disk does to a write: the write stream fails with ENOSPC.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const fs = require('node:fs') as typeof import('node:fs');
     const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     const write = jest.spyOn(fs, 'write').mockImplementation((...args: unknown[]) => (args.at(-1) as (error: Error) => void)(full));
     const writev = jest.spyOn(fs, 'writev').mockImplementation((...args: unknown[]) => (args.at(-1) as (error: Error) => void)(full));
@@ -101,8 +103,6 @@ describe('LocalStorage', () => {
   it('sends a large body to disk every 8 MiB while it arrives, and a small one only at the end', async () => {
     const root = tempRoot();
     const storage = new LocalStorage(root);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const fs = require('node:fs') as typeof import('node:fs');
     const fdatasync = jest.spyOn(fs, 'fdatasync');
     try {
       const chunks = Array.from({ length: 40 }, (_, i) => Buffer.alloc(512 * 1024, i));
@@ -122,8 +122,6 @@ describe('LocalStorage', () => {
   it('writes a body announced small with O_DSYNC instead of an fsync, and any other with an fsync', async () => {
     const root = tempRoot();
     const storage = new LocalStorage(root);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const fs = require('node:fs') as typeof import('node:fs');
     const fsync = jest.spyOn(fs, 'fsync');
     /** The open flags of the temp file being written, read from /proc while its body is still open. */
     const flagsWhileWriting = async (key: string, expectedBytes: number | undefined, content: string) => {
@@ -160,8 +158,6 @@ describe('LocalStorage', () => {
   it('closes and renames an upload directly while the storage answers fast, leaving the pool its writes and fsyncs', async () => {
     const root = tempRoot();
     const storage = new LocalStorage(root);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const fs = require('node:fs') as typeof import('node:fs');
     await storage.put('warm/up.bin', body('first'));
     const spies = ['close', 'closeSync', 'rename', 'renameSync', 'write', 'writev'].map((name) => jest.spyOn(fs, name as 'close'));
     const pooledRename = jest.spyOn(fs.promises, 'rename');
@@ -184,8 +180,6 @@ describe('LocalStorage', () => {
   it('replaces a large file through the pool: the rename frees its blocks before it returns', async () => {
     const root = tempRoot();
     const storage = new LocalStorage(root);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const fs = require('node:fs') as typeof import('node:fs');
     const large = Buffer.alloc(64 * 1024 + 1, 3);
     await storage.put('t/large.bin', Readable.from([large]));
     await storage.put('t/small.bin', Readable.from([Buffer.alloc(64 * 1024, 4)]));
