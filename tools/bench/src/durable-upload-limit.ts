@@ -1,11 +1,11 @@
-// The physical limit of the 4 KiB POST figure (this file, run as a script, is its server): the least a
+// The machine's limit for the 4 KiB POST figure (this file, run as a script, is its server): the least a
 // server that keeps Warden's guarantee does per upload, and nothing else. An upload is acknowledged
 // only once durable and replaces the previous version in one step, so per request: the body read
 // whole by Node's bare HTTP server (no multipart parsing, no auth, no logging), written to a new file
 // opened with O_DSYNC, renamed over the old one, the folder fsynced. Synchronous calls, in several
 // processes so that one's waits for the disk overlap with the others' work (4 to 8 measured alike
 // on 2 cores; 2 wait too much, 16 switch too much). A variant sharing each folder fsync among the
-// requests that wait for one, as Warden does, measured the same (2,700-2,830/s with 2 to 4
+// requests that wait for one, as Warden does, measured the same (2,700-2,830/s with 2 to 6
 // processes, against 2,750 for this one in the same runs). ClearML's fileserver rewrites the file in
 // place instead: no new inode, no fsync, and a reader or a crash meets a half-written file.
 import { spawn } from 'node:child_process';
