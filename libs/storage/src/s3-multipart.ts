@@ -47,7 +47,9 @@ export class StagedMultipart {
     const { client, bucket, key, signal } = target;
     let uploadId: string;
     try {
-      const created = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
+      // Not cut by the signal: a create cut in flight may still be made in the store, under an id
+      // this process never learns and so cannot abort. It is short; an abort meanwhile is seen below.
+      const created = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
       uploadId = created.UploadId as string;
     } catch (error) {
       reader.destroy();
@@ -64,6 +66,7 @@ export class StagedMultipart {
     }
     const staged = new StagedMultipart(target, uploadId, [], lease);
     try {
+      signal?.throwIfAborted();
       await staged.sendParts(reader, first);
       return staged;
     } catch (error) {

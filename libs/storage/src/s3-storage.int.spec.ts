@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { buffer, text } from 'node:stream/consumers';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { LocalStorage } from './local-storage';
 import { S3Storage } from './s3-storage';
 import type { StorageAdapter } from './storage-adapter';
@@ -15,9 +16,33 @@ const store = s3TestStore();
 const client = s3TestClient(store);
 const MIB = 1024 * 1024;
 
-function s3(options: { prefix?: string; smallBodyBudgetBytes?: number } = {}): { storage: S3Storage; prefix: string } {
+function s3(options: { prefix?: string; smallBodyBudgetBytes?: number; client?: S3Client } = {}): { storage: S3Storage; prefix: string } {
   const prefix = options.prefix ?? uniqueS3Prefix();
   return { storage: new S3Storage({ client, bucket: store.bucket, prefix, partBytes: 5 * MIB, queueSize: 2, ...options }), prefix };
+}
+
+/**
+ * A client on which the store carries out every CreateMultipartUpload in full, after which
+ * `controller` is aborted and, had the request been given that signal, the answer is lost as on a
+ * connection cut at that moment: the store has an upload whose id the caller never hears of.
+ */
+function clientCutAtCreate(controller: AbortController): S3Client {
+  const http = new NodeHttpHandler();
+  const handler = {
+    metadata: { handlerProtocol: 'http/1.1' },
+    async handle(...[request, options]: Parameters<NodeHttpHandler['handle']>) {
+      if (request.method !== 'POST' || !('uploads' in request.query)) return http.handle(request, options);
+      const answer = await http.handle(request);
+      controller.abort();
+      if (options?.abortSignal?.aborted) throw Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+      return answer;
+    },
+    updateHttpClientConfig: () => undefined,
+    httpHandlerConfigs: () => ({}),
+    destroy: () => http.destroy(),
+  };
+  const credentials = { accessKeyId: store.access_key, secretAccessKey: store.secret_key };
+  return new S3Client({ region: store.region, endpoint: store.endpoint, forcePathStyle: true, credentials, requestHandler: handler });
 }
 
 const body = (content: string | Buffer) => Readable.from([Buffer.from(content)]);
@@ -142,12 +167,25 @@ describe('S3Storage on the S3 test store', () => {
     await expect(storage.put('f', failingAfter(11 * MIB))).rejects.toThrow('client went away');
     await expect(storage.put('f', failingAfter(100))).rejects.toThrow('client went away');
     await expect(storage.put('f', Readable.from(chunks(12 * MIB)), { maxBytes: 7 * MIB })).rejects.toMatchObject({ code: 'ERR_PAYLOAD_TOO_LARGE' });
+    // Aborted by the body itself once 12 MiB are read, so always while parts are on their way.
     const controller = new AbortController();
-    const aborted = storage.put('f', Readable.from(chunks(40 * MIB)), { signal: controller.signal });
-    setTimeout(() => controller.abort(), 50);
-    await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
+    const abortingBody = function* () {
+      yield* chunks(12 * MIB);
+      controller.abort();
+      yield* chunks(28 * MIB);
+    };
+    await expect(storage.put('f', Readable.from(abortingBody()), { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
     expect(await text(await storage.read('f'))).toBe('previous');
     expect(await listS3Keys(client, store.bucket, prefix)).toEqual(['f']);
+    expect(await listS3Uploads(client, store.bucket, prefix)).toEqual([]);
+  });
+
+  it('leaves no upload when the abort comes while the store is starting it', async () => {
+    const controller = new AbortController();
+    const { storage, prefix } = s3({ client: clientCutAtCreate(controller) });
+    await storage.put('f', body('previous'));
+    await expect(storage.put('f', Readable.from(chunks(12 * MIB)), { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(await text(await storage.read('f'))).toBe('previous');
     expect(await listS3Uploads(client, store.bucket, prefix)).toEqual([]);
   });
 
