@@ -22,4 +22,6 @@ module.exports = {
   testMatch: integration ? ['<rootDir>/src/**/*.int.spec.ts'] : ['<rootDir>/src/**/*.spec.ts'],
   testPathIgnorePatterns: integration ? ['/node_modules/'] : ['/node_modules/', '\\.int\\.spec\\.ts$'],
   passWithNoTests: false,
+  // Integration cases make dozens of calls to real servers: seconds when the machine is loaded.
+  ...(integration ? { testTimeout: 30_000 } : {}),
 };
