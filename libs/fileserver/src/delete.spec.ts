@@ -52,6 +52,13 @@ describe('fileserver delete', () => {
     expect(await files()).toEqual(['keep.txt', 'run/sub/b.txt']);
   });
 
+  it('answers a file named __proto__ in the batch as any other name', async () => {
+    await upload(fs, A, [{ name: '__proto__', content: 'p' }]);
+    const res = await rawRequest(fs.url, 'POST', '/delete_many', A, json({ files: ['__proto__', 'constructor'] }));
+    expect(res.body.toString()).toBe('{"deleted":{"__proto__":"__proto__"},"errors":{"Not found":["constructor"]}}');
+    expect(await files()).not.toContain('__proto__');
+  });
+
   it('deletes folders in a batch only for an admin', async () => {
     const user = await rawRequest(fs.url, 'POST', '/delete_many', A, json({ files: ['run'] }));
     expect(user.json()).toEqual({ deleted: {}, errors: { 'Deleting a folder requires the admin role': ['run'] } });
@@ -66,6 +73,7 @@ describe('fileserver delete', () => {
     ['no files', json({}), 400],
     ['an empty list', json({ files: [] }), 400],
     ['bad JSON', Buffer.from('{"files":'), 400],
+    ['a __proto__ key', Buffer.from('{"files": ["keep.txt"], "__proto__": {"files": ["run/a.txt"]}}'), 400],
   ])('refuses a batch with %s', async (_label, body, status) => {
     expect((await rawRequest(fs.url, 'POST', '/delete_many', A, body)).status).toBe(status);
     expect(await files()).toHaveLength(4);

@@ -46,8 +46,9 @@ export function batchDeleteHandler(o: FileserverOptions): RequestHandler {
         );
       }
       const caller = callerOf(res);
-      const deleted: Record<string, string> = {};
-      const errors: Record<string, string[]> = {};
+      // Keyed by the caller's file names: no prototype, so "__proto__" is a name like any other.
+      const deleted: Record<string, string> = Object.create(null);
+      const errors: Record<string, string[]> = Object.create(null);
       for (const file of files) {
         const outcome = await deleteOne(o, caller, file);
         if (outcome.error === undefined) deleted[String(file)] = outcome.path;

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import express, { Router, type RequestHandler } from 'express';
-import type { FastRoutes } from '@warden/http';
+import { Router, type RequestHandler } from 'express';
+import { jsonBody, type FastRoutes } from '@warden/http';
 import { authorized } from './caller';
 import { batchDeleteHandler, deleteHandler } from './delete';
 import { downloadHandler } from './download';
@@ -29,7 +29,7 @@ export function fileserverRoutes(o: FileserverOptions): FileserverRoutes {
   router.get('/', (_req, res) => void res.type('text/plain').send('OK'));
   router.post('/', ...upload);
   // ClearML parses this body whatever its Content-Type says.
-  router.post('/delete_many', auth, express.json({ limit: BATCH_BODY_LIMIT, type: () => true }), batchDeleteHandler(o));
+  router.post('/delete_many', auth, jsonBody(BATCH_BODY_LIMIT), batchDeleteHandler(o));
   // Express answers HEAD with the GET route; the handler skips the body.
   router.get(ANY_OBJECT, ...download);
   router.delete(ANY_OBJECT, auth, deleteHandler(o));

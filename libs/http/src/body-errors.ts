@@ -14,6 +14,7 @@ interface BodyParserError {
  * to a 500. Anything else (no status, or 5xx) is left to the caller as an internal error.
  */
 export function bodyParserError(error: unknown, within?: { limit: number; endpoint: string }): WardenError | undefined {
+  if (error instanceof WardenError) return error;
   if (typeof error !== 'object' || error === null) return undefined;
   const { type, status, errno } = error as BodyParserError;
   if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;

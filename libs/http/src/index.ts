@@ -2,6 +2,7 @@ export { successEnvelope, errorEnvelope, type Envelope } from './envelope';
 export { createLogger, type Logger, type LoggerOptions } from './logger';
 export type { ReadinessCheck, ServiceState } from './readiness';
 export { createServiceApp, type ServiceAppOptions } from './create-app';
+export { jsonBody } from './json-body';
 export type { FastRoutes } from './fast-routes';
 export { listen, type RunningServer } from './server';
 export {

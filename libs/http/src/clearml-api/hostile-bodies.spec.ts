@@ -40,6 +40,35 @@ describe('hostile request bodies', () => {
   });
 });
 
+describe('prototype keys', () => {
+  const { app } = build();
+  const send = (path: string, body: string, type = 'application/json') => request(app).post(path).set('Content-Type', type).send(body);
+  const refusal = (res: request.Response) => [res.status, res.body.meta?.error_data?.code, res.body.meta?.result_msg];
+
+  it.each([
+    ['a __proto__ key', '{"__proto__": {"admin": true}}', '__proto__'],
+    ['one deep in arrays', '{"a": [{"b": {"__proto__": {"admin": true}}}]}', 'a.0.b.__proto__'],
+    ['one spelt with \\u escapes', '{"x": {"\\u005f_pr\\u006fto__": {"admin": true}}}', 'x.__proto__'],
+    ['constructor.prototype', '{"q": {"constructor": {"prototype": {"admin": true}}}}', 'q.constructor'],
+  ])('refuses %s with 400, naming where it is, and changes no prototype', async (_label, body, path) => {
+    expect(refusal(await send('/debug.echo', body))).toEqual([400, 'ERR_BAD_REQUEST', `request body: the key ${path} is not allowed`]);
+    expect(refusal(await send('/debug.batch', `{"ok": 1}\n${body}`, 'application/json-lines'))).toEqual([
+      400,
+      'ERR_BAD_REQUEST',
+      `line 2: the key ${path} is not allowed`,
+    ]);
+    expect(({} as { admin?: boolean }).admin).toBeUndefined();
+  });
+
+  it('takes the same words as values, as other keys and in escaped text', async () => {
+    const body = { constructor: 'x', prototype: { constructor: 1 }, proto: '__proto__', name: 'caf\u00e9 \u2603' };
+    const res = await send('/debug.echo', JSON.stringify(body).replace('é', '\\u00e9'));
+    expect([res.status, res.body.data.data]).toEqual([200, body]);
+    const lines = await send('/debug.batch', `${JSON.stringify(body)}\n{"__proto__x": 1}`, 'application/json-lines');
+    expect([lines.status, lines.body.data]).toEqual([200, { count: 2 }]);
+  });
+});
+
 describe('unexpected errors', () => {
   it('answer a generic 500 without a stack or the internal message when stacks are off (production)', async () => {
     const { app, logs } = build(false);

@@ -1,4 +1,5 @@
 import { WardenError } from '@warden/errors';
+import { mayHoldPrototypeKey, refusePrototypeKeys } from '../json-body';
 
 /**
  * Parses an `application/json-lines` body (ClearML's batch calls, e.g. events.add_batch): one
@@ -25,5 +26,6 @@ function parseLine(line: string, lineNumber: number): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new WardenError('ERR_INVALID_JSON', `line ${lineNumber} is not a JSON object`, { line: lineNumber });
   }
+  if (mayHoldPrototypeKey(line)) refusePrototypeKeys(value, `line ${lineNumber}`);
   return value as Record<string, unknown>;
 }

@@ -1,6 +1,7 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { WardenError } from '@warden/errors';
 import { bodyParserError } from '../body-errors';
+import { jsonBody } from '../json-body';
 import { parseJsonLines } from './json-lines';
 
 /** 'json-lines' marks a batch endpoint (ClearML's batch_request), e.g. events.add_batch. */
@@ -21,7 +22,7 @@ export interface CallInput {
  * item per line) when the body says so, and JSON otherwise, as clearml-server does.
  */
 export function bodyReader(endpoint: string, kind: BodyKind, limit: number): (req: Request, res: Response) => Promise<CallInput> {
-  const json = express.json({ limit, type: () => true });
+  const json = jsonBody(limit);
   const lines = kind === 'json-lines' ? express.text({ limit, type: () => true }) : undefined;
   return async (req, res) => {
     await read(lines && req.is(JSON_LINES_TYPE) ? lines : json, req, res, endpoint, limit);
