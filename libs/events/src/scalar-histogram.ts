@@ -36,6 +36,12 @@ type Buckets = { buckets: Bucket[] };
 const MAX_SAMPLES = 6000;
 
 /**
+ * An object keyed by metric or variant names, which are the user's: with no prototype, a name such
+ * as "constructor" or "__proto__" is an entry like any other rather than Object's own property.
+ */
+const byName = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
+
+/**
  * events.scalar_metrics_iter_histogram: per metric and variant, the average value in evenly
  * sized x buckets, the bucket size chosen so that no series has more than `samples` points.
  */
@@ -54,9 +60,9 @@ export async function scalarMetricsIterHistogram(ctx: StoreContext, company: str
   const groups = groupSeries(series);
   const results = await Promise.all(groups.map((group) => groupHistogram(ctx, index, filter, key, group)));
 
-  const histogram: ScalarHistogram = {};
+  const histogram = byName<ScalarHistogram[string]>();
   for (const result of results) {
-    for (const [metric, variants] of Object.entries(result)) histogram[metric] = { ...histogram[metric], ...variants };
+    for (const [metric, variants] of Object.entries(result)) histogram[metric] = Object.assign(histogram[metric] ?? byName(), variants);
   }
   return histogram;
 }
@@ -153,10 +159,10 @@ async function groupHistogram(
     }),
   );
 
-  const out: ScalarHistogram = {};
+  const out = byName<ScalarHistogram[string]>();
   group.forEach((s, i) => {
     const points = (result.aggregations?.[`s${i}`] as { points: Buckets } | undefined)?.points.buckets ?? [];
-    out[s.metric] = out[s.metric] ?? {};
+    out[s.metric] ??= byName();
     out[s.metric][s.variant] = {
       name: s.variant,
       x: points.map((p) => (key === 'iso_time' ? (p.key_as_string ?? String(p.key)) : Math.trunc(Number(p.key)))),

@@ -11,7 +11,7 @@ const client = new Client({ node: 'http://127.0.0.1:9200', maxRetries: 0, reques
 const prefix = `wtapi${randomBytes(4).toString('hex')}-`;
 // tp1 is a published task and mp1 a ready model: locked, they take events only with allow_locked.
 const lockedIds = ['tp1', 'mp1'];
-const tasks = fixedTasks({ companya: ['ta1', 'ta2', 'tp1', 'tp2'], companyb: ['tb1'] }, { companya: ['ma1', 'mp1'], companyb: ['mb1'] }, lockedIds);
+const tasks = fixedTasks({ companya: ['ta1', 'ta2', 'ta3', 'tp1', 'tp2'], companyb: ['tb1'] }, { companya: ['ma1', 'mp1'], companyb: ['mb1'] }, lockedIds);
 const { app, endpoints } = eventsApp(new EventStore(client, { indexPrefix: prefix }), tasks);
 afterAll(async () => {
   await deletePrefixed(client, prefix);
@@ -81,6 +81,28 @@ describe('event endpoints against the real Elasticsearch', () => {
         { task: 'ta2', metrics: [] },
       ],
     });
+  });
+
+  it('keeps metric and variant names such as constructor and __proto__ as names, for every caller after', async () => {
+    const names = [
+      ['constructor', 'entries'],
+      ['__proto__', 'polluted'],
+      ['__proto__', '__proto__'],
+      ['toString', 'valueOf'],
+    ];
+    const events = names.map(([metric, variant], i) => ({ ...scalars('ta3', 1)[0], iter: i + 1, metric, variant }));
+    expect((await addBatch(jsonLines(events))).body.data).toMatchObject({ added: 4, errors: 0 });
+    await refresh();
+    const histogram = await query('events.scalar_metrics_iter_histogram', { task: 'ta3' });
+    expect(histogram.status).toBe(200);
+    const data = histogram.body.data as Record<string, Record<string, unknown>>;
+    expect(Object.keys(data).sort()).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(Object.keys(data['__proto__']).sort()).toEqual(['__proto__', 'polluted']);
+    expect(data['constructor']['entries']).toMatchObject({ name: 'entries', x: [1] });
+    // Nothing of the process changed: Object's own functions and an empty object are as they were.
+    expect(typeof Object.entries).toBe('function');
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect((await query('events.get_task_log', { task: 'tb1' }, 'companyb')).status).toBe(200);
   });
 
   it('stores each scalar exactly once when the same batch is sent again', async () => {
