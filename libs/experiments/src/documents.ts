@@ -263,15 +263,29 @@ function isDocumentTooLarge(error: unknown): boolean {
   return (name === 'RangeError' && code === 'ERR_OUT_OF_RANGE') || code === 10334 || code === 17419 || code === 17420;
 }
 
+/**
+ * A filter or update value the schema cannot cast (a date field given an object, $size on a text):
+ * mongoose refuses it before the database sees it, and every such value came from a client. The
+ * request builders refuse what they know of with a precise message; this catches what they miss.
+ */
+function uncastable(error: unknown): WardenError | undefined {
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  if (typeof message !== 'string') return undefined;
+  if (name !== 'CastError' && !/^Can't use \$\w+ with \w+/.test(message)) return undefined;
+  return new WardenError('ERR_BAD_REQUEST', `a value does not fit its field: ${message.slice(0, 300)}`);
+}
+
+const QUERIES = /^(find|findOne|countDocuments|distinct|deleteOne|deleteMany|findOneAndDelete)$/;
+const WRITES = /^(save|updateOne|updateMany|insertMany|findOneAndUpdate)$/;
+
 for (const schema of [projectSchema, taskSchema, modelSchema, queueSchema] as Schema[]) {
   serializeWrites(schema);
-  schema.post(
-    /^(save|updateOne|updateMany|insertMany|findOneAndUpdate)$/,
-    { errorHandler: true },
-    (error: unknown, _result: unknown, next: (error?: Error) => void) => {
-      next(isDocumentTooLarge(error) ? new WardenError('ERR_DOCUMENT_TOO_LARGE') : (error as Error));
-    },
-  );
+  schema.post(QUERIES, { errorHandler: true }, (error: unknown, _result: unknown, next: (error?: Error) => void) => {
+    next(uncastable(error) ?? (error as Error));
+  });
+  schema.post(WRITES, { errorHandler: true }, (error: unknown, _result: unknown, next: (error?: Error) => void) => {
+    next(isDocumentTooLarge(error) ? new WardenError('ERR_DOCUMENT_TOO_LARGE') : (uncastable(error) ?? (error as Error)));
+  });
 }
 
 export interface ExperimentModels {

@@ -66,6 +66,8 @@ const SEARCHED: Record<Collection, readonly string[]> = {
   projects: ['name', 'basename', 'description'],
 };
 const DATE_FIELDS = new Set(['created', 'started', 'status_changed', 'last_update', 'last_change']);
+// Stored as dates, numbers or booleans: a pattern of _all_/_any_ cannot match them.
+const NOT_TEXT = new Set([...DATE_FIELDS, 'completed', 'published', 'last_worker_report', 'last_iteration', 'active_duration', 'ready']);
 
 const MAX_VALUES = 1000;
 const scalar = z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]);
@@ -152,6 +154,7 @@ function datesFilter(key: string, path: string, raw: unknown): Filter {
   const given = parsedValues(key, raw);
   const prefixed = given.some((v) => typeof v === 'string' && DATE_OPERATORS.some(([p]) => v.startsWith(p)));
   if (Array.isArray(raw) && given.length === 2 && !prefixed) return rangeFilter(key, path, path, raw);
+  if (given.length === 0) refuse(key, 'a date filter needs at least one date');
   const conditions: Record<string, Date> = {};
   for (const value of given) {
     if (typeof value !== 'string') refuse(key, 'a date filter is a date text, optionally prefixed with >=, >, <= or <');
@@ -168,7 +171,7 @@ function listFilter(key: string, path: string, rule: Rule, raw: unknown): Filter
     if (rule.text) return String(value);
     refuse(key, 'values of this filter are texts');
   });
-  return tagFilter(path, texts);
+  return tagFilter(path, texts, 'value');
 }
 
 function fieldFilter(collection: Collection, key: string, raw: unknown): Filter {
@@ -205,6 +208,7 @@ function multiFieldPath(collection: Collection, key: string, field: string): str
 /** One field's condition of _all_/_any_: the pattern, or the dates (date fields only). */
 function multiFieldCondition(collection: Collection, key: string, multi: MultiField, field: string): Filter {
   if (multi.pattern !== undefined) {
+    if (NOT_TEXT.has(field)) refuse(key, `${field} is not a text field; a pattern matches text fields`);
     return { [multiFieldPath(collection, key, field)]: { $regex: portableRegex(multi.pattern, `${key}.pattern`), $options: 'i' } };
   }
   if (ruleOf(collection, field)?.kind !== 'dates') refuse(key, `${JSON.stringify(field.slice(0, 60))} is not a date field`);

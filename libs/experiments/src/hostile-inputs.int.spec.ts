@@ -1,3 +1,4 @@
+import { experimentModels } from './documents';
 import { startTestApp, type TestApp } from './testing/int-test-app';
 
 // Inputs that once ended in a 500 from the database: each must be a 400 with a stable code.
@@ -110,6 +111,38 @@ describe('hostile inputs to projects, tasks and models (real FerretDB)', () => {
     await t.call('alice', 'tasks.create', { name: 'café #1', type: 'training' });
     const escaped = await t.call('alice', 'tasks.get_all', { name: '^caf\\é\\ \\#1$' });
     expect((escaped.data.tasks as { name: string }[]).map((task) => task.name)).toEqual(['café #1']);
+  });
+
+  const LISTS = ['projects.get_all', 'tasks.get_all', 'models.get_all'];
+  it.each<[string, string, Record<string, unknown>]>([
+    ...LISTS.map((endpoint): [string, string, Record<string, unknown>] => [endpoint, 'last_update', { last_update: [] }]),
+    ['tasks.get_all', 'status_changed', { status_changed: [] }],
+    ['models.get_all', 'last_change', { last_change: [] }],
+    ['tasks.get_all', '_any_', { _any_: { fields: ['last_update'], datetime: [] } }],
+    ...LISTS.map((endpoint): [string, string, Record<string, unknown>] => [endpoint, '_any_', { _any_: { pattern: 'x', fields: ['name', 'created'] } }]),
+    ...LISTS.map((endpoint): [string, string, Record<string, unknown>] => [endpoint, '_all_', { _all_: { pattern: 'x', fields: ['last_update'] } }]),
+    ['tasks.get_all', '_any_', { _any_: { pattern: '1', fields: ['last_iteration'] } }],
+    ['tasks.get_all', '_all_', { _all_: { pattern: '2', fields: ['started'] } }],
+    ['models.get_all', '_any_', { _any_: { pattern: 't', fields: ['ready'] } }],
+  ])('refuses %s filtering %s by what it cannot match (%j) with 400', async (endpoint, field, filter) => {
+    expect(outcome(await t.call('alice', endpoint, filter))).toEqual([400, 'ERR_UNSUPPORTED_FILTER', field]);
+  });
+
+  it('finds models without a parent by a null parent, alone or in a list', async () => {
+    const child = (await t.call('alice', 'models.create', { name: 'child', uri: 'file:///c', parent: model })).data.id as string;
+    for (const parent of [null, [null], [null, model]]) {
+      const res = await t.call('alice', 'models.get_all', { parent, only_fields: ['id'] });
+      const ids = (res.data.models as { id: string }[]).map((m) => m.id);
+      expect([res.status, ids.includes(model), ids.includes(child)]).toEqual([200, true, Array.isArray(parent) && parent.length === 2]);
+    }
+  });
+
+  it('answers a filter or value its field cannot hold with 400, whichever query or write meets it', async () => {
+    const db = experimentModels(t.connection);
+    const refused = (text: string) => ({ code: 'ERR_BAD_REQUEST', message: expect.stringContaining(text) });
+    await expect(db.tasks.find({ last_update: {} }).lean()).rejects.toMatchObject(refused('last_update'));
+    await expect(db.models.countDocuments({ parent: { $size: 0 } })).rejects.toMatchObject(refused("Can't use $size"));
+    await expect(db.tasks.updateOne({ _id: task }, { $set: { last_iteration: 'many' } })).rejects.toMatchObject(refused('last_iteration'));
   });
 
   it('refuses more order_by keys than the database sorts on', async () => {

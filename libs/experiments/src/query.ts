@@ -20,9 +20,10 @@ const OPERATORS: Record<string, '$and' | '$or'> = { __$all: '$and', __$and: '$an
 /**
  * A tag list filter with clearml-server's syntax: values match any (OR); `-tag` or `__$not`, `tag`
  * excludes; `__$all`/`__$and` and `__$any`/`__$or` switch how the following values combine (the
- * first one also combines the groups); a null value also matches an empty list.
+ * first one also combines the groups); a null value also matches an empty list, or, for a field
+ * that `holds` one value, an unset one.
  */
-export function tagFilter(field: string, values: readonly (string | null)[]): Filter {
+export function tagFilter(field: string, values: readonly (string | null)[], holds: 'list' | 'value' = 'list'): Filter {
   const groups = { $all: [] as string[], $in: [] as string[], $nin: [] as string[] };
   let context: '$and' | '$or' = '$or';
   let global: '$and' | '$or' | undefined;
@@ -58,7 +59,8 @@ export function tagFilter(field: string, values: readonly (string | null)[]): Fi
     .map(([op, tags]) => ({ [field]: { [op]: [...new Set(tags)] } }));
   const combined: Filter = parts.length === 1 ? parts[0] : parts.length > 1 ? { [global ?? '$and']: parts } : {};
   if (!allowEmpty) return combined;
-  return { $or: [...(parts.length ? [combined] : []), { [field]: { $exists: false } }, { [field]: { $size: 0 } }] };
+  const unset = holds === 'list' ? [{ [field]: { $exists: false } }, { [field]: { $size: 0 } }] : [{ [field]: null }];
+  return { $or: [...(parts.length ? [combined] : []), ...unset] };
 }
 
 /** Field paths in only_fields/order_by: dotted names, never operators. */
