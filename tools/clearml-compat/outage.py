@@ -18,7 +18,7 @@ from check import Api, CheckFailed, check_scalars_once, run, scalar_events
 
 # The SDK's own fields of a scalar event; the server adds the rest.
 SCALAR_FIELDS = ("timestamp", "type", "task", "iter", "metric", "variant", "value")
-# New events become searchable within Elasticsearch's refresh interval (1 s).
+# The SDK resends what the outage refused from a background thread: checks are retried this long.
 SETTLE_SEC = 3
 
 

@@ -25,7 +25,7 @@ const unreachable = () => {
   throw new errors.ConnectionError('connect ECONNREFUSED');
 };
 
-const opts: AddBatchOptions = { maxBatchEvents: 1000, maxEventBytes: 10_000, plotCompressionThreshold: 0, refresh: false };
+const opts: AddBatchOptions = { maxBatchEvents: 1000, maxEventBytes: 10_000, plotCompressionThreshold: 0 };
 const scalars = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ type: 'training_stats_scalar', task: 't1', metric: 'm', variant: 'v', iter: i, value: i }));
 const ctx = (client: Client) => ({ client, indexPrefix: 'x-' });

@@ -11,7 +11,6 @@ export interface AddBatchOptions {
   maxBatchEvents: number;
   maxEventBytes: number;
   plotCompressionThreshold: number;
-  refresh: boolean;
   worker?: string;
   allowedTasks?: ReadonlySet<string>;
   allowedModels?: ReadonlySet<string>;
@@ -81,7 +80,7 @@ export async function addBatch(ctx: StoreContext, company: string, events: unkno
   const stats = new BatchStats();
   for (let start = 0; start < documents.length; start += BULK_CHUNK) {
     const end = Math.min(start + BULK_CHUNK, documents.length);
-    const chunk = await bulkChunk(ctx, operations.slice(start, end), documents.slice(start, end), opts.refresh);
+    const chunk = await bulkChunk(ctx, operations.slice(start, end), documents.slice(start, end));
     if (chunk === 'unavailable') {
       // Nothing stored yet: the client must retry the whole batch. Otherwise report exactly what
       // was stored, so logs (appended, not overwritten) are not duplicated by a retry.
@@ -109,15 +108,13 @@ interface ChunkResult {
   failures: Record<string, number>;
 }
 
-async function bulkChunk(
-  ctx: StoreContext,
-  actions: estypes.BulkOperationContainer[],
-  docs: EventDocument[],
-  refresh: boolean,
-): Promise<ChunkResult | 'unavailable'> {
+async function bulkChunk(ctx: StoreContext, actions: estypes.BulkOperationContainer[], docs: EventDocument[]): Promise<ChunkResult | 'unavailable'> {
   let response: estypes.BulkResponse;
   try {
-    response = await ctx.client.bulk({ operations: actions.flatMap((a, i) => [a, docs[i]]), refresh, filter_path: BULK_RESPONSE_FIELDS });
+    // Refreshed before the answer, as clearml-server's add_batch does: a script that reads its
+    // scalars right after Task.flush() sees them all, and a reset or delete that follows finds them.
+    const operations = actions.flatMap((a, i) => [a, docs[i]]);
+    response = await ctx.client.bulk({ operations, refresh: true, filter_path: BULK_RESPONSE_FIELDS });
   } catch (error) {
     if (isUnavailable(error)) return 'unavailable';
     throw error;

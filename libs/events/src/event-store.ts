@@ -33,8 +33,6 @@ export interface EventStoreOptions {
 }
 
 export interface AddBatchCallOptions {
-  /** Wait for the events to be searchable before answering (tests); ClearML-compatible default is off. */
-  refresh?: boolean;
   worker?: string;
   /** Task and model ids the caller has checked belong to the company; events for others are rejected. */
   allowedTasks?: ReadonlySet<string>;
@@ -78,7 +76,6 @@ export class EventStore {
   ingest(company: string, events: unknown[], opts: AddBatchCallOptions = {}): Promise<AddBatchOutcome> {
     return addBatch(this.ctx, company, events, {
       ...this.limits,
-      refresh: opts.refresh ?? false,
       worker: opts.worker,
       allowedTasks: opts.allowedTasks,
       allowedModels: opts.allowedModels,

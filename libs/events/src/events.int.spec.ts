@@ -49,7 +49,7 @@ describe('EventStore against the real Elasticsearch', () => {
 
   beforeAll(async () => {
     await store.ensureTemplates();
-    const result = await store.addBatch(A, [...scalars(task), ...logs(task), ...plots(task)], { refresh: true, worker: 'w1' });
+    const result = await store.addBatch(A, [...scalars(task), ...logs(task), ...plots(task)], { worker: 'w1' });
     expect(result).toEqual({ added: 206, errors: 0, errors_info: {} });
   });
 
@@ -127,7 +127,7 @@ describe('EventStore against the real Elasticsearch', () => {
   });
 
   it('stores each scalar exactly once when a batch is sent again', async () => {
-    const again = await store.addBatch(A, scalars(task), { refresh: true });
+    const again = await store.addBatch(A, scalars(task));
     expect(again.added).toBe(200);
     const page = await store.getTaskEvents(A, task, { event_type: 'training_stats_scalar', batch_size: 1 });
     expect(page.total).toBe(200);
@@ -136,7 +136,7 @@ describe('EventStore against the real Elasticsearch', () => {
   it('stores the valid events of a batch and reports the invalid and refused ones', async () => {
     const t = 'task-a2';
     const batch = [...scalars(t, 5), { type: 'bogus', task: t }, { type: 'log', task: t, msg: 'far future', timestamp: 1e20 }];
-    const result = await store.addBatch(A, batch, { refresh: true });
+    const result = await store.addBatch(A, batch);
     expect(result.added).toBe(10);
     expect(result.errors).toBe(2);
     expect(Object.keys(result.errors_info).sort()).toEqual([expect.stringMatching(/^Error when indexing events batch \(/), 'Invalid event type bogus']);
@@ -144,7 +144,7 @@ describe('EventStore against the real Elasticsearch', () => {
   });
 
   it("keeps companies apart: B's queries never see A's events, even with A's task id", async () => {
-    await store.addBatch(B, scalars('task-b1', 3), { refresh: true });
+    await store.addBatch(B, scalars('task-b1', 3));
     expect(await store.scalarMetricsIterHistogram(B, task)).toEqual({});
     expect(await store.getTaskEvents(B, task)).toMatchObject({ events: [], returned: 0, total: 0 });
     expect(await store.getTaskLog(B, task)).toEqual({ events: [], returned: 0, total: 0 });
@@ -156,7 +156,7 @@ describe('EventStore against the real Elasticsearch', () => {
 
   it('creates indices with the right mappings when replicas write their first events at once', async () => {
     const replicas = [1, 2, 3].map(() => new EventStore(client, { indexPrefix: prefix }));
-    const results = await Promise.all(replicas.map((r, i) => r.addBatch('companyc', scalars(`t${i}`, 2), { refresh: true })));
+    const results = await Promise.all(replicas.map((r, i) => r.addBatch('companyc', scalars(`t${i}`, 2))));
     expect(results.map((r) => r.added)).toEqual([4, 4, 4]);
     const mapping = await client.indices.getMapping({ index: `${prefix}events-training_stats_scalar-companyc` });
     expect(Object.values(mapping)[0].mappings.properties?.metric).toEqual({ type: 'keyword' });
@@ -164,14 +164,14 @@ describe('EventStore against the real Elasticsearch', () => {
 
   it("deletes only the given task's events", async () => {
     const other = 'task-a3';
-    await store.addBatch(A, [...scalars(other, 10), ...logs(other)], { refresh: true });
+    await store.addBatch(A, [...scalars(other, 10), ...logs(other)]);
     expect(await store.deleteTaskEvents(A, other)).toEqual({ deleted: 24 });
     expect((await store.getTaskEvents(A, other)).total).toBe(0);
     expect((await store.getTaskEvents(A, task)).total).toBe(206);
   });
 
   it("drops one company's indices and leaves the others'", async () => {
-    await store.addBatch('companyd', [...scalars('task-d1', 2), ...logs('task-d1')], { refresh: true });
+    await store.addBatch('companyd', [...scalars('task-d1', 2), ...logs('task-d1')]);
     await store.deleteCompanyEvents('companyd');
     const left = await client.cat.indices({ index: `${prefix}*`, format: 'json', h: 'index' });
     expect(left.map((i) => i.index).filter((i) => i?.endsWith('-companyd'))).toEqual([]);

@@ -27,7 +27,8 @@ def equal(what, got, want):
     expect(got == want, f"{what} is {got!r}, expected {want!r}")
 
 
-# Events become searchable within the events store's refresh interval (1 s, as in ClearML).
+# The SDK sends events from a background thread; add_batch answers once they are searchable (as
+# clearml-server's does), so a check is retried until the SDK has sent them.
 SETTLE_SEC = 5
 
 

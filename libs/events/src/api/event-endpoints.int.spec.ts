@@ -11,7 +11,11 @@ const client = new Client({ node: 'http://127.0.0.1:9200', maxRetries: 0, reques
 const prefix = `wtapi${randomBytes(4).toString('hex')}-`;
 // tp1 is a published task and mp1 a ready model: locked, they take events only with allow_locked.
 const lockedIds = ['tp1', 'mp1'];
-const tasks = fixedTasks({ companya: ['ta1', 'ta2', 'ta3', 'tp1', 'tp2'], companyb: ['tb1'] }, { companya: ['ma1', 'mp1'], companyb: ['mb1'] }, lockedIds);
+const tasks = fixedTasks(
+  { companya: ['ta1', 'ta2', 'ta3', 'ta4', 'tp1', 'tp2'], companyb: ['tb1'] },
+  { companya: ['ma1', 'mp1'], companyb: ['mb1'] },
+  lockedIds,
+);
 const { app, endpoints } = eventsApp(new EventStore(client, { indexPrefix: prefix }), tasks);
 afterAll(async () => {
   await deletePrefixed(client, prefix);
@@ -103,6 +107,17 @@ describe('event endpoints against the real Elasticsearch', () => {
     expect(typeof Object.entries).toBe('function');
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     expect((await query('events.get_task_log', { task: 'tb1' }, 'companyb')).status).toBe(200);
+  });
+
+  it('answers add_batch once its events are searchable: reads right after see every one, as on ClearML', async () => {
+    for (let round = 0; round < 3; round++) {
+      const batch = scalars('ta4', 5).map((e) => ({ ...e, iter: e.iter + round * 5 }));
+      const line = { timestamp: BASE_TS, type: 'log', task: 'ta4', level: 'info', msg: `round ${round}` };
+      expect((await addBatch(jsonLines([...batch, line]))).body.data.added).toBe(6);
+      const histogram = await query('events.scalar_metrics_iter_histogram', { task: 'ta4', samples: 0 });
+      expect(histogram.body.data.loss.train.x).toHaveLength((round + 1) * 5);
+      expect((await query('events.get_task_log', { task: 'ta4' })).body.data.total).toBe(round + 1);
+    }
   });
 
   it('stores each scalar exactly once when the same batch is sent again', async () => {

@@ -45,11 +45,14 @@ export function storedDocuments(events: Array<Record<string, unknown>>): StoredD
   });
 }
 
-/** One _bulk request straight from the client, as the baseline for any ingest path. */
+/**
+ * One _bulk request straight from the client, as the baseline for any ingest path: refreshed, as
+ * add_batch (Warden's and clearml-server's) is, so both make the events searchable before answering.
+ */
 export async function bulkIndex(client: Client, index: string, docs: StoredDocument[]): Promise<void> {
   const operations: Array<estypes.BulkOperationContainer | Record<string, unknown>> = [];
   for (const { id, doc } of docs) operations.push({ index: { _index: index, _id: id } }, doc);
-  const response = await client.bulk({ operations, filter_path: BULK_RESPONSE_FIELDS });
+  const response = await client.bulk({ operations, refresh: true, filter_path: BULK_RESPONSE_FIELDS });
   if (response.errors) throw new Error('direct _bulk reported item errors');
 }
 
