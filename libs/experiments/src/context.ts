@@ -33,6 +33,15 @@ export async function mustFind<T extends { company?: string }>(model: Model<T>, 
   return doc;
 }
 
+/** Throws ClearML's invalid model id error, naming each missing one, unless every model these items name is the company's. */
+export async function assertModelsFound(models: ExperimentModels['models'], company: string, items: readonly { model: string }[]): Promise<void> {
+  const wanted = [...new Set(items.map((item) => item.model))];
+  if (wanted.length === 0) return;
+  const found = new Set((await models.find({ company, _id: { $in: wanted } }, { _id: 1 }).lean()).map((model) => model._id));
+  const missing = wanted.filter((modelId) => !found.has(modelId));
+  if (missing.length > 0) throw new WardenError('ERR_INVALID_MODEL_ID', `model(s) not found: ${missing.join(', ')}`, { models: missing });
+}
+
 export interface ListRequest {
   id?: string[];
   name?: string;

@@ -105,6 +105,11 @@ describe('models endpoints (real FerretDB)', () => {
     expect((await t.call('bob', 'models.get_all', { id: [id] })).data.models).toEqual([]);
     const bobsTask = (await t.call('bob', 'tasks.create', { name: 'bobs-run', type: 'training' })).data.id as string;
     expect(codeOf(await t.call('bob', 'tasks.add_or_update_model', { task: bobsTask, name: 'x', type: 'input', model: id }))).toEqual([400, 201]);
+    const asInput = { models: { input: [{ name: 'x', model: id }] } };
+    expect(codeOf(await t.call('bob', 'tasks.create', { name: 'bobs-reuse', type: 'training', ...asInput }))).toEqual([400, 201]);
+    expect(codeOf(await t.call('bob', 'tasks.edit', { task: bobsTask, ...asInput }))).toEqual([400, 201]);
+    expect((await t.call('bob', 'tasks.get_all', { name: '^bobs-reuse$' })).data.tasks).toEqual([]);
+    expect((await t.call('bob', 'tasks.get_by_id', { task: bobsTask })).data.task).not.toHaveProperty('models.input.0');
     expect(codeOf(await t.call('bob', 'models.create', { uri: 'u', name: 'n', task }))).toEqual([400, 101]);
     expect(codeOf(await t.call('bob', 'models.create', { uri: 'u', name: 'n', project }))).toEqual([400, 401]);
     expect((await getModel(id)).name).toBe('weights');
@@ -116,7 +121,13 @@ describe('models endpoints (real FerretDB)', () => {
       .id as string;
     expect(codeOf(await t.call('alice', 'models.delete', { model: id }))).toEqual([400, 205]);
     expect((await t.call('alice', 'models.delete', { model: id, force: true })).data).toEqual({ deleted: true, url: 's3://b/in' });
-    expect(((await getTask(user)).models as { input: { model: string }[] }).input[0].model).toBe(`__DELETED__${id}`);
+    const input = ((await getTask(user)).models as { input: { name: string; model: string }[] }).input;
+    expect(input[0].model).toBe(`__DELETED__${id}`);
+    // A client that sends back what it read keeps the marked reference; a made-up model id is refused.
+    expect((await t.call('alice', 'tasks.edit', { task: user, models: { input } })).data).toMatchObject({ updated: 1 });
+    const ghost = { name: 'in', model: 'f'.repeat(32) };
+    const refused = await t.call('alice', 'tasks.edit', { task: user, models: { input: [...input, ghost] } });
+    expect([...codeOf(refused), refused.meta.result_msg]).toEqual([400, 201, `model(s) not found: ${ghost.model}`]);
   });
 
   it("deletes a task's draft output models with it and marks its ready ones", async () => {

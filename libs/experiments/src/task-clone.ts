@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { WardenError } from '@warden/errors';
-import { ARCHIVED, DELETED_PREFIX, mustFind, type Context, type Identity } from './context';
+import { ARCHIVED, assertModelsFound, DELETED_PREFIX, mustFind, type Context, type Identity } from './context';
 import { newId, type TaskDoc, type TaskModelItem } from './documents';
 import { findOrCreateProject, normalizeProjectName } from './projects';
 import { isPlainObject } from './query';
@@ -79,12 +79,7 @@ export async function cloneTask(ctx: Context, identity: Identity, request: Clone
   const project = request.new_task_project ?? source.project;
   if ((validate || request.new_task_project) && project) await mustFind(projects, company, project, 'ERR_INVALID_PROJECT_ID', 'project');
   const inputs = (overrides.models as { input?: TaskModelItem[] } | undefined)?.input ?? source.models?.input ?? [];
-  if (validate || givenInputs) {
-    const ids = [...new Set(inputs.map((item) => item.model))];
-    const found = new Set((await models.find({ company, _id: { $in: ids } }, { _id: 1 }).lean()).map((m) => m._id));
-    const missing = ids.filter((modelId) => !found.has(modelId));
-    if (missing.length > 0) throw new WardenError('ERR_INVALID_MODEL_ID', `model(s) not found: ${missing.join(', ')}`, { models: missing });
-  }
+  if (validate || givenInputs) await assertModelsFound(models, company, inputs);
 
   // A project by name only when no project id was given; found or made after every check passed.
   const projectName = request.new_task_project ? undefined : request.new_project_name || undefined;

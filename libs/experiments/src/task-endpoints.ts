@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { WardenError } from '@warden/errors';
 import type { ClearmlApi, TokenAuth } from '@warden/http';
 import { parseListRequest } from './field-filters';
-import { ARCHIVED, DELETED_PREFIX, listFilter, listPage, mustFind, type Context } from './context';
+import { ARCHIVED, assertModelsFound, DELETED_PREFIX, listFilter, listPage, mustFind, type Context } from './context';
 import { newId, type TaskDoc } from './documents';
 import { pick, tagFilter, type Filter } from './query';
 import { removeFromAllQueues } from './queues';
@@ -43,6 +43,9 @@ export function registerTaskEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context):
   const assertReferences = async (company: string, fields: TaskFields) => {
     if (fields.project) await mustFind(projects, company, fields.project, 'ERR_INVALID_PROJECT_ID', 'project');
     if (fields.parent) await ownedTask(company, fields.parent);
+    // An input model is read by whoever runs the task; a deleted one's marked reference points at nothing.
+    const inputs = fields.models?.input?.filter((item) => !item.model.startsWith(DELETED_PREFIX));
+    if (inputs) await assertModelsFound(models, company, inputs);
   };
 
   api.endpoint('tasks.create', { auth: 'token' }, async ({ auth, data }) => {

@@ -64,6 +64,9 @@ export async function tenancyAttacks(w: World): Promise<void> {
     model: ob.model,
     type: 'input',
   });
+  const stolenInput = { models: { input: [{ name: 'stolen', model: ob.model }] } };
+  await api("with B's model as input", bad('ERR_INVALID_MODEL_ID'), 'tasks.create', { name: 'intruder', type: 'training', ...stolenInput });
+  await api("A's task with B's model as input", bad('ERR_INVALID_MODEL_ID'), 'tasks.edit', { task: oa.task, ...stolenInput });
   await api("B's task", task, 'tasks.clone', { task: ob.task });
   await api("A's task into B's project", project, 'tasks.clone', { task: oa.task, new_task_project: ob.project });
   await api("A's task under B's task", task, 'tasks.clone', { task: oa.task, new_task_parent: ob.task });
