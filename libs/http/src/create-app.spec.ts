@@ -25,6 +25,9 @@ function build(options: { readiness?: ReadinessCheck[]; exposeStacks?: boolean; 
     req.log.info({ config: { token_secret: SECRET }, note: `value ${SECRET}` }, 'about to fail');
     throw new Error(`database rejected password ${SECRET}`);
   });
+  routes.get('/long.error', () => {
+    throw new WardenError('ERR_BAD_REQUEST', `password ${SECRET} in https://user:${SECRET}@h; received ${'x'.repeat(2 ** 20)}`);
+  });
   routes.get('/never.answers', () => undefined);
   routes.get('/async.error', async () => {
     throw new Error('async failure');
@@ -58,6 +61,17 @@ describe('service app', () => {
       endpoint: { name: 'typed.error' },
     });
     expect(direct.body.data).toEqual({});
+  });
+
+  it('answers a megabyte-long message quickly, scrubbed, cut to its start', async () => {
+    const { app } = build();
+    const started = performance.now();
+    const res = await request(app).get('/long.error');
+    expect(performance.now() - started).toBeLessThan(1_000);
+    const message = res.body.meta.result_msg as string;
+    expect(message.startsWith('password [REDACTED] in https://user:[REDACTED]@h; received xxx')).toBe(true);
+    expect(message).toMatch(/^.{2000}… \(\d+ more characters\)$/s);
+    expect(JSON.stringify(res.body)).not.toContain(SECRET);
   });
 
   it('answers unknown endpoints with a ClearML-shaped 404 and no stack', async () => {

@@ -11,6 +11,14 @@ export const unknownEndpoint: RequestHandler = (req, _res, next) => {
   next(new WardenError('ERR_ENDPOINT_UNKNOWN', `unknown endpoint ${req.method} ${req.path}`));
 };
 
+// Messages may echo what a client sent, up to the body limit; a reader needs its start, not megabytes.
+const MAX_MESSAGE = 2_000;
+
+/** The message cut to its first MAX_MESSAGE characters, saying how many were left out; scrubbed before, so no secret is cut in half. */
+function clip(message: string): string {
+  return message.length <= MAX_MESSAGE ? message : `${message.slice(0, MAX_MESSAGE)}… (${message.length - MAX_MESSAGE} more characters)`;
+}
+
 /**
  * The one place errors become responses: a stable code, the HTTP status, ClearML's envelope.
  * Unexpected errors are logged in full and answered with a generic message; stacks only leave
@@ -24,7 +32,7 @@ export function errorMiddleware(options: { logger: Logger; scrubber: SecretScrub
     if (!known) (req.log ?? options.logger).error({ err: error }, 'unhandled error');
     const stack = !known && options.exposeStacks && error instanceof Error ? options.scrubber.scrub(error.stack ?? '') : null;
     const code: ErrorCode = wardenError.code;
-    const message = options.scrubber.scrub(wardenError.message);
+    const message = clip(options.scrubber.scrub(wardenError.message));
     const retryAfter = wardenError.data['retry_after_sec'];
     if (typeof retryAfter === 'number') res.set('Retry-After', String(Math.ceil(retryAfter)));
     res.locals[ERROR_CODE_LOCAL] = code;

@@ -20,6 +20,22 @@ describe('redaction', () => {
     );
   });
 
+  it('hides them whatever the scheme or its case', () => {
+    expect(redactUrlCredentials('x=1http://u:secretpw@h HTTPS://U:SECRETPW@H')).toBe(`x=1http://u:${REDACTED}@h HTTPS://U:${REDACTED}@H`);
+  });
+
+  // Error messages echo what a client sent (up to the body limit); each shape cost minutes before.
+  it.each([
+    ['letters', 'x'.repeat(2 ** 20)],
+    ['scheme characters', 'a.+-1'.repeat(2 ** 18)],
+    ['schemes without userinfo', 'a://'.repeat(2 ** 18)],
+    ['userinfo without @', `a://${'b:'.repeat(2 ** 19)}`],
+  ])('scrubs a megabyte of %s in linear time', (_, text) => {
+    const started = performance.now();
+    expect(new SecretScrubber().scrub(text)).toBe(text);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
   it('redacts secret leaves of a tree and keeps the rest', () => {
     const tree = {
       secure: { auth: { token_secret: 'abc' }, credentials: { apiserver: { role: 'system', user_key: 'K' } } },

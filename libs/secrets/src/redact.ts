@@ -3,8 +3,12 @@ export const REDACTED = '[REDACTED]';
 /** Values shorter than this are not scrubbed from free text: they would mangle ordinary words. */
 const MIN_SCRUB_LENGTH = 8;
 
-/** Credentials embedded in URLs (mongodb://user:pass@host) are redacted wherever a URL is shown. */
-const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+):([^/@\s]+)@/gi;
+/**
+ * Credentials embedded in URLs (mongodb://user:pass@host) are redacted wherever a URL is shown.
+ * Anchored on "://" alone, whatever the scheme: a leading scheme pattern made every letter a place
+ * to start, and a long run of letters in an error message cost time quadratic in its length.
+ */
+const URL_USERINFO = /(:\/\/)([^/@\s:]+):([^/@\s]+)@/g;
 
 export function redactUrlCredentials(text: string): string {
   return text.replace(URL_USERINFO, `$1$2:${REDACTED}@`);
