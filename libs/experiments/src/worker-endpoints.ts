@@ -7,6 +7,7 @@ import type { QueueDoc, TaskDoc } from './documents';
 import { id, int, opt, parseRequest, tagList } from './request';
 import { entriesOf } from './queues';
 import type { WorkerEntry, WorkerStore } from './worker-store';
+import { matchesWildcard } from './wildcard';
 
 /** clearml-server's default_worker_timeout_sec; a worker may ask for up to a week. */
 const DEFAULT_TIMEOUT_SEC = 600;
@@ -157,11 +158,11 @@ export function registerWorkerEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context
     const { company } = auth.claims.identity;
     const request = parseRequest(getAllRequest, data);
     const since = request.last_seen ? Date.now() - Math.max(1, request.last_seen) * 1000 : 0;
-    const pattern = request.worker_pattern ? wildcard(request.worker_pattern) : undefined;
+    const pattern = request.worker_pattern;
     const entries = (await store.all(company)).filter(
       (w) =>
         Date.parse(w.last_activity_time) >= since &&
-        (!pattern || pattern.test(w.id)) &&
+        (!pattern || matchesWildcard(pattern, w.id)) &&
         hasTags(w.tags, request.tags) &&
         hasTags(w.system_tags, request.system_tags),
     );
@@ -219,15 +220,6 @@ export function registerWorkerEndpoints(api: ClearmlApi<TokenAuth>, ctx: Context
       };
     });
   }
-}
-
-/** A worker_pattern as ClearML reads it: `*` any run, `?` one character, all else literal. */
-function wildcard(pattern: string): RegExp {
-  const escaped = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`);
 }
 
 /** ClearML's tag filter on workers: every listed tag present, `-tag` absent. */
