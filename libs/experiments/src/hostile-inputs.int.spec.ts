@@ -145,6 +145,14 @@ describe('hostile inputs to projects, tasks and models (real FerretDB)', () => {
     await expect(db.tasks.updateOne({ _id: task }, { $set: { last_iteration: 'many' } })).rejects.toMatchObject(refused('last_iteration'));
   });
 
+  it.each([...LISTS, 'queues.get_all'])('pages %s: an unsafe page number is refused, a page past the end is empty', async (endpoint) => {
+    for (const page of [1e308, '1'.repeat(309), 2 ** 53]) {
+      expect([endpoint, page, ...outcome(await t.call('alice', endpoint, { page, page_size: 10 }))]).toEqual([endpoint, page, 400, 'ERR_BAD_REQUEST', 'page']);
+    }
+    const past = await t.call('alice', endpoint, { page: Number.MAX_SAFE_INTEGER, page_size: 10 });
+    expect([past.status, Object.values(past.data)]).toEqual([200, [[]]]);
+  });
+
   it('refuses more order_by keys than the database sorts on', async () => {
     const orderBy = Array.from({ length: 40 }, (_, i) => `f${i}`);
     for (const endpoint of ['projects.get_all', 'tasks.get_all', 'models.get_all']) {

@@ -87,7 +87,8 @@ export function paging(page: number | undefined, pageSize: number | undefined): 
     throw new WardenError('ERR_MISSING_FIELDS', 'page_size is required when page is requested', { field: 'page_size' });
   }
   const limit = Math.min(pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
-  return { skip: (page ?? 0) * limit, limit };
+  // A page past any collection is merely empty, but the product must stay a number the database takes.
+  return { skip: Math.min((page ?? 0) * limit, Number.MAX_SAFE_INTEGER), limit };
 }
 
 /** The database projection for only_fields: their top-level fields (nested ones are picked after). */

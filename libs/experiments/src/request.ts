@@ -53,13 +53,16 @@ export const text = z.string().max(MAX_STRING);
 export const tagList = z.array(z.string().max(256)).max(MAX_LIST);
 /** Query-string callers send booleans and integers as text. */
 export const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
-export const int = z.union([
-  z.number().int(),
-  z
-    .string()
-    .regex(/^-?\d+$/, 'must be an integer')
-    .transform(Number),
-]);
+// Safe integers only: 1e308 is an integer to JavaScript, and a page that large once reached the database as infinity.
+export const int = z
+  .union([
+    z.number().int(),
+    z
+      .string()
+      .regex(/^-?\d+$/, 'must be an integer')
+      .transform(Number),
+  ])
+  .pipe(z.number().safe('must be an integer of at most 15 digits'));
 /** Filters accept one value or a list, as clearml-server does. */
 const listOf = (max: number) => z.union([z.string().max(1024), z.array(z.string().max(1024)).max(max)]).transform((v) => (Array.isArray(v) ? v : [v]));
 export const stringList = listOf(MAX_LIST);
