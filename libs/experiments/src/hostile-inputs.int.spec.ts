@@ -65,6 +65,22 @@ describe('hostile inputs to projects, tasks and models (real FerretDB)', () => {
     expect(read.execution.artifacts).toEqual([expect.objectContaining(artifact)]);
   });
 
+  it('refuses a hyperparameter to delete named by a NUL or spaces, and deletes nothing', async () => {
+    await t.call('alice', 'tasks.edit_hyper_params', { task, hyperparams: [{ section: 's', name: 'kept', value: '1' }] });
+    for (const name of ['a\u0000b', ' ']) {
+      const res = await t.call('alice', 'tasks.delete_hyper_params', { task, hyperparams: [{ section: 's', name }] });
+      expect([name, ...outcome(res)]).toEqual([name, 400, 'ERR_BAD_REQUEST', 'hyperparams.0.name']);
+    }
+    const params = await t.call('alice', 'tasks.get_hyper_params', { tasks: [task] });
+    expect(JSON.stringify(params.data)).toContain('"kept"');
+  });
+
+  it('refuses a model without a name, and makes none', async () => {
+    const res = await t.call('alice', 'models.create', { name: '', uri: 'file:///nameless' });
+    expect(outcome(res)).toEqual([400, 'ERR_BAD_REQUEST', 'name']);
+    expect((await t.call('alice', 'models.get_all', { uri: ['file:///nameless'] })).data.models).toEqual([]);
+  });
+
   it('refuses a NUL in an object key or a tag, wherever a client names keys', async () => {
     const cases: [string, Record<string, unknown>, string][] = [
       ['tasks.edit', { task, runtime: { 'a\u0000b': 1 } }, 'runtime'],

@@ -34,7 +34,8 @@ const editHyperParamsRequest = z.object({
 const deleteHyperParamsRequest = z.object({
   task: id,
   hyperparams: z
-    .array(z.object({ section: key, name: opt.of(z.string().max(1024)) }))
+    // No name, or an empty one, deletes the whole section; any other name follows the rules of the names stored.
+    .array(z.object({ section: key, name: opt.of(z.union([z.literal(''), key])) }))
     .min(1)
     .max(MAX_ITEMS),
   force: opt.flag,

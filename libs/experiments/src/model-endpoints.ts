@@ -29,7 +29,7 @@ const modelFields = {
   metadata: opt.of(metadataMap),
 };
 // public: a model is never shared with other companies here.
-const createRequest = z.object({ ...modelFields, uri: text, name: text, public: opt.ignored });
+const createRequest = z.object({ ...modelFields, uri: text, name: text.min(1, 'must not be empty'), public: opt.ignored });
 const editRequest = z.object({ model: id, ...modelFields, uri: opt.text, iteration: opt.int });
 const updateRequest = z.object({ model: id, ...modelFields, created: opt.of(z.coerce.date()), ui_cache: opt.json, iteration: opt.int });
 const getAllRequest = z.object({ ...listFields, user: opt.list, ready: opt.flag, project: opt.list, task: opt.list, framework: opt.list, uri: opt.list });
