@@ -179,6 +179,23 @@ describe('queues and task queueing (real FerretDB)', () => {
       expect((await getTask(fresh)).status).toBe('created');
     });
 
+    it('takes artifacts and models on a queued task, as the SDK sends them after Task.enqueue', async () => {
+      const queue = await newQueue('attach-queued');
+      const task = await newTask('attach-queued');
+      await ok('alice', 'tasks.enqueue', { task, queue });
+      const model = (await ok('alice', 'models.create', { name: 'pretrained', uri: 'https://files/p' })).id as string;
+      await ok('alice', 'tasks.add_or_update_model', { task, name: 'pretrained', model, type: 'input' });
+      const artifact = { key: 'late', type: 'str', mode: 'output', uri: 'https://files/late' };
+      await ok('alice', 'tasks.add_or_update_artifacts', { task, artifacts: [artifact], force: true });
+      await ok('alice', 'tasks.edit_hyper_params', { task, hyperparams: [{ section: 'Args', name: 'lr', value: '0.1' }], force: true });
+      expect(await getTask(task)).toMatchObject({
+        status: 'queued',
+        models: { input: [expect.objectContaining({ name: 'pretrained', model })] },
+        execution: { artifacts: [expect.objectContaining({ key: 'late' })] },
+        hyperparams: { Args: { lr: expect.objectContaining({ value: '0.1' }) } },
+      });
+    });
+
     it('deleting a queued task removes its queue entry', async () => {
       const queue = await newQueue('delete-queued');
       const task = await newTask('deleted-queued');

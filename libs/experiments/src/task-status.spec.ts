@@ -1,5 +1,5 @@
 import { WardenError } from '@warden/errors';
-import { TASK_STATUSES, assertEditable, assertOutputsWritable, assertTransition, type TaskStatus } from './task-status';
+import { TASK_STATUSES, assertEditable, assertOutputsWritable, assertTransition, assertUpdatable, type TaskStatus } from './task-status';
 
 function outcome(check: () => void): string {
   try {
@@ -56,7 +56,13 @@ describe('task status rules (clearml-server state machine)', () => {
     expect(outcome(() => assertEditable('published', true))).toBe('ok');
   });
 
-  it('writes outputs only while a task is created or running', () => {
-    expect(TASK_STATUSES.filter((status) => outcome(() => assertOutputsWritable(status)) === 'ok')).toEqual(['created', 'in_progress']);
+  it('writes outputs only while a task is created, queued or running', () => {
+    expect(TASK_STATUSES.filter((status) => outcome(() => assertOutputsWritable(status)) === 'ok')).toEqual(['created', 'queued', 'in_progress']);
+  });
+
+  it('updates parameters of a created task, or of a queued or running one when forced', () => {
+    expect(TASK_STATUSES.filter((status) => outcome(() => assertUpdatable(status, false)) === 'ok')).toEqual(['created']);
+    expect(TASK_STATUSES.filter((status) => outcome(() => assertUpdatable(status, true)) === 'ok')).toEqual(['created', 'queued', 'in_progress']);
+    expect(TASK_STATUSES.filter((status) => outcome(() => assertUpdatable(status, false, true)) === 'ok')).toEqual(TASK_STATUSES);
   });
 });

@@ -49,21 +49,28 @@ export function assertEditable(status: TaskStatus, force: boolean): void {
   }
 }
 
-/** Artifacts and output models change only while a task is created or running, even when forced. */
+// clearml-server's task_running_statuses: a queued task is about to run, and its creator may still attach to it.
+const RUNNING: readonly TaskStatus[] = ['queued', 'in_progress'];
+
+/** Artifacts and models change only while a task is created, queued or running, even when forced. */
 export function assertOutputsWritable(status: TaskStatus): void {
-  if (status !== 'created' && status !== 'in_progress') {
-    throw new WardenError('ERR_INVALID_TASK_STATUS', `task status is ${status}, expected created or in_progress`, { status });
+  if (status !== 'created' && !RUNNING.includes(status)) {
+    throw new WardenError('ERR_INVALID_TASK_STATUS', `task status is ${status}, expected created, queued or in_progress`, { status });
   }
 }
 
 /**
  * Hyperparameter and configuration edits (clearml-server's get_task_for_update): a created task,
- * or a running one too when forced; any status when the caller says so (the `properties` section).
+ * or a queued or running one too when forced; any status when the caller says so (the `properties` section).
  */
 export function assertUpdatable(status: TaskStatus, force: boolean, anyStatus = false): void {
-  if (anyStatus || status === 'created' || (force && status === 'in_progress')) return;
-  throw new WardenError('ERR_INVALID_TASK_STATUS', `task status is ${status}, expected created${force ? ' or in_progress' : ' (or in_progress with force)'}`, {
-    status,
-    expected: 'created',
-  });
+  if (anyStatus || status === 'created' || (force && RUNNING.includes(status))) return;
+  throw new WardenError(
+    'ERR_INVALID_TASK_STATUS',
+    `task status is ${status}, expected created${force ? ', queued or in_progress' : ' (or queued or in_progress with force)'}`,
+    {
+      status,
+      expected: 'created',
+    },
+  );
 }
