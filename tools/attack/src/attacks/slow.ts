@@ -3,7 +3,7 @@
 // timeout (set to IDLE_TIMEOUT_SEC for the suite) without storing anything.
 import { connect, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { bearer, call, send, type Answer } from '../http';
+import { bearer, call, dataOf, send, type Answer } from '../http';
 import type { World } from '../world';
 
 export const IDLE_TIMEOUT_SEC = 2;
@@ -121,8 +121,37 @@ async function trickledUpload(w: World): Promise<void> {
   w.report.answer(`fileserver: an upload trickled over ${Math.round((8 * IDLE_TIMEOUT_SEC) / 3)} s (honest)`, { status: 200 }, await c.answer);
 }
 
+/**
+ * Inputs that cost the server time rather than bytes: a long value echoed into an error message (the
+ * secret scrubber once took minutes over 1 MiB) and a worker_pattern of many stars against a long
+ * worker id (a backtracking regex). Each must be answered within 2 s; the loop they would block is
+ * every tenant's.
+ */
+async function costlyInputs(w: World): Promise<void> {
+  const timed = async (name: string, expected: { status: number; code?: string }, request: () => Promise<Answer>) => {
+    const started = Date.now();
+    const answer = await request();
+    const ms = Date.now() - started;
+    const ok = answer.status === expected.status && (!expected.code || answer.code === expected.code) && ms < 2000;
+    const shown = (a: { status: number; code?: string }) => [a.status, a.code].filter(Boolean).join(' ');
+    w.report.effect(name, `${shown(expected)} within 2 s`, `${shown(answer)} after ${ms} ms`, ok, false);
+  };
+  const token = w.a.user.token;
+  await timed('apiserver: a 256 KiB enum value echoed in the error', { status: 400, code: 'ERR_BAD_REQUEST' }, () =>
+    call(w.stack.api, 'events.get_task_log', token, { task: w.objectsA.task, order: 'x'.repeat(256 * 1024) }),
+  );
+  await timed('apiserver: a 256 KiB unknown field name', { status: 400 }, () => call(w.stack.api, 'tasks.get_all', token, { ['a'.repeat(256 * 1024)]: 1 }));
+  const worker = `attack-${'a'.repeat(200)}`;
+  await dataOf(call(w.stack.api, 'workers.register', token, { worker }), 'registering a worker with a long id');
+  await timed('apiserver: workers.get_all, six stars against a 200-character worker id', { status: 200 }, () =>
+    call(w.stack.api, 'workers.get_all', token, { worker_pattern: '*a*a*a*a*a*b' }),
+  );
+  await call(w.stack.api, 'workers.unregister', token, { worker });
+}
+
 export async function slowAttacks(w: World): Promise<void> {
   w.report.section('slow');
+  await costlyInputs(w);
   await Promise.all([
     slowJson(w),
     stalledUpload(w),
