@@ -165,6 +165,7 @@ describe('hostile inputs to projects, tasks and models (real FerretDB)', () => {
     for (const page of [1e308, '1'.repeat(309), 2 ** 53]) {
       expect([endpoint, page, ...outcome(await t.call('alice', endpoint, { page, page_size: 10 }))]).toEqual([endpoint, page, 400, 'ERR_BAD_REQUEST', 'page']);
     }
+    expect((await t.call('alice', endpoint, { page: 1e308, page_size: 10 })).meta.result_msg).toContain('must be an integer between -(2^53 - 1) and 2^53 - 1');
     const past = await t.call('alice', endpoint, { page: Number.MAX_SAFE_INTEGER, page_size: 10 });
     expect([past.status, Object.values(past.data)]).toEqual([200, [[]]]);
   });

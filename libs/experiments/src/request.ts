@@ -62,7 +62,7 @@ export const int = z
       .regex(/^-?\d+$/, 'must be an integer')
       .transform(Number),
   ])
-  .pipe(z.number().safe('must be an integer of at most 15 digits'));
+  .pipe(z.number().safe('must be an integer between -(2^53 - 1) and 2^53 - 1'));
 /** Filters accept one value or a list, as clearml-server does. */
 const listOf = (max: number) => z.union([z.string().max(1024), z.array(z.string().max(1024)).max(max)]).transform((v) => (Array.isArray(v) ? v : [v]));
 export const stringList = listOf(MAX_LIST);
